@@ -1,0 +1,31 @@
+# gridgov: two commands for a fresh machine with Python 3.11 and pip.
+#   make run   - create .venv, install gridgov, run the default job
+#   make test  - create .venv, install gridgov with test tools, run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench bless clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/gridgov run baseline --days 365 --seed 1 --out results/baseline
+
+test: $(STAMP)
+	$(BIN)/ruff check simulation tests benchmarks scripts
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_baseline.py
+
+bless: $(STAMP)
+	$(BIN)/python scripts/bless_baseline.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,33 @@
+"""gridgov: an agent-based simulation of urban grid governance (网格化治理) on Mesa 3.
+
+>>> from simulation import GridGovernanceModel, load_scenario
+>>> model = GridGovernanceModel(load_scenario("mmc"), seed=1).run(30)
+>>> model.summary()["issues_arisen"] == model.summary()["issues_resolved"] + \
+...     model.summary()["issues_open"]
+True
+"""
+
+from __future__ import annotations
+
+from .model import GridGovernanceModel
+from .parameters import PARAMS, ParameterError, Parameters
+from .policies import POLICIES, Policy, apply_policies
+from .run import RunResult, run_scenario
+from .scenarios import SCENARIOS, load_scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PARAMS",
+    "POLICIES",
+    "SCENARIOS",
+    "GridGovernanceModel",
+    "ParameterError",
+    "Parameters",
+    "Policy",
+    "RunResult",
+    "__version__",
+    "apply_policies",
+    "load_scenario",
+    "run_scenario",
+]

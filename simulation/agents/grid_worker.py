@@ -1,0 +1,141 @@
+"""Grid workers (网格员) and office case staff.
+
+A grid worker owns a beat (one grid, or several when staffing is thin), works office hours
+(full-time) or a shorter day (part-time), visits households door to door, handles the issues
+within their competence and escalates the rest. Each worker draws their own map of the beat
+(the share of its households they know); local knowledge speeds discovery and handling.
+Community, street, department and mediation-centre staff are plain servers (OfficeStaff).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from ..rules import trust_boost, visit_find_probability
+from ..worktime import HOURS_PER_DAY, Calendar
+
+if TYPE_CHECKING:
+    from ..model import GridGovernanceModel
+
+
+class OfficeStaff:
+    """A case officer at a service point above the grid (a server of its queue)."""
+
+    __slots__ = ("busy", "calendar", "hours_done", "knowledge", "name", "time_factor")
+
+    def __init__(self, name: str, calendar: Calendar) -> None:
+        self.name = name
+        self.calendar = calendar
+        self.busy = False
+        self.time_factor = 1.0  # calendar time per hour of casework
+        self.knowledge = 0.0
+        self.hours_done = 0.0
+
+
+class GridWorker(mesa.Agent):
+    """A full- or part-time grid worker serving one beat's queue.
+
+    ``knowledge`` is the share of the beat's households on this worker's map (a unit's own
+    staff know a dedicated grid fully). The door-to-door state of all workers lives in one
+    :class:`DoorToDoorRounds` so that a day's visits are one vectorised step.
+    """
+
+    model: GridGovernanceModel
+
+    def __init__(self, model: GridGovernanceModel, beat: int, calendar: Calendar,
+                 part_time: bool, dedicated: bool, visits_per_day: float,
+                 visit_hours: float) -> None:
+        super().__init__(model)
+        self.beat = beat
+        self.calendar = calendar
+        self.part_time = part_time
+        self.dedicated = dedicated
+        self.busy = False
+        self.hours_done = 0.0  # hours of casework completed
+        self.name = f"grid_worker:{self.unique_id}"
+        self.knowledge = 1.0 if dedicated else 0.0
+        self.visits_per_day = 0.0 if dedicated else visits_per_day
+        # Visits take working time from casework: processor sharing with share f.
+        f = self.visits_per_day * visit_hours / calendar.hours_per_day
+        self.time_factor = 1.0 / (1.0 - f)  # calendar hours per hour of casework
+
+    def inspect_unit(self, day: int) -> None:
+        """A dedicated grid's worker finds each hidden issue of the unit with a fixed chance."""
+        m = self.model
+        t = self.calendar.next_open(float(day))
+        for g in m.beat_grids[self.beat]:
+            m.discover_in_grid(g, t, m.params["visits.dedicated_find_prob"])
+
+
+class DoorToDoorRounds:
+    """Door-to-door visiting (走家串户) of all basic-grid workers, as columns.
+
+    Each worker walks their beat's households in their own fixed order (their hand-drawn
+    map), ``visits.per_worker_day`` a working day (fractions carry over), from opening time,
+    ``visits.hours_each`` apart. A visited household joins the worker's map; each of its
+    hidden issues is found with :func:`rules.visit_find_probability` of the worker's
+    knowledge before today's visits; its members gain trust.
+    """
+
+    def __init__(self, workers: list[GridWorker], routes: list[np.ndarray],
+                 knowledge: float, visit_hours: float) -> None:
+        self.workers = workers
+        self.length = np.array([len(r) for r in routes], dtype=np.int64)
+        self.offset = np.cumsum(self.length) - self.length
+        self.route = (np.concatenate(routes) if routes else np.empty(0)).astype(np.int64)
+        self.owner = np.repeat(np.arange(len(routes)), self.length)  # worker of each slot
+        self.known = np.zeros(len(self.route), dtype=bool)
+        for w in range(len(routes)):
+            self.known[self.offset[w]: self.offset[w] + round(knowledge * self.length[w])] = True
+        self.n_known = np.array([int(self.known[o: o + n].sum())
+                                 for o, n in zip(self.offset, self.length, strict=True)])
+        self.next = np.zeros(len(routes), dtype=np.int64)
+        self.credit = np.zeros(len(routes))
+        self.rate = np.array([w.visits_per_day for w in workers])
+        self.visit_days = visit_hours / HOURS_PER_DAY
+        self.calendars = {gw.calendar for gw in workers}
+        self._share_known()
+
+    def _share_known(self) -> None:
+        for w, gw in enumerate(self.workers):
+            gw.knowledge = float(self.n_known[w] / self.length[w]) if self.length[w] else 1.0
+
+    def visit(self, model: GridGovernanceModel, day: int) -> None:
+        """Everyone's visits of ``day``: discoveries, maps, and trust."""
+        if len(self.workers) == 0:
+            return
+        self.credit += self.rate
+        n = self.credit.astype(np.int64)
+        n[self.length == 0] = 0
+        self.credit -= n
+        total = int(n.sum())
+        if total == 0:
+            return
+        w = np.repeat(np.arange(len(n)), n)
+        k = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
+        flat = self.offset[w] + (self.next[w] + k) % self.length[w]
+        self.next = (self.next + n) % np.maximum(self.length, 1)
+        opening = {cal: cal.next_open(float(day)) for cal in self.calendars}
+        start = np.array([opening[gw.calendar] for gw in self.workers])
+        times = start[w] + (k + 1) * self.visit_days
+        households = self.route[flat]
+        p = model.params
+        find = visit_find_probability(self.n_known / np.maximum(self.length, 1),
+                                      p["visits.find_prob_min"], p["visits.find_prob_max"])
+        pools = model.hidden_by_household
+        for j, hh in enumerate(households.tolist()):
+            if hh in pools:
+                model.discover_household(hh, float(times[j]), float(find[w[j]]))
+        fresh = np.unique(flat[~self.known[flat]])
+        self.known[fresh] = True
+        self.n_known += np.bincount(self.owner[fresh], minlength=len(n))
+        self._share_known()
+        gain = p["visits.trust_gain"]
+        if p["trust.enabled"] and gain > 0:
+            members = model.household_members(households)
+            when = np.repeat(times, model.world.household_size[households])
+            model.population.update_in_order(members, when,
+                                             lambda trust, _k: trust_boost(trust, gain))

@@ -1,0 +1,35 @@
+"""Party members: residents (and registered volunteers). Under the *Party branch in the grid*
+policy (党支部建在网格上) the members of a grid form a branch when there are enough of them:
+they mediate disputes, settle small matters inside the grid (大事小事格内解决), cut the
+grid worker's escalations, and lead volunteers under Party-led mobilisation. Without the
+policy they act as ordinary residents and volunteers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .volunteer import Volunteer
+
+if TYPE_CHECKING:
+    from ..model import GridGovernanceModel
+
+
+class PartyMember(Volunteer):
+    """A Party member living in a grid."""
+
+    @property
+    def in_branch(self) -> bool:
+        """True if this member belongs to an active grid Party branch."""
+        return bool(self.model.grid_has_branch[self.grid])
+
+    @classmethod
+    def branches(cls, model: GridGovernanceModel) -> np.ndarray:
+        """Boolean per grid: a branch exists (policy on, enough members, basic grid)."""
+        w, p = model.world, model.params
+        if not p["policy.party_branch"]:
+            return np.zeros(w.n_grids, bool)
+        members = np.bincount(w.resident_grid[w.party], minlength=w.n_grids)
+        return (members >= p["world.branch_min_members"]) & ~w.grid_dedicated

@@ -1,0 +1,135 @@
+"""Residents: belong to a household, building and grid; raise issues, report them or not,
+and update their trust from their own and their neighbours' experience.
+
+A resident's hot state (trust, stage) lives in ``model.population`` columns; the agent is a
+view on its row. Population-wide decisions are class methods working on whole columns.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from ..issues import U_CHANNEL, U_DELAY, U_REPORT, Issue, Source, State
+from ..rules import disconfirmation, report_probability, trust_after_experience
+
+if TYPE_CHECKING:
+    from ..model import GridGovernanceModel
+
+
+class Resident(mesa.Agent):
+    """A registered resident (落格进楼: every resident belongs to a grid and a building)."""
+
+    model: GridGovernanceModel
+
+    def __init__(self, model: GridGovernanceModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index  # row in the population columns
+
+    @property
+    def household(self) -> int:
+        """Household id."""
+        return int(self.model.world.resident_household[self.index])
+
+    @property
+    def building(self) -> int:
+        """Building id."""
+        return int(self.model.world.resident_building[self.index])
+
+    @property
+    def grid(self) -> int:
+        """Grid id."""
+        return int(self.model.world.resident_grid[self.index])
+
+    @property
+    def elderly(self) -> bool:
+        """Aged 60 or over."""
+        return bool(self.model.world.elderly[self.index])
+
+    @property
+    def trust(self) -> float:
+        """Trust in local governance now, in [0, 1]."""
+        return float(self.model.population.trust_at(self.index, self.model.now))
+
+    @classmethod
+    def decide_reports(cls, model: GridGovernanceModel, residents: np.ndarray,
+                       severity: np.ndarray, u: np.ndarray, t_arisen: np.ndarray,
+                       t: float) -> tuple[np.ndarray, np.ndarray]:
+        """For new issues raised by ``residents``: when each becomes known and by which
+        channel (``Source`` value), or (NaN, -1) if it is never reported.
+
+        P(report) is :func:`rules.report_probability` of the raiser's trust (at ``t``) and
+        the issue's severity; residents under 60 use the digital platform where it exists
+        (extra log-odds, shorter delay, any hour); others report in person and wait for
+        office hours. ``u`` holds each issue's row of uniform draws.
+        """
+        p = model.params
+        n = len(residents)
+        if p["reporting.always"]:
+            return t_arisen.copy(), np.full(n, int(Source.IN_PERSON))
+        platform = (np.zeros(n, bool) if not p["policy.digital_platform"]
+                    else ~model.world.elderly[residents])
+        prob = report_probability(model.population.trust_at(residents, t), severity,
+                                  p["reporting.base_logit"], p["reporting.trust_coef"],
+                                  p["reporting.severity_coef"],
+                                  np.where(platform, p["reporting.platform_logit"], 0.0))
+        mean_delay = np.where(platform, p["reporting.platform_delay_days"],
+                              p["reporting.delay_days"])
+        at = t_arisen - mean_delay * np.log1p(-u[:, U_DELAY])
+        reported = u[:, U_REPORT] < prob
+        in_person = np.flatnonzero(reported & ~platform)
+        office = model.office_calendar
+        at[in_person] = [office.next_open(x) for x in at[in_person].tolist()]
+        at[~reported] = np.nan
+        source = np.where(platform, int(Source.PLATFORM), int(Source.IN_PERSON))
+        return at, np.where(reported, source, -1)
+
+    @staticmethod
+    def unit_report(model: GridGovernanceModel, issue: Issue) -> tuple[float, Source] | None:
+        """A dedicated grid's unit reports its issue in person with a fixed probability."""
+        p = model.params
+        if p["reporting.always"]:
+            return issue.t_arisen, Source.UNIT
+        if issue.u[U_CHANNEL] >= p["reporting.dedicated_prob"]:
+            return None
+        delay = -p["reporting.delay_days"] * math.log1p(-issue.u[U_DELAY])
+        return model.office_calendar.next_open(issue.t_arisen + delay), Source.UNIT
+
+    @classmethod
+    def share_experiences(cls, model: GridGovernanceModel, closed: list[Issue]) -> None:
+        """Update trust after residents' issues closed, and spread the news (word of mouth).
+
+        Own update: :func:`rules.trust_after_experience` with the disconfirmation of the
+        known-to-closed time (an abandoned issue counts as d = -1). Word of mouth: for each
+        case, ``contacts`` random residents of the same building get the same update with
+        weight ``w``. Applied in closing order, exactly as one by one.
+        """
+        p = model.params
+        if not closed or not p["trust.enabled"]:
+            return
+        n = len(closed)
+        owner = np.fromiter((i.resident for i in closed), np.int64, n)
+        t = np.fromiter((i.t_closed for i in closed), float, n)
+        known = np.fromiter((i.t_known for i in closed), float, n)
+        abandoned = np.fromiter((i.state == State.ABANDONED for i in closed), bool, n)
+        d = np.where(abandoned, -1.0, disconfirmation(t - known, p["trust.expected_days"]))
+        k = p["trust.contacts"]
+        building = model.world.resident_building[owner]
+        first, count = model.building_first[building], model.building_count[building]
+        picks = first[:, None] + model.streams.behaviour.integers(
+            0, np.maximum(count - 1, 1)[:, None], size=(n, k))
+        picks[picks >= owner[:, None]] += 1  # anyone in the building but oneself
+        targets = np.concatenate([owner[:, None], picks], axis=1)
+        weight = np.concatenate([np.ones((n, 1)), np.full((n, k), p["trust.word_of_mouth"])],
+                                axis=1)
+        keep = np.ones((n, k + 1), bool)
+        keep[:, 1:] = (count > 1)[:, None]  # alone in the building: nobody to tell
+        d_all = np.repeat(d, k + 1).reshape(n, k + 1)[keep]
+        w_all = weight[keep]
+        gain, loss = p["trust.gain_good"], p["trust.loss_bad"]
+        model.population.update_in_order(
+            targets[keep], np.repeat(t, k + 1).reshape(n, k + 1)[keep],
+            lambda trust, j: trust_after_experience(trust, d_all[j], gain, loss, w_all[j]))

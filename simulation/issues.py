@@ -1,0 +1,153 @@
+"""Issues: types, levels, the case record and its timestamped life cycle.
+
+An issue *arises* (hidden), becomes *known* (reported by its resident or unit, found on a
+door-to-door visit, or spotted by a volunteer), is *handled* at one or more levels
+(volunteers / grid Party branch / grid worker, then community, street office, and a city
+department or the one-stop mediation centre), and ends *resolved* or *abandoned*.
+At every moment: arisen = hidden + open + resolved + abandoned.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from .parameters import ISSUE_TYPES, Parameters
+
+
+class Level(IntEnum):
+    """Who handles an issue, from closest to the resident to furthest."""
+
+    VOLUNTEERS = 0
+    BRANCH = 1  # the grid Party branch
+    GRID = 2  # the grid worker(s) of the grid's beat
+    COMMUNITY = 3
+    STREET = 4
+    DEPARTMENT = 5  # a city department
+    MEDIATION = 6  # the one-stop mediation centre (a top level like DEPARTMENT)
+
+    @property
+    def in_grid(self) -> bool:
+        """True for levels inside the grid (volunteers, Party branch, grid worker)."""
+        return self <= Level.GRID
+
+    @property
+    def rank(self) -> int:
+        """Height in the hierarchy; both top levels share rank 5."""
+        return min(int(self), int(Level.DEPARTMENT))
+
+
+class State(IntEnum):
+    """Where an issue is in its life cycle."""
+
+    HIDDEN = 0  # arisen, nobody in charge knows
+    OPEN = 1  # known, being routed or handled
+    RESOLVED = 2
+    ABANDONED = 3  # closed unresolved at the top level
+
+
+class Source(IntEnum):
+    """How an issue became known."""
+
+    IN_PERSON = 0  # resident reports at the community office / to the grid worker
+    PLATFORM = 1  # resident reports on the digital platform
+    UNIT = 2  # a dedicated grid's unit reports it
+    VISIT = 3  # found on a door-to-door visit / inspection
+    VOLUNTEER = 4  # spotted by an active volunteer
+    INITIAL = 5  # known at day 0 (not used by the shipped scenarios)
+
+
+class Event(IntEnum):
+    """Kinds of timestamped transitions in an issue's log."""
+
+    ARRIVE = 0  # reaches a level's queue
+    START = 1  # handling starts
+    DONE = 2  # handling ends
+
+
+# Column layout of an issue's row of uniform random numbers (common random numbers: every
+# issue carries its own draws, so a policy change does not reshuffle other issues' luck).
+U_REPORT, U_DELAY, U_CHANNEL, U_VOL_TAKE, U_BRANCH_TAKE, U_LOCAL_RESOLVE = range(6)
+U_HANDLE = 6  # + int(level): handling-time draw at each level (kept as a multiplier in .hm)
+U_ESCALATE = U_HANDLE + len(Level)  # + int(level): escalation / abandonment draw
+N_UNIFORMS = U_ESCALATE + len(Level)
+
+
+class Issue:
+    """One case: what it is, where, and every transition with its time (days)."""
+
+    __slots__ = ("closed_by", "escalations", "grid", "handler", "hm", "household", "id", "kind",
+                 "log", "resident", "severity", "source", "state", "t_arisen", "t_closed",
+                 "t_known", "u")
+
+    def __init__(self, id: int, kind: int, grid: int, household: int, resident: int,
+                 severity: float, t_arisen: float, u: list[float], hm: list[float]) -> None:
+        self.id = id
+        self.kind = kind  # index into ISSUE_TYPES
+        self.grid = grid
+        self.household = household  # -1 in a dedicated grid
+        self.resident = resident  # -1 in a dedicated grid
+        self.severity = severity
+        self.t_arisen = t_arisen
+        self.u = u  # row of N_UNIFORMS uniform draws
+        self.hm = hm  # handling-time multiplier at each level (rules.handling_multiplier)
+        self.state = State.HIDDEN
+        self.source: Source | None = None
+        self.t_known = float("nan")
+        self.t_closed = float("nan")
+        self.closed_by: Level | None = None
+        self.handler = ""  # who closed it, e.g. "grid_worker:12", "community:3:0"
+        self.escalations = 0
+        self.log: list[tuple[float, int, int]] = []  # (time, Event, Level)
+
+    @property
+    def type_name(self) -> str:
+        """The issue type's name."""
+        return ISSUE_TYPES[self.kind]
+
+    def record(self, t: float, event: int, level: int) -> None:
+        """Append a timestamped transition (the hot path: plain ints, no checks)."""
+        self.log.append((t, event, level))
+
+    @property
+    def t_start(self) -> float:
+        """When handling first started (the end of the wait), NaN if it has not."""
+        for t, event, _ in self.log:
+            if event == Event.START:
+                return t
+        return float("nan")
+
+    @property
+    def max_level(self) -> Level | None:
+        """The highest level the issue reached, None if it was never handled."""
+        top = None
+        for _, event, level in self.log:
+            if event == Event.ARRIVE and (top is None or Level(level).rank > top.rank):
+                top = Level(level)
+        return top
+
+
+class IssueTypes:
+    """The per-type parameters as NumPy arrays indexed by type (read once per run)."""
+
+    def __init__(self, params: Parameters) -> None:
+        def col(field: str, dtype=float) -> np.ndarray:
+            return np.array([params[f"issue.{t}.{field}"] for t in ISSUE_TYPES], dtype=dtype)
+
+        self.names = ISSUE_TYPES
+        self.rate = col("rate")  # per household-year
+        self.dedicated_rate = col("dedicated_rate")  # per dedicated grid-year
+        self.severity = col("severity")
+        self.volunteer_ok = col("volunteer_ok", bool)
+        self.branch_ok = col("branch_ok", bool)
+        self.hours = col("hours")
+        self.escalate = {
+            Level.GRID: col("escalate_grid"),
+            Level.COMMUNITY: col("escalate_community"),
+            Level.STREET: col("escalate_street"),
+        }
+        self.top = [Level.MEDIATION if params[f"issue.{t}.top"] == "mediation"
+                    else Level.DEPARTMENT for t in ISSUE_TYPES]
+        self.abandon_top = col("abandon_top")
+        self.initial_backlog = col("initial_backlog")

@@ -1,0 +1,155 @@
+"""Summary metrics of a run and the case log.
+
+Times are fractional days. Resolution time is arisen → resolved (over resolved issues);
+wait is known → first handling start (over issues whose handling has started).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .issues import Event, Level, Source, State
+from .parameters import ISSUE_TYPES
+
+if TYPE_CHECKING:
+    from .model import GridGovernanceModel
+
+SUMMARY_DOCS: dict[str, str] = {
+    "days": "simulated days",
+    "residents": "residents in the world",
+    "grids": "grids (basic and dedicated)",
+    "grid_workers": "grid workers",
+    "issues_arisen": "issues that arose (including a day-0 backlog)",
+    "issues_reported": "issues reported by their resident or unit",
+    "issues_found_on_visits": "issues found on door-to-door visits or inspections",
+    "issues_spotted_by_volunteers": "issues spotted by active volunteers",
+    "issues_resolved": "issues resolved",
+    "issues_abandoned": "issues closed unresolved at the top level",
+    "issues_open": "known issues still being handled at the end",
+    "issues_unresolved": "issues not resolved at the end (hidden + open + abandoned)",
+    "hidden_issues": "issues arisen but never known (the hidden backlog)",
+    "mean_wait_days": "mean days from known to first handling start",
+    "mean_resolution_days": "mean days from arisen to resolved",
+    "median_resolution_days": "median days from arisen to resolved",
+    "p90_resolution_days": "90th percentile of days from arisen to resolved",
+    "share_within_5_working_days": "share of resolved issues closed within 5 working days "
+                                   "of becoming known (Shandong hotline rule)",
+    "share_resolved_in_grid": "share of resolved issues settled by volunteers, the Party "
+                              "branch or the grid worker",
+    "escalation_rate": "share of handled issues that went beyond the grid",
+    "trust_start": "mean trust at day 0",
+    "mean_trust": "mean trust at the end",
+    "trust_change": "mean trust at the end minus at day 0",
+    "active_volunteer_share": "share of residents following or self-driven at the end",
+}
+
+
+def summarise(model: GridGovernanceModel) -> dict[str, Any]:
+    """The summary metrics of ``model`` as a flat dict of numbers (NaN where undefined)."""
+    issues = model.issues
+    now = model.now
+    state = np.array([i.state for i in issues], dtype=np.int64)
+    source = np.array([-1 if i.source is None else int(i.source) for i in issues])
+    arisen = np.array([i.t_arisen for i in issues])
+    known = np.array([i.t_known for i in issues])
+    start = np.array([i.t_start for i in issues])
+    closed = np.array([i.t_closed for i in issues])
+    resolved = state == State.RESOLVED
+    res_days = closed[resolved] - arisen[resolved]
+    started = ~np.isnan(start) & (start <= now)
+    wait = start[started] - known[started]
+    in_grid = np.array([i.closed_by is not None and i.closed_by.in_grid
+                        for i in issues], dtype=bool)
+    handled = np.array([i.max_level is not None for i in issues], dtype=bool)
+    beyond = np.array([i.max_level is not None and i.max_level.rank >= Level.COMMUNITY.rank
+                       for i in issues], dtype=bool)
+    cal = model.office_calendar
+    within = [cal.working_days_between(i.t_known, i.t_closed) <= 5.0
+              for i in issues if i.state == State.RESOLVED]
+    pop = model.population
+    n_res = model.world.n_residents
+    trust_end = float(pop.all_trust(now).mean()) if n_res else float("nan")
+
+    def mean(x: np.ndarray) -> float:
+        return float(np.mean(x)) if len(x) else float("nan")
+
+    def pct(x: np.ndarray, q: float) -> float:
+        return float(np.percentile(x, q)) if len(x) else float("nan")
+
+    n_resolved = int(resolved.sum())
+    return {
+        "days": model.day,
+        "residents": n_res,
+        "grids": model.world.n_grids,
+        "grid_workers": len(model.grid_workers),
+        "issues_arisen": len(issues),
+        "issues_reported": int(np.isin(source, [Source.IN_PERSON, Source.PLATFORM,
+                                                 Source.UNIT]).sum()),
+        "issues_found_on_visits": int((source == Source.VISIT).sum()),
+        "issues_spotted_by_volunteers": int((source == Source.VOLUNTEER).sum()),
+        "issues_resolved": n_resolved,
+        "issues_abandoned": int((state == State.ABANDONED).sum()),
+        "issues_open": int((state == State.OPEN).sum()),
+        "issues_unresolved": len(issues) - n_resolved,
+        "hidden_issues": int((state == State.HIDDEN).sum()),
+        "mean_wait_days": mean(wait),
+        "mean_resolution_days": mean(res_days),
+        "median_resolution_days": pct(res_days, 50),
+        "p90_resolution_days": pct(res_days, 90),
+        "share_within_5_working_days": mean(np.array(within, dtype=float)),
+        "share_resolved_in_grid": float(in_grid[resolved].sum() / n_resolved)
+        if n_resolved else float("nan"),
+        "escalation_rate": float(beyond.sum() / handled.sum()) if handled.any() else float("nan"),
+        "trust_start": model.trust_start,
+        "mean_trust": trust_end,
+        "trust_change": trust_end - model.trust_start,
+        "active_volunteer_share": float(pop.active().mean()) if n_res else 0.0,
+    }
+
+
+_LEVEL_NAMES = [lvl.name.lower() for lvl in Level]
+_EVENT_NAMES = {Event.ARRIVE: "arrive", Event.START: "start", Event.DONE: "done"}
+
+
+def case_log(model: GridGovernanceModel) -> pd.DataFrame:
+    """One row per issue: type, place, every timestamp (days), handler, top level, outcome.
+
+    Per-level columns ``t_<event>_<level>`` (event: arrive, start, done) are NaN where the
+    issue never reached that level.
+    """
+    w = model.world
+    rows = []
+    for i in model.issues:
+        row: dict[str, Any] = {
+            "id": i.id,
+            "type": ISSUE_TYPES[i.kind],
+            "grid": i.grid,
+            "community": int(w.grid_community[i.grid]),
+            "street": int(w.community_street[w.grid_community[i.grid]]),
+            "dedicated_grid": bool(w.grid_dedicated[i.grid]),
+            "household": i.household,
+            "resident": i.resident,
+            "severity": i.severity,
+            "outcome": State(i.state).name.lower(),
+            "source": "" if i.source is None else i.source.name.lower(),
+            "t_arisen": i.t_arisen,
+            "t_known": i.t_known,
+            "t_start": i.t_start,
+            "t_closed": i.t_closed,
+            "closed_by": "" if i.closed_by is None else i.closed_by.name.lower(),
+            "handler": i.handler,
+            "max_level": "" if i.max_level is None else i.max_level.name.lower(),
+            "escalations": i.escalations,
+        }
+        for t, ev, lvl in i.log:
+            row[f"t_{_EVENT_NAMES[Event(ev)]}_{_LEVEL_NAMES[lvl]}"] = t
+        rows.append(row)
+    columns = list(rows[0]) if rows else ["id"]
+    per_level = [f"t_{e}_{lv}" for lv in _LEVEL_NAMES for e in _EVENT_NAMES.values()]
+    df = pd.DataFrame(rows, columns=[c for c in columns if not c.startswith("t_")
+                                     or c in ("t_arisen", "t_known", "t_start", "t_closed")]
+                      + per_level)
+    return df

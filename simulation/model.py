@@ -1,0 +1,438 @@
+"""GridGovernanceModel: wiring, the day loop and its written order, data collection.
+
+One ``step()`` is one simulated day (time in days; day 0 is a Monday). Within a day:
+
+1. at the start of each week (day 7, 14, ...): volunteers move between mobilisation stages,
+   and active volunteers raise their grid's trust;
+2. on working days: grid workers visit households door to door (dedicated-grid workers
+   inspect their unit), finding hidden issues;
+3. active volunteers spot hidden issues in their grid;
+4. today's new issues arise (one vectorised draw for all grids and types) and their
+   residents decide whether and how to report them;
+5. every event of the day runs in time order (reports arriving, handling starting and
+   ending, escalations, closures with their trust updates);
+6. the DataCollector records the end-of-day state.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import defaultdict
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
+from .agents.grid_worker import DoorToDoorRounds
+from .issues import N_UNIFORMS, U_ESCALATE, U_HANDLE, Issue, IssueTypes, Level, Source, State
+from .parameters import Parameters
+from .population import Population
+from .routing import KNOWN, Router, ServicePoint
+from .rules import handling_multiplier
+from .staffing import plan_beats
+from .worktime import HOURS_PER_DAY, Calendar
+from .world import build_world
+
+# Named random streams, in a fixed order: append new ones at the end so that existing
+# streams keep their seeds (common random numbers across versions and policies).
+STREAMS = ("world", "arrivals", "behaviour", "visits", "mesa")
+_SOURCES = list(Source)
+
+
+class Streams:
+    """One NumPy generator per random process, all derived from the run's seed."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+        self.seeds = dict(zip(STREAMS, children, strict=True))
+        for name, child in self.seeds.items():
+            setattr(self, name, np.random.default_rng(child))
+
+    world: np.random.Generator
+    arrivals: np.random.Generator
+    behaviour: np.random.Generator
+    visits: np.random.Generator
+    mesa: np.random.Generator
+
+
+class GridGovernanceModel(mesa.Model):
+    """Grid governance in a city: residents, volunteers, Party members and grid workers.
+
+    Build from a scenario: ``GridGovernanceModel(load_scenario("baseline"), seed=1)``; then
+    ``run(days)`` and read ``summary()``, ``timeseries()`` and ``case_log()``.
+    """
+
+    def __init__(self, params: Parameters, seed: int = 0) -> None:
+        if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
+        self.streams = Streams(int(seed))
+        super().__init__(seed=int(self.streams.mesa.integers(2**31 - 1)))
+        self.params = params
+        self.seed_value = int(seed)
+        self.now = 0.0
+        self.day = 0
+        p = params
+        self.types = IssueTypes(p)
+        self.office_calendar = Calendar(p["calendar.open_hour"], p["calendar.close_hour"])
+        self.part_time_calendar = Calendar(
+            p["calendar.open_hour"], p["calendar.open_hour"] + p["calendar.part_time_hours"])
+        self.volunteer_calendar = Calendar(p["calendar.volunteer_open_hour"],
+                                           p["calendar.volunteer_close_hour"], workdays=7)
+        self.always_calendar = Calendar(always=True)
+
+        self.world = w = build_world(p, self.streams.world)
+        self.population = Population(w, p["trust.anchor"], p["trust.drift_per_day"])
+        self.building_first, self.building_count = w.building_members()
+        self.residents: list[Resident] = [self._make_resident(i) for i in range(w.n_residents)]
+        self.grid_has_branch = PartyMember.branches(self)
+        self.party_by_grid = {g: np.flatnonzero(w.party & (w.resident_grid == g))
+                              for g in np.flatnonzero(self.grid_has_branch)}
+        self.pool_by_grid = np.bincount(w.resident_grid[self.population.pool],
+                                        minlength=w.n_grids)
+        self.refresh_active_volunteers()
+        self._build_staff()
+
+        # Issues: all of them, and the hidden ones by grid and by household.
+        self.issues: list[Issue] = []
+        self.hidden_by_grid: list[dict[int, Issue]] = [{} for _ in range(w.n_grids)]
+        self.hidden_by_household: dict[int, dict[int, Issue]] = defaultdict(dict)
+        self.counts = {"arisen": 0, "hidden": 0, "open": 0, "resolved": 0, "abandoned": 0}
+        self.closed_today: list[Issue] = []
+        self.router = Router(self)
+        basic = ~w.grid_dedicated
+        self.daily_rate = np.where(basic[:, None],
+                                   self.types.rate[None, :] * w.grid_households[:, None],
+                                   self.types.dedicated_rate[None, :]) / 365.0
+        self.trust_start = self.population.mean_trust(0.0)
+        self._hours_by_day: list[float] = []
+        self._seed_backlog()
+        self.datacollector = mesa.DataCollector(model_reporters=_reporters())
+        self.datacollector.collect(self)
+
+    # --- construction ---------------------------------------------------------------------
+    def _make_resident(self, i: int) -> Resident:
+        w = self.world
+        if w.party[i]:
+            return PartyMember(self, i)
+        if w.stage[i] >= 0:
+            return Volunteer(self, i)
+        return Resident(self, i)
+
+    def _build_staff(self) -> None:
+        """Grid workers by beat, and the offices above the grid."""
+        p, w = self.params, self.world
+        beats, self.grid_beat = plan_beats(w, p)
+        self.beat_grids = [b.grids for b in beats]
+        self.beat_points: list[ServicePoint] = []
+        self.grid_workers: list[GridWorker] = []
+        order_rng = self.streams.visits
+        visitors: list[GridWorker] = []
+        routes: list[np.ndarray] = []
+        for b, beat in enumerate(beats):
+            households = np.concatenate(
+                [np.arange(w.grid_first_household[g], w.grid_first_household[g]
+                           + w.grid_households[g]) for g in beat.grids]).astype(np.int64)
+            workers = []
+            for k in range(beat.workers):
+                cal = (self.always_calendar if p["staffing.always_on"] else
+                       self.part_time_calendar if beat.part_time[k] else self.office_calendar)
+                gw = GridWorker(self, b, cal, beat.part_time[k], beat.dedicated,
+                                p["visits.per_worker_day"], p["visits.hours_each"])
+                workers.append(gw)
+                if not beat.dedicated:
+                    visitors.append(gw)
+                    routes.append(order_rng.permutation(households))
+            self.grid_workers.extend(workers)
+            self.beat_points.append(ServicePoint(f"beat:{b}", Level.GRID, workers))
+        self.rounds = DoorToDoorRounds(visitors, routes, p["knowledge.initial"],
+                                       p["visits.hours_each"])
+        self.dedicated_workers = [gw for gw in self.grid_workers if gw.dedicated]
+
+        def office(name: str, level: Level, n: int) -> ServicePoint:
+            staff = [OfficeStaff(f"{name}:{k}", self.office_calendar) for k in range(n)]
+            return ServicePoint(name, level, staff)
+
+        n_streets = len(w.street_district)
+        self.community_points = [office(f"community:{c}", Level.COMMUNITY,
+                                        p["community.case_staff"])
+                                 for c in range(len(w.community_street))]
+        self.street_points = [office(f"street:{s}", Level.STREET, p["street.case_staff"])
+                              for s in range(n_streets)]
+        self.department_point = office("department", Level.DEPARTMENT,
+                                       p["department.case_staff"] * n_streets)
+        self.mediation_point = office("mediation", Level.MEDIATION,
+                                      p["mediation.case_staff"] * n_streets)
+        self.casework_hours_per_week = sum(
+            gw.calendar.hours_per_week / gw.time_factor for gw in self.grid_workers)
+
+    def _seed_backlog(self) -> None:
+        """Hidden issues already present at day 0 (e.g. the Wenheng compound's backlog)."""
+        w, ty = self.world, self.types
+        if not ty.initial_backlog.any():
+            return
+        rng = self.streams.arrivals
+        lam = np.where(~w.grid_dedicated[:, None],
+                       ty.initial_backlog[None, :] * w.grid_households[:, None], 0.0)
+        grids, kinds = self._expand(rng.poisson(lam))
+        ages = rng.random(len(grids)) * 365.0  # arose within the past year
+        for issue in self._create_issues(grids, kinds, -ages, rng)[0]:
+            self._hide(issue)
+
+    # --- the day loop ---------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one simulated day (see the module docstring for the order)."""
+        day = self.day
+        t0 = float(day)
+        self.now = t0
+        self.closed_today = []
+        if day > 0 and day % 7 == 0:
+            Volunteer.update_stages(self, t0)
+            Volunteer.encourage_neighbours(self, t0)
+        if self.params["staffing.always_on"] or day % 7 < self.office_calendar.workdays:
+            self.rounds.visit(self, day)
+            for gw in self.dedicated_workers:
+                gw.inspect_unit(day)
+        self._volunteers_spot(day)
+        self._arrivals(day)
+        self.router.run_until(t0 + 1.0)
+        Resident.share_experiences(self, [i for i in self.closed_today if i.resident >= 0])
+        self.now = t0 + 1.0
+        self.day = day + 1
+        self._hours_by_day.append(sum(gw.hours_done for gw in self.grid_workers))
+        self.datacollector.collect(self)
+
+    def run(self, days: int) -> GridGovernanceModel:
+        """Run ``days`` more days; returns the model (for chaining)."""
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            raise ValueError(f"days must be a positive integer, not {days!r}")
+        # The world and the case records live for the whole run: keep the cyclic garbage
+        # collector from rescanning them day after day (measured: a quarter of a baseline
+        # year) by freezing what survives each day; unfreeze at the end so that a finished
+        # model can be collected.
+        gc.freeze()
+        try:
+            for _ in range(days):
+                self.step()
+                gc.freeze()
+        finally:
+            gc.unfreeze()
+        return self
+
+    def release(self) -> None:
+        """Let a finished model be freed: Mesa 3.3.1 keeps every model alive in its
+        class-level agent-id counter (``mesa.Agent._ids``), so repeated runs in one process
+        would grow without bound. Agents cannot be added to the model afterwards."""
+        mesa.Agent._ids.pop(self, None)
+
+    # --- issues arising, hiding and becoming known ------------------------------------------
+    @staticmethod
+    def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        grids, kinds = np.nonzero(counts)
+        c = counts[grids, kinds]
+        return np.repeat(grids, c), np.repeat(kinds, c)
+
+    def _create_issues(self, grids: np.ndarray, kinds: np.ndarray, times: np.ndarray,
+                       rng: np.random.Generator) -> tuple[list[Issue], np.ndarray]:
+        """Issue records with their raisers and rows of uniform draws (returned too)."""
+        w = self.world
+        n = len(grids)
+        pick = rng.random(n)
+        u = rng.random((n, N_UNIFORMS))
+        hm = handling_multiplier(u[:, U_HANDLE:U_ESCALATE], self.params["handling.distribution"],
+                                 self.params["handling.sigma"]).tolist()
+        dedicated = w.grid_dedicated[grids]
+        residents = np.where(dedicated, -1, w.grid_first_resident[grids]
+                             + (pick * w.grid_residents[grids]).astype(np.int64))
+        households = np.where(dedicated, -1, w.resident_household[np.maximum(residents, 0)])
+        sev = self.types.severity[kinds].tolist()
+        base = len(self.issues)
+        out = [Issue(base + k, kd, g, hh, r, sv, t, uk, hk) for k, (kd, g, hh, r, sv, t, uk, hk)
+               in enumerate(zip(kinds.tolist(), grids.tolist(), households.tolist(),
+                                residents.tolist(), sev, times.tolist(), u.tolist(), hm,
+                                strict=True))]
+        self.issues.extend(out)
+        self.counts["arisen"] += n
+        return out, u
+
+    def _arrivals(self, day: int) -> None:
+        """Today's new issues: Poisson counts per grid and type, uniform times in the day."""
+        rng = self.streams.arrivals
+        grids, kinds = self._expand(rng.poisson(self.daily_rate))
+        times = day + rng.random(len(grids))
+        order = np.argsort(times, kind="stable")
+        issues, u = self._create_issues(grids[order], kinds[order], times[order], rng)
+        if not issues:
+            return
+        residents = np.fromiter((i.resident for i in issues), np.int64, len(issues))
+        basic = residents >= 0
+        known_at = np.full(len(issues), np.nan)
+        source = np.full(len(issues), -1)
+        if basic.any():
+            known_at[basic], source[basic] = Resident.decide_reports(
+                self, residents[basic], self.types.severity[kinds[order][basic]],
+                u[basic], times[order][basic], float(day))
+        push, by_grid, by_household = (self.router.push, self.hidden_by_grid,
+                                       self.hidden_by_household)
+        self.counts["hidden"] += len(issues)
+        for issue, at, src in zip(issues, known_at.tolist(), source.tolist(), strict=True):
+            by_grid[issue.grid][issue.id] = issue  # every new issue starts hidden (_hide)
+            if issue.resident >= 0:
+                by_household[issue.household][issue.id] = issue
+                if src >= 0:
+                    push(at, KNOWN, issue, _SOURCES[src])
+            else:
+                known = Resident.unit_report(self, issue)
+                if known is not None:
+                    push(known[0], KNOWN, issue, known[1])
+
+    def _hide(self, issue: Issue) -> None:
+        self.counts["hidden"] += 1
+        self.hidden_by_grid[issue.grid][issue.id] = issue
+        if issue.household >= 0:
+            self.hidden_by_household[issue.household][issue.id] = issue
+
+    def forget_hidden(self, issue: Issue) -> None:
+        """Remove a just-known issue from the hidden pools."""
+        self.counts["hidden"] -= 1
+        del self.hidden_by_grid[issue.grid][issue.id]
+        if issue.household >= 0:
+            pool = self.hidden_by_household[issue.household]
+            del pool[issue.id]
+            if not pool:
+                del self.hidden_by_household[issue.household]
+
+    def discover_household(self, household: int, t: float, prob: float) -> None:
+        """A visit at ``t``: each hidden issue of the household is found with ``prob``."""
+        pool = self.hidden_by_household.get(household)
+        if not pool:
+            return
+        for issue in list(pool.values()):
+            if self.streams.visits.random() < prob:
+                self.router.push(max(t, issue.t_arisen), KNOWN, issue, Source.VISIT)
+
+    def discover_in_grid(self, grid: int, t: float, prob: float) -> None:
+        """An inspection at ``t``: each hidden issue of the grid is found with ``prob``."""
+        pool = self.hidden_by_grid[grid]
+        if not pool:
+            return
+        found = self.streams.visits.random(len(pool)) < prob
+        for issue, hit in zip(list(pool.values()), found, strict=True):
+            if hit:
+                self.router.push(max(t, issue.t_arisen), KNOWN, issue, Source.VISIT)
+
+    def _volunteers_spot(self, day: int) -> None:
+        rng = self.streams.behaviour
+        n_spot = rng.poisson(Volunteer.spot_rates(self))
+        cal = self.volunteer_calendar
+        for g in np.flatnonzero(n_spot):
+            pool = self.hidden_by_grid[g]
+            if not pool:
+                continue
+            issues = list(pool.values())
+            k = min(int(n_spot[g]), len(issues))
+            picks = rng.choice(len(issues), size=k, replace=False)
+            hours = cal.open_hour + rng.random(k) * (cal.close_hour - cal.open_hour)
+            for j, h in zip(picks, hours, strict=True):
+                self.router.push(max(day + h / HOURS_PER_DAY, issues[j].t_arisen), KNOWN,
+                                 issues[j], Source.VOLUNTEER)
+
+    # --- lookups used by the router and the agents ------------------------------------------
+    def service_points_by_grid(self) -> list[list[ServicePoint | None]]:
+        """For each grid, its service point at each level (None for volunteers, branch)."""
+        w = self.world
+        out = []
+        for g in range(w.n_grids):
+            c = int(w.grid_community[g])
+            out.append([None, None, self.beat_points[self.grid_beat[g]],
+                        self.community_points[c], self.street_points[int(w.community_street[c])],
+                        self.department_point, self.mediation_point])
+        return out
+
+    def refresh_active_volunteers(self) -> None:
+        """Recount active volunteers per grid (after stages change)."""
+        active = np.flatnonzero(self.population.active())
+        self.active_idx = active  # sorted by resident, hence by grid
+        grid = self.world.resident_grid[active]
+        self.active_by_grid = np.bincount(grid, minlength=self.world.n_grids)
+        self.active_list = self.active_by_grid.tolist()  # for scalar look-ups in routing
+        self.active_first = np.searchsorted(grid, np.arange(self.world.n_grids))
+
+    def volunteer_take_probability(self, grid: int) -> float:
+        """P(the grid's active volunteers take a minor issue)."""
+        return Volunteer.take_probability(self, grid)
+
+    def pick_local_handler(self, grid: int, level: Level) -> str:
+        """Name the volunteer or Party member who takes an issue in ``grid``."""
+        rng = self.streams.behaviour
+        if level == Level.VOLUNTEERS:
+            k = int(self.active_first[grid] + rng.integers(self.active_by_grid[grid]))
+            return f"volunteer:{self.residents[self.active_idx[k]].unique_id}"
+        members = self.party_by_grid[grid]
+        return f"party_member:{self.residents[members[rng.integers(len(members))]].unique_id}"
+
+    def household_members(self, households: np.ndarray) -> np.ndarray:
+        """Resident indices of the given households."""
+        w = self.world
+        first, size = w.household_first[households], w.household_size[households]
+        offsets = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+        return np.repeat(first, size) + offsets
+
+    # --- outputs --------------------------------------------------------------------------
+    def grid_worker_utilisation(self) -> float:
+        """Casework hours done in the last 7 days / casework hours available in a week."""
+        h = self._hours_by_day
+        if not h or self.casework_hours_per_week == 0:
+            return 0.0
+        done = h[-1] - (h[-8] if len(h) >= 8 else 0.0)
+        return done / self.casework_hours_per_week * 7.0 / min(7, len(h))
+
+    def summary(self) -> dict[str, Any]:
+        """The per-run summary metrics (see :mod:`simulation.metrics`)."""
+        from .metrics import summarise
+
+        return summarise(self)
+
+    def timeseries(self) -> pd.DataFrame:
+        """The daily time series (one row per day, day 0 = initial state)."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+    def case_log(self) -> pd.DataFrame:
+        """One row per issue with every timestamp (see :mod:`simulation.metrics`)."""
+        from .metrics import case_log
+
+        return case_log(self)
+
+    def state_counts(self) -> dict[str, int]:
+        """Issues by state, recounted from the issue records (for the conservation check)."""
+        counts = np.bincount([int(i.state) for i in self.issues], minlength=len(State))
+        return {s.name.lower(): int(counts[s]) for s in State}
+
+
+def _reporters() -> dict[str, Any]:
+    """Model reporters of the DataCollector: the daily time series."""
+
+    def stage(k: int):
+        return lambda m: int(m.population.stage_counts[k])
+
+    return {
+        "day": lambda m: m.day,
+        "arisen": lambda m: m.counts["arisen"],
+        "hidden_issues": lambda m: m.counts["hidden"],
+        "open_issues": lambda m: m.counts["open"],
+        "resolved": lambda m: m.counts["resolved"],
+        "abandoned": lambda m: m.counts["abandoned"],
+        "queued_above_grid": lambda m: sum(len(sp.queue) for sp in m.community_points)
+        + sum(len(sp.queue) for sp in m.street_points)
+        + len(m.department_point.queue) + len(m.mediation_point.queue),
+        "closed_today": lambda m: len(m.closed_today),
+        "mean_trust": lambda m: m.population.mean_trust(m.now),
+        "inactive": stage(0),
+        "watching": stage(1),
+        "following": stage(2),
+        "self_driven": stage(3),
+        "active_volunteer_share": lambda m: m.population.active_share,
+        "grid_worker_utilisation": lambda m: m.grid_worker_utilisation(),
+    }

@@ -1,0 +1,458 @@
+"""Every model parameter, defined once: key, default, unit, valid range and source.
+
+Keys are dotted (``"staffing.households_per_worker"``). A scenario overrides some defaults
+(with its own source); a run overrides more with ``--set KEY=VALUE``. Unknown keys and
+out-of-range values raise :class:`ParameterError`, which names the key and the valid choices.
+
+Sources: "DOMAIN" means ``shared/DOMAIN.md`` (published figures with their own sources);
+"seed" means the Dazhong Daily article of 21 Nov 2022; "assumption" means a modelling choice
+that calibration (see docs/model.md) should revisit.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ParameterError(ValueError):
+    """A parameter key or value is not valid; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its default and everything a user needs to judge it."""
+
+    key: str
+    default: Any
+    unit: str
+    source: str
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def kind(self) -> type:
+        """The Python type of the value (bool, int, float or str)."""
+        return type(self.default)
+
+    def valid_text(self) -> str:
+        """Describe the valid values in words, for error messages."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.kind is bool:
+            return "true or false"
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        name = "an integer" if self.kind is int else "a number"
+        return f"{name} in [{lo}, {hi}]"
+
+    def coerce(self, value: Any) -> Any:
+        """Return ``value`` converted to this parameter's type, or raise ParameterError."""
+        kind = self.kind
+        if isinstance(value, str) and kind is not str:
+            value = _parse_text(value, kind)
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise ParameterError(f"{self.key}: {value!r} is not {self.valid_text()}")
+        elif kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                else:
+                    raise ParameterError(f"{self.key}: {value!r} is not {self.valid_text()}")
+        elif kind is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ParameterError(f"{self.key}: {value!r} is not {self.valid_text()}")
+            value = float(value)
+            if value != value:  # NaN
+                raise ParameterError(f"{self.key}: NaN is not {self.valid_text()}")
+        elif kind is str and not isinstance(value, str):
+            raise ParameterError(f"{self.key}: {value!r} is not {self.valid_text()}")
+        if self.choices and value not in self.choices:
+            raise ParameterError(f"{self.key}: {value!r} is not {self.valid_text()}")
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise ParameterError(
+                f"{self.key}: {value!r} is out of range; must be {self.valid_text()}")
+        return value
+
+
+def _parse_text(text: str, kind: type) -> Any:
+    """Parse a command-line value ("true", "3", "0.5") into ``kind``."""
+    t = text.strip()
+    if kind is bool:
+        low = t.lower()
+        if low in ("true", "yes", "on", "1"):
+            return True
+        if low in ("false", "no", "off", "0"):
+            return False
+        return t
+    try:
+        return int(t) if kind is int and t.lstrip("+-").isdigit() else float(t)
+    except ValueError:
+        return t
+
+
+# Issue types (DOMAIN: the seed's problems and the Beijing/Jinan hotline case mixes).
+ISSUE_TYPES: tuple[str, ...] = (
+    "facility",  # public-facility repair (公共设施)
+    "sanitation",  # sanitation and garbage (垃圾)
+    "occupied_space",  # occupied public space (空地被占)
+    "water",  # water supply (吃水难)
+    "dispute",  # neighbour disputes (邻里纠纷)
+    "elderly_care",  # elderly care and livelihood services
+    "safety",  # safety hazards
+)
+
+# Per-type table: (rate per household-year, rate per dedicated grid-year, severity 0-1,
+#   volunteers may handle, Party branch may handle, grid handling hours (mean),
+#   P(escalate | grid), P(escalate | community), P(escalate | street), top level,
+#   P(abandon | top)). All "assumption" unless noted in docs/model.md; the total arrival rate
+#   (~1.5 per household-year, ~0.57 per resident-year) matches Beijing Dongcheng's grid platform
+#   (~40,000 cases a month for ~0.85M people: DOMAIN).
+_TYPE_TABLE: dict[str, tuple] = {
+    "facility": (0.35, 20.0, 0.4, True, False, 4.0, 0.35, 0.40, 0.30, "department", 0.05),
+    "sanitation": (0.45, 25.0, 0.3, True, False, 2.0, 0.10, 0.30, 0.20, "department", 0.02),
+    "occupied_space": (0.12, 10.0, 0.4, False, True, 3.0, 0.40, 0.50, 0.40, "department", 0.10),
+    "water": (0.08, 4.0, 0.9, False, False, 3.0, 0.70, 0.60, 0.50, "department", 0.05),
+    "dispute": (0.15, 6.0, 0.6, False, True, 4.0, 0.30, 0.50, 0.50, "mediation", 0.10),
+    "elderly_care": (0.25, 0.0, 0.6, True, True, 3.0, 0.20, 0.30, 0.20, "department", 0.03),
+    "safety": (0.08, 15.0, 0.8, False, False, 2.0, 0.30, 0.40, 0.40, "department", 0.03),
+}
+
+TOP_LEVELS = ("department", "mediation")
+MOBILISATION_MODES = ("none", "party_led", "campaign")
+
+
+def _issue_params() -> list[Param]:
+    out: list[Param] = []
+    for t, row in _TYPE_TABLE.items():
+        rate, drate, sev, vol, branch, hours, eg, ec, es, top, ab = row
+        p = f"issue.{t}."
+        out += [
+            Param(p + "rate", rate, "issues/household/year", "assumption (DOMAIN case mixes)",
+                  f"Arrival rate of {t} issues in basic grids.", 0.0, 1000.0),
+            Param(p + "dedicated_rate", drate, "issues/dedicated grid/year", "assumption",
+                  f"Arrival rate of {t} issues in a dedicated grid (school, hospital, ...).",
+                  0.0, 1e6),
+            Param(p + "severity", sev, "0-1", "assumption",
+                  f"Severity of a {t} issue (drives reporting).", 0.0, 1.0),
+            Param(p + "volunteer_ok", vol, "bool", "seed (volunteer services)",
+                  f"Active volunteers may handle {t} issues.", None, None),
+            Param(p + "branch_ok", branch, "bool", "seed (大事小事格内解决)",
+                  f"A grid Party branch may settle {t} issues.", None, None),
+            Param(p + "hours", hours, "working hours", "assumption",
+                  f"Mean grid-worker handling time of a {t} issue.", 0.01, 1e6),
+            Param(p + "escalate_grid", eg, "probability", "assumption",
+                  f"P(a {t} issue handled by the grid worker needs the community).", 0.0, 1.0),
+            Param(p + "escalate_community", ec, "probability", "assumption",
+                  f"P(a {t} issue at the community needs the street office).", 0.0, 1.0),
+            Param(p + "escalate_street", es, "probability", "assumption",
+                  f"P(a {t} issue at the street office needs the top level).", 0.0, 1.0),
+            Param(p + "top", top, "level", "seed (one-stop mediation centre for disputes)",
+                  f"Top level for {t} issues.", None, None, TOP_LEVELS),
+            Param(p + "abandon_top", ab, "probability", "assumption",
+                  f"P(a {t} issue at the top level is closed unresolved).", 0.0, 1.0),
+            Param(p + "initial_backlog", 0.0, "hidden issues/household", "assumption",
+                  f"Hidden {t} issues per household already present at day 0.", 0.0, 100.0),
+        ]
+    return out
+
+
+_P = Param
+PARAMS: tuple[Param, ...] = (
+    # --- World: the city tree ------------------------------------------------------------
+    _P("world.districts", 1, "districts", "assumption", "Districts in the city.", 1, 100),
+    _P("world.streets_per_district", 1, "street offices", "assumption",
+       "Street offices (街道) per district.", 1, 1000),
+    _P("world.communities_per_street", 5, "communities", "assumption",
+       "Communities (社区) per street office.", 1, 1000),
+    _P("world.grids_per_community_min", 4, "basic grids", "assumption",
+       "Fewest basic grids in a community.", 1, 1000),
+    _P("world.grids_per_community_max", 8, "basic grids", "assumption",
+       "Most basic grids in a community.", 1, 1000),
+    _P("world.households_per_grid_min", 300, "households", "DOMAIN (grid norm 300-500)",
+       "Fewest households in a basic grid.", 1, 100000),
+    _P("world.households_per_grid_max", 500, "households", "DOMAIN (grid norm 300-500)",
+       "Most households in a basic grid.", 1, 100000),
+    _P("world.households_per_building", 48, "households", "assumption (6-storey walk-up)",
+       "Households per residential building.", 1, 10000),
+    _P("world.residents_per_household", 2.62, "residents", "2020 census, national mean",
+       "Mean household size (1 + Poisson, at most 8).", 1.0, 8.0),
+    _P("world.elderly_share", 0.1996, "share", "DOMAIN (Jinan 2020 census, 60+)",
+       "Share of residents aged 60 or over.", 0.0, 1.0),
+    _P("world.party_share", 0.07, "share", "assumption (~99M members / 1.41B people, 2023)",
+       "Share of residents who are Party members.", 0.0, 1.0),
+    _P("world.volunteer_share", 0.10, "share", "assumption (national 4.4% registered, DOMAIN)",
+       "Share of residents registered as volunteers (Party members always are).", 0.0, 1.0),
+    _P("world.dedicated_per_basic", 0.31, "ratio", "DOMAIN (Jinan 3,875 / 12,584)",
+       "Dedicated grids per basic grid.", 0.0, 10.0),
+    _P("world.branch_min_members", 3, "Party members", "CCP Constitution art. 30",
+       "Fewest Party members to form a branch in a grid.", 1, 1000),
+    # --- Time ----------------------------------------------------------------------------
+    _P("calendar.open_hour", 9.0, "hour of day", "assumption (office hours)",
+       "Offices and full-time grid workers start work.", 0.0, 23.0),
+    _P("calendar.close_hour", 17.0, "hour of day", "assumption (office hours)",
+       "Offices and full-time grid workers stop work.", 1.0, 24.0),
+    _P("calendar.part_time_hours", 4.0, "hours/working day", "assumption",
+       "Working hours of a part-time grid worker (from open_hour).", 0.5, 24.0),
+    _P("calendar.volunteer_open_hour", 8.0, "hour of day", "assumption",
+       "Volunteers and Party members act from this hour, every day.", 0.0, 23.0),
+    _P("calendar.volunteer_close_hour", 20.0, "hour of day", "assumption",
+       "Volunteers and Party members act until this hour, every day.", 1.0, 24.0),
+    # --- Staffing (levers) ---------------------------------------------------------------
+    _P("staffing.households_per_worker", 400.0, "households/grid worker",
+       "DOMAIN (one worker per grid of 300-500 households)",
+       "Households per grid worker; a worker covers several grids when this exceeds a grid.",
+       1.0, 100000.0),
+    _P("staffing.part_time_share", 0.0, "share",
+       "assumption (basic-grid workers full-time; unit staff of dedicated grids part-time)",
+       "Share of basic-grid workers who are part-time (work calendar.part_time_hours).",
+       0.0, 1.0),
+    _P("staffing.always_on", False, "bool", "analytic limit (mmc)",
+       "Grid workers work around the clock (no office hours); for the M/M/c check.", None, None),
+    _P("community.case_staff", 3, "staff", "seed (two committees of 6; half on casework)",
+       "Community staff handling escalated cases.", 1, 10000),
+    _P("street.case_staff", 8, "staff", "assumption", "Street-office staff on cases.", 1, 10000),
+    _P("department.case_staff", 10, "staff", "assumption",
+       "City-department case officers serving this street's cases.", 1, 10000),
+    _P("mediation.case_staff", 3, "staff", "assumption",
+       "One-stop mediation centre mediators serving this street's cases.", 1, 10000),
+    # --- Handling ------------------------------------------------------------------------
+    _P("handling.distribution", "lognormal", "-", "DOMAIN (right-skewed resolution times)",
+       "Distribution of handling times.", None, None, ("lognormal", "exponential")),
+    _P("handling.sigma", 1.0, "log-hours", "assumption (mean about 3x median overall)",
+       "Log-scale spread of lognormal handling times.", 0.0, 5.0),
+    _P("handling.factor_community", 2.0, "x grid hours", "assumption",
+       "Community handling time relative to the grid worker's.", 0.01, 1000.0),
+    _P("handling.factor_street", 4.0, "x grid hours", "assumption",
+       "Street-office handling time relative to the grid worker's.", 0.01, 1000.0),
+    _P("handling.factor_department", 10.0, "x grid hours", "assumption",
+       "Department handling time relative to the grid worker's.", 0.01, 1000.0),
+    _P("handling.factor_mediation", 4.0, "x grid hours", "assumption",
+       "Mediation-centre handling time relative to the grid worker's.", 0.01, 1000.0),
+    _P("handling.volunteer_hours", 2.0, "hours", "assumption",
+       "Mean time volunteers take on a minor issue.", 0.01, 1000.0),
+    _P("handling.branch_hours", 3.0, "hours", "assumption",
+       "Mean time a grid Party branch takes to settle a matter.", 0.01, 1000.0),
+    _P("routing.handoff_hours", 8.0, "working hours", "DOMAIN (Shandong: 2 working days max)",
+       "Transfer time between offices at each escalation.", 0.0, 1000.0),
+    # --- Reporting -----------------------------------------------------------------------
+    _P("reporting.always", False, "bool", "analytic limit (mmc)",
+       "Every issue is reported at once (no hidden issues, no delay).", None, None),
+    _P("reporting.base_logit", -0.5, "log-odds", "assumption",
+       "Log-odds of reporting at trust 0.5 and severity 0.5.", -20.0, 20.0),
+    _P("reporting.trust_coef", 4.0, "log-odds per unit trust", "assumption",
+       "Effect of trust on reporting.", 0.0, 50.0),
+    _P("reporting.severity_coef", 3.0, "log-odds per unit severity", "assumption",
+       "Effect of severity on reporting.", 0.0, 50.0),
+    _P("reporting.platform_logit", 1.0, "log-odds", "assumption",
+       "Extra log-odds of reporting for residents under 60 with the digital platform.",
+       0.0, 20.0),
+    _P("reporting.delay_days", 1.0, "days", "assumption",
+       "Mean delay before a resident reports in person (then waits for office hours).",
+       0.0, 365.0),
+    _P("reporting.platform_delay_days", 0.1, "days", "assumption",
+       "Mean delay before a resident reports on the digital platform (any hour).", 0.0, 365.0),
+    _P("reporting.dedicated_prob", 0.9, "probability", "assumption",
+       "P(a dedicated grid's unit reports an issue itself).", 0.0, 1.0),
+    # --- Door-to-door visits and local knowledge -----------------------------------------
+    _P("visits.per_worker_day", 4.0, "households/working day",
+       "DOMAIN (Beijing: 1-5 visits a day)", "Households a grid worker visits a working day.",
+       0.0, 200.0),
+    _P("visits.hours_each", 0.5, "hours", "assumption",
+       "Working time one household visit takes (taken from casework).", 0.0, 8.0),
+    _P("visits.trust_gain", 0.03, "fraction of gap to 1", "assumption",
+       "Trust gain of each member of a visited household.", 0.0, 1.0),
+    _P("visits.find_prob_min", 0.3, "probability", "assumption",
+       "P(a visit finds a hidden issue of the household) with no local knowledge.", 0.0, 1.0),
+    _P("visits.find_prob_max", 0.9, "probability", "assumption",
+       "P(a visit finds a hidden issue of the household) with full local knowledge.", 0.0, 1.0),
+    _P("visits.dedicated_find_prob", 0.2, "probability/working day", "assumption",
+       "P(a dedicated grid's worker finds a given hidden issue on a working day).", 0.0, 1.0),
+    _P("knowledge.initial", 0.5, "share of households known", "assumption",
+       "Share of its households a grid worker already knows (the hand-drawn map) at day 0.",
+       0.0, 1.0),
+    _P("knowledge.handling_speedup", 0.3, "share", "assumption (seed: the map speeds service)",
+       "Handling time is cut by this share at full local knowledge.", 0.0, 0.95),
+    _P("knowledge.escalation_cut", 0.3, "share", "assumption",
+       "Grid escalation probability is cut by this share at full local knowledge.", 0.0, 1.0),
+    # --- Trust ---------------------------------------------------------------------------
+    _P("trust.enabled", True, "bool", "-", "Trust responds to experience (off: frozen).",
+       None, None),
+    _P("trust.initial_mean", 0.6, "0-1", "DOMAIN (Beijing 12345 satisfaction 65%, 2019)",
+       "Mean initial trust (Beta distributed).", 0.01, 0.99),
+    _P("trust.initial_sd", 0.15, "0-1", "assumption", "Spread of initial trust.", 0.0, 0.45),
+    _P("trust.anchor", 0.6, "0-1", "assumption",
+       "Level trust drifts back to without news.", 0.0, 1.0),
+    _P("trust.drift_per_day", 1.0 / 365.0, "1/day", "assumption (half-life about 8 months)",
+       "Rate of the drift of trust toward the anchor.", 0.0, 10.0),
+    _P("trust.gain_good", 0.10, "fraction of gap", "Van Ryzin 2006 (disconfirmation)",
+       "Trust gain from an issue solved faster than expected (full disconfirmation).",
+       0.0, 1.0),
+    _P("trust.loss_bad", 0.25, "fraction of level", "Slovic 1993 (asymmetry)",
+       "Trust loss from an issue solved far slower than expected or abandoned.", 0.0, 1.0),
+    _P("trust.expected_days", 7.0, "days", "DOMAIN (Shandong: 5 working days)",
+       "Resolution time residents expect, from report to resolution.", 0.01, 365.0),
+    _P("trust.word_of_mouth", 0.3, "weight", "assumption",
+       "Weight of a neighbour's experience relative to one's own.", 0.0, 1.0),
+    _P("trust.contacts", 4, "residents", "assumption",
+       "Building neighbours who hear of each closed case.", 0, 100),
+    # --- Volunteers (看着干 -> 跟着干 -> 主动干) --------------------------------------------
+    _P("volunteers.initial_watching", 0.10, "share of pool", "assumption (DOMAIN: most idle)",
+       "Share of registered volunteers watching at day 0.", 0.0, 1.0),
+    _P("volunteers.initial_following", 0.03, "share of pool", "assumption",
+       "Share of registered volunteers following at day 0.", 0.0, 1.0),
+    _P("volunteers.initial_self_driven", 0.01, "share of pool", "assumption",
+       "Share of registered volunteers self-driven at day 0.", 0.0, 1.0),
+    _P("volunteers.base_rate", 0.001, "1/week", "assumption",
+       "Spontaneous rate of moving up one stage.", 0.0, 10.0),
+    _P("volunteers.social_rate", 0.10, "1/week", "Centola 2010 (complex contagion)",
+       "Rate of moving up at full social influence.", 0.0, 10.0),
+    _P("volunteers.threshold", 0.20, "share of pool", "Granovetter 1978 (thresholds)",
+       "Active share of the grid's volunteer pool at which influence is half its maximum.",
+       0.0, 1.0),
+    _P("volunteers.threshold_width", 0.04, "share of pool", "assumption",
+       "Width of the threshold (logistic scale).", 0.001, 1.0),
+    _P("volunteers.party_rate", 0.04, "1/week", "seed (Party members lead)",
+       "Extra rate of moving up in a grid with a Party branch under Party-led mobilisation.",
+       0.0, 10.0),
+    _P("volunteers.campaign_rate", 0.04, "1/week", "seed (recruitment, training, platform)",
+       "Extra rate of moving up during a volunteer campaign.", 0.0, 10.0),
+    _P("volunteers.trust_rate", 0.01, "1/week per unit trust", "assumption",
+       "Extra rate of moving up per unit of trust above 0.5 (negative below).", 0.0, 10.0),
+    _P("volunteers.fallback_rate", 0.05, "1/week", "assumption",
+       "Rate of falling back one stage at trust 0.", 0.0, 10.0),
+    _P("volunteers.incentive_cut", 0.5, "share", "assumption (service points)",
+       "Campaign incentives cut the fall-back rate by this share.", 0.0, 1.0),
+    _P("volunteers.spot_rate", 0.01, "issues/day per active volunteer", "assumption",
+       "Rate at which an active volunteer spots a hidden issue in the grid.", 0.0, 100.0),
+    _P("volunteers.take_per_active", 0.02, "probability per active volunteer", "assumption",
+       "P(volunteers take a minor issue) grows by this per active volunteer in the grid.",
+       0.0, 1.0),
+    _P("volunteers.take_max", 0.7, "probability", "assumption",
+       "Most likely volunteers take a minor issue.", 0.0, 1.0),
+    _P("volunteers.resolve_prob", 0.8, "probability", "assumption",
+       "P(volunteers settle an issue they take; else it goes to the grid worker).", 0.0, 1.0),
+    _P("volunteers.trust_gain_week", 0.05, "fraction of gap per week", "assumption",
+       "Weekly trust gain of residents in a grid whose whole pool is active (scaled by share).",
+       0.0, 1.0),
+    # --- Party branch in the grid --------------------------------------------------------
+    _P("branch.take_prob", 0.6, "probability", "assumption",
+       "P(a grid Party branch takes an issue it may handle).", 0.0, 1.0),
+    _P("branch.resolve_prob", 0.7, "probability", "assumption",
+       "P(the branch settles an issue it takes; else it goes to the grid worker).", 0.0, 1.0),
+    _P("branch.escalation_cut", 0.3, "share", "assumption (seed: 大事小事格内解决)",
+       "A branch in the grid cuts the grid worker's escalation probability by this share.",
+       0.0, 1.0),
+    # --- Policy levers -------------------------------------------------------------------
+    _P("policy.party_branch", False, "bool", "seed (党支部建在网格上)",
+       "Party members of each grid form a branch (at least branch_min_members).", None, None),
+    _P("policy.mobilisation", "none", "-", "seed (左邻右帮)",
+       "Volunteer mobilisation policy.", None, None, MOBILISATION_MODES),
+    _P("policy.mediation_centre", False, "bool", "seed (一站式矛盾纠纷多元调解中心)",
+       "Disputes escalated from a grid go straight to the one-stop mediation centre.",
+       None, None),
+    _P("policy.digital_platform", False, "bool", "seed (综治中心+网格化+数字化)",
+       "Residents under 60 may report on a platform: faster and more often.", None, None),
+    _P("policy.dedicated_grids", True, "bool", "seed (3,875 dedicated grids)",
+       "Dedicated grids have their own (part-time) grid worker.", None, None),
+    *_issue_params(),
+)
+
+PARAM_INDEX: dict[str, Param] = {p.key: p for p in PARAMS}
+
+
+def unknown_key_message(key: str, valid: Iterable[str]) -> str:
+    """One-line message for an unknown key, with the closest valid keys."""
+    valid = list(valid)
+    close = difflib.get_close_matches(key, valid, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else "see `gridgov params SCENARIO`"
+    return f"unknown parameter {key!r}; {hint}"
+
+
+@dataclass
+class Parameters(Mapping[str, Any]):
+    """Validated parameter values of one scenario (+ overrides), with each value's source."""
+
+    values: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
+    specs: dict[str, Param] = field(default_factory=lambda: dict(PARAM_INDEX))
+
+    @classmethod
+    def defaults(cls) -> Parameters:
+        """All defaults, each with its source."""
+        return cls({p.key: p.default for p in PARAMS}, {p.key: p.source for p in PARAMS})
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise ParameterError(unknown_key_message(key, self.values)) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def with_values(self, updates: Mapping[str, Any], source: str = "override") -> Parameters:
+        """Return a copy with ``updates`` validated and applied; each update gets ``source``."""
+        values, sources = dict(self.values), dict(self.sources)
+        for key, raw in updates.items():
+            spec = self.specs.get(key)
+            if spec is None:
+                raise ParameterError(unknown_key_message(key, self.specs))
+            values[key] = spec.coerce(raw)
+            sources[key] = source
+        new = Parameters(values, sources, self.specs)
+        new.check_consistency()
+        return new
+
+    def check_consistency(self) -> None:
+        """Raise ParameterError where two values contradict each other."""
+        v = self.values
+        pairs = [
+            ("world.grids_per_community_min", "world.grids_per_community_max"),
+            ("world.households_per_grid_min", "world.households_per_grid_max"),
+            ("calendar.open_hour", "calendar.close_hour"),
+            ("calendar.volunteer_open_hour", "calendar.volunteer_close_hour"),
+        ]
+        for lo, hi in pairs:
+            if lo in v and hi in v and not v[lo] < v[hi] and not (
+                lo.startswith("world.") and v[lo] == v[hi]
+            ):
+                raise ParameterError(f"{lo} ({v[lo]}) must be below {hi} ({v[hi]})")
+        if "calendar.open_hour" in v:
+            day = v["calendar.close_hour"] - v["calendar.open_hour"]
+            if v["calendar.part_time_hours"] > day:
+                raise ParameterError(
+                    f"calendar.part_time_hours ({v['calendar.part_time_hours']}) exceeds the "
+                    f"office day ({day} h)"
+                )
+            visit = v["visits.per_worker_day"] * v["visits.hours_each"]
+            short = min(day, v["calendar.part_time_hours"])
+            if visit >= 0.9 * short:
+                raise ParameterError(
+                    f"visits.per_worker_day x visits.hours_each = {visit:g} h leaves no time for "
+                    f"casework in a {short:g} h working day; lower either"
+                )
+        init = sum(v.get(f"volunteers.initial_{s}", 0.0)
+                   for s in ("watching", "following", "self_driven"))
+        if init > 1.0:
+            raise ParameterError(f"volunteers.initial_* shares add up to {init:g} > 1")
+
+    def group(self, prefix: str) -> dict[str, Any]:
+        """Values under ``prefix.`` with the prefix removed, e.g. group("trust")."""
+        n = len(prefix) + 1
+        return {k[n:]: val for k, val in self.values.items() if k.startswith(prefix + ".")}
+
+    def changed_from_defaults(self) -> dict[str, Any]:
+        """The values that differ from the registry defaults."""
+        return {k: val for k, val in self.values.items()
+                if k in PARAM_INDEX and PARAM_INDEX[k].default != val}

@@ -1,0 +1,267 @@
+"""The case engine: who handles what, queues at service points, escalation, and the event
+queue that times every transition.
+
+Routing of a known issue (``Router.route_known``):
+1. minor types: the grid's active volunteers take it with P = min(take_max, take_per_active x
+   active volunteers); a grid Party branch takes the types it may handle with P = take_prob.
+   Either settles it with P = resolve_prob, else passes it to the grid worker;
+2. the grid worker(s) of the grid's beat (one FIFO queue): handles, then escalates with
+   P = escalate_grid x (1 - escalation_cut x knowledge) x (1 - branch cut if a branch);
+3. community → street office → the type's top level (a city department, or the one-stop
+   mediation centre); with the mediation-centre policy, disputes escalated from a grid go
+   straight to the centre. Each hand-off between offices takes ``routing.handoff_hours``
+   of office time. At the top level an issue is resolved or, with P = abandon_top, abandoned.
+
+Only pending work is in the queue (a heap of (time, sequence, kind, issue, data)), so cost
+grows with issues and staff, not with residents x days.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .issues import (
+    U_BRANCH_TAKE,
+    U_ESCALATE,
+    U_LOCAL_RESOLVE,
+    U_VOL_TAKE,
+    Event,
+    Issue,
+    Level,
+    Source,
+    State,
+)
+from .worktime import Calendar
+
+if TYPE_CHECKING:
+    from .model import GridGovernanceModel
+
+# Event kinds in the queue.
+KNOWN, ARRIVE, DONE, LOCAL_DONE = range(4)
+
+
+class Server(Protocol):
+    """What a service point needs of its servers (grid workers, office staff)."""
+
+    name: str
+    calendar: Calendar
+    busy: bool
+    time_factor: float
+    knowledge: float
+    hours_done: float
+
+
+class ServicePoint:
+    """A FIFO queue served by one or more servers (a beat's grid workers, an office)."""
+
+    __slots__ = ("level", "name", "queue", "servers")
+
+    def __init__(self, name: str, level: Level, servers: list[Any]) -> None:
+        self.name = name
+        self.level = level
+        self.servers = servers
+        self.queue: deque[Issue] = deque()
+
+    def free_server(self, t: float) -> Any | None:
+        """The idle server that can start soonest after ``t``, or None."""
+        if len(self.servers) == 1:
+            s = self.servers[0]
+            return None if s.busy else s
+        best, best_t = None, float("inf")
+        for s in self.servers:
+            if not s.busy:
+                start = s.calendar.next_open(t)
+                if start < best_t:
+                    best, best_t = s, start
+        return best
+
+
+# Plain aliases for the hot path (enum attribute lookups cost more than module globals).
+VOLUNTEERS, BRANCH, GRID, COMMUNITY, STREET, DEPARTMENT, MEDIATION = (
+    Level.VOLUNTEERS, Level.BRANCH, Level.GRID, Level.COMMUNITY, Level.STREET,
+    Level.DEPARTMENT, Level.MEDIATION)
+ARRIVED, STARTED, FINISHED = Event.ARRIVE, Event.START, Event.DONE
+
+
+class Router:
+    """Moves issues through their life cycle and keeps the event queue."""
+
+    def __init__(self, model: GridGovernanceModel) -> None:
+        self.model = model
+        self.heap: list[tuple[float, int, int, Issue, Any]] = []
+        self._seq = 0
+        p, ty = model.params, model.types
+        self.handoff_hours = p["routing.handoff_hours"]
+        # Per-type parameters as lists: indexing a list is cheaper than a NumPy array.
+        self.hours = ty.hours.tolist()
+        self.volunteer_ok = ty.volunteer_ok.tolist()
+        self.branch_ok = ty.branch_ok.tolist()
+        self.escalate = {lvl: ty.escalate[lvl].tolist() for lvl in ty.escalate}
+        self.top = list(ty.top)
+        self.abandon_top = ty.abandon_top.tolist()
+        self.level_factor = {
+            COMMUNITY: p["handling.factor_community"],
+            STREET: p["handling.factor_street"],
+            DEPARTMENT: p["handling.factor_department"],
+            MEDIATION: p["handling.factor_mediation"],
+        }
+        self.speedup = p["knowledge.handling_speedup"]
+        self.esc_cut = p["knowledge.escalation_cut"]
+        self.branch_cut = p["branch.escalation_cut"]
+        self.branch_take = p["branch.take_prob"]
+        self.centre = p["policy.mediation_centre"]
+        self.local_hours = {VOLUNTEERS: p["handling.volunteer_hours"],
+                            BRANCH: p["handling.branch_hours"]}
+        self.local_resolve = {VOLUNTEERS: p["volunteers.resolve_prob"],
+                              BRANCH: p["branch.resolve_prob"]}
+        self.has_branch = [bool(b) for b in model.grid_has_branch]
+        self.points = model.service_points_by_grid()
+
+    # --- the queue ------------------------------------------------------------------------
+    def push(self, t: float, kind: int, issue: Issue, data: Any = None) -> None:
+        """Schedule an event at time ``t`` (days); ties run in scheduling order."""
+        self._seq += 1
+        heapq.heappush(self.heap, (t, self._seq, kind, issue, data))
+
+    def run_until(self, t_end: float) -> None:
+        """Process every event before ``t_end``."""
+        heap, pop, model = self.heap, heapq.heappop, self.model
+        make_known, arrive, done, local_done = (self.make_known, self.arrive, self.done,
+                                                self.local_done)
+        while heap and heap[0][0] < t_end:
+            t, _, kind, issue, data = pop(heap)
+            model.now = t
+            if kind == DONE:
+                done(issue, data, t)
+            elif kind == KNOWN:
+                make_known(issue, t, data)
+            elif kind == ARRIVE:
+                arrive(issue, data, t)
+            else:
+                local_done(issue, data, t)
+
+    # --- transitions ----------------------------------------------------------------------
+    def make_known(self, issue: Issue, t: float, source: Source) -> None:
+        """The issue becomes known to someone in charge and enters routing."""
+        if issue.state != State.HIDDEN:
+            return  # found by two routes on the same day: the first one counts
+        m = self.model
+        m.forget_hidden(issue)
+        issue.state = State.OPEN
+        issue.source = source
+        issue.t_known = t
+        m.counts["open"] += 1
+        self.route_known(issue, t)
+
+    def route_known(self, issue: Issue, t: float) -> None:
+        """Send a just-known issue to volunteers, the Party branch, or the grid worker."""
+        m, u, g, k = self.model, issue.u, issue.grid, issue.kind
+        if (self.volunteer_ok[k] and m.active_list[g] > 0
+                and u[U_VOL_TAKE] < m.volunteer_take_probability(g)):
+            self.start_local(issue, VOLUNTEERS, t)
+        elif self.branch_ok[k] and self.has_branch[g] and u[U_BRANCH_TAKE] < self.branch_take:
+            self.start_local(issue, BRANCH, t)
+        else:
+            self.arrive(issue, GRID, t)
+
+    def start_local(self, issue: Issue, level: Level, t: float) -> None:
+        """Volunteers or the Party branch take the issue (no queue: many hands)."""
+        m = self.model
+        handler = m.pick_local_handler(issue.grid, level)
+        cal = m.volunteer_calendar
+        start = cal.next_open(t)
+        issue.log += ((t, ARRIVED, level), (start, STARTED, level))
+        hours = self.local_hours[level] * issue.hm[level]
+        self.push(cal.add_work(start, hours), LOCAL_DONE, issue, (level, handler))
+
+    def local_done(self, issue: Issue, data: tuple[Level, str], t: float) -> None:
+        """Volunteers / branch finish: settled, or passed on to the grid worker."""
+        level, handler = data
+        issue.log.append((t, FINISHED, level))
+        if issue.u[U_LOCAL_RESOLVE] < self.local_resolve[level]:
+            self.close(issue, t, State.RESOLVED, level, handler)
+        else:
+            self.arrive(issue, GRID, t)
+
+    def arrive(self, issue: Issue, level: Level, t: float) -> None:
+        """The issue reaches a service point's queue."""
+        issue.log.append((t, ARRIVED, level))
+        sp = self.points[issue.grid][level]
+        server = sp.free_server(t)
+        if server is None:
+            sp.queue.append(issue)
+        else:
+            self.start(sp, server, issue, t)
+
+    def mean_hours(self, issue: Issue, level: Level, server: Server) -> float:
+        """Mean handling time (hours of casework) of this issue at this level."""
+        if level == GRID:
+            return self.hours[issue.kind] * (1.0 - self.speedup * server.knowledge)
+        return self.hours[issue.kind] * self.level_factor[level]
+
+    def start(self, sp: ServicePoint, server: Server, issue: Issue, t: float) -> None:
+        """A server takes the issue: handling starts at its next working moment."""
+        level = sp.level
+        cal = server.calendar
+        start = cal.next_open(t)
+        issue.log.append((start, STARTED, level))
+        if level == GRID:  # as mean_hours(), inlined on the hot path
+            mean = self.hours[issue.kind] * (1.0 - self.speedup * server.knowledge)
+        else:
+            mean = self.hours[issue.kind] * self.level_factor[level]
+        hours = mean * issue.hm[level]
+        server.busy = True
+        self.push(cal.add_work(start, hours * server.time_factor), DONE, issue,
+                  (sp, server, hours))
+
+    def done(self, issue: Issue, data: tuple[ServicePoint, Server, float], t: float) -> None:
+        """A server finishes: resolve, abandon or escalate; then take the next in the queue."""
+        sp, server, hours = data
+        level = sp.level
+        server.busy = False
+        server.hours_done += hours
+        issue.log.append((t, FINISHED, level))
+        nxt = self.next_level(issue, level, server)
+        if nxt is None:
+            self.close(issue, t, State.RESOLVED, level, server.name)
+        elif nxt == "abandon":
+            self.close(issue, t, State.ABANDONED, level, server.name)
+        else:
+            issue.escalations += 1
+            self.push(self.model.office_calendar.add_work(t, self.handoff_hours), ARRIVE, issue,
+                      nxt)
+        if sp.queue:
+            self.start(sp, server, sp.queue.popleft(), t)
+
+    def next_level(self, issue: Issue, level: Level, server: Server) -> Level | str | None:
+        """Where the issue goes after handling at ``level``: a level, "abandon" or None."""
+        u = issue.u[U_ESCALATE + level]
+        k = issue.kind
+        if level >= DEPARTMENT:  # a top level: department or mediation centre
+            return "abandon" if u < self.abandon_top[k] else None
+        p = self.escalate[level][k]
+        if level == GRID:
+            p *= 1.0 - self.esc_cut * server.knowledge
+            if self.has_branch[issue.grid]:
+                p *= 1.0 - self.branch_cut
+        if u >= p:
+            return None
+        top = self.top[k]
+        if level == GRID:
+            return top if (top == MEDIATION and self.centre) else COMMUNITY
+        if level == COMMUNITY:
+            return STREET
+        return top if self.centre else DEPARTMENT
+
+    def close(self, issue: Issue, t: float, state: State, level: Level, handler: str) -> None:
+        """Resolve or abandon the issue (trust responds at the end of the day)."""
+        m = self.model
+        issue.state = state
+        issue.t_closed = t
+        issue.closed_by = level
+        issue.handler = handler
+        m.counts["open"] -= 1
+        m.counts["resolved" if state == State.RESOLVED else "abandoned"] += 1
+        m.closed_today.append(issue)

@@ -1,0 +1,151 @@
+"""Behavioural rules as pure functions: trust, reporting, mobilisation, handling times.
+
+Each function takes plain numbers or NumPy arrays and returns the same; none reads the model.
+Agents call them one at a time, the model calls them on whole columns. docs/model.md gives
+each equation with its source.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import expit, ndtri
+
+# Volunteer mobilisation stages (看着干 -> 跟着干 -> 主动干).
+NOT_VOLUNTEER, INACTIVE, WATCHING, FOLLOWING, SELF_DRIVEN = -1, 0, 1, 2, 3
+STAGE_NAMES = {INACTIVE: "inactive", WATCHING: "watching", FOLLOWING: "following",
+               SELF_DRIVEN: "self_driven"}
+
+
+def disconfirmation(resolution_days: ArrayLike, expected_days: float) -> NDArray:
+    """Expectation disconfirmation d = clip((E - r) / E, -1, 1) (Van Ryzin 2006).
+
+    d > 0: solved faster than expected; d < 0: slower; d = -1 at twice the expected time or
+    later (and for an abandoned issue, by convention of the caller).
+    """
+    r = np.asarray(resolution_days, dtype=float)
+    return np.clip((expected_days - r) / expected_days, -1.0, 1.0)
+
+
+def trust_after_experience(trust: ArrayLike, d: ArrayLike, gain: float, loss: float,
+                           weight: float = 1.0) -> NDArray:
+    """Trust after an experience of disconfirmation ``d`` in [-1, 1].
+
+    T' = T + w*gain*d*(1 - T)   if d >= 0 (good news closes part of the gap to 1)
+    T' = T + w*loss*d*T         if d <  0 (bad news removes part of the level)
+    With loss > gain, bad news moves trust more than good news (Slovic 1993). ``weight``
+    w in [0, 1] scales second-hand experience (word of mouth). Stays in [0, 1].
+    """
+    t = np.asarray(trust, dtype=float)
+    d = np.asarray(d, dtype=float)
+    up = t + weight * gain * d * (1.0 - t)
+    down = t + weight * loss * d * t
+    return np.clip(np.where(d >= 0.0, up, down), 0.0, 1.0)
+
+
+def trust_boost(trust: ArrayLike, gain: ArrayLike) -> NDArray:
+    """Trust after a positive contact (a visit, active volunteers): T' = T + g*(1 - T)."""
+    t = np.asarray(trust, dtype=float)
+    return t + np.asarray(gain, dtype=float) * (1.0 - t)
+
+
+def trust_drift(trust: ArrayLike, anchor: float, rate: float, elapsed_days: ArrayLike) -> NDArray:
+    """Trust after ``elapsed_days`` without news: T(t) = A + (T0 - A) * exp(-rate * t).
+
+    Exact solution of dT/dt = -rate * (T - A); lets trust be updated lazily, only when a
+    resident is touched, at no cost on idle days.
+    """
+    t = np.asarray(trust, dtype=float)
+    return anchor + (t - anchor) * np.exp(-rate * np.asarray(elapsed_days, dtype=float))
+
+
+def report_probability(trust: ArrayLike, severity: ArrayLike, base_logit: float,
+                       trust_coef: float, severity_coef: float,
+                       channel_logit: ArrayLike = 0.0) -> NDArray:
+    """P(a resident reports an issue): logistic in trust, severity and channel.
+
+    p = 1 / (1 + exp(-(b0 + bT*(T - 0.5) + bS*(S - 0.5) + bC)))
+    where bC is the extra log-odds of an easier channel (the digital platform).
+    """
+    z = (base_logit + trust_coef * (np.asarray(trust, dtype=float) - 0.5)
+         + severity_coef * (np.asarray(severity, dtype=float) - 0.5)
+         + np.asarray(channel_logit, dtype=float))
+    return expit(z)
+
+
+def social_influence(active_share: ArrayLike, threshold: float, width: float) -> NDArray:
+    """Smooth threshold of complex contagion: g(x) = 1 / (1 + exp(-(x - theta) / w)).
+
+    ``active_share`` x is the share of the grid's volunteer pool that is active (following
+    or self-driven); g is 1/2 at the threshold theta (Granovetter 1978) and near 0 well
+    below it, so a few active neighbours are not enough (Centola 2010).
+    """
+    return expit((np.asarray(active_share, dtype=float) - threshold) / width)
+
+
+def mobilisation_probabilities(stage: ArrayLike, active_share: ArrayLike, trust: ArrayLike,
+                               branch_led: ArrayLike, campaign: bool, *, base_rate: float,
+                               social_rate: float, threshold: float, width: float,
+                               party_rate: float, campaign_rate: float, trust_rate: float,
+                               fallback_rate: float, incentive_cut: float,
+                               dt_weeks: float = 1.0) -> tuple[NDArray, NDArray]:
+    """Weekly probabilities of moving up and of falling back one mobilisation stage.
+
+    Hazard up:   h_up = base + social*g(x) + party*[branch-led] + campaign*[campaign]
+                        + trust_rate*(T - 0.5), floored at 0; zero at the top stage.
+    Hazard down: h_down = fallback*(1 - T)*(1 - incentive_cut*[campaign]); zero when inactive.
+    Probabilities over dt weeks: p = 1 - exp(-h*dt) (competing: p_up + p_down <= 1 is kept
+    by scaling both by 1 / max(1, p_up + p_down)).
+    """
+    s = np.asarray(stage)
+    t = np.asarray(trust, dtype=float)
+    h_up = (base_rate + social_rate * social_influence(active_share, threshold, width)
+            + party_rate * np.asarray(branch_led, dtype=float)
+            + (campaign_rate if campaign else 0.0) + trust_rate * (t - 0.5))
+    h_up = np.where(s >= SELF_DRIVEN, 0.0, np.maximum(h_up, 0.0))
+    cut = incentive_cut if campaign else 0.0
+    h_down = np.where(s <= INACTIVE, 0.0, fallback_rate * (1.0 - t) * (1.0 - cut))
+    p_up = -np.expm1(-h_up * dt_weeks)
+    p_down = -np.expm1(-h_down * dt_weeks)
+    total = np.maximum(1.0, p_up + p_down)
+    return p_up / total, p_down / total
+
+
+def visit_find_probability(knowledge: float, p_min: float, p_max: float) -> float:
+    """P(a door-to-door visit finds a given hidden issue of the household).
+
+    Linear in the worker's local knowledge K in [0, 1]: p = p_min + (p_max - p_min) * K.
+    """
+    return p_min + (p_max - p_min) * knowledge
+
+
+def handling_multiplier(u: ArrayLike, distribution: str, sigma: float) -> NDArray:
+    """Handling time as a multiple of its mean, from uniform draws ``u`` in (0, 1).
+
+    exponential: -ln(1 - u).
+    lognormal: exp(sigma * z - sigma^2 / 2), z = Phi^-1(u) (mean 1, median exp(-sigma^2/2)).
+    Handling hours = mean hours x multiplier. Inverse-CDF sampling keeps one uniform per
+    issue and level: common random numbers.
+    """
+    u = np.asarray(u, dtype=float)
+    if distribution == "exponential":
+        return -np.log1p(-u)
+    return np.exp(sigma * ndtri(u) - 0.5 * sigma * sigma)
+
+
+def erlang_c(arrival_rate: float, service_rate: float, servers: int) -> tuple[float, float]:
+    """Erlang C: (P(wait), mean wait Wq) of an M/M/c queue.
+
+    a = lambda/mu, rho = a/c < 1, P0 = [sum_{k<c} a^k/k! + a^c/(c!(1-rho))]^-1,
+    C = a^c/(c!(1-rho)) * P0, Wq = C / (c*mu - lambda). Raises ValueError if rho >= 1.
+    """
+    a = arrival_rate / service_rate
+    rho = a / servers
+    if rho >= 1.0:
+        raise ValueError(f"unstable queue: rho = {rho:.3f} >= 1")
+    top = a**servers / (math.factorial(servers) * (1.0 - rho))
+    p0 = 1.0 / (sum(a**k / math.factorial(k) for k in range(servers)) + top)
+    c = top * p0
+    return c, c / (servers * service_rate - arrival_rate)

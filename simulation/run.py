@@ -1,0 +1,151 @@
+"""Run one scenario and write its results: the common use in one call.
+
+>>> from simulation import run_scenario
+>>> result = run_scenario("mmc", days=30, seed=3)
+>>> sorted(result.summary)[:3]
+['active_volunteer_share', 'days', 'escalation_rate']
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .model import GridGovernanceModel
+from .parameters import Parameters
+from .policies import Policy, apply_policies
+from .scenarios import load_scenario
+
+
+@dataclass
+class RunResult:
+    """What one run gives: inputs, summary metrics, daily time series and case log."""
+
+    scenario: str
+    seed: int
+    days: int
+    overrides: dict[str, Any]
+    policies: list[dict[str, Any]]
+    params: Parameters
+    summary: dict[str, Any]
+    timeseries: pd.DataFrame
+    cases: pd.DataFrame
+    wall_seconds: float = field(default=0.0, compare=False)
+    stream_seeds: dict[str, Any] = field(default_factory=dict)
+
+    def summary_record(self) -> dict[str, Any]:
+        """The deterministic summary document (inputs + metrics), JSON-ready."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "days": self.days,
+            "overrides": self.overrides,
+            "policies": self.policies,
+            "stream_seeds": self.stream_seeds,
+            "metrics": {k: _json_number(v) for k, v in self.summary.items()},
+        }
+
+    def write(self, out: str | Path) -> Path:
+        """Write summary.json, parameters.json, timeseries.csv, cases.csv, manifest.json.
+
+        Every file is written to a temporary name and renamed, so none is half-written.
+        The manifest (wall time, versions) is kept apart from the deterministic results.
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        params = {k: {"value": self.params[k], "source": self.params.sources.get(k, "")}
+                  for k in self.params}
+        _atomic_write(out / "summary.json", _dumps(self.summary_record()))
+        _atomic_write(out / "parameters.json", _dumps(params))
+        _atomic_write(out / "timeseries.csv", self.timeseries.to_csv(index=False))
+        _atomic_write(out / "cases.csv", self.cases.to_csv(index=False))
+        _atomic_write(out / "manifest.json", _dumps(manifest(self.wall_seconds)))
+        return out
+
+
+def run_scenario(scenario: str, days: int = 365, seed: int = 0,
+                 overrides: Mapping[str, Any] | None = None,
+                 policies: Iterable[Policy] = ()) -> RunResult:
+    """Build ``scenario`` (+ policies, then overrides), run it ``days`` days from ``seed``."""
+    overrides = dict(overrides or {})
+    policies = list(policies)
+    params = apply_policies(load_scenario(scenario), policies)
+    if overrides:
+        params = params.with_values(overrides, source="override")
+    t0 = time.perf_counter()
+    model = GridGovernanceModel(params, seed=seed)
+    model.run(days)
+    result = RunResult(
+        scenario=scenario, seed=seed, days=days, overrides=overrides,
+        policies=[p.to_dict() for p in policies], params=params, summary=model.summary(),
+        timeseries=model.timeseries(), cases=model.case_log(),
+        wall_seconds=time.perf_counter() - t0,
+        stream_seeds={name: {"entropy": s.entropy, "spawn_key": list(s.spawn_key)}
+                      for name, s in model.streams.seeds.items()},
+    )
+    model.release()
+    return result
+
+
+def manifest(wall_seconds: float) -> dict[str, Any]:
+    """Where and with what a result was made (not part of the deterministic results)."""
+    import mesa
+    import numpy
+
+    from . import __version__
+
+    return {
+        "gridgov_version": __version__,
+        "git_commit": _git_commit(),
+        "python": platform.python_version(),
+        "mesa": mesa.__version__,
+        "numpy": numpy.__version__,
+        "pandas": pd.__version__,
+        "platform": platform.platform(),
+        "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_seconds": round(wall_seconds, 3),
+        "argv": sys.argv,
+    }
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                             capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _json_number(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, sort_keys=False, allow_nan=False, default=str) + "\n"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,34 @@
+"""Named scenarios: a scenario is the default parameters plus documented overrides.
+
+``load_scenario(name, overrides)`` returns validated :class:`Parameters`; unknown names and
+keys raise ParameterError with the valid choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..parameters import ParameterError, Parameters
+from . import baseline, mmc, wenheng
+from .base import Scenario
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (baseline.SCENARIO, wenheng.SCENARIO,
+                                                      mmc.SCENARIO)}
+
+
+def get_scenario(name: str) -> Scenario:
+    """The scenario called ``name``."""
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ParameterError(
+            f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}") from None
+
+
+def load_scenario(name: str, overrides: Mapping[str, Any] | None = None) -> Parameters:
+    """Parameters of scenario ``name`` with ``overrides`` (dotted keys) applied."""
+    return get_scenario(name).parameters(overrides or {})
+
+
+__all__ = ["SCENARIOS", "Scenario", "get_scenario", "load_scenario"]

@@ -1,0 +1,71 @@
+"""mmc: the analytic limit — an M/M/c queue inside the full model.
+
+One grid; issues arrive as a Poisson process (rate ``mmc.arrivals_per_day``) and are
+reported at once; handling times are exponential (rate ``mmc.handling_per_day`` per
+worker); ``mmc.workers`` identical always-on workers share one FIFO queue; nothing
+escalates; no visits, no trust feedback, no volunteers. The mean wait before handling
+must equal Erlang C's Wq (rules.erlang_c; tests/test_mmc.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..parameters import ISSUE_TYPES, Param
+from .base import Scenario
+
+INPUTS = (
+    Param("mmc.arrivals_per_day", 0.2, "issues/day", "DOMAIN (Erlang C example)",
+          "Poisson arrival rate lambda.", 1e-6, 1e6),
+    Param("mmc.handling_per_day", 0.1, "issues/day/worker", "DOMAIN (Erlang C example)",
+          "Service rate mu of one worker.", 1e-6, 1e6),
+    Param("mmc.workers", 3, "workers", "DOMAIN (Erlang C example)",
+          "Identical always-on workers c sharing one queue.", 1, 10000),
+)
+HOUSEHOLDS = 100
+
+
+def derive(v: dict[str, Any]) -> dict[str, Any]:
+    """Map lambda, mu and c onto the model's own keys."""
+    out: dict[str, Any] = {
+        "world.households_per_grid_min": HOUSEHOLDS,
+        "world.households_per_grid_max": HOUSEHOLDS,
+        "staffing.households_per_worker": HOUSEHOLDS / v["mmc.workers"],
+        "handling.distribution": "exponential",
+    }
+    for t in ISSUE_TYPES:
+        first = t == ISSUE_TYPES[0]
+        out[f"issue.{t}.rate"] = v["mmc.arrivals_per_day"] * 365.0 / HOUSEHOLDS if first else 0.0
+        out[f"issue.{t}.hours"] = 24.0 / v["mmc.handling_per_day"]
+        for k in ("escalate_grid", "escalate_community", "escalate_street"):
+            out[f"issue.{t}.{k}"] = 0.0
+        out[f"issue.{t}.volunteer_ok"] = False
+        out[f"issue.{t}.branch_ok"] = False
+    return out
+
+
+SCENARIO = Scenario(
+    name="mmc",
+    description="Analytic limit: one grid, Poisson arrivals, exponential handling, c "
+                "always-on workers, one queue (Erlang C)",
+    overrides={
+        "world.communities_per_street": (1, "one grid"),
+        "world.grids_per_community_min": (1, "one grid"),
+        "world.grids_per_community_max": (1, "one grid"),
+        "world.dedicated_per_basic": (0.0, "no dedicated grids"),
+        "world.volunteer_share": (0.0, "no volunteers"),
+        "world.party_share": (0.0, "no Party branch"),
+        "staffing.always_on": (True, "always-on workers"),
+        "staffing.part_time_share": (0.0, "identical workers"),
+        "reporting.always": (True, "every issue reported at once"),
+        "visits.per_worker_day": (0.0, "no visits"),
+        "knowledge.handling_speedup": (0.0, "no knowledge effect"),
+        "knowledge.escalation_cut": (0.0, "no knowledge effect"),
+        "trust.enabled": (False, "no trust feedback"),
+        "volunteers.initial_watching": (0.0, "no volunteers"),
+        "volunteers.initial_following": (0.0, "no volunteers"),
+        "volunteers.initial_self_driven": (0.0, "no volunteers"),
+    },
+    inputs=INPUTS,
+    derive=derive,
+)

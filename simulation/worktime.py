@@ -1,0 +1,97 @@
+"""Working calendars: when staff can work, and when a piece of work started now ends.
+
+Model time is in days (float). Day 0 starts Monday 00:00, so ``floor(t) % 7`` is the weekday
+(0 = Monday ... 6 = Sunday). A calendar is a daily window ``[open_hour, close_hour)`` on a set
+of weekdays; work is measured in hours of *working* time and only advances inside the window.
+Public holidays are not modelled.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+HOURS_PER_DAY = 24.0
+_EPS_HOURS = 1e-9  # times this close to closing count as closed (float rounding)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A weekly working window; ``always`` means around the clock, every day."""
+
+    open_hour: float = 9.0
+    close_hour: float = 17.0
+    workdays: int = 5  # Monday..(workdays-1) are working days
+    always: bool = False
+
+    @property
+    def hours_per_day(self) -> float:
+        """Working hours in one working day."""
+        return HOURS_PER_DAY if self.always else self.close_hour - self.open_hour
+
+    @property
+    def hours_per_week(self) -> float:
+        """Working hours in one week."""
+        return self.hours_per_day * (7 if self.always else self.workdays)
+
+    def is_open(self, t: float) -> bool:
+        """True if ``t`` (days) falls inside working time."""
+        if self.always:
+            return True
+        day = math.floor(t)
+        hour = (t - day) * HOURS_PER_DAY
+        return day % 7 < self.workdays and self.open_hour <= hour < self.close_hour
+
+    def _next_workday(self, day: int) -> int:
+        """The first working day at or after ``day``."""
+        while day % 7 >= self.workdays:
+            day += 1
+        return day
+
+    def next_open(self, t: float) -> float:
+        """The earliest working moment at or after ``t`` (days)."""
+        if self.always:
+            return t
+        day = math.floor(t)
+        hour = (t - day) * HOURS_PER_DAY
+        if day % 7 < self.workdays:
+            if hour < self.open_hour:
+                return day + self.open_hour / HOURS_PER_DAY
+            if hour < self.close_hour - _EPS_HOURS:
+                return t
+        return self._next_workday(day + 1) + self.open_hour / HOURS_PER_DAY
+
+    def add_work(self, t: float, hours: float) -> float:
+        """When ``hours`` of working time started at ``t`` are done (days).
+
+        Work started outside the window waits for the next opening; work that does not fit
+        in today's window carries over to the next working day.
+        """
+        if self.always:
+            return t + hours / HOURS_PER_DAY
+        t = self.next_open(t)
+        day = math.floor(t)
+        hour = max(self.open_hour, (t - day) * HOURS_PER_DAY)
+        remaining = hours
+        while True:
+            left_today = self.close_hour - hour
+            if remaining <= left_today:
+                return day + (hour + remaining) / HOURS_PER_DAY
+            remaining -= left_today
+            day = self._next_workday(day + 1)
+            hour = self.open_hour
+
+    def working_days_between(self, t0: float, t1: float) -> float:
+        """Working time between ``t0`` and ``t1`` in working days (of ``hours_per_day``)."""
+        if t1 <= t0:
+            return 0.0
+        if self.always:
+            return t1 - t0
+        hours = 0.0
+        t = self.next_open(t0)
+        while t < t1:
+            day = math.floor(t)
+            end = min(t1, day + self.close_hour / HOURS_PER_DAY)
+            hours += max(0.0, end - t) * HOURS_PER_DAY
+            t = self._next_workday(day + 1) + self.open_hour / HOURS_PER_DAY
+        return hours / self.hours_per_day
