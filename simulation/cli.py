@@ -1,0 +1,196 @@
+"""The ``gridgov`` command: list scenarios and parameters, run a scenario.
+
+Bad input (unknown scenario or key, a value of the wrong type or out of range, zero days,
+an unwritable output folder) prints one line ``gridgov: error: ...`` and exits with status 2,
+before anything runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .parameters import ParameterError
+from .policies import POLICIES, parse_policy
+from .scenarios import SCENARIOS, get_scenario
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A problem with the user's input; the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    ap = _Parser(prog="gridgov", description="Agent-based simulation of urban grid governance.")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    sub.add_parser("scenarios", help="list the scenarios")
+    pp = sub.add_parser("params", help="list a scenario's parameters with unit and source")
+    pp.add_argument("scenario", metavar="SCENARIO")
+    sub.add_parser("policies", help="list the policy levers")
+    rp = sub.add_parser("run", help="run one simulation and print its summary")
+    rp.add_argument("scenario", metavar="SCENARIO")
+    rp.add_argument("--days", type=_positive_int, default=365, help="days to simulate (365)")
+    rp.add_argument("--seed", type=_seed, default=0, help="random seed (0)")
+    rp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a parameter (repeatable); keys: `gridgov params SCENARIO`")
+    rp.add_argument("--policy", action="append", default=[], metavar="NAME[:k=v,...]",
+                    help=f"apply a policy lever (repeatable): {', '.join(POLICIES)}")
+    rp.add_argument("--out", metavar="DIR", help="write summary.json, timeseries.csv, "
+                    "cases.csv, parameters.json and manifest.json here")
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gridgov`` console script; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except (UsageError, ParameterError) as exc:
+        print(f"gridgov: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gridgov: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `gridgov params baseline | head`
+        sys.stderr.close()
+        return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "scenarios":
+        width = max(len(n) for n in SCENARIOS)
+        for name, sc in SCENARIOS.items():
+            print(f"{name:<{width}}  {sc.description}")
+        return 0
+    if args.command == "policies":
+        for name, cls in POLICIES.items():
+            print(f"{name:<17} {cls.description}")
+        return 0
+    if args.command == "params":
+        _print_params(args.scenario)
+        return 0
+    return _run(args)
+
+
+def _print_params(scenario: str) -> None:
+    params = get_scenario(scenario).parameters({})
+    specs = params.specs
+    rows = [(k, _fmt(params[k]), specs[k].unit, params.sources.get(k, "")) for k in params]
+    w = [max(len(r[i]) for r in rows) for i in range(3)]
+    print(f"{'key':<{w[0]}}  {'value':<{w[1]}}  {'unit':<{w[2]}}  source")
+    for key, value, unit, source in rows:
+        print(f"{key:<{w[0]}}  {value:<{w[1]}}  {unit:<{w[2]}}  {source}")
+
+
+def _parse_sets(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise UsageError(f"--set {item!r} must look like KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _check_writable(out: str) -> Path:
+    """Create the output folder and prove it takes a file, before any run starts."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {out!r} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".gridgov-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"--out {out!r} is not writable: {exc.strerror or exc}") from None
+    return path
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .run import run_scenario
+
+    get_scenario(args.scenario)  # unknown names fail before anything else
+    overrides = _parse_sets(args.set)
+    policies = [parse_policy(spec) for spec in args.policy]
+    out = _check_writable(args.out) if args.out else None
+    # Validate everything before the run starts (the run re-applies the same values).
+    from .policies import apply_policies
+    from .scenarios import load_scenario
+
+    apply_policies(load_scenario(args.scenario), policies).with_values(overrides)
+    result = run_scenario(args.scenario, days=args.days, seed=args.seed,
+                          overrides=overrides, policies=policies)
+    print(f"gridgov run {args.scenario}: {args.days} days, seed {args.seed}, "
+          f"{result.summary['residents']} residents, {result.summary['grids']} grids, "
+          f"{result.wall_seconds:.1f} s")
+    print(format_summary(result.summary))
+    if out is not None:
+        try:
+            result.write(out)
+        except OSError as exc:
+            raise UsageError(f"cannot write to --out {str(out)!r}: {exc.strerror}") from None
+        print(f"wrote {out}/summary.json, timeseries.csv, cases.csv, parameters.json, "
+              "manifest.json")
+    return 0
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The summary as an aligned two-column table with each metric's meaning."""
+    from .metrics import SUMMARY_DOCS
+
+    width = max(len(k) for k in summary)
+    lines = []
+    for key, value in summary.items():
+        lines.append(f"  {key:<{width}}  {_fmt(value):>10}  {SUMMARY_DOCS.get(key, '')}")
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "n/a"
+        return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.0f}"
+    return str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
