@@ -150,11 +150,10 @@ def _run(args: argparse.Namespace) -> int:
     overrides = _parse_sets(args.set)
     policies = [parse_policy(spec) for spec in args.policy]
     out = _check_writable(args.out) if args.out else None
-    # Validate everything before the run starts (the run re-applies the same values).
-    from .policies import apply_policies
+    # Validate everything before the run starts (the run resolves the same values).
     from .scenarios import load_scenario
 
-    apply_policies(load_scenario(args.scenario), policies).with_values(overrides)
+    load_scenario(args.scenario, overrides, policies)
     result = run_scenario(args.scenario, days=args.days, seed=args.seed,
                           overrides=overrides, policies=policies)
     print(f"gridgov run {args.scenario}: {args.days} days, seed {args.seed}, "

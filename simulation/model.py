@@ -84,7 +84,8 @@ class GridGovernanceModel(mesa.Model):
         self.always_calendar = Calendar(always=True)
 
         self.world = w = build_world(p, self.streams.world)
-        self.population = Population(w, p["trust.anchor"], p["trust.drift_per_day"])
+        self.population = Population(
+            w, p["trust.anchor"], p["trust.drift_per_day"] if p["trust.enabled"] else 0.0)
         self.building_first, self.building_count = w.building_members()
         self.residents: list[Resident] = [self._make_resident(i) for i in range(w.n_residents)]
         self.grid_has_branch = PartyMember.branches(self)

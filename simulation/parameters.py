@@ -12,7 +12,7 @@ that calibration (see docs/model.md) should revisit.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -378,11 +378,17 @@ def unknown_key_message(key: str, valid: Iterable[str]) -> str:
 
 @dataclass
 class Parameters(Mapping[str, Any]):
-    """Validated parameter values of one scenario (+ overrides), with each value's source."""
+    """Validated parameter values of one scenario (+ overrides), with each value's source.
+
+    ``derive`` (set by scenarios with inputs of their own, e.g. mmc) maps the values to the
+    keys it controls; it is re-applied after every update so derived values never go stale.
+    """
 
     values: dict[str, Any]
     sources: dict[str, str] = field(default_factory=dict)
     specs: dict[str, Param] = field(default_factory=lambda: dict(PARAM_INDEX))
+    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    derived_by: str = ""
 
     @classmethod
     def defaults(cls) -> Parameters:
@@ -410,7 +416,15 @@ class Parameters(Mapping[str, Any]):
                 raise ParameterError(unknown_key_message(key, self.specs))
             values[key] = spec.coerce(raw)
             sources[key] = source
-        new = Parameters(values, sources, self.specs)
+        if self.derive is not None:
+            for key, value in self.derive(values).items():
+                if key in updates and values[key] != self.specs[key].coerce(value):
+                    raise ParameterError(
+                        f"{key} is derived by scenario {self.derived_by!r} from its own inputs; "
+                        f"set those instead")
+                values[key] = self.specs[key].coerce(value)
+                sources[key] = f"{self.derived_by}: derived"
+        new = Parameters(values, sources, self.specs, self.derive, self.derived_by)
         new.check_consistency()
         return new
 
@@ -436,12 +450,18 @@ class Parameters(Mapping[str, Any]):
                     f"office day ({day} h)"
                 )
             visit = v["visits.per_worker_day"] * v["visits.hours_each"]
-            short = min(day, v["calendar.part_time_hours"])
+            short = (min(day, v["calendar.part_time_hours"])
+                     if v["staffing.part_time_share"] > 0 else day)
             if visit >= 0.9 * short:
                 raise ParameterError(
                     f"visits.per_worker_day x visits.hours_each = {visit:g} h leaves no time for "
                     f"casework in a {short:g} h working day; lower either"
                 )
+        mean, sd = v.get("trust.initial_mean", 0.5), v.get("trust.initial_sd", 0.0)
+        if sd * sd >= mean * (1.0 - mean):
+            raise ParameterError(
+                f"trust.initial_sd ({sd:g}) is too large for trust.initial_mean ({mean:g}); "
+                f"must be below {(mean * (1 - mean)) ** 0.5:.3f}")
         init = sum(v.get(f"volunteers.initial_{s}", 0.0)
                    for s in ("watching", "following", "self_driven"))
         if init > 1.0:

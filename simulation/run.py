@@ -26,7 +26,7 @@ import pandas as pd
 
 from .model import GridGovernanceModel
 from .parameters import Parameters
-from .policies import Policy, apply_policies
+from .policies import Policy
 from .scenarios import load_scenario
 
 
@@ -82,9 +82,7 @@ def run_scenario(scenario: str, days: int = 365, seed: int = 0,
     """Build ``scenario`` (+ policies, then overrides), run it ``days`` days from ``seed``."""
     overrides = dict(overrides or {})
     policies = list(policies)
-    params = apply_policies(load_scenario(scenario), policies)
-    if overrides:
-        params = params.with_values(overrides, source="override")
+    params = load_scenario(scenario, overrides, policies)
     t0 = time.perf_counter()
     model = GridGovernanceModel(params, seed=seed)
     model.run(days)

@@ -40,7 +40,7 @@ class Calendar:
             return True
         day = math.floor(t)
         hour = (t - day) * HOURS_PER_DAY
-        return day % 7 < self.workdays and self.open_hour <= hour < self.close_hour
+        return day % 7 < self.workdays and self.open_hour <= hour < self.close_hour - _EPS_HOURS
 
     def _next_workday(self, day: int) -> int:
         """The first working day at or after ``day``."""

@@ -6,12 +6,15 @@ keys raise ParameterError with the valid choices.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..parameters import ParameterError, Parameters
 from . import baseline, mmc, wenheng
 from .base import Scenario
+
+if TYPE_CHECKING:
+    from ..policies import Policy
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (baseline.SCENARIO, wenheng.SCENARIO,
                                                       mmc.SCENARIO)}
@@ -26,9 +29,10 @@ def get_scenario(name: str) -> Scenario:
             f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}") from None
 
 
-def load_scenario(name: str, overrides: Mapping[str, Any] | None = None) -> Parameters:
-    """Parameters of scenario ``name`` with ``overrides`` (dotted keys) applied."""
-    return get_scenario(name).parameters(overrides or {})
+def load_scenario(name: str, overrides: Mapping[str, Any] | None = None,
+                  policies: Iterable[Policy] = ()) -> Parameters:
+    """Parameters of scenario ``name``: its values, then ``policies``, then ``overrides``."""
+    return get_scenario(name).parameters(overrides or {}, policies)
 
 
 __all__ = ["SCENARIOS", "Scenario", "get_scenario", "load_scenario"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..parameters import PARAM_INDEX, Param, ParameterError, Parameters, unknown_key_message
+from ..parameters import PARAM_INDEX, Param, Parameters
+
+if TYPE_CHECKING:
+    from ..policies import Policy
 
 
 @dataclass(frozen=True)
@@ -27,27 +30,18 @@ class Scenario:
         """Every parameter this scenario accepts."""
         return {**PARAM_INDEX, **{p.key: p for p in self.inputs}}
 
-    def parameters(self, overrides: Mapping[str, Any]) -> Parameters:
-        """Resolved, validated parameters with user ``overrides`` applied last."""
+    def parameters(self, overrides: Mapping[str, Any],
+                   policies: Iterable[Policy] = ()) -> Parameters:
+        """Resolved, validated parameters: defaults, then this scenario's overrides, then
+        ``policies`` in order, then the user's ``overrides`` (which win)."""
         specs = self.specs()
         values = {k: p.default for k, p in specs.items()}
         sources = {k: p.source for k, p in specs.items()}
         for key, (value, source) in self.overrides.items():
             values[key] = specs[key].coerce(value)
             sources[key] = f"{self.name}: {source}"
-        for key, raw in overrides.items():
-            if key not in specs:
-                raise ParameterError(unknown_key_message(key, specs))
-            values[key] = specs[key].coerce(raw)
-            sources[key] = "override"
-        if self.derive is not None:
-            for key, value in self.derive(values).items():
-                if key in overrides and overrides[key] != value:
-                    raise ParameterError(
-                        f"{key} is set by scenario {self.name!r} from its own inputs "
-                        f"({', '.join(p.key for p in self.inputs)}); set those instead")
-                values[key] = specs[key].coerce(value)
-                sources[key] = f"{self.name}: derived"
-        params = Parameters(values, sources, specs)
-        params.check_consistency()
-        return params
+        params = Parameters(values, sources, specs, self.derive, self.name)
+        params = params.with_values({})  # derive and check the scenario on its own
+        for policy in policies:
+            params = policy.apply(params)
+        return params.with_values(overrides, source="override")

@@ -1,0 +1,32 @@
+"""Shared fixtures: small worlds that run in a fraction of a second."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulation import GridGovernanceModel, load_scenario
+
+# A street office of two small communities: fast, but with every mechanism present.
+SMALL = {
+    "world.communities_per_street": 2,
+    "world.grids_per_community_min": 2,
+    "world.grids_per_community_max": 3,
+    "world.households_per_grid_min": 120,
+    "world.households_per_grid_max": 160,
+    "staffing.households_per_worker": 140.0,
+}
+
+
+def small_model(seed: int = 1, scenario: str = "baseline", days: int = 0,
+                **overrides: object) -> GridGovernanceModel:
+    """A small model (SMALL + ``overrides``), run ``days`` days."""
+    model = GridGovernanceModel(load_scenario(scenario, {**SMALL, **overrides}), seed=seed)
+    if days:
+        model.run(days)
+    return model
+
+
+@pytest.fixture(scope="module")
+def small_year() -> GridGovernanceModel:
+    """One small baseline model run for a year (shared by read-only tests)."""
+    return small_model(seed=3, days=365)

@@ -1,0 +1,129 @@
+"""The gridgov command: listings, a run with output files, and every bad-input case."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulation.cli import main
+
+
+def run_cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_scenarios_lists_each_with_a_description(capsys) -> None:
+    code, out, _ = run_cli(capsys, "scenarios")
+    assert code == 0
+    names = [line.split()[0] for line in out.splitlines()]
+    assert names == ["baseline", "wenheng", "mmc"]
+    assert all(len(line.split(None, 1)[1]) > 20 for line in out.splitlines())
+
+
+def test_params_lists_every_key_with_unit_and_source(capsys) -> None:
+    from simulation.parameters import PARAMS
+
+    code, out, _ = run_cli(capsys, "params", "mmc")
+    assert code == 0
+    keys = [line.split()[0] for line in out.splitlines()[1:]]
+    assert set(keys) == {p.key for p in PARAMS} | {"mmc.arrivals_per_day",
+                                                    "mmc.handling_per_day", "mmc.workers"}
+    line = next(x for x in out.splitlines() if x.startswith("world.elderly_share"))
+    assert "0.1996" in line and "share" in line and "census" in line
+    line = next(x for x in out.splitlines() if x.startswith("issue.water.escalate_grid"))
+    assert "mmc: derived" in line
+
+
+def test_run_prints_summary_and_writes_deterministic_outputs(capsys, tmp_path: Path) -> None:
+    args = ["run", "mmc", "--days", "60", "--seed", "4", "--set", "mmc.workers=2",
+            "--set", "mmc.arrivals_per_day=1.5"]
+    code, out, err = run_cli(capsys, *args, "--out", str(tmp_path / "a"))
+    assert code == 0, err
+    assert "mean_wait_days" in out and "issues_arisen" in out
+    assert run_cli(capsys, *args, "--out", str(tmp_path / "b"))[0] == 0
+    for name in ("summary.json", "parameters.json", "timeseries.csv", "cases.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert summary["seed"] == 4 and summary["overrides"]["mmc.workers"] == "2"
+    assert summary["metrics"]["grid_workers"] == 2
+    assert set(summary["stream_seeds"]) == {"world", "arrivals", "behaviour", "visits", "mesa"}
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert {"mesa", "numpy", "python", "git_commit", "wall_seconds"} <= set(manifest)
+    cases = pd.read_csv(tmp_path / "a" / "cases.csv")
+    assert len(cases) == summary["metrics"]["issues_arisen"]
+    ts = pd.read_csv(tmp_path / "a" / "timeseries.csv")
+    assert len(ts) == 61
+    params = json.loads((tmp_path / "a" / "parameters.json").read_text())
+    assert params["mmc.workers"] == {"value": 2, "source": "override"}
+    assert not list((tmp_path / "a").glob(".*"))  # no temporary files left behind
+
+
+def test_run_with_policy(capsys) -> None:
+    code, _, err = run_cli(capsys, "run", "baseline", "--days", "5", "--policy",
+                             "party_branch", "--policy", "mobilisation:mode=campaign",
+                             "--set", "world.communities_per_street=1")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["run", "nowhere"], "unknown scenario 'nowhere'; choose one of baseline, wenheng, mmc"),
+    (["params", "nowhere"], "unknown scenario"),
+    (["run", "baseline", "--set", "trust.initial_man=0.5"], "did you mean trust.initial_mean"),
+    (["run", "baseline", "--set", "foo=1"], "unknown parameter 'foo'"),
+    (["run", "baseline", "--set", "foo"], "must look like KEY=VALUE"),
+    (["run", "baseline", "--set", "community.case_staff=-2"], "out of range"),
+    (["run", "baseline", "--set", "trust.gain_good=1.5"], "must be a number in [0, 1]"),
+    (["run", "baseline", "--set", "staffing.households_per_worker=many"], "is not a number"),
+    (["run", "baseline", "--set", "world.districts=1.5"], "is not an integer"),
+    (["run", "baseline", "--set", "policy.party_branch=maybe"], "true or false"),
+    (["run", "baseline", "--set", "policy.mobilisation=all"], "one of none, party_led"),
+    (["run", "baseline", "--set", "mmc.workers=3"], "unknown parameter 'mmc.workers'"),
+    (["run", "mmc", "--set", "issue.facility.rate=1"], "set those instead"),
+    (["run", "baseline", "--set", "visits.per_worker_day=20"], "no time for casework"),
+    (["run", "baseline", "--set", "trust.initial_mean=0.9", "--set", "trust.initial_sd=0.4"],
+     "too large"),
+    (["run", "baseline", "--days", "0"], "--days: 0 must be at least 1"),
+    (["run", "baseline", "--days", "ten"], "not a whole number"),
+    (["run", "baseline", "--seed", "-1"], "--seed: -1 must be 0 or more"),
+    (["run", "baseline", "--policy", "free_lunch"], "unknown policy 'free_lunch'"),
+    (["frobnicate"], "invalid choice"),
+    ([], "required"),
+])
+def test_bad_input_gets_one_line_and_status_2(capsys, args, needle) -> None:
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2
+    assert needle in err
+    assert err.count("\n") == 1 and err.startswith("gridgov: error: ")
+    assert "Traceback" not in err and out == ""
+
+
+def test_unwritable_out_fails_before_running(capsys, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, out, err = run_cli(capsys, "run", "baseline", "--out", str(blocker))
+    assert code == 2 and "is a file" in err and out == ""
+    code, out, err = run_cli(capsys, "run", "baseline", "--out", str(blocker / "sub"))
+    assert code == 2 and "not writable" in err and out == ""
+    if os.geteuid() != 0:  # root may write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        code, _, err = run_cli(capsys, "run", "baseline", "--out", str(locked / "x"))
+        assert code == 2 and "not writable" in err
+
+
+def test_console_script_runs_in_a_fresh_process() -> None:
+    exe = Path(sys.executable).with_name("gridgov")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "simulation.cli"]
+    ok = subprocess.run([*cmd, "scenarios"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "wenheng" in ok.stdout
+    bad = subprocess.run([*cmd, "run", "baseline", "--set", "x=1"], capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr

@@ -1,0 +1,83 @@
+"""The analytic limit: the `mmc` scenario's mean wait must match Erlang C.
+
+Each load runs R independent replications (fixed seeds); the replication means are i.i.d.,
+so the tolerance is 4 standard errors of their mean — derived from the replication spread,
+not a fixed fudge — and the test also demands that this interval be tight (SE below 5% of
+Wq), so it cannot pass by being loose.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simulation import GridGovernanceModel, load_scenario
+from simulation.issues import State
+from simulation.rules import erlang_c
+
+WARMUP_DAYS = 200
+
+
+def replication_waits(lam: float, mu: float, c: int, days: int, reps: int) -> np.ndarray:
+    """Mean wait (known -> handling start) of each replication, after a warm-up."""
+    params = load_scenario("mmc", {"mmc.arrivals_per_day": lam, "mmc.handling_per_day": mu,
+                                   "mmc.workers": c})
+    out = []
+    for seed in range(reps):
+        model = GridGovernanceModel(params, seed=seed).run(days)
+        waits = [i.t_start - i.t_known for i in model.issues
+                 if i.t_known >= WARMUP_DAYS and i.t_start <= model.now]
+        out.append(np.mean(waits))
+        model.release()
+    return np.array(out)
+
+
+@pytest.mark.parametrize(
+    ("lam", "mu", "c", "days", "reps"),
+    [
+        (5.0, 10.0, 1, 800, 8),  # M/M/1, rho = 0.5
+        (2.0, 1.0, 3, 1500, 20),  # DOMAIN.md's example in days/10: rho = 0.67, C = 0.444
+        (8.0, 3.0, 3, 3000, 10),  # rho = 0.89, heavy
+        (9.0, 5.0, 2, 1500, 10),  # rho = 0.9, heavy
+    ],
+)
+def test_mean_wait_matches_erlang_c(lam: float, mu: float, c: int, days: int,
+                                    reps: int) -> None:
+    _, wq = erlang_c(lam, mu, c)
+    waits = replication_waits(lam, mu, c, days, reps)
+    se = waits.std(ddof=1) / math.sqrt(reps)
+    assert se < 0.05 * wq, f"replications too noisy to test: SE {se:.4f} vs Wq {wq:.4f}"
+    assert abs(waits.mean() - wq) < 4 * se, (
+        f"mean wait {waits.mean():.4f} vs Erlang C {wq:.4f} (SE {se:.4f})")
+
+
+def test_mmc_has_no_hidden_issues_no_escalation_no_trust_change() -> None:
+    model = GridGovernanceModel(load_scenario("mmc", {"mmc.arrivals_per_day": 2.0,
+                                                      "mmc.handling_per_day": 1.0}), seed=5)
+    model.run(100)
+    s = model.summary()
+    assert s["hidden_issues"] == 0
+    assert s["escalation_rate"] == 0.0
+    assert s["trust_change"] == 0.0
+    assert s["active_volunteer_share"] == 0.0
+    assert all(i.state in (State.OPEN, State.RESOLVED) for i in model.issues)
+    # reported at once: known the moment it arose
+    assert all(i.t_known == i.t_arisen for i in model.issues)
+
+
+def test_mmc_service_times_are_exponential_with_rate_mu() -> None:
+    mu = 2.0
+    model = GridGovernanceModel(load_scenario("mmc", {"mmc.arrivals_per_day": 1.0,
+                                                      "mmc.handling_per_day": mu,
+                                                      "mmc.workers": 1}), seed=11)
+    model.run(3000)
+    service = np.array([t_done - t_start for i in model.issues
+                        for (t_start, ev_s, _), (t_done, ev_d, _) in [i.log[1:3]]
+                        if len(i.log) >= 3])
+    n = len(service)
+    assert n > 2500
+    # mean 1/mu within 4 standard errors; coefficient of variation 1 (exponential)
+    assert abs(service.mean() - 1 / mu) < 4 * (1 / mu) / math.sqrt(n)
+    assert abs(service.std() / service.mean() - 1.0) < 0.1
