@@ -138,11 +138,17 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, sort_keys=False, allow_nan=False, default=str) + "\n"
 
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
 def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename: never half-written."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are for sharing
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
