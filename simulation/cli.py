@@ -12,7 +12,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -34,24 +34,19 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``minimum``."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
+        return value
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
-    return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("policies", help="list the policy levers")
     rp = sub.add_parser("run", help="run one simulation and print its summary")
     rp.add_argument("scenario", metavar="SCENARIO")
-    rp.add_argument("--days", type=_positive_int, default=365, help="days to simulate (365)")
-    rp.add_argument("--seed", type=_seed, default=0, help="random seed (0)")
+    rp.add_argument("--days", type=_int_at_least(1), default=365, help="days to simulate (365)")
+    rp.add_argument("--seed", type=_int_at_least(0), default=0, help="random seed (0)")
     rp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a parameter (repeatable); keys: `gridgov params SCENARIO`")
     rp.add_argument("--policy", action="append", default=[], metavar="NAME[:k=v,...]",

@@ -55,7 +55,6 @@ class Source(IntEnum):
     UNIT = 2  # a dedicated grid's unit reports it
     VISIT = 3  # found on a door-to-door visit / inspection
     VOLUNTEER = 4  # spotted by an active volunteer
-    INITIAL = 5  # known at day 0 (not used by the shipped scenarios)
 
 
 class Event(IntEnum):

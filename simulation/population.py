@@ -111,8 +111,3 @@ class Population:
         """Share of all residents who are active volunteers (following or self-driven)."""
         n = len(self.stage)
         return float(self.stage_counts[FOLLOWING:].sum() / n) if n else 0.0
-
-    def active_by_grid(self) -> np.ndarray:
-        """Active volunteers per grid."""
-        w = self.world
-        return np.bincount(w.resident_grid[self.active()], minlength=w.n_grids)

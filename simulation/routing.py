@@ -207,11 +207,7 @@ class Router:
         cal = server.calendar
         start = cal.next_open(t)
         issue.log.append((start, STARTED, level))
-        if level == GRID:  # as mean_hours(), inlined on the hot path
-            mean = self.hours[issue.kind] * (1.0 - self.speedup * server.knowledge)
-        else:
-            mean = self.hours[issue.kind] * self.level_factor[level]
-        hours = mean * issue.hm[level]
+        hours = self.mean_hours(issue, level, server) * issue.hm[level]
         server.busy = True
         self.push(cal.add_work(start, hours * server.time_factor), DONE, issue,
                   (sp, server, hours))

@@ -65,11 +65,6 @@ class World:
         """Number of households."""
         return len(self.household_grid)
 
-    @property
-    def grid_street(self) -> np.ndarray:
-        """Street office of each grid."""
-        return self.community_street[self.grid_community]
-
     def building_members(self) -> tuple[np.ndarray, np.ndarray]:
         """(first resident, resident count) of each building (residents are contiguous)."""
         nb = len(self.building_grid)

@@ -92,7 +92,7 @@ def test_run_with_policy(capsys) -> None:
      "too large"),
     (["run", "baseline", "--days", "0"], "--days: 0 must be at least 1"),
     (["run", "baseline", "--days", "ten"], "not a whole number"),
-    (["run", "baseline", "--seed", "-1"], "--seed: -1 must be 0 or more"),
+    (["run", "baseline", "--seed", "-1"], "--seed: -1 must be at least 0"),
     (["run", "baseline", "--policy", "free_lunch"], "unknown policy 'free_lunch'"),
     (["frobnicate"], "invalid choice"),
     ([], "required"),
