@@ -10,8 +10,10 @@ One ``step()`` is one simulated day (time in days; day 0 is a Monday). Within a 
 4. today's new issues arise (one vectorised draw for all grids and types) and their
    residents decide whether and how to report them;
 5. every event of the day runs in time order (reports arriving, handling starting and
-   ending, escalations, closures with their trust updates);
-6. the DataCollector records the end-of-day state.
+   ending, escalations, closures);
+6. residents whose cases closed today update their trust, and tell their neighbours
+   (in closing order);
+7. the DataCollector records the end-of-day state.
 """
 
 from __future__ import annotations

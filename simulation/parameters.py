@@ -155,7 +155,9 @@ def _issue_params() -> list[Param]:
             Param(p + "escalate_street", es, "probability", "assumption",
                   f"P(a {t} issue at the street office needs the top level).", 0.0, 1.0),
             Param(p + "top", top, "level", "seed (one-stop mediation centre for disputes)",
-                  f"Top level for {t} issues.", None, None, TOP_LEVELS),
+                  f"Where {t} issues escalated from a grid go when the mediation centre "
+                  f"exists (mediation: straight there; department: the usual climb).",
+                  None, None, TOP_LEVELS),
             Param(p + "abandon_top", ab, "probability", "assumption",
                   f"P(a {t} issue at the top level is closed unresolved).", 0.0, 1.0),
             Param(p + "initial_backlog", 0.0, "hidden issues/household", "assumption",
@@ -226,7 +228,7 @@ PARAMS: tuple[Param, ...] = (
     # --- Handling ------------------------------------------------------------------------
     _P("handling.distribution", "lognormal", "-", "DOMAIN (right-skewed resolution times)",
        "Distribution of handling times.", None, None, ("lognormal", "exponential")),
-    _P("handling.sigma", 1.0, "log-hours", "assumption (mean about 3x median overall)",
+    _P("handling.sigma", 1.0, "log-hours", "assumption (right-skewed handling times)",
        "Log-scale spread of lognormal handling times.", 0.0, 5.0),
     _P("handling.factor_community", 2.0, "x grid hours", "assumption",
        "Community handling time relative to the grid worker's.", 0.01, 1000.0),

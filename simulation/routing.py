@@ -7,10 +7,11 @@ Routing of a known issue (``Router.route_known``):
    Either settles it with P = resolve_prob, else passes it to the grid worker;
 2. the grid worker(s) of the grid's beat (one FIFO queue): handles, then escalates with
    P = escalate_grid x (1 - escalation_cut x knowledge) x (1 - branch cut if a branch);
-3. community → street office → the type's top level (a city department, or the one-stop
-   mediation centre); with the mediation-centre policy, disputes escalated from a grid go
-   straight to the centre. Each hand-off between offices takes ``routing.handoff_hours``
-   of office time. At the top level an issue is resolved or, with P = abandon_top, abandoned.
+3. community → street office → a city department. With the mediation-centre policy, issues
+   whose top level is the one-stop mediation centre (disputes) go straight from the grid to
+   the centre instead, skipping the community and street hand-offs. Each hand-off between
+   offices takes ``routing.handoff_hours`` of office time. At the top level an issue is
+   resolved or, with P = abandon_top, abandoned.
 
 Only pending work is in the queue (a heap of (time, sequence, kind, issue, data)), so cost
 grows with issues and staff, not with residents x days.
@@ -94,6 +95,8 @@ class Router:
         self._seq = 0
         p, ty = model.params, model.types
         self.handoff_hours = p["routing.handoff_hours"]
+        self.handoff_calendar = (model.always_calendar if p["staffing.always_on"]
+                                 else model.office_calendar)
         # Per-type parameters as lists: indexing a list is cheaper than a NumPy array.
         self.hours = ty.hours.tolist()
         self.volunteer_ok = ty.volunteer_ok.tolist()
@@ -226,8 +229,7 @@ class Router:
             self.close(issue, t, State.ABANDONED, level, server.name)
         else:
             issue.escalations += 1
-            self.push(self.model.office_calendar.add_work(t, self.handoff_hours), ARRIVE, issue,
-                      nxt)
+            self.push(self.handoff_calendar.add_work(t, self.handoff_hours), ARRIVE, issue, nxt)
         if sp.queue:
             self.start(sp, server, sp.queue.popleft(), t)
 
@@ -249,7 +251,7 @@ class Router:
             return top if (top == MEDIATION and self.centre) else COMMUNITY
         if level == COMMUNITY:
             return STREET
-        return top if self.centre else DEPARTMENT
+        return DEPARTMENT  # mediation-centre issues reach the street only without the centre
 
     def close(self, issue: Issue, t: float, state: State, level: Level, handler: str) -> None:
         """Resolve or abandon the issue (trust responds at the end of the day)."""

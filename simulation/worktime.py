@@ -42,6 +42,12 @@ class Calendar:
         hour = (t - day) * HOURS_PER_DAY
         return day % 7 < self.workdays and self.open_hour <= hour < self.close_hour - _EPS_HOURS
 
+    def __post_init__(self) -> None:
+        # Window edges in days, computed once (these methods are on the hot path).
+        object.__setattr__(self, "_open", self.open_hour / HOURS_PER_DAY)
+        object.__setattr__(self, "_close", self.close_hour / HOURS_PER_DAY)
+        object.__setattr__(self, "_close_eps", (self.close_hour - _EPS_HOURS) / HOURS_PER_DAY)
+
     def _next_workday(self, day: int) -> int:
         """The first working day at or after ``day``."""
         while day % 7 >= self.workdays:
@@ -53,13 +59,13 @@ class Calendar:
         if self.always:
             return t
         day = math.floor(t)
-        hour = (t - day) * HOURS_PER_DAY
+        frac = t - day
         if day % 7 < self.workdays:
-            if hour < self.open_hour:
-                return day + self.open_hour / HOURS_PER_DAY
-            if hour < self.close_hour - _EPS_HOURS:
+            if frac < self._open:
+                return day + self._open
+            if frac < self._close_eps:
                 return t
-        return self._next_workday(day + 1) + self.open_hour / HOURS_PER_DAY
+        return self._next_workday(day + 1) + self._open
 
     def add_work(self, t: float, hours: float) -> float:
         """When ``hours`` of working time started at ``t`` are done (days).
@@ -71,15 +77,15 @@ class Calendar:
             return t + hours / HOURS_PER_DAY
         t = self.next_open(t)
         day = math.floor(t)
-        hour = max(self.open_hour, (t - day) * HOURS_PER_DAY)
-        remaining = hours
+        frac = max(self._open, t - day)
+        remaining = hours / HOURS_PER_DAY  # in days of clock time
         while True:
-            left_today = self.close_hour - hour
+            left_today = self._close - frac
             if remaining <= left_today:
-                return day + (hour + remaining) / HOURS_PER_DAY
+                return day + frac + remaining
             remaining -= left_today
             day = self._next_workday(day + 1)
-            hour = self.open_hour
+            frac = self._open
 
     def working_days_between(self, t0: float, t1: float) -> float:
         """Working time between ``t0`` and ``t1`` in working days (of ``hours_per_day``)."""

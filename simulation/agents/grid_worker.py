@@ -92,7 +92,9 @@ class DoorToDoorRounds:
             self.known[self.offset[w]: self.offset[w] + round(knowledge * self.length[w])] = True
         self.n_known = np.array([int(self.known[o: o + n].sum())
                                  for o, n in zip(self.offset, self.length, strict=True)])
-        self.next = np.zeros(len(routes), dtype=np.int64)
+        # The known share is the part of the round already walked: go on from there.
+        self.next = np.array([round(knowledge * n) for n in self.length], dtype=np.int64)
+        self.next[self.next >= self.length] = 0
         self.credit = np.zeros(len(routes))
         self.rate = np.array([w.visits_per_day for w in workers])
         self.visit_days = visit_hours / HOURS_PER_DAY
