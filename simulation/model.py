@@ -392,11 +392,12 @@ class GridGovernanceModel(mesa.Model):
         done = h[-1] - (h[-8] if len(h) >= 8 else 0.0)
         return done / self.casework_hours_per_week * 7.0 / min(7, len(h))
 
-    def summary(self) -> dict[str, Any]:
-        """The per-run summary metrics (see :mod:`simulation.metrics`)."""
+    def summary(self) -> pd.Series:
+        """The per-run summary metrics as a Series indexed by metric name
+        (see :mod:`simulation.metrics`; ``summarise(model)`` gives the same as a dict)."""
         from .metrics import summarise
 
-        return summarise(self)
+        return pd.Series(summarise(self), name="summary", dtype=object)
 
     def timeseries(self) -> pd.DataFrame:
         """The daily time series (one row per day, day 0 = initial state)."""

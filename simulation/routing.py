@@ -4,7 +4,8 @@ queue that times every transition.
 Routing of a known issue (``Router.route_known``):
 1. minor types: the grid's active volunteers take it with P = min(take_max, take_per_active x
    active volunteers); a grid Party branch takes the types it may handle with P = take_prob.
-   Either settles it with P = resolve_prob, else passes it to the grid worker;
+   Either settles it with P = resolve_prob (volunteers: + training_gain during a campaign),
+   else passes it to the grid worker;
 2. the grid worker(s) of the grid's beat (one FIFO queue): handles, then escalates with
    P = escalate_grid x (1 - escalation_cut x knowledge) x (1 - branch cut if a branch);
 3. community → street office → a city department. With the mediation-centre policy, issues
@@ -117,7 +118,8 @@ class Router:
         self.centre = p["policy.mediation_centre"]
         self.local_hours = {VOLUNTEERS: p["handling.volunteer_hours"],
                             BRANCH: p["handling.branch_hours"]}
-        self.local_resolve = {VOLUNTEERS: p["volunteers.resolve_prob"],
+        trained = p["volunteers.training_gain"] if p["policy.mobilisation"] == "campaign" else 0.0
+        self.local_resolve = {VOLUNTEERS: min(1.0, p["volunteers.resolve_prob"] + trained),
                               BRANCH: p["branch.resolve_prob"]}
         self.has_branch = [bool(b) for b in model.grid_has_branch]
         self.points = model.service_points_by_grid()

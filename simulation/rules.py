@@ -24,6 +24,8 @@ def disconfirmation(resolution_days: ArrayLike, expected_days: float) -> NDArray
 
     d > 0: solved faster than expected; d < 0: slower; d = -1 at twice the expected time or
     later (and for an abandoned issue, by convention of the caller).
+    Source: expectation-disconfirmation model of citizen satisfaction, Van Ryzin 2006,
+    JPART 16:599; the linear, clipped form is an assumption.
     """
     r = np.asarray(resolution_days, dtype=float)
     return np.clip((expected_days - r) / expected_days, -1.0, 1.0)
@@ -37,6 +39,8 @@ def trust_after_experience(trust: ArrayLike, d: ArrayLike, gain: float, loss: fl
     T' = T + w*loss*d*T         if d <  0 (bad news removes part of the level)
     With loss > gain, bad news moves trust more than good news (Slovic 1993). ``weight``
     w in [0, 1] scales second-hand experience (word of mouth). Stays in [0, 1].
+    Source: trust asymmetry, Slovic 1993, Risk Analysis 13(6); the gap/level form keeps
+    trust bounded (assumption).
     """
     t = np.asarray(trust, dtype=float)
     d = np.asarray(d, dtype=float)
@@ -46,7 +50,11 @@ def trust_after_experience(trust: ArrayLike, d: ArrayLike, gain: float, loss: fl
 
 
 def trust_boost(trust: ArrayLike, gain: ArrayLike) -> NDArray:
-    """Trust after a positive contact (a visit, active volunteers): T' = T + g*(1 - T)."""
+    """Trust after a positive contact (a visit, active volunteers): T' = T + g*(1 - T).
+
+    Source: seed (trust earned by door-to-door work and solving urgent problems); the form
+    is an assumption.
+    """
     t = np.asarray(trust, dtype=float)
     return t + np.asarray(gain, dtype=float) * (1.0 - t)
 
@@ -55,7 +63,8 @@ def trust_drift(trust: ArrayLike, anchor: float, rate: float, elapsed_days: Arra
     """Trust after ``elapsed_days`` without news: T(t) = A + (T0 - A) * exp(-rate * t).
 
     Exact solution of dT/dt = -rate * (T - A); lets trust be updated lazily, only when a
-    resident is touched, at no cost on idle days.
+    resident is touched, at no cost on idle days. Source: assumption (exponential
+    forgetting toward a reference level).
     """
     t = np.asarray(trust, dtype=float)
     return anchor + (t - anchor) * np.exp(-rate * np.asarray(elapsed_days, dtype=float))
@@ -68,6 +77,8 @@ def report_probability(trust: ArrayLike, severity: ArrayLike, base_logit: float,
 
     p = 1 / (1 + exp(-(b0 + bT*(T - 0.5) + bS*(S - 0.5) + bC)))
     where bC is the extra log-odds of an easier channel (the digital platform).
+    Source: assumption (a logit choice model); the drivers — trust, severity, channel —
+    are those named by the seed and DOMAIN.md.
     """
     z = (base_logit + trust_coef * (np.asarray(trust, dtype=float) - 0.5)
          + severity_coef * (np.asarray(severity, dtype=float) - 0.5)
@@ -98,6 +109,8 @@ def mobilisation_probabilities(stage: ArrayLike, active_share: ArrayLike, trust:
     Hazard down: h_down = fallback*(1 - T)*(1 - incentive_cut*[campaign]); zero when inactive.
     Probabilities over dt weeks: p = 1 - exp(-h*dt) (competing: p_up + p_down <= 1 is kept
     by scaling both by 1 / max(1, p_up + p_down)).
+    Source: stages from the seed (看着干 → 跟着干 → 主动干); threshold contagion from
+    Granovetter 1978 (AJS 83:1420) and Centola 2010 (Science 329:1194); hazards assumed.
     """
     s = np.asarray(stage)
     t = np.asarray(trust, dtype=float)
@@ -117,6 +130,7 @@ def visit_find_probability(knowledge: float, p_min: float, p_max: float) -> floa
     """P(a door-to-door visit finds a given hidden issue of the household).
 
     Linear in the worker's local knowledge K in [0, 1]: p = p_min + (p_max - p_min) * K.
+    Source: seed (the worker's hand-drawn map speeds discovery); linear form assumed.
     """
     return p_min + (p_max - p_min) * knowledge
 
@@ -127,7 +141,8 @@ def handling_multiplier(u: ArrayLike, distribution: str, sigma: float) -> NDArra
     exponential: -ln(1 - u).
     lognormal: exp(sigma * z - sigma^2 / 2), z = Phi^-1(u) (mean 1, median exp(-sigma^2/2)).
     Handling hours = mean hours x multiplier. Inverse-CDF sampling keeps one uniform per
-    issue and level: common random numbers.
+    issue and level: common random numbers. Source: DOMAIN.md (resolution times strongly
+    right-skewed, NYC 311 mean about 3x median); exponential for the M/M/c check.
     """
     u = np.asarray(u, dtype=float)
     if distribution == "exponential":
@@ -140,6 +155,8 @@ def erlang_c(arrival_rate: float, service_rate: float, servers: int) -> tuple[fl
 
     a = lambda/mu, rho = a/c < 1, P0 = [sum_{k<c} a^k/k! + a^c/(c!(1-rho))]^-1,
     C = a^c/(c!(1-rho)) * P0, Wq = C / (c*mu - lambda). Raises ValueError if rho >= 1.
+    Source: DOMAIN.md (standard queueing theory; e.g. lambda=0.2, mu=0.1, c=3: C=0.444,
+    Wq=4.44).
     """
     a = arrival_rate / service_rate
     rho = a / servers

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from .metrics import summarise
 from .model import GridGovernanceModel
 from .parameters import Parameters
 from .policies import Policy
@@ -88,7 +89,7 @@ def run_scenario(scenario: str, days: int = 365, seed: int = 0,
     model.run(days)
     result = RunResult(
         scenario=scenario, seed=seed, days=days, overrides=overrides,
-        policies=[p.to_dict() for p in policies], params=params, summary=model.summary(),
+        policies=[p.to_dict() for p in policies], params=params, summary=summarise(model),
         timeseries=model.timeseries(), cases=model.case_log(),
         wall_seconds=time.perf_counter() - t0,
         stream_seeds={name: {"entropy": s.entropy, "spawn_key": list(s.spawn_key)}

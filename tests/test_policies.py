@@ -112,3 +112,20 @@ def test_party_led_mobilisation_needs_branches() -> None:
 
 def test_digital_platform_raises_reporting() -> None:
     assert_effect("issues_reported", {"policy.digital_platform": True}, +1)
+
+
+def test_campaign_training_makes_volunteers_settle_more() -> None:
+    """Among issues volunteers take, the share they settle rises with training_gain."""
+    shares, sizes = [], []
+    for gain in (0.0, 0.2):
+        model = GridGovernanceModel(load_scenario("baseline", {
+            **SMALL, "policy.mobilisation": "campaign", "volunteers.training_gain": gain}),
+            seed=2).run(300)
+        log = model.case_log()
+        taken = log[log.t_arrive_volunteers.notna() & log.t_done_volunteers.notna()]
+        shares.append((taken.closed_by == "volunteers").mean())
+        sizes.append(len(taken))
+    n = sizes[0]
+    assert min(sizes) > 200
+    assert shares[1] - shares[0] > 0.1
+    assert shares[0] == pytest.approx(0.8, abs=4 * math.sqrt(0.8 * 0.2 / n))
