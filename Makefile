@@ -1,5 +1,5 @@
 # gridgov: two commands for a fresh machine with Python 3.11 and pip.
-#   make run   - create .venv, install gridgov, run the default job
+#   make run   - create .venv, install gridgov, run the default job (the policy comparison)
 #   make test  - create .venv, install gridgov with test tools, run the test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/gridgov run baseline --days 365 --seed 1 --out results/baseline
+	$(BIN)/gridgov sweep experiments/policy_comparison.toml --resume
 
 test: $(STAMP)
 	$(BIN)/ruff check simulation tests benchmarks scripts
@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_baseline.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 bless: $(STAMP)
 	$(BIN)/python scripts/bless_baseline.py

@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .experiment import ExperimentError
 from .parameters import ParameterError
 from .policies import POLICIES, parse_policy
 from .scenarios import SCENARIOS, get_scenario
+from .sweep import SweepError
 
 EXIT_USAGE = 2
 
@@ -68,6 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"apply a policy lever (repeatable): {', '.join(POLICIES)}")
     rp.add_argument("--out", metavar="DIR", help="write summary.json, timeseries.csv, "
                     "cases.csv, parameters.json and manifest.json here")
+    sw = sub.add_parser("sweep", help="run an experiment file: designs x policies x "
+                        "replications, in parallel, resumable")
+    sw.add_argument("file", metavar="FILE", help="experiment file (TOML), e.g. "
+                    "experiments/policy_comparison.toml")
+    sw.add_argument("--out", metavar="DIR", help="results folder (results/NAME)")
+    sw.add_argument("--workers", type=_int_at_least(1), metavar="N",
+                    help="local worker processes (one per core)")
+    sw.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
+    sw.add_argument("--resume", action="store_true",
+                    help="skip runs already completed in the results folder")
+    sw.add_argument("--keep-cases", action="store_true",
+                    help="also keep every run's case log (cases/RUN_ID.parquet)")
     return ap
 
 
@@ -76,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
-    except (UsageError, ParameterError) as exc:
+    except (UsageError, ParameterError, ExperimentError, SweepError) as exc:
         print(f"gridgov: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -100,6 +115,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "params":
         _print_params(args.scenario)
         return 0
+    if args.command == "sweep":
+        return _sweep(args)
     return _run(args)
 
 
@@ -163,6 +180,51 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wrote {out}/summary.json, timeseries.csv, cases.csv, parameters.json, "
               "manifest.json")
     return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .experiment import load_experiment
+    from .sweep import bar_progress, completed_runs, plain_progress, run_sweep, summary_table
+
+    experiment = load_experiment(args.file)
+    if args.workers and args.scheduler:
+        raise UsageError("give --workers or --scheduler, not both")
+    out = Path(args.out) if args.out else Path("results") / experiment.name
+    runs = experiment.runs()
+    done = len(completed_runs(out)) if args.resume and (out / "runs").is_dir() else 0
+    print(f"gridgov sweep {experiment.name}: {len(runs)} runs = {len(experiment.points)} "
+          f"design points x {len(experiment.policies)} policies x {experiment.replications} "
+          f"replications of {experiment.scenario} for {experiment.days} days"
+          + (f"; {done} already done" if done else "") + f" -> {out}", flush=True)
+    close = None
+    if sys.stderr.isatty():
+        progress, close = bar_progress(len(runs), done)
+    else:
+        progress = plain_progress()
+    try:
+        table = run_sweep(experiment, out, workers=args.workers, scheduler=args.scheduler,
+                          resume=args.resume, keep_cases=args.keep_cases, progress=progress)
+    finally:
+        if close is not None:
+            close()
+    with pd_options():
+        print(summary_table(table).to_string())
+    failed = table[table.status != "ok"]
+    print(f"wrote {out}/runs.csv, runs.parquet, timeseries.parquet, manifest.json")
+    if len(failed):
+        ids = ", ".join(failed.run_id[:10]) + (" ..." if len(failed) > 10 else "")
+        print(f"gridgov: {len(failed)} of {len(table)} runs failed: {ids} "
+              f"(errors in {out}/runs.csv; rerun them with --resume)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def pd_options() -> Any:
+    """Wide, untruncated pandas printing."""
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_columns", 50,
+                             "display.max_colwidth", 40)
 
 
 def format_summary(summary: dict[str, Any]) -> str:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from .model import GridGovernanceModel
 from .parameters import Parameters
 from .policies import Policy
 from .scenarios import load_scenario
+from .storage import atomic_write_text
 
 
 @dataclass
@@ -69,11 +68,11 @@ class RunResult:
         out.mkdir(parents=True, exist_ok=True)
         params = {k: {"value": self.params[k], "source": self.params.sources.get(k, "")}
                   for k in self.params}
-        _atomic_write(out / "summary.json", _dumps(self.summary_record()))
-        _atomic_write(out / "parameters.json", _dumps(params))
-        _atomic_write(out / "timeseries.csv", self.timeseries.to_csv(index=False))
-        _atomic_write(out / "cases.csv", self.cases.to_csv(index=False))
-        _atomic_write(out / "manifest.json", _dumps(manifest(self.wall_seconds)))
+        atomic_write_text(out / "summary.json", _dumps(self.summary_record()))
+        atomic_write_text(out / "parameters.json", _dumps(params))
+        atomic_write_text(out / "timeseries.csv", self.timeseries.to_csv(index=False))
+        atomic_write_text(out / "cases.csv", self.cases.to_csv(index=False))
+        atomic_write_text(out / "manifest.json", _dumps(manifest(self.wall_seconds)))
         return out
 
 
@@ -137,20 +136,3 @@ def _json_number(v: Any) -> Any:
 
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, sort_keys=False, allow_nan=False, default=str) + "\n"
-
-
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename: never half-written."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

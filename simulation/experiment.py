@@ -1,0 +1,360 @@
+"""Experiment files: parse and validate a TOML sweep, resolve its design, derive its seeds.
+
+An experiment is a scenario, a set of design points (a full factorial over ``[factors]``,
+crossed with ``samples`` points over ``[ranges]`` for ``lhs`` / ``sobol`` designs), a list of
+named policies, and ``replications`` seeds. Every run = (design point, policy, replication).
+
+Seeds (common random numbers): replication r of *every* design point and policy gets the
+same run seed, derived as ``SeedSequence(seed, spawn_key=(0,)).spawn(R)[r]``; inside a run
+each random process has its own stream (see ``simulation.model.Streams``). Sampled designs
+draw from ``SeedSequence(seed, spawn_key=(1,))``, so adding replications does not move them.
+
+Everything is checked before any run starts; a problem raises :class:`ExperimentError`
+whose message names the file, the section and key, and what is valid.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from .parameters import Param, ParameterError, unknown_key_message
+from .policies import parse_policy
+from .scenarios import SCENARIOS, get_scenario
+
+SECTIONS = ("experiment", "fixed", "factors", "policies", "design", "ranges")
+EXPERIMENT_KEYS = {"name": str, "scenario": str, "days": int, "replications": int,
+                   "seed": int, "description": str}
+REQUIRED_EXPERIMENT_KEYS = ("name", "scenario", "days", "replications", "seed")
+POLICY_KEYS = ("name", "description", "set", "levers")
+DESIGN_METHODS = ("factorial", "lhs", "sobol")
+DESIGN_KEYS = ("method", "samples")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class ExperimentError(ValueError):
+    """An experiment file is not valid; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """A named policy of an experiment: parameter values set on top of each design point."""
+
+    name: str
+    values: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a sweep: everything needed to reproduce it alone."""
+
+    run_id: str
+    point: int
+    policy: str
+    replication: int
+    seed: int
+    scenario: str
+    days: int
+    overrides: dict[str, Any]  # fixed + design point + policy, in that order
+    factors: dict[str, Any]  # the design point's values
+
+
+@dataclass
+class Experiment:
+    """A validated experiment file with its resolved design."""
+
+    path: Path
+    text: str
+    raw: dict[str, Any]
+    name: str
+    scenario: str
+    days: int
+    replications: int
+    seed: int
+    description: str
+    fixed: dict[str, Any]
+    factors: dict[str, list[Any]]
+    ranges: dict[str, tuple[Any, Any]]
+    method: str
+    samples: int
+    policies: list[PolicySpec]
+    points: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def factor_names(self) -> list[str]:
+        """The keys that vary between design points."""
+        return [*self.factors, *self.ranges]
+
+    def run_seeds(self) -> list[int]:
+        """The seed of each replication (shared by every point and policy)."""
+        return replication_seeds(self.seed, self.replications)
+
+    def runs(self) -> list[RunSpec]:
+        """Every run, in a fixed order: point, then policy, then replication."""
+        seeds = self.run_seeds()
+        out = []
+        for p, point in enumerate(self.points):
+            for pol in self.policies:
+                for r, seed in enumerate(seeds):
+                    out.append(RunSpec(
+                        run_id=f"p{p:04d}-{pol.name}-r{r:03d}", point=p, policy=pol.name,
+                        replication=r, seed=seed, scenario=self.scenario, days=self.days,
+                        overrides={**self.fixed, **point, **pol.values}, factors=dict(point)))
+        return out
+
+    def design_record(self) -> dict[str, Any]:
+        """The resolved design, for the manifest."""
+        return {
+            "method": self.method,
+            "samples": self.samples,
+            "factors": self.factors,
+            "ranges": {k: list(v) for k, v in self.ranges.items()},
+            "points": self.points,
+            "policies": [{"name": p.name, "set": p.values, "description": p.description}
+                         for p in self.policies],
+            "replication_seeds": [
+                {"replication": r, "seed": s,
+                 "seed_sequence": {"entropy": self.seed, "spawn_key": [0, r]}}
+                for r, s in enumerate(self.run_seeds())],
+        }
+
+
+def replication_seeds(base_seed: int, replications: int) -> list[int]:
+    """Run seed of each replication: SeedSequence(base, spawn_key=(0,)).spawn(R)[r]."""
+    root = np.random.SeedSequence(base_seed, spawn_key=(0,))
+    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+            for child in root.spawn(replications)]
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read, validate and resolve an experiment file; raises ExperimentError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExperimentError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExperimentError(f"{path}: cannot read: {exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"{path}: not valid TOML: {exc}") from None
+    return _Validator(path, text, raw).experiment()
+
+
+class _Validator:
+    """Checks one parsed file; every error names the file and the key."""
+
+    def __init__(self, path: Path, text: str, raw: dict[str, Any]) -> None:
+        self.path, self.text, self.raw = path, text, raw
+
+    def fail(self, where: str, message: str) -> ExperimentError:
+        return ExperimentError(f"{self.path}: {where}: {message}")
+
+    def experiment(self) -> Experiment:
+        raw = self.raw
+        for section in raw:
+            if section not in SECTIONS:
+                raise self.fail(f"[{section}]", f"unknown section; valid: {', '.join(SECTIONS)}")
+        exp = raw.get("experiment")
+        if not isinstance(exp, dict):
+            raise self.fail("[experiment]", "missing section; it needs "
+                            + ", ".join(REQUIRED_EXPERIMENT_KEYS))
+        for key in exp:
+            if key not in EXPERIMENT_KEYS:
+                raise self.fail(f"[experiment] {key!r}",
+                                f"unknown key; valid: {', '.join(EXPERIMENT_KEYS)}")
+        for key in REQUIRED_EXPERIMENT_KEYS:
+            if key not in exp:
+                raise self.fail(f"[experiment] {key!r}", "missing")
+        for key, kind in EXPERIMENT_KEYS.items():
+            if key in exp and (not isinstance(exp[key], kind) or isinstance(exp[key], bool)):
+                what = "a whole number" if kind is int else "text"
+                raise self.fail(f"[experiment] {key!r}", f"{exp[key]!r} is not {what}")
+        name = exp["name"]
+        if not NAME_RE.match(name):
+            raise self.fail("[experiment] 'name'", f"{name!r} must be letters, digits, '_', "
+                            "'-' or '.' (it names the results folder)")
+        if exp["scenario"] not in SCENARIOS:
+            raise self.fail("[experiment] 'scenario'", f"unknown scenario {exp['scenario']!r}; "
+                            f"choose one of {', '.join(SCENARIOS)}")
+        for key, low in (("days", 1), ("replications", 1), ("seed", 0)):
+            if exp[key] < low:
+                raise self.fail(f"[experiment] {key!r}", f"{exp[key]} must be at least {low}")
+        scenario = get_scenario(exp["scenario"])
+        self.specs = scenario.specs()
+
+        fixed = {k: self.value("fixed", k, v) for k, v in self.table("fixed").items()}
+        factors: dict[str, list[Any]] = {}
+        for key, values in self.table("factors").items():
+            if not isinstance(values, list) or not values:
+                raise self.fail(f"[factors] {key!r}", "must be a non-empty list of values")
+            factors[key] = [self.value("factors", key, v) for v in values]
+            if len(set(map(repr, factors[key]))) != len(factors[key]):
+                raise self.fail(f"[factors] {key!r}", "lists a value twice")
+        design = self.table("design")
+        for key in design:
+            if key not in DESIGN_KEYS:
+                raise self.fail(f"[design] {key!r}",
+                                f"unknown key; valid: {', '.join(DESIGN_KEYS)}")
+        method = design.get("method", "factorial")
+        if method not in DESIGN_METHODS:
+            raise self.fail("[design] 'method'",
+                            f"{method!r} is not one of {', '.join(DESIGN_METHODS)}")
+        ranges = {k: self.range(k, v) for k, v in self.table("ranges").items()}
+        samples = design.get("samples", 0)
+        if method == "factorial":
+            if ranges:
+                raise self.fail("[ranges]", "needs [design] method = \"lhs\" or \"sobol\"; "
+                                "a factorial design uses [factors]")
+            if "samples" in design:
+                raise self.fail("[design] 'samples'", "only for lhs and sobol designs")
+        else:
+            if not ranges:
+                raise self.fail("[ranges]", f"missing; a {method} design samples over "
+                                "[ranges] (key = [low, high])")
+            if not isinstance(samples, int) or isinstance(samples, bool) or samples < 2:
+                raise self.fail("[design] 'samples'", "must be a whole number of at least 2")
+            if method == "sobol" and samples & (samples - 1):
+                raise self.fail("[design] 'samples'", f"{samples} is not a power of 2, which "
+                                "a Sobol sequence needs (e.g. 16, 32, 64)")
+        for key in fixed:
+            if key in factors or key in ranges:
+                raise self.fail(f"[fixed] {key!r}", "also varies in [factors] or [ranges]")
+        for key in factors:
+            if key in ranges:
+                raise self.fail(f"[factors] {key!r}", "also in [ranges]")
+        policies = self.policies(set(factors) | set(ranges))
+
+        experiment = Experiment(
+            path=self.path, text=self.text, raw=self.raw, name=name,
+            scenario=exp["scenario"], days=exp["days"], replications=exp["replications"],
+            seed=exp["seed"], description=exp.get("description", ""), fixed=fixed,
+            factors=factors, ranges=ranges, method=method, samples=samples,
+            policies=policies)
+        experiment.points = design_points(factors, ranges, method, samples, exp["seed"],
+                                          {k: self.specs[k] for k in ranges})
+        self.check_runs(experiment)
+        return experiment
+
+    def table(self, section: str) -> dict[str, Any]:
+        value = self.raw.get(section, {})
+        if not isinstance(value, dict):
+            raise self.fail(f"[{section}]", "must be a table of key = value lines")
+        return value
+
+    def spec(self, section: str, key: str) -> Param:
+        spec = self.specs.get(key)
+        if spec is None:
+            raise self.fail(f"[{section}] {key!r}", unknown_key_message(key, self.specs))
+        return spec
+
+    def value(self, section: str, key: str, value: Any) -> Any:
+        spec = self.spec(section, key)
+        try:
+            return spec.coerce(value)
+        except ParameterError as exc:
+            raise self.fail(f"[{section}] {key!r}", str(exc)) from None
+
+    def range(self, key: str, value: Any) -> tuple[Any, Any]:
+        spec = self.spec("ranges", key)
+        if spec.kind not in (int, float):
+            raise self.fail(f"[ranges] {key!r}", f"is {spec.valid_text()}: not numeric; "
+                            "list its values in [factors]")
+        if not (isinstance(value, list) and len(value) == 2):
+            raise self.fail(f"[ranges] {key!r}", "must be [low, high]")
+        low, high = (self.value("ranges", key, v) for v in value)
+        if not low < high:
+            raise self.fail(f"[ranges] {key!r}", f"low {low!r} must be below high {high!r}")
+        return low, high
+
+    def policies(self, varying: set[str]) -> list[PolicySpec]:
+        raw = self.raw.get("policies", [])
+        if not isinstance(raw, list):
+            raise self.fail("[[policies]]", "must be an array of tables ([[policies]] blocks)")
+        if not raw:
+            return [PolicySpec("default", {}, "the scenario as it is")]
+        out: list[PolicySpec] = []
+        for i, entry in enumerate(raw):
+            where = f"[[policies]] #{i + 1}"
+            if not isinstance(entry, dict):
+                raise self.fail(where, "must be a table")
+            for key in entry:
+                if key not in POLICY_KEYS:
+                    raise self.fail(f"{where} {key!r}",
+                                    f"unknown key; valid: {', '.join(POLICY_KEYS)}")
+            name = entry.get("name")
+            if not isinstance(name, str) or not NAME_RE.match(name):
+                raise self.fail(f"{where} 'name'", "missing or not letters, digits, '_', '-'")
+            if name in {p.name for p in out}:
+                raise self.fail(f"{where} 'name'", f"{name!r} is used twice")
+            values: dict[str, Any] = {}
+            levers = entry.get("levers", [])
+            if not isinstance(levers, list) or not all(isinstance(x, str) for x in levers):
+                raise self.fail(f"{where} 'levers'", 'must be a list like ["party_branch", '
+                                '"mobilisation:mode=campaign"]')
+            for spec in levers:
+                try:
+                    values.update(parse_policy(spec).overrides())
+                except ParameterError as exc:
+                    raise self.fail(f"{where} 'levers'", str(exc)) from None
+            settings = entry.get("set", {})
+            if not isinstance(settings, dict):
+                raise self.fail(f"{where} 'set'", 'must be a table like { "key" = value }')
+            for key, value in settings.items():
+                values[key] = self.value(f"policies {name}", key, value)
+            for key in values:
+                if key in varying:
+                    raise self.fail(f"{where} {key!r}", "also varies in [factors] or [ranges]")
+            out.append(PolicySpec(name, values, str(entry.get("description", ""))))
+        return out
+
+    def check_runs(self, experiment: Experiment) -> None:
+        """Resolve every (point, policy) combination once, so nothing fails mid-sweep."""
+        scenario = get_scenario(experiment.scenario)
+        for p, point in enumerate(experiment.points):
+            for pol in experiment.policies:
+                try:
+                    scenario.parameters({**experiment.fixed, **point, **pol.values})
+                except ParameterError as exc:
+                    raise self.fail(f"design point {p} with policy {pol.name!r}",
+                                    str(exc)) from None
+
+
+def design_points(factors: dict[str, list[Any]], ranges: dict[str, tuple[Any, Any]],
+                  method: str, samples: int, seed: int,
+                  specs: dict[str, Param]) -> list[dict[str, Any]]:
+    """The design: the full factorial over ``factors``, crossed with ``samples`` points over
+    ``ranges`` (Latin hypercube or scrambled Sobol, scipy.stats.qmc) for sampled methods.
+
+    Integer parameters stay integers: u in [0, 1) maps to low + floor(u * (high - low + 1)).
+    """
+    grid = [dict(zip(factors, combo, strict=True))
+            for combo in itertools.product(*factors.values())] or [{}]
+    if method == "factorial" or not ranges:
+        return grid
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    d = len(ranges)
+    if method == "lhs":
+        u = qmc.LatinHypercube(d=d, rng=rng).random(samples)
+    else:
+        u = qmc.Sobol(d=d, scramble=True, rng=rng).random_base2(int(math.log2(samples)))
+    sampled = []
+    for row in u:
+        point = {}
+        for (key, (low, high)), x in zip(ranges.items(), row, strict=True):
+            if specs[key].kind is int:
+                point[key] = int(min(high, low + math.floor(x * (high - low + 1))))
+            else:
+                point[key] = float(low + x * (high - low))
+        sampled.append(point)
+    return [{**g, **s} for g in grid for s in sampled]

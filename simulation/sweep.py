@@ -1,0 +1,347 @@
+"""Run an experiment's sweep on local processes, a Dask cluster, or any
+``concurrent.futures`` executor; write each run as it completes; resume after a crash.
+
+Layout of the output folder::
+
+    experiment.toml            the file as read
+    design.json                the resolved design and seeds (checked again on --resume)
+    runs/RUN_ID.json           one record per finished run (written last: its presence
+                               means the run is complete)
+    timeseries/RUN_ID.parquet  the run's daily time series
+    cases/RUN_ID.parquet       the run's case log (only with keep_cases)
+    runs.csv, runs.parquet     one row per run (ids, seed, factors, metrics, status, error,
+                               wall seconds), in run order
+    timeseries.parquet         every run's time series in one long table (run_id, day, ...)
+    manifest.json              the experiment, design, seeds, versions, times, run statuses
+
+Every file is written to a temporary name and renamed, so a killed sweep leaves no
+half-written file; ``resume=True`` skips the runs whose record exists with status "ok" and
+re-runs the rest (failed runs included). Results do not depend on the executor or the
+number of workers: each run depends only on its own inputs and seed, and the tables are
+assembled in run order.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .experiment import Experiment, RunSpec
+from .metrics import SUMMARY_DOCS
+from .storage import atomic_write_parquet, atomic_write_text
+
+KEY_METRICS = ("mean_resolution_days", "share_within_5_working_days", "hidden_issues",
+               "mean_trust", "trust_change", "active_volunteer_share")
+
+
+class SweepError(Exception):
+    """A problem that stops a sweep before it starts (one line for the user)."""
+
+
+@dataclass
+class RunOutcome:
+    """What a worker sends back for one run."""
+
+    run: RunSpec
+    status: str  # "ok" or "failed"
+    error: str
+    traceback: str
+    summary: dict[str, Any] | None
+    timeseries: pd.DataFrame | None
+    cases: pd.DataFrame | None
+    wall_seconds: float
+
+
+def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
+    """Run one simulation; never raises (a failure is returned as the outcome)."""
+    from .metrics import summarise
+    from .model import GridGovernanceModel
+    from .scenarios import load_scenario
+
+    t0 = time.perf_counter()
+    try:
+        model = GridGovernanceModel(load_scenario(run.scenario, run.overrides), seed=run.seed)
+        model.run(run.days)
+        outcome = RunOutcome(run, "ok", "", "", summarise(model), model.timeseries(),
+                             model.case_log() if keep_cases else None, 0.0)
+        model.release()
+    except Exception as exc:  # a failed run is data, not a crash of the sweep
+        outcome = RunOutcome(run, "failed", f"{type(exc).__name__}: {exc}",
+                             traceback.format_exc(), None, None, None, 0.0)
+    outcome.wall_seconds = time.perf_counter() - t0
+    return outcome
+
+
+class InlineExecutor(cf.Executor):
+    """Runs each task at once in this process (the executor for one worker)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # pragma: no cover - execute_run does not raise
+            future.set_exception(exc)
+        return future
+
+
+def make_executor(workers: int | None, scheduler: str | None) -> tuple[cf.Executor, str,
+                                                                          Callable[[], None]]:
+    """(executor, description, close function) for the requested backend."""
+    if scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:  # pragma: no cover - dask is a dependency
+            raise SweepError("--scheduler needs dask.distributed: pip install "
+                             "'dask[distributed]'") from None
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SweepError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+        return client.get_executor(), f"dask scheduler {scheduler}", client.close
+    n = workers or os.cpu_count() or 1
+    if n == 1:
+        return InlineExecutor(), "1 local worker (in process)", lambda: None
+    pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+    return pool, f"{n} local worker processes", lambda: pool.shutdown(cancel_futures=True)
+
+
+def design_fingerprint(experiment: Experiment) -> str:
+    """A hash of everything that determines the runs (to refuse a mismatched --resume)."""
+    runs = [asdict(r) for r in experiment.runs()]
+    return hashlib.sha256(json.dumps(runs, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
+              scheduler: str | None = None, executor: cf.Executor | None = None,
+              resume: bool = False, keep_cases: bool = False,
+              progress: Callable[[int, int, int, RunOutcome], None] | None = None,
+              run_fn: Callable[[RunSpec, bool], RunOutcome] | None = None) -> pd.DataFrame:
+    """Run every run of ``experiment`` not yet done in ``out``; return the runs table.
+
+    ``executor`` (any concurrent.futures executor) overrides ``workers``/``scheduler``.
+    ``progress(done, total, failed, outcome)`` is called after each run.
+    """
+    out = Path(out)
+    run_fn = run_fn or execute_run
+    runs = experiment.runs()
+    fingerprint = design_fingerprint(experiment)
+    prepare_folder(out, experiment, fingerprint, resume, keep_cases)
+    done = completed_runs(out) if resume else set()
+    todo = [r for r in runs if r.run_id not in done]
+    started = datetime.now(UTC)
+    close: Callable[[], None] = lambda: None  # noqa: E731
+    description = "given executor"
+    if executor is None:
+        executor, description, close = make_executor(workers, scheduler)
+    failed = 0
+    finished = len(runs) - len(todo)
+    try:
+        futures = {executor.submit(run_fn, r, keep_cases): r for r in todo}
+        for future in cf.as_completed(futures):
+            try:
+                outcome = future.result()
+            except (BrokenProcessPool, cf.CancelledError, OSError) as exc:
+                outcome = RunOutcome(futures[future], "failed", f"{type(exc).__name__}: "
+                                     f"{exc or 'worker process died'}", "", None, None, None,
+                                     math.nan)
+            store_outcome(out, outcome, experiment, keep_cases)
+            finished += 1
+            failed += outcome.status != "ok"
+            if progress is not None:
+                progress(finished, len(runs), failed, outcome)
+    finally:
+        close()
+    table = assemble(out, experiment)
+    write_manifest(out, experiment, fingerprint, table, started, description, keep_cases)
+    return table
+
+
+def prepare_folder(out: Path, experiment: Experiment, fingerprint: str, resume: bool,
+                   keep_cases: bool = False) -> None:
+    """Create the output folder, or check that --resume continues the same experiment."""
+    design_file = out / "design.json"
+    if design_file.exists():
+        previous = json.loads(design_file.read_text(encoding="utf-8")).get("fingerprint")
+        if not resume:
+            raise SweepError(f"{out} already holds results of a sweep; add --resume to "
+                             "continue it, or choose another --out")
+        if previous != fingerprint:
+            raise SweepError(f"{out} holds a different experiment (design or seeds changed); "
+                             "choose another --out")
+    elif resume and out.exists() and any(out.iterdir()):
+        raise SweepError(f"{out} is not a sweep's results folder; cannot --resume there")
+    try:
+        for sub in ("runs", "timeseries", *(("cases",) if keep_cases else ())):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+        for leftover in out.rglob(".*.tmp"):
+            leftover.unlink()  # from a killed sweep
+        atomic_write_text(out / "experiment.toml", experiment.text)
+        atomic_write_text(design_file, json.dumps(
+            {"fingerprint": fingerprint, **experiment.design_record()}, indent=2,
+            default=str) + "\n")
+    except OSError as exc:
+        raise SweepError(f"cannot write to {str(out)!r}: {exc.strerror or exc}") from None
+
+
+def completed_runs(out: Path) -> set[str]:
+    """Ids of runs recorded as finished successfully."""
+    done = set()
+    for path in (out / "runs").glob("*.json"):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if record.get("status") == "ok":
+            done.add(record["run_id"])
+    return done
+
+
+def store_outcome(out: Path, outcome: RunOutcome, experiment: Experiment,
+                  keep_cases: bool) -> None:
+    """Write one run's files; the record goes last and marks the run as complete."""
+    run = outcome.run
+    if outcome.timeseries is not None:
+        atomic_write_parquet(out / "timeseries" / f"{run.run_id}.parquet", outcome.timeseries)
+    if keep_cases and outcome.cases is not None:
+        atomic_write_parquet(out / "cases" / f"{run.run_id}.parquet", outcome.cases)
+    record = {
+        "run_id": run.run_id, "point": run.point, "policy": run.policy,
+        "replication": run.replication, "seed": run.seed, "factors": run.factors,
+        "overrides": run.overrides, "status": outcome.status, "error": outcome.error,
+        "traceback": outcome.traceback, "wall_seconds": outcome.wall_seconds,
+        "metrics": outcome.summary or {},
+    }
+    atomic_write_text(out / "runs" / f"{run.run_id}.json",
+                      json.dumps(record, indent=1, default=_json_default) + "\n")
+
+
+def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
+    """Build runs.csv / runs.parquet / timeseries.parquet from the per-run files."""
+    rows, series = [], []
+    metric_names = list(SUMMARY_DOCS)
+    integer_metrics: set[str] = set()
+    float_metrics: set[str] = set()
+    for run in experiment.runs():
+        path = out / "runs" / f"{run.run_id}.json"
+        if not path.exists():
+            record = {"status": "not run", "error": "", "wall_seconds": math.nan,
+                      "metrics": {}}
+        else:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        row = {"run_id": run.run_id, "point": run.point, "policy": run.policy,
+               "replication": run.replication, "seed": run.seed}
+        row.update({k: run.factors.get(k) for k in experiment.factor_names})
+        row.update({m: _nan(record["metrics"].get(m)) for m in metric_names})
+        for m, v in record["metrics"].items():
+            (integer_metrics if isinstance(v, int) else float_metrics).add(m)
+        row.update({"status": record["status"], "error": record["error"],
+                    "wall_seconds": record["wall_seconds"]})
+        rows.append(row)
+        ts_path = out / "timeseries" / f"{run.run_id}.parquet"
+        if record["status"] == "ok" and ts_path.exists():
+            ts = pd.read_parquet(ts_path)
+            ts.insert(0, "run_id", run.run_id)
+            series.append(ts)
+    table = pd.DataFrame(rows)
+    for m in metric_names:  # counts stay integers even where a failed run leaves a gap
+        if m in integer_metrics and m not in float_metrics:
+            table[m] = table[m].astype("Int64")
+    atomic_write_text(out / "runs.csv", table.to_csv(index=False))
+    atomic_write_parquet(out / "runs.parquet", table)
+    if series:
+        atomic_write_parquet(out / "timeseries.parquet", pd.concat(series, ignore_index=True))
+    return table
+
+
+def write_manifest(out: Path, experiment: Experiment, fingerprint: str, table: pd.DataFrame,
+                   started: datetime, executor: str, keep_cases: bool) -> None:
+    """manifest.json: inputs, design, seeds, versions, times and every run's status."""
+    from .run import manifest as environment
+
+    env = environment(0.0)
+    env.pop("wall_seconds", None)
+    doc = {
+        "experiment": {"file": str(experiment.path), "text": experiment.text,
+                       "parsed": experiment.raw},
+        "design": experiment.design_record(),
+        "fingerprint": fingerprint,
+        "runs_total": len(table),
+        "runs_ok": int((table.status == "ok").sum()),
+        "runs_failed": int((table.status == "failed").sum()),
+        "run_status": dict(zip(table.run_id, table.status, strict=True)),
+        "executor": executor,
+        "keep_cases": keep_cases,
+        "started_utc": started.isoformat(timespec="seconds"),
+        **env,
+    }
+    atomic_write_text(out / "manifest.json",
+                      json.dumps(doc, indent=2, default=_json_default) + "\n")
+
+
+def summary_table(table: pd.DataFrame, metrics: Iterable[str] = KEY_METRICS) -> pd.DataFrame:
+    """Mean and standard deviation of key metrics per (point, policy) over replications."""
+    ok = table[table.status == "ok"]
+    metrics = [m for m in metrics if m in ok]
+    grouped = ok.groupby(["point", "policy"], sort=False)[metrics]
+    mean, sd = grouped.mean(), grouped.std()
+    out = pd.DataFrame({"runs": grouped.size()})
+    for m in metrics:
+        out[m] = [f"{a:.3g} ± {b:.2g}" if math.isfinite(b) else f"{a:.3g}"
+                  for a, b in zip(mean[m], sd[m], strict=True)]
+    return out
+
+
+def plain_progress(stream: Any = sys.stderr) -> Callable[[int, int, int, RunOutcome], None]:
+    """Progress as plain lines (for logs and pipes): runs done, failures, time left."""
+    t0 = time.perf_counter()
+    first: list[int] = []
+
+    def report(done: int, total: int, failed: int, outcome: RunOutcome) -> None:
+        if not first:
+            first.append(done - 1)
+        elapsed = time.perf_counter() - t0
+        rate = (done - first[0]) / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else math.nan
+        eta = f"{left:.0f} s left" if math.isfinite(left) else "time left unknown"
+        err = f" ({outcome.error})" if outcome.status != "ok" else ""
+        print(f"[{done}/{total}] {outcome.run.run_id} {outcome.status}{err} "
+              f"in {outcome.wall_seconds:.1f} s; {failed} failed; {eta}", file=stream,
+              flush=True)
+
+    return report
+
+
+def bar_progress(total: int, initial: int) -> tuple[Callable[[int, int, int, RunOutcome],
+                                                             None], Callable[[], None]]:
+    """A tqdm progress bar (for terminals): runs done, failures, time left."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, initial=initial, unit="run", file=sys.stderr, dynamic_ncols=True)
+
+    def report(done: int, total: int, failed: int, outcome: RunOutcome) -> None:
+        bar.update(done - bar.n)
+        bar.set_postfix(failed=failed, refresh=False)
+
+    return report, bar.close
+
+
+def _nan(value: Any) -> Any:
+    return math.nan if value is None else value
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
