@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .experiment import ExperimentError
-from .parameters import ParameterError
+from .parameters import MAX_DAYS, ParameterError
 from .policies import POLICIES, parse_policy
 from .scenarios import SCENARIOS, get_scenario
 from .sweep import SweepError
@@ -36,8 +36,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than ``minimum``."""
+def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number in [minimum, maximum]."""
 
     def parse(text: str) -> int:
         try:
@@ -46,6 +46,8 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{value} is more than {maximum}")
         return value
 
     return parse
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("policies", help="list the policy levers")
     rp = sub.add_parser("run", help="run one simulation and print its summary")
     rp.add_argument("scenario", metavar="SCENARIO")
-    rp.add_argument("--days", type=_int_at_least(1), default=365, help="days to simulate (365)")
+    rp.add_argument("--days", type=_int_at_least(1, MAX_DAYS), default=365,
+                    help=f"days to simulate (365; at most {MAX_DAYS}, a century)")
     rp.add_argument("--seed", type=_int_at_least(0), default=0, help="random seed (0)")
     rp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a parameter (repeatable); keys: `gridgov params SCENARIO`")

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from .parameters import Param, ParameterError, unknown_key_message
+from .parameters import MAX_DAYS, Param, ParameterError, unknown_key_message
 from .policies import parse_policy
 from .scenarios import SCENARIOS, get_scenario
 
@@ -190,6 +190,8 @@ class _Validator:
         for key, low in (("days", 1), ("replications", 1), ("seed", 0)):
             if exp[key] < low:
                 raise self.fail(f"[experiment] {key!r}", f"{exp[key]} must be at least {low}")
+        if exp["days"] > MAX_DAYS:
+            raise self.fail("[experiment] 'days'", f"{exp['days']} is more than {MAX_DAYS}")
         scenario = get_scenario(exp["scenario"])
         self.specs = scenario.specs()
 

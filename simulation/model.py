@@ -29,7 +29,7 @@ import pandas as pd
 from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
 from .agents.grid_worker import DoorToDoorRounds
 from .issues import N_UNIFORMS, U_ESCALATE, U_HANDLE, Issue, IssueTypes, Level, Source, State
-from .parameters import Parameters
+from .parameters import MAX_DAYS, Parameters
 from .population import Population
 from .routing import KNOWN, Router, ServicePoint
 from .rules import handling_multiplier
@@ -209,8 +209,8 @@ class GridGovernanceModel(mesa.Model):
 
     def run(self, days: int) -> GridGovernanceModel:
         """Run ``days`` more days; returns the model (for chaining)."""
-        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-            raise ValueError(f"days must be a positive integer, not {days!r}")
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
+            raise ValueError(f"days must be an integer from 1 to {MAX_DAYS}, not {days!r}")
         # The world and the case records live for the whole run: keep the cyclic garbage
         # collector from rescanning them day after day (measured: a quarter of a baseline
         # year) by freezing what survives each day; unfreeze at the end so that a finished

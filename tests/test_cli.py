@@ -92,6 +92,7 @@ def test_run_with_policy(capsys) -> None:
      "too large"),
     (["run", "baseline", "--days", "0"], "--days: 0 must be at least 1"),
     (["run", "baseline", "--days", "ten"], "not a whole number"),
+    (["run", "baseline", "--days", "100000000"], "100000000 is more than 36500"),
     (["run", "baseline", "--seed", "-1"], "--seed: -1 must be at least 0"),
     (["run", "baseline", "--policy", "free_lunch"], "unknown policy 'free_lunch'"),
     (["frobnicate"], "invalid choice"),

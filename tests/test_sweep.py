@@ -273,6 +273,7 @@ BAD = [
     (header().replace('"baseline"', '"atlantis"'), "unknown scenario 'atlantis'"),
     (header().replace("days = 30", "days = 0"), "'days': 0 must be at least 1"),
     (header().replace("days = 30", 'days = "long"'), "is not a whole number"),
+    (header().replace("days = 30", "days = 99999999"), "is more than 36500"),
     (header().replace('name = "t"', 'name = "a/b"'), "'name'"),
     (header() + '[fixed]\n"trust.gain_god" = 0.1\n', "did you mean trust.gain_good"),
     (header() + '[fixed]\n"trust.gain_good" = 3.0\n', "[fixed] 'trust.gain_good'"),

@@ -1,0 +1,63 @@
+"""Runs per minute of a sweep on 1 and on 2 local workers (issue 3: 2 workers should give
+close to twice the runs per minute of 1), and what a worker process costs to start.
+
+Mesa 3.3.1 sets multiprocessing's start method to "spawn": every worker re-imports
+gridgov, Mesa, pandas and SciPy. That cost is paid once per worker per sweep.
+
+    python benchmarks/bench_sweep.py [--runs 24] [--days 365]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from simulation.experiment import load_experiment
+from simulation.sweep import run_sweep
+
+TEMPLATE = """
+[experiment]
+name = "bench"
+scenario = "baseline"
+days = {days}
+replications = {runs}
+seed = 1
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=24)
+    ap.add_argument("--days", type=int, default=365)
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import simulation.sweep, simulation.model"],
+                   check=True)
+    startup = time.perf_counter() - t0
+    print(f"a fresh interpreter importing gridgov (what each spawned worker pays): "
+          f"{startup:.2f} s")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.toml"
+        path.write_text(TEMPLATE.format(days=args.days, runs=args.runs), encoding="utf-8")
+        experiment = load_experiment(path)
+        rates = {}
+        for workers in (1, 2):
+            t0 = time.perf_counter()
+            table = run_sweep(experiment, Path(tmp) / f"w{workers}", workers=workers)
+            wall = time.perf_counter() - t0
+            assert (table.status == "ok").all()
+            rates[workers] = len(table) / wall * 60
+            print(f"{workers} worker(s): {len(table)} runs of baseline x {args.days} days in "
+                  f"{wall:6.1f} s = {rates[workers]:5.1f} runs/min "
+                  f"(mean run {table.wall_seconds.mean():.2f} s)")
+    print(f"speed-up 2 workers / 1 worker = {rates[2] / rates[1]:.2f} (target: close to 2)")
+
+
+if __name__ == "__main__":
+    main()
