@@ -303,7 +303,7 @@ def summary_table(table: pd.DataFrame, metrics: Iterable[str] = KEY_METRICS) -> 
     return out
 
 
-def plain_progress(stream: Any = sys.stderr) -> Callable[[int, int, int, RunOutcome], None]:
+def plain_progress(stream: Any = None) -> Callable[[int, int, int, RunOutcome], None]:
     """Progress as plain lines (for logs and pipes): runs done, failures, time left."""
     t0 = time.perf_counter()
     first: list[int] = []
@@ -317,8 +317,8 @@ def plain_progress(stream: Any = sys.stderr) -> Callable[[int, int, int, RunOutc
         eta = f"{left:.0f} s left" if math.isfinite(left) else "time left unknown"
         err = f" ({outcome.error})" if outcome.status != "ok" else ""
         print(f"[{done}/{total}] {outcome.run.run_id} {outcome.status}{err} "
-              f"in {outcome.wall_seconds:.1f} s; {failed} failed; {eta}", file=stream,
-              flush=True)
+              f"in {outcome.wall_seconds:.1f} s; {failed} failed; {eta}",
+              file=stream or sys.stderr, flush=True)
 
     return report
 

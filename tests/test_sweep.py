@@ -228,6 +228,10 @@ def test_cli_exits_nonzero_and_names_failed_runs(tmp_path: Path, capsys, monkeyp
     assert code == 1
     assert "4 of 12 runs failed" in err and "p0000-status_quo-r002" in err
     assert "status_quo" in out  # the summary table is still printed
+    # not a terminal: plain progress lines with runs done, failures and time left
+    progress = [line for line in err.splitlines() if line.startswith("[")]
+    assert len(progress) == 12 and progress[-1].startswith("[12/12]")
+    assert "4 failed" in progress[-1] and "left" in progress[-2]
 
 
 def test_resume_after_sigkill_gives_the_same_results(tmp_path: Path, inline_result) -> None:
