@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from .experiment import ExperimentError
 from .parameters import MAX_DAYS, ParameterError
 from .policies import POLICIES, parse_policy
+from .run import DEFAULT_DAYS, DEFAULT_SEED
 from .scenarios import SCENARIOS, get_scenario
 from .sweep import SweepError
 
@@ -64,9 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("policies", help="list the policy levers")
     rp = sub.add_parser("run", help="run one simulation and print its summary")
     rp.add_argument("scenario", metavar="SCENARIO")
-    rp.add_argument("--days", type=_int_at_least(1, MAX_DAYS), default=365,
-                    help=f"days to simulate (365; at most {MAX_DAYS}, a century)")
-    rp.add_argument("--seed", type=_int_at_least(0), default=0, help="random seed (0)")
+    rp.add_argument("--days", type=_int_at_least(1, MAX_DAYS), default=DEFAULT_DAYS,
+                    help=f"days to simulate ({DEFAULT_DAYS}; at most {MAX_DAYS}, a century)")
+    rp.add_argument("--seed", type=_int_at_least(0), default=DEFAULT_SEED,
+                    help=f"random seed ({DEFAULT_SEED})")
     rp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a parameter (repeatable); keys: `gridgov params SCENARIO`")
     rp.add_argument("--policy", action="append", default=[], metavar="NAME[:k=v,...]",
@@ -164,11 +166,13 @@ def _run(args: argparse.Namespace) -> int:
     get_scenario(args.scenario)  # unknown names fail before anything else
     overrides = _parse_sets(args.set)
     policies = [parse_policy(spec) for spec in args.policy]
-    out = _check_writable(args.out) if args.out else None
-    # Validate everything before the run starts (the run resolves the same values).
+    # Validate everything before anything is created or run (the run resolves the same).
     from .scenarios import load_scenario
 
     load_scenario(args.scenario, overrides, policies)
+    if args.out is not None and not args.out.strip():
+        raise UsageError("--out needs a folder name")
+    out = _check_writable(args.out) if args.out else None
     result = run_scenario(args.scenario, days=args.days, seed=args.seed,
                           overrides=overrides, policies=policies)
     print(f"gridgov run {args.scenario}: {args.days} days, seed {args.seed}, "
@@ -192,6 +196,8 @@ def _sweep(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.file)
     if args.workers and args.scheduler:
         raise UsageError("give --workers or --scheduler, not both")
+    if args.out is not None and not args.out.strip():
+        raise UsageError("--out needs a folder name")
     out = Path(args.out) if args.out else Path("results") / experiment.name
     runs = experiment.runs()
     done = len(completed_runs(out)) if args.resume and (out / "runs").is_dir() else 0

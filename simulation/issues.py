@@ -105,10 +105,6 @@ class Issue:
         """The issue type's name."""
         return ISSUE_TYPES[self.kind]
 
-    def record(self, t: float, event: int, level: int) -> None:
-        """Append a timestamped transition (the hot path: plain ints, no checks)."""
-        self.log.append((t, event, level))
-
     @property
     def t_start(self) -> float:
         """When handling first started (the end of the wait), NaN if it has not."""

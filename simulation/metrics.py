@@ -31,7 +31,8 @@ SUMMARY_DOCS: dict[str, str] = {
     "issues_open": "known issues still being handled at the end",
     "issues_unresolved": "issues not resolved at the end (hidden + open + abandoned)",
     "hidden_issues": "issues arisen but never known (the hidden backlog)",
-    "mean_wait_days": "mean days from known to first handling start",
+    "mean_wait_days": "mean days from known to first handling start, over issues whose "
+                      "handling has started",
     "mean_resolution_days": "mean days from arisen to resolved",
     "median_resolution_days": "median days from arisen to resolved",
     "p90_resolution_days": "90th percentile of days from arisen to resolved",

@@ -83,7 +83,7 @@ class GridGovernanceModel(mesa.Model):
             p["calendar.open_hour"], p["calendar.open_hour"] + p["calendar.part_time_hours"])
         self.volunteer_calendar = Calendar(p["calendar.volunteer_open_hour"],
                                            p["calendar.volunteer_close_hour"], workdays=7)
-        self.always_calendar = Calendar(always=True)
+        self.always_calendar = Calendar(0.0, 24.0, workdays=7, always=True)
 
         self.world = w = build_world(p, self.streams.world)
         self.population = Population(
@@ -215,13 +215,17 @@ class GridGovernanceModel(mesa.Model):
         # collector from rescanning them day after day (measured: a quarter of a baseline
         # year) by freezing what survives each day; unfreeze at the end so that a finished
         # model can be collected.
-        gc.freeze()
+        freeze = gc.get_freeze_count() == 0  # never unfreeze what a host process froze
+        if freeze:
+            gc.freeze()
         try:
             for _ in range(days):
                 self.step()
-                gc.freeze()
+                if freeze:
+                    gc.freeze()
         finally:
-            gc.unfreeze()
+            if freeze:
+                gc.unfreeze()
         return self
 
     def release(self) -> None:

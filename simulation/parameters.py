@@ -144,7 +144,8 @@ def _issue_params() -> list[Param]:
                   0.0, 1e6),
             Param(p + "severity", sev, "0-1", "assumption",
                   f"Severity of a {t} issue (drives reporting).", 0.0, 1.0),
-            Param(p + "volunteer_ok", vol, "bool", "seed (volunteer services)",
+            Param(p + "volunteer_ok", vol, "bool",
+                  "seed (volunteers: sanitation, help for the elderly, small repairs)",
                   f"Active volunteers may handle {t} issues.", None, None),
             Param(p + "branch_ok", branch, "bool", "seed (大事小事格内解决)",
                   f"A grid Party branch may settle {t} issues.", None, None),
@@ -156,7 +157,9 @@ def _issue_params() -> list[Param]:
                   f"P(a {t} issue at the community needs the street office).", 0.0, 1.0),
             Param(p + "escalate_street", es, "probability", "assumption",
                   f"P(a {t} issue at the street office needs the top level).", 0.0, 1.0),
-            Param(p + "top", top, "level", "seed (one-stop mediation centre for disputes)",
+            Param(p + "top", top, "level",
+                  "seed (one-stop mediation centre for disputes)" if top == "mediation"
+                  else "assumption (city departments handle the rest)",
                   f"Where {t} issues escalated from a grid go when the mediation centre "
                   f"exists (mediation: straight there; department: the usual climb).",
                   None, None, TOP_LEVELS),
@@ -192,7 +195,8 @@ PARAMS: tuple[Param, ...] = (
        "Share of residents aged 60 or over.", 0.0, 1.0),
     _P("world.party_share", 0.07, "share", "assumption (~99M members / 1.41B people, 2023)",
        "Share of residents who are Party members.", 0.0, 1.0),
-    _P("world.volunteer_share", 0.10, "share", "assumption (national 4.4% registered, DOMAIN)",
+    _P("world.volunteer_share", 0.10, "share",
+       "assumption (above the 4.4% registered nationally, DOMAIN)",
        "Share of residents registered as volunteers (Party members always are).", 0.0, 1.0),
     _P("world.dedicated_per_basic", 0.31, "ratio", "DOMAIN (Jinan 3,875 / 12,584)",
        "Dedicated grids per basic grid.", 0.0, 10.0),
@@ -287,7 +291,8 @@ PARAMS: tuple[Param, ...] = (
     _P("knowledge.escalation_cut", 0.3, "share", "assumption",
        "Grid escalation probability is cut by this share at full local knowledge.", 0.0, 1.0),
     # --- Trust ---------------------------------------------------------------------------
-    _P("trust.enabled", True, "bool", "-", "Trust responds to experience (off: frozen).",
+    _P("trust.enabled", True, "bool", "model switch (off for the analytic limit)",
+       "Trust responds to experience (off: frozen).",
        None, None),
     _P("trust.initial_mean", 0.6, "0-1", "DOMAIN (Beijing 12345 satisfaction 65%, 2019)",
        "Mean initial trust (Beta distributed).", 0.01, 0.99),
@@ -397,11 +402,6 @@ class Parameters(Mapping[str, Any]):
     derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     derived_by: str = ""
 
-    @classmethod
-    def defaults(cls) -> Parameters:
-        """All defaults, each with its source."""
-        return cls({p.key: p.default for p in PARAMS}, {p.key: p.source for p in PARAMS})
-
     def __getitem__(self, key: str) -> Any:
         try:
             return self.values[key]
@@ -473,13 +473,3 @@ class Parameters(Mapping[str, Any]):
                    for s in ("watching", "following", "self_driven"))
         if init > 1.0:
             raise ParameterError(f"volunteers.initial_* shares add up to {init:g} > 1")
-
-    def group(self, prefix: str) -> dict[str, Any]:
-        """Values under ``prefix.`` with the prefix removed, e.g. group("trust")."""
-        n = len(prefix) + 1
-        return {k[n:]: val for k, val in self.values.items() if k.startswith(prefix + ".")}
-
-    def changed_from_defaults(self) -> dict[str, Any]:
-        """The values that differ from the registry defaults."""
-        return {k: val for k, val in self.values.items()
-                if k in PARAM_INDEX and PARAM_INDEX[k].default != val}

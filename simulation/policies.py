@@ -81,7 +81,7 @@ class DoorToDoorVisits(Policy):
 
     name: ClassVar[str] = "visits"
     description: ClassVar[str] = "Households each grid worker visits per working day"
-    per_worker_day: float = 4.0
+    per_worker_day: float
 
     def overrides(self) -> dict[str, Any]:
         """Visit frequency."""

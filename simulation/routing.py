@@ -35,6 +35,7 @@ from .issues import (
     Source,
     State,
 )
+from .rules import grid_escalation_probability, grid_handling_hours
 from .worktime import Calendar
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ class Router:
     def mean_hours(self, issue: Issue, level: Level, server: Server) -> float:
         """Mean handling time (hours of casework) of this issue at this level."""
         if level == GRID:
-            return self.hours[issue.kind] * (1.0 - self.speedup * server.knowledge)
+            return grid_handling_hours(self.hours[issue.kind], server.knowledge, self.speedup)
         return self.hours[issue.kind] * self.level_factor[level]
 
     def start(self, sp: ServicePoint, server: Server, issue: Issue, t: float) -> None:
@@ -243,9 +244,8 @@ class Router:
             return "abandon" if u < self.abandon_top[k] else None
         p = self.escalate[level][k]
         if level == GRID:
-            p *= 1.0 - self.esc_cut * server.knowledge
-            if self.has_branch[issue.grid]:
-                p *= 1.0 - self.branch_cut
+            p = grid_escalation_probability(p, server.knowledge, self.esc_cut,
+                                            self.has_branch[issue.grid], self.branch_cut)
         if u >= p:
             return None
         top = self.top[k]

@@ -135,6 +135,39 @@ def visit_find_probability(knowledge: float, p_min: float, p_max: float) -> floa
     return p_min + (p_max - p_min) * knowledge
 
 
+def volunteer_take_probability(active_volunteers: float, per_active: float,
+                               cap: float) -> float:
+    """P(a grid's active volunteers take a minor issue): min(cap, per_active x n_active).
+
+    More hands make it likelier that someone takes the job, up to a ceiling (some issues
+    always go to the grid worker). Source: seed (volunteers handle sanitation, help for the
+    elderly, small repairs); the linear-capped form is an assumption.
+    """
+    return min(cap, per_active * active_volunteers)
+
+
+def grid_escalation_probability(base: float, knowledge: float, knowledge_cut: float,
+                                branch: bool, branch_cut: float) -> float:
+    """P(the grid worker must pass an issue to the community).
+
+    p = base x (1 - knowledge_cut x K) x (1 - branch_cut x [Party branch in the grid]).
+    Knowing the grid (K) and a branch that settles matters inside it
+    (大事小事格内解决) both keep issues in the grid. Source: seed; the multiplicative form
+    is an assumption.
+    """
+    p = base * (1.0 - knowledge_cut * knowledge)
+    return p * (1.0 - branch_cut) if branch else p
+
+
+def grid_handling_hours(base_hours: float, knowledge: float, speedup: float) -> float:
+    """Mean grid-worker handling time: base x (1 - speedup x K).
+
+    Local knowledge (the worker's own map of the grid) shortens handling. Source: seed
+    (the map lets workers serve residents faster); the linear form is an assumption.
+    """
+    return base_hours * (1.0 - speedup * knowledge)
+
+
 def handling_multiplier(u: ArrayLike, distribution: str, sigma: float) -> NDArray:
     """Handling time as a multiple of its mean, from uniform draws ``u`` in (0, 1).
 

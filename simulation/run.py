@@ -76,7 +76,11 @@ class RunResult:
         return out
 
 
-def run_scenario(scenario: str, days: int = 365, seed: int = 0,
+DEFAULT_DAYS = 365  # one simulated year
+DEFAULT_SEED = 0
+
+
+def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
                  overrides: Mapping[str, Any] | None = None,
                  policies: Iterable[Policy] = ()) -> RunResult:
     """Build ``scenario`` (+ policies, then overrides), run it ``days`` days from ``seed``."""
@@ -87,7 +91,8 @@ def run_scenario(scenario: str, days: int = 365, seed: int = 0,
     model = GridGovernanceModel(params, seed=seed)
     model.run(days)
     result = RunResult(
-        scenario=scenario, seed=seed, days=days, overrides=overrides,
+        scenario=scenario, seed=seed, days=days,
+        overrides={k: params[k] for k in overrides},  # as typed values, not raw text
         policies=[p.to_dict() for p in policies], params=params, summary=summarise(model),
         timeseries=model.timeseries(), cases=model.case_log(),
         wall_seconds=time.perf_counter() - t0,

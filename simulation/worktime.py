@@ -19,8 +19,8 @@ _EPS_HOURS = 1e-9  # times this close to closing count as closed (float rounding
 class Calendar:
     """A weekly working window; ``always`` means around the clock, every day."""
 
-    open_hour: float = 9.0
-    close_hour: float = 17.0
+    open_hour: float  # hour of day (the scenario's calendar.* parameters give the values)
+    close_hour: float
     workdays: int = 5  # Monday..(workdays-1) are working days
     always: bool = False
 

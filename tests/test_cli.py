@@ -52,7 +52,7 @@ def test_run_prints_summary_and_writes_deterministic_outputs(capsys, tmp_path: P
     for name in ("summary.json", "parameters.json", "timeseries.csv", "cases.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
-    assert summary["seed"] == 4 and summary["overrides"]["mmc.workers"] == "2"
+    assert summary["seed"] == 4 and summary["overrides"]["mmc.workers"] == 2
     assert summary["metrics"]["grid_workers"] == 2
     assert set(summary["stream_seeds"]) == {"world", "arrivals", "behaviour", "visits", "mesa"}
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
@@ -66,11 +66,20 @@ def test_run_prints_summary_and_writes_deterministic_outputs(capsys, tmp_path: P
     assert not list((tmp_path / "a").glob(".*"))  # no temporary files left behind
 
 
-def test_run_with_policy(capsys) -> None:
+def test_run_with_policy_and_set(capsys, tmp_path: Path) -> None:
     code, _, err = run_cli(capsys, "run", "baseline", "--days", "5", "--policy",
-                             "party_branch", "--policy", "mobilisation:mode=campaign",
-                             "--set", "world.communities_per_street=1")
+                           "party_branch", "--policy", "mobilisation:mode=campaign",
+                           "--set", "world.communities_per_street=1",
+                           "--set", "policy.mobilisation=party_led", "--out", str(tmp_path))
     assert code == 0, err
+    params = json.loads((tmp_path / "parameters.json").read_text())
+    assert params["policy.party_branch"] == {"value": True, "source": "policy party_branch"}
+    # --set wins over --policy
+    assert params["policy.mobilisation"] == {"value": "party_led", "source": "override"}
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["overrides"]["world.communities_per_street"] == 1  # typed, not "1"
+    assert summary["policies"] == [{"policy": "party_branch", "enabled": True},
+                                   {"policy": "mobilisation", "mode": "campaign"}]
 
 
 @pytest.mark.parametrize(("args", "needle"), [
@@ -95,6 +104,8 @@ def test_run_with_policy(capsys) -> None:
     (["run", "baseline", "--days", "100000000"], "100000000 is more than 36500"),
     (["run", "baseline", "--seed", "-1"], "--seed: -1 must be at least 0"),
     (["run", "baseline", "--policy", "free_lunch"], "unknown policy 'free_lunch'"),
+    (["run", "mmc", "--set", "mmc.workers=200"], "mmc.workers: 200 is out of range"),
+    (["run", "baseline", "--out", ""], "--out needs a folder name"),
     (["frobnicate"], "invalid choice"),
     ([], "required"),
 ])
@@ -104,6 +115,12 @@ def test_bad_input_gets_one_line_and_status_2(capsys, args, needle) -> None:
     assert needle in err
     assert err.count("\n") == 1 and err.startswith("gridgov: error: ")
     assert "Traceback" not in err and out == ""
+
+
+def test_bad_input_creates_no_output_folder(capsys, tmp_path: Path) -> None:
+    code, _, _ = run_cli(capsys, "run", "baseline", "--set", "foo=1", "--out",
+                         str(tmp_path / "never"))
+    assert code == 2 and not (tmp_path / "never").exists()
 
 
 def test_unwritable_out_fails_before_running(capsys, tmp_path: Path) -> None:

@@ -594,3 +594,40 @@ def test_erlang_c_unstable_queue_raises(lam, mu, servers):
     # Rates are exact binary fractions so rho = 1 really is 1 (0.3/0.1 in floats is < 3).
     with pytest.raises(ValueError, match="unstable"):
         erlang_c(lam, mu, servers)
+
+
+# --- routing rules -------------------------------------------------------------------------
+def test_volunteer_take_probability_grows_with_hands_up_to_a_cap():
+    from simulation.rules import volunteer_take_probability
+
+    assert volunteer_take_probability(0, 0.02, 0.7) == 0.0
+    assert volunteer_take_probability(10, 0.02, 0.7) == pytest.approx(0.2)
+    assert volunteer_take_probability(35, 0.02, 0.7) == pytest.approx(0.7)
+    assert volunteer_take_probability(1000, 0.02, 0.7) == 0.7
+
+
+def test_grid_escalation_probability_cut_by_knowledge_and_branch():
+    from simulation.rules import grid_escalation_probability
+
+    assert grid_escalation_probability(0.4, 0.0, 0.3, False, 0.3) == pytest.approx(0.4)
+    assert grid_escalation_probability(0.4, 1.0, 0.3, False, 0.3) == pytest.approx(0.28)
+    assert grid_escalation_probability(0.4, 0.5, 0.3, True, 0.5) == pytest.approx(0.4 * 0.85 * 0.5)
+    assert grid_escalation_probability(0.4, 1.0, 1.0, False, 0.0) == 0.0
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(base=st.floats(0, 1), k=st.floats(0, 1), kc=st.floats(0, 1), branch=st.booleans(),
+       bc=st.floats(0, 1))
+def test_grid_escalation_probability_is_a_probability_never_above_base(base, k, kc, branch, bc):
+    from simulation.rules import grid_escalation_probability
+
+    p = grid_escalation_probability(base, k, kc, branch, bc)
+    assert 0.0 <= p <= base + 1e-15
+
+
+def test_grid_handling_hours_shrink_with_knowledge():
+    from simulation.rules import grid_handling_hours
+
+    assert grid_handling_hours(4.0, 0.0, 0.3) == pytest.approx(4.0)
+    assert grid_handling_hours(4.0, 1.0, 0.3) == pytest.approx(2.8)
+    assert grid_handling_hours(4.0, 0.5, 0.3) == pytest.approx(3.4)

@@ -20,10 +20,10 @@ from simulation.worktime import Calendar
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True)
 
 H = 1.0 / 24.0  # one hour in days
-OFFICE = Calendar()
+OFFICE = Calendar(9.0, 17.0)
 PART_TIME = Calendar(9, 13)
 SIX_DAY = Calendar(8.0, 18.0, workdays=6)
-ALWAYS = Calendar(always=True)
+ALWAYS = Calendar(0.0, 24.0, workdays=7, always=True)
 CALENDARS = [OFFICE, PART_TIME, SIX_DAY]
 
 

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..rules import FOLLOWING, STAGE_NAMES, mobilisation_probabilities, trust_boost
+from ..rules import (
+    FOLLOWING,
+    STAGE_NAMES,
+    mobilisation_probabilities,
+    trust_boost,
+    volunteer_take_probability,
+)
 from .resident import Resident
 
 if TYPE_CHECKING:
@@ -83,5 +89,6 @@ class Volunteer(Resident):
     def take_probability(cls, model: GridGovernanceModel, grid: int) -> float:
         """P(the grid's active volunteers take a minor issue)."""
         p = model.params
-        return min(p["volunteers.take_max"],
-                   p["volunteers.take_per_active"] * float(model.active_by_grid[grid]))
+        return volunteer_take_probability(float(model.active_by_grid[grid]),
+                                          p["volunteers.take_per_active"],
+                                          p["volunteers.take_max"])

@@ -14,15 +14,17 @@ from typing import Any
 from ..parameters import ISSUE_TYPES, Param
 from .base import Scenario
 
+HOUSEHOLDS = 100  # the one grid's households (only their number matters)
 INPUTS = (
+    # Ranges: what the model's own keys can carry (issue rate <= 1000 per household-year,
+    # handling 0.01-1e6 hours, at least one household per worker).
     Param("mmc.arrivals_per_day", 0.2, "issues/day", "DOMAIN (Erlang C example)",
-          "Poisson arrival rate lambda.", 1e-6, 1e6),
+          "Poisson arrival rate lambda.", 1e-6, 1000.0 * HOUSEHOLDS / 365.0),
     Param("mmc.handling_per_day", 0.1, "issues/day/worker", "DOMAIN (Erlang C example)",
-          "Service rate mu of one worker.", 1e-6, 1e6),
+          "Service rate mu of one worker.", 24.0 / 1e6, 24.0 / 0.01),
     Param("mmc.workers", 3, "workers", "DOMAIN (Erlang C example)",
-          "Identical always-on workers c sharing one queue.", 1, 10000),
+          "Identical always-on workers c sharing one queue.", 1, HOUSEHOLDS),
 )
-HOUSEHOLDS = 100
 
 
 def derive(v: dict[str, Any]) -> dict[str, Any]:
