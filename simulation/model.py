@@ -242,8 +242,8 @@ class GridGovernanceModel(mesa.Model):
         return np.repeat(grids, c), np.repeat(kinds, c)
 
     def _create_issues(self, grids: np.ndarray, kinds: np.ndarray, times: np.ndarray,
-                       rng: np.random.Generator) -> tuple[list[Issue], np.ndarray]:
-        """Issue records with their raisers and rows of uniform draws (returned too)."""
+                       rng: np.random.Generator) -> tuple[list[Issue], np.ndarray, np.ndarray]:
+        """Issue records, with their rows of uniform draws and their raisers (-1: none)."""
         w = self.world
         n = len(grids)
         pick = rng.random(n)
@@ -262,7 +262,7 @@ class GridGovernanceModel(mesa.Model):
                                 strict=True))]
         self.issues.extend(out)
         self.counts["arisen"] += n
-        return out, u
+        return out, u, residents
 
     def _arrivals(self, day: int) -> None:
         """Today's new issues: Poisson counts per grid and type, uniform times in the day."""
@@ -270,10 +270,9 @@ class GridGovernanceModel(mesa.Model):
         grids, kinds = self._expand(rng.poisson(self.daily_rate))
         times = day + rng.random(len(grids))
         order = np.argsort(times, kind="stable")
-        issues, u = self._create_issues(grids[order], kinds[order], times[order], rng)
+        issues, u, residents = self._create_issues(grids[order], kinds[order], times[order], rng)
         if not issues:
             return
-        residents = np.fromiter((i.resident for i in issues), np.int64, len(issues))
         basic = residents >= 0
         known_at = np.full(len(issues), np.nan)
         source = np.full(len(issues), -1)
@@ -311,14 +310,20 @@ class GridGovernanceModel(mesa.Model):
             if not pool:
                 del self.hidden_by_household[issue.household]
 
-    def discover_household(self, household: int, t: float, prob: float) -> None:
-        """A visit at ``t``: each hidden issue of the household is found with ``prob``."""
-        pool = self.hidden_by_household.get(household)
-        if not pool:
+    def discover_households(self, households: list[int], times: list[float],
+                            probs: list[float]) -> None:
+        """Visits: at ``times[j]`` each hidden issue of ``households[j]`` is found with
+        ``probs[j]`` (one uniform draw per hidden issue, from the visits stream)."""
+        pools = self.hidden_by_household
+        found = [(issue, t, p) for hh, t, p in zip(households, times, probs, strict=True)
+                 if hh in pools for issue in pools[hh].values()]
+        if not found:
             return
-        for issue in list(pool.values()):
-            if self.streams.visits.random() < prob:
-                self.router.push(max(t, issue.t_arisen), KNOWN, issue, Source.VISIT)
+        u = self.streams.visits.random(len(found)).tolist()
+        push = self.router.push
+        for (issue, t, p), x in zip(found, u, strict=True):
+            if x < p:
+                push(max(t, issue.t_arisen), KNOWN, issue, Source.VISIT)
 
     def discover_in_grid(self, grid: int, t: float, prob: float) -> None:
         """An inspection at ``t``: each hidden issue of the grid is found with ``prob``."""

@@ -7,6 +7,7 @@ Trust is stored with the time it was last touched and evaluated in closed form
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,11 @@ class Population:
         """
         t_eff = np.maximum(t, self.trust_time[idx])
         old = trust_drift(self.trust[idx], self.anchor, self.drift, t_eff - self.trust_time[idx])
+        self._store(idx, value, old, t_eff)
+
+    def _store(self, idx: np.ndarray | int, value: np.ndarray | float, old: np.ndarray | float,
+               t_eff: np.ndarray | float) -> None:
+        """Store new trust (``old`` = the value it replaces, at ``t_eff``)."""
         new = np.clip(value, 0.0, 1.0)
         self._add_to_mean(new - old, t_eff)
         self.trust[idx] = new
@@ -85,13 +91,19 @@ class Population:
         sorted_idx = idx[order]
         starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
         if len(starts) == len(idx):  # all distinct: one round
-            self.set_trust(idx, rule(self.trust_at(idx, t), slice(None)), t)
+            self._apply(idx, t, rule, slice(None))
             return
         rank = np.arange(len(idx)) - np.repeat(starts, np.diff(np.r_[starts, len(idx)]))
         for r in range(int(rank.max()) + 1):
             k = order[rank == r]
-            who = idx[k]
-            self.set_trust(who, rule(self.trust_at(who, t[k]), k), t[k])
+            self._apply(idx[k], t[k], rule, k)
+
+    def _apply(self, who: np.ndarray, t: np.ndarray, rule: Callable[[np.ndarray, Any],
+               np.ndarray], k: Any) -> None:
+        """One round of update_in_order: ``who`` are distinct."""
+        t_eff = np.maximum(t, self.trust_time[who])
+        old = trust_drift(self.trust[who], self.anchor, self.drift, t_eff - self.trust_time[who])
+        self._store(who, rule(old, k), old, t_eff)
 
     def all_trust(self, t: float) -> np.ndarray:
         """Everyone's trust at time ``t``."""

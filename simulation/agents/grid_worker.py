@@ -127,10 +127,7 @@ class DoorToDoorRounds:
         p = model.params
         find = visit_find_probability(self.n_known / np.maximum(self.length, 1),
                                       p["visits.find_prob_min"], p["visits.find_prob_max"])
-        pools = model.hidden_by_household
-        for j, hh in enumerate(households.tolist()):
-            if hh in pools:
-                model.discover_household(hh, float(times[j]), float(find[w[j]]))
+        model.discover_households(households.tolist(), times.tolist(), find[w].tolist())
         fresh = np.unique(flat[~self.known[flat]])
         self.known[fresh] = True
         self.n_known += np.bincount(self.owner[fresh], minlength=len(n))
