@@ -98,7 +98,8 @@ class Issue:
         self.closed_by: Level | None = None
         self.handler = ""  # who closed it, e.g. "grid_worker:12", "community:3:0"
         self.escalations = 0
-        self.log: list[tuple[float, int, int]] = []  # (time, Event, Level)
+        # (time, Event, Level, who): who is the handler's name on START entries, else ""
+        self.log: list[tuple[float, int, int, str]] = []
 
     @property
     def type_name(self) -> str:
@@ -108,7 +109,7 @@ class Issue:
     @property
     def t_start(self) -> float:
         """When handling first started (the end of the wait), NaN if it has not."""
-        for t, event, _ in self.log:
+        for t, event, _, _ in self.log:
             if event == Event.START:
                 return t
         return float("nan")
@@ -117,7 +118,7 @@ class Issue:
     def max_level(self) -> Level | None:
         """The highest level the issue reached, None if it was never handled."""
         top = None
-        for _, event, level in self.log:
+        for _, event, level, _ in self.log:
             if event == Event.ARRIVE and (top is None or Level(level).rank > top.rank):
                 top = Level(level)
         return top

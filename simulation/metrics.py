@@ -119,7 +119,8 @@ def case_log(model: GridGovernanceModel) -> pd.DataFrame:
     """One row per issue: type, place, every timestamp (days), handler, top level, outcome.
 
     Per-level columns ``t_<event>_<level>`` (event: arrive, start, done) are NaN where the
-    issue never reached that level.
+    issue never reached that level; ``handlers`` lists everyone who handled it, in order
+    (e.g. "grid_worker:17 > community:2:0"); ``handler`` is who closed it.
     """
     w = model.world
     rows = []
@@ -145,8 +146,12 @@ def case_log(model: GridGovernanceModel) -> pd.DataFrame:
             "max_level": "" if i.max_level is None else i.max_level.name.lower(),
             "escalations": i.escalations,
         }
-        for t, ev, lvl in i.log:
+        handlers = []
+        for t, ev, lvl, who in i.log:
             row[f"t_{_EVENT_NAMES[Event(ev)]}_{_LEVEL_NAMES[lvl]}"] = t
+            if who:
+                handlers.append(who)
+        row["handlers"] = " > ".join(handlers)
         rows.append(row)
     columns = list(rows[0]) if rows else ["id"]
     per_level = [f"t_{e}_{lv}" for lv in _LEVEL_NAMES for e in _EVENT_NAMES.values()]

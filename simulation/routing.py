@@ -178,14 +178,14 @@ class Router:
         handler = m.pick_local_handler(issue.grid, level)
         cal = m.volunteer_calendar
         start = cal.next_open(t)
-        issue.log += ((t, ARRIVED, level), (start, STARTED, level))
+        issue.log += ((t, ARRIVED, level, ""), (start, STARTED, level, handler))
         hours = self.local_hours[level] * issue.hm[level]
         self.push(cal.add_work(start, hours), LOCAL_DONE, issue, (level, handler))
 
     def local_done(self, issue: Issue, data: tuple[Level, str], t: float) -> None:
         """Volunteers / branch finish: settled, or passed on to the grid worker."""
         level, handler = data
-        issue.log.append((t, FINISHED, level))
+        issue.log.append((t, FINISHED, level, ""))
         if issue.u[U_LOCAL_RESOLVE] < self.local_resolve[level]:
             self.close(issue, t, State.RESOLVED, level, handler)
         else:
@@ -193,7 +193,7 @@ class Router:
 
     def arrive(self, issue: Issue, level: Level, t: float) -> None:
         """The issue reaches a service point's queue."""
-        issue.log.append((t, ARRIVED, level))
+        issue.log.append((t, ARRIVED, level, ""))
         sp = self.points[issue.grid][level]
         server = sp.free_server(t)
         if server is None:
@@ -212,7 +212,7 @@ class Router:
         level = sp.level
         cal = server.calendar
         start = cal.next_open(t)
-        issue.log.append((start, STARTED, level))
+        issue.log.append((start, STARTED, level, server.name))
         hours = self.mean_hours(issue, level, server) * issue.hm[level]
         server.busy = True
         self.push(cal.add_work(start, hours * server.time_factor), DONE, issue,
@@ -224,7 +224,7 @@ class Router:
         level = sp.level
         server.busy = False
         server.hours_done += hours
-        issue.log.append((t, FINISHED, level))
+        issue.log.append((t, FINISHED, level, ""))
         nxt = self.next_level(issue, level, server)
         if nxt is None:
             self.close(issue, t, State.RESOLVED, level, server.name)

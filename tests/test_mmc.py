@@ -74,7 +74,7 @@ def test_mmc_service_times_are_exponential_with_rate_mu() -> None:
                                                       "mmc.workers": 1}), seed=11)
     model.run(3000)
     service = np.array([t_done - t_start for i in model.issues
-                        for (t_start, ev_s, _), (t_done, ev_d, _) in [i.log[1:3]]
+                        for (t_start, _, _, _), (t_done, _, _, _) in [i.log[1:3]]
                         if len(i.log) >= 3])
     n = len(service)
     assert n > 2500

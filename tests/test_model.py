@@ -67,6 +67,13 @@ def test_case_log_timestamps_are_ordered(small_year: GridGovernanceModel) -> Non
     assert log.id.is_unique and len(log) == len(small_year.issues)
     assert log.t_closed.notna().eq(log.outcome.isin(["resolved", "abandoned"])).all()
     assert log.t_known.isna().eq(log.outcome == "hidden").all()
+    # who handled it: everyone in order, the last being who closed it
+    closed = log[log.outcome.isin(["resolved", "abandoned"])]
+    assert (closed.handlers.str.split(" > ").str[-1] == closed.handler).all()
+    escalated = closed[closed.escalations > 0]
+    assert len(escalated) > 20
+    assert (escalated.handlers.str.count(" > ") >= escalated.escalations).all()
+    assert escalated.handlers.str.startswith("grid_worker:").any()
 
 
 def test_in_person_reports_wait_for_office_hours(small_year: GridGovernanceModel) -> None:
@@ -85,7 +92,7 @@ def test_in_person_reports_wait_for_office_hours(small_year: GridGovernanceModel
 
 def test_grid_workers_handle_only_in_working_hours(small_year: GridGovernanceModel) -> None:
     cal = small_year.office_calendar
-    starts = [t for i in small_year.issues for t, ev, lv in i.log
+    starts = [t for i in small_year.issues for t, ev, lv, _ in i.log
               if ev == 1 and lv == Level.GRID]
     assert len(starts) > 500
     assert all(cal.is_open(t) for t in starts)
@@ -133,7 +140,7 @@ def test_resolution_times_are_right_skewed(small_year: GridGovernanceModel) -> N
 def test_escalations_climb_one_level_at_a_time() -> None:
     model = small_model(seed=4, days=200)
     for issue in model.issues:
-        levels = [lv for _, ev, lv in issue.log if ev == 0]
+        levels = [lv for _, ev, lv, _ in issue.log if ev == 0]
         grid_on = [lv for lv in levels if lv >= Level.GRID]
         for a, b in itertools.pairwise(grid_on):
             assert b == a + 1 or (a == Level.STREET and b == Level.DEPARTMENT)
@@ -145,7 +152,7 @@ def test_mediation_centre_takes_disputes_straight_from_the_grid() -> None:
     disputes = [i for i in model.issues if i.type_name == "dispute" and i.escalations]
     assert disputes
     for issue in disputes:
-        levels = [lv for _, ev, lv in issue.log if ev == 0 and lv >= Level.GRID]
+        levels = [lv for _, ev, lv, _ in issue.log if ev == 0 and lv >= Level.GRID]
         assert levels == [Level.GRID, Level.MEDIATION]
 
 
