@@ -81,7 +81,7 @@ class Issue:
                  "t_known", "u")
 
     def __init__(self, id: int, kind: int, grid: int, household: int, resident: int,
-                 severity: float, t_arisen: float, u: list[float], hm: list[float]) -> None:
+                 severity: float, t_arisen: float, u: np.ndarray, hm: np.ndarray) -> None:
         self.id = id
         self.kind = kind  # index into ISSUE_TYPES
         self.grid = grid
@@ -89,7 +89,7 @@ class Issue:
         self.resident = resident  # -1 in a dedicated grid
         self.severity = severity
         self.t_arisen = t_arisen
-        self.u = u  # row of N_UNIFORMS uniform draws
+        self.u = u  # row of N_UNIFORMS uniform draws (a view into the day's array)
         self.hm = hm  # handling-time multiplier at each level (rules.handling_multiplier)
         self.state = State.HIDDEN
         self.source: Source | None = None

@@ -249,7 +249,7 @@ class GridGovernanceModel(mesa.Model):
         pick = rng.random(n)
         u = rng.random((n, N_UNIFORMS))
         hm = handling_multiplier(u[:, U_HANDLE:U_ESCALATE], self.params["handling.distribution"],
-                                 self.params["handling.sigma"]).tolist()
+                                 self.params["handling.sigma"])
         dedicated = w.grid_dedicated[grids]
         residents = np.where(dedicated, -1, w.grid_first_resident[grids]
                              + (pick * w.grid_residents[grids]).astype(np.int64))
@@ -258,7 +258,7 @@ class GridGovernanceModel(mesa.Model):
         base = len(self.issues)
         out = [Issue(base + k, kd, g, hh, r, sv, t, uk, hk) for k, (kd, g, hh, r, sv, t, uk, hk)
                in enumerate(zip(kinds.tolist(), grids.tolist(), households.tolist(),
-                                residents.tolist(), sev, times.tolist(), u.tolist(), hm,
+                                residents.tolist(), sev, times.tolist(), u, hm,
                                 strict=True))]
         self.issues.extend(out)
         self.counts["arisen"] += n

@@ -179,7 +179,7 @@ class Router:
         cal = m.volunteer_calendar
         start = cal.next_open(t)
         issue.log += ((t, ARRIVED, level, ""), (start, STARTED, level, handler))
-        hours = self.local_hours[level] * issue.hm[level]
+        hours = self.local_hours[level] * float(issue.hm[level])
         self.push(cal.add_work(start, hours), LOCAL_DONE, issue, (level, handler))
 
     def local_done(self, issue: Issue, data: tuple[Level, str], t: float) -> None:
@@ -213,7 +213,7 @@ class Router:
         cal = server.calendar
         start = cal.next_open(t)
         issue.log.append((start, STARTED, level, server.name))
-        hours = self.mean_hours(issue, level, server) * issue.hm[level]
+        hours = self.mean_hours(issue, level, server) * float(issue.hm[level])
         server.busy = True
         self.push(cal.add_work(start, hours * server.time_factor), DONE, issue,
                   (sp, server, hours))
