@@ -4,7 +4,7 @@ close to twice the runs per minute of 1), and what a worker process costs to sta
 Mesa 3.3.1 sets multiprocessing's start method to "spawn": every worker re-imports
 gridgov, Mesa, pandas and SciPy. That cost is paid once per worker per sweep.
 
-    python benchmarks/bench_sweep.py [--runs 24] [--days 365]
+    python benchmarks/bench_sweep.py [--runs 48] [--days 365]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ seed = 1
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=24)
+    ap.add_argument("--runs", type=int, default=48)
     ap.add_argument("--days", type=int, default=365)
     args = ap.parse_args()
 

@@ -213,13 +213,18 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         table = run_sweep(experiment, out, workers=args.workers, scheduler=args.scheduler,
                           resume=args.resume, keep_cases=args.keep_cases, progress=progress)
+    except OSError as exc:  # e.g. a full disk mid-sweep: finished runs are kept
+        raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror or exc}; finished "
+                         "runs are kept: fix it and add --resume") from None
     finally:
         if close is not None:
             close()
     with pd_options():
         print(summary_table(table).to_string())
     failed = table[table.status != "ok"]
-    print(f"wrote {out}/runs.csv, runs.parquet, timeseries.parquet, manifest.json")
+    written = [n for n in ("runs.csv", "runs.parquet", "timeseries.parquet", "manifest.json")
+               if (out / n).exists()]
+    print(f"wrote {out}/" + ", ".join(written))
     if len(failed):
         ids = ", ".join(failed.run_id[:10]) + (" ..." if len(failed) > 10 else "")
         print(f"gridgov: {len(failed)} of {len(table)} runs failed: {ids} "

@@ -38,6 +38,8 @@ POLICY_KEYS = ("name", "description", "set", "levers")
 DESIGN_METHODS = ("factorial", "lhs", "sobol")
 DESIGN_KEYS = ("method", "samples")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MAX_RUNS = 1_000_000  # runs in one sweep (each leaves files on disk)
+MAX_SAMPLES = 2**20  # points of a sampled design
 
 
 class ExperimentError(ValueError):
@@ -190,8 +192,9 @@ class _Validator:
         for key, low in (("days", 1), ("replications", 1), ("seed", 0)):
             if exp[key] < low:
                 raise self.fail(f"[experiment] {key!r}", f"{exp[key]} must be at least {low}")
-        if exp["days"] > MAX_DAYS:
-            raise self.fail("[experiment] 'days'", f"{exp['days']} is more than {MAX_DAYS}")
+        for key, high in (("days", MAX_DAYS), ("replications", MAX_RUNS)):
+            if exp[key] > high:
+                raise self.fail(f"[experiment] {key!r}", f"{exp[key]} is more than {high}")
         scenario = get_scenario(exp["scenario"])
         self.specs = scenario.specs()
 
@@ -224,8 +227,10 @@ class _Validator:
             if not ranges:
                 raise self.fail("[ranges]", f"missing; a {method} design samples over "
                                 "[ranges] (key = [low, high])")
-            if not isinstance(samples, int) or isinstance(samples, bool) or samples < 2:
-                raise self.fail("[design] 'samples'", "must be a whole number of at least 2")
+            if (not isinstance(samples, int) or isinstance(samples, bool)
+                    or not 2 <= samples <= MAX_SAMPLES):
+                raise self.fail("[design] 'samples'",
+                                f"must be a whole number from 2 to {MAX_SAMPLES}")
             if method == "sobol" and samples & (samples - 1):
                 raise self.fail("[design] 'samples'", f"{samples} is not a power of 2, which "
                                 "a Sobol sequence needs (e.g. 16, 32, 64)")
@@ -236,6 +241,12 @@ class _Validator:
             if key in ranges:
                 raise self.fail(f"[factors] {key!r}", "also in [ranges]")
         policies = self.policies(set(factors) | set(ranges))
+        n_points = math.prod(len(v) for v in factors.values()) * (samples if ranges else 1)
+        total = n_points * len(policies) * exp["replications"]
+        if total > MAX_RUNS:
+            raise self.fail("design", f"{total} runs ({n_points} points x {len(policies)} "
+                            f"policies x {exp['replications']} replications) is more than "
+                            f"{MAX_RUNS}")
 
         experiment = Experiment(
             path=self.path, text=self.text, raw=self.raw, name=name,
@@ -262,6 +273,9 @@ class _Validator:
 
     def value(self, section: str, key: str, value: Any) -> Any:
         spec = self.spec(section, key)
+        if isinstance(value, str) and spec.kind is not str:
+            raise self.fail(f"[{section}] {key!r}", f"{value!r} is text; write "
+                            f"{spec.valid_text()} without quotes")
         try:
             return spec.coerce(value)
         except ParameterError as exc:

@@ -24,6 +24,7 @@ assembled in run order.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
 import math
@@ -32,8 +33,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,37 +133,34 @@ def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
               run_fn: Callable[[RunSpec, bool], RunOutcome] | None = None) -> pd.DataFrame:
     """Run every run of ``experiment`` not yet done in ``out``; return the runs table.
 
-    ``executor`` (any concurrent.futures executor) overrides ``workers``/``scheduler``.
-    ``progress(done, total, failed, outcome)`` is called after each run.
+    ``executor`` (any concurrent.futures executor) overrides ``workers``/``scheduler``;
+    with neither and one worker, runs go one after another in this process. Each run is
+    stored as soon as it finishes. ``progress(done, total, failed, outcome)`` is called
+    after each run.
     """
     out = Path(out)
     run_fn = run_fn or execute_run
     runs = experiment.runs()
     fingerprint = design_fingerprint(experiment)
-    prepare_folder(out, experiment, fingerprint, resume, keep_cases)
-    done = completed_runs(out) if resume else set()
-    todo = [r for r in runs if r.run_id not in done]
-    started = datetime.now(UTC)
+    check_folder(out, fingerprint, resume)
     close: Callable[[], None] = lambda: None  # noqa: E731
     description = "given executor"
-    if executor is None:
+    if executor is None:  # reach the scheduler before anything is written
         executor, description, close = make_executor(workers, scheduler)
-    failed = 0
-    finished = len(runs) - len(todo)
     try:
-        futures = {executor.submit(run_fn, r, keep_cases): r for r in todo}
-        for future in cf.as_completed(futures):
-            try:
-                outcome = future.result()
-            except (BrokenProcessPool, cf.CancelledError, OSError) as exc:
-                outcome = RunOutcome(futures[future], "failed", f"{type(exc).__name__}: "
-                                     f"{exc or 'worker process died'}", "", None, None, None,
-                                     math.nan)
+        prepare_folder(out, experiment, fingerprint, keep_cases)
+        done = completed_runs(out) if resume else set()
+        todo = [r for r in runs if r.run_id not in done]
+        started = datetime.now(UTC)
+        failed = 0
+        finished = len(runs) - len(todo)
+        for outcome in _outcomes(executor, run_fn, todo, keep_cases):
             store_outcome(out, outcome, experiment, keep_cases)
             finished += 1
             failed += outcome.status != "ok"
             if progress is not None:
                 progress(finished, len(runs), failed, outcome)
+            del outcome  # keep no finished run in memory
     finally:
         close()
     table = assemble(out, experiment)
@@ -171,27 +168,57 @@ def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
     return table
 
 
-def prepare_folder(out: Path, experiment: Experiment, fingerprint: str, resume: bool,
-                   keep_cases: bool = False) -> None:
-    """Create the output folder, or check that --resume continues the same experiment."""
+def _outcomes(executor: cf.Executor | None, run_fn: Callable[[RunSpec, bool], RunOutcome],
+              todo: list[RunSpec], keep_cases: bool) -> Iterator[RunOutcome]:
+    """Outcomes as runs finish; one at a time in this process for the inline executor."""
+    if isinstance(executor, InlineExecutor):
+        for run in todo:
+            yield run_fn(run, keep_cases)
+        return
+    futures = {executor.submit(run_fn, r, keep_cases): r for r in todo}
+    for future in cf.as_completed(futures):
+        run = futures.pop(future)  # drop the finished result as soon as it is stored
+        try:
+            outcome = future.result()
+        except Exception as exc:  # the worker, not the run, failed (crash, lost worker)
+            outcome = RunOutcome(run, "failed", f"{type(exc).__name__}: "
+                                 f"{exc or 'worker process died'}", "", None, None, None,
+                                 math.nan)
+        yield outcome
+
+
+def check_folder(out: Path, fingerprint: str, resume: bool) -> None:
+    """Refuse an output folder that is a file, someone else's folder, or another sweep."""
+    if out.exists() and not out.is_dir():
+        raise SweepError(f"--out {str(out)!r} is a file, not a folder")
     design_file = out / "design.json"
     if design_file.exists():
-        previous = json.loads(design_file.read_text(encoding="utf-8")).get("fingerprint")
+        try:
+            previous = json.loads(design_file.read_text(encoding="utf-8")).get("fingerprint")
+        except (OSError, ValueError, AttributeError):
+            raise SweepError(f"{design_file} is unreadable; choose another --out") from None
         if not resume:
             raise SweepError(f"{out} already holds results of a sweep; add --resume to "
                              "continue it, or choose another --out")
         if previous != fingerprint:
             raise SweepError(f"{out} holds a different experiment (design or seeds changed); "
                              "choose another --out")
-    elif resume and out.exists() and any(out.iterdir()):
-        raise SweepError(f"{out} is not a sweep's results folder; cannot --resume there")
+    elif out.exists() and any(out.iterdir()):
+        raise SweepError(f"{out} is not empty and holds no sweep's results; choose a new or "
+                         "empty folder for --out")
+
+
+def prepare_folder(out: Path, experiment: Experiment, fingerprint: str,
+                   keep_cases: bool = False) -> None:
+    """Create the output folder's layout and record the experiment and its design."""
     try:
         for sub in ("runs", "timeseries", *(("cases",) if keep_cases else ())):
             (out / sub).mkdir(parents=True, exist_ok=True)
-        for leftover in out.rglob(".*.tmp"):
-            leftover.unlink()  # from a killed sweep
+        for folder in (out, out / "runs", out / "timeseries", out / "cases"):
+            for leftover in folder.glob(".*.tmp"):  # only our own, from a killed sweep
+                leftover.unlink()
         atomic_write_text(out / "experiment.toml", experiment.text)
-        atomic_write_text(design_file, json.dumps(
+        atomic_write_text(out / "design.json", json.dumps(
             {"fingerprint": fingerprint, **experiment.design_record()}, indent=2,
             default=str) + "\n")
     except OSError as exc:
@@ -199,12 +226,15 @@ def prepare_folder(out: Path, experiment: Experiment, fingerprint: str, resume: 
 
 
 def completed_runs(out: Path) -> set[str]:
-    """Ids of runs recorded as finished successfully."""
+    """Ids of runs recorded as finished successfully (unreadable records are re-run)."""
     done = set()
     for path in (out / "runs").glob("*.json"):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if record.get("status") == "ok":
-            done.add(record["run_id"])
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("status") == "ok":
+            done.add(record.get("run_id"))
     return done
 
 
@@ -234,12 +264,7 @@ def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
     integer_metrics: set[str] = set()
     float_metrics: set[str] = set()
     for run in experiment.runs():
-        path = out / "runs" / f"{run.run_id}.json"
-        if not path.exists():
-            record = {"status": "not run", "error": "", "wall_seconds": math.nan,
-                      "metrics": {}}
-        else:
-            record = json.loads(path.read_text(encoding="utf-8"))
+        record = _read_record(out / "runs" / f"{run.run_id}.json")
         row = {"run_id": run.run_id, "point": run.point, "policy": run.policy,
                "replication": run.replication, "seed": run.seed}
         row.update({k: run.factors.get(k) for k in experiment.factor_names})
@@ -272,6 +297,15 @@ def write_manifest(out: Path, experiment: Experiment, fingerprint: str, table: p
 
     env = environment(0.0)
     env.pop("wall_seconds", None)
+    session = {"started_utc": started.isoformat(timespec="seconds"),
+               "finished_utc": env["finished_utc"], "executor": executor,
+               "gridgov_version": env["gridgov_version"], "git_commit": env["git_commit"],
+               "keep_cases": keep_cases}
+    sessions = []
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # keep the history
+        sessions = list(json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+                        ["sessions"])
+    sessions = [*sessions, session]
     doc = {
         "experiment": {"file": str(experiment.path), "text": experiment.text,
                        "parsed": experiment.raw},
@@ -283,8 +317,10 @@ def write_manifest(out: Path, experiment: Experiment, fingerprint: str, table: p
         "run_status": dict(zip(table.run_id, table.status, strict=True)),
         "executor": executor,
         "keep_cases": keep_cases,
-        "started_utc": started.isoformat(timespec="seconds"),
+        "started_utc": sessions[0]["started_utc"],
         **env,
+        "sessions": sessions,
+        "mixed_code_versions": len({s.get("git_commit") for s in sessions}) > 1,
     }
     atomic_write_text(out / "manifest.json",
                       json.dumps(doc, indent=2, default=_json_default) + "\n")
@@ -298,8 +334,8 @@ def summary_table(table: pd.DataFrame, metrics: Iterable[str] = KEY_METRICS) -> 
     mean, sd = grouped.mean(), grouped.std()
     out = pd.DataFrame({"runs": grouped.size()})
     for m in metrics:
-        out[m] = [f"{a:.3g} ± {b:.2g}" if math.isfinite(b) else f"{a:.3g}"
-                  for a, b in zip(mean[m], sd[m], strict=True)]
+        out[m] = [f"{float(a):.3g}" + ("" if pd.isna(b) else f" ± {float(b):.2g}")
+                  if not pd.isna(a) else "n/a" for a, b in zip(mean[m], sd[m], strict=True)]
     return out
 
 
@@ -335,6 +371,17 @@ def bar_progress(total: int, initial: int) -> tuple[Callable[[int, int, int, Run
         bar.set_postfix(failed=failed, refresh=False)
 
     return report, bar.close
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    """A run's record, or a "not run" placeholder if it is missing or unreadable."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(record, dict) and {"status", "metrics"} <= set(record):
+            return record
+    except (OSError, ValueError):
+        pass
+    return {"status": "not run", "error": "", "wall_seconds": math.nan, "metrics": {}}
 
 
 def _nan(value: Any) -> Any:

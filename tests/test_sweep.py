@@ -234,11 +234,13 @@ def test_cli_exits_nonzero_and_names_failed_runs(tmp_path: Path, capsys, monkeyp
     assert "4 failed" in progress[-1] and "left" in progress[-2]
 
 
-def test_resume_after_sigkill_gives_the_same_results(tmp_path: Path, inline_result) -> None:
-    _, good = inline_result
+@pytest.mark.parametrize("workers", [1, 2])
+def test_resume_after_sigkill_gives_the_same_results(tmp_path: Path, workers: int) -> None:
+    slow = write(tmp_path, TINY.read_text().replace("days = 40", "days = 200"))
+    good = run_sweep(load_experiment(slow), tmp_path / "good", workers=1)
     out = tmp_path / "killed"
     exe = Path(sys.executable).with_name("gridgov")
-    cmd = [str(exe), "sweep", str(TINY), "--out", str(out), "--workers", "1"]
+    cmd = [str(exe), "sweep", str(slow), "--out", str(out), "--workers", str(workers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.monotonic() + 120
@@ -252,9 +254,65 @@ def test_resume_after_sigkill_gives_the_same_results(tmp_path: Path, inline_resu
     done = len(list((out / "runs").glob("*.json")))
     assert 3 <= done < 12, "the sweep was not interrupted part-way"
     assert not (out / "runs.csv").exists()
-    table = run_sweep(load_experiment(TINY), out, workers=1, resume=True)
+    table = run_sweep(load_experiment(slow), out, workers=1, resume=True)
     pd.testing.assert_frame_equal(comparable(table), comparable(good))
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"),
+                                  pd.read_parquet(tmp_path / "good" / "timeseries.parquet"))
     assert not list(out.rglob(".*.tmp"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs_ok"] == 12 and len(manifest["sessions"]) >= 1
+
+
+def test_one_worker_stores_each_run_as_it_finishes(tmp_path: Path) -> None:
+    out = tmp_path / "seq"
+    seen = []
+
+    def progress(done, total, failed, outcome):
+        seen.append((out / "runs" / f"{outcome.run.run_id}.json").exists())
+
+    run_sweep(load_experiment(TINY), out, workers=1, progress=progress)
+    assert seen == [True] * 12
+
+
+def crash_worker(run, keep_cases):
+    """A run function that kills its worker process for one run (module level: picklable)."""
+    if run.run_id == "p0000-branch-r001":
+        os._exit(3)
+    return execute_run(run, keep_cases)
+
+
+def test_a_crashed_worker_process_does_not_stop_the_sweep(tmp_path: Path, inline_result) -> None:
+    _, good = inline_result
+    out = tmp_path / "crash"
+    table = run_sweep(load_experiment(TINY), out, workers=2, run_fn=crash_worker)
+    assert len(table) == 12 and "p0000-branch-r001" in set(table[table.status == "failed"].run_id)
+    assert (table.status != "failed").sum() + (table.status == "failed").sum() == 12
+    assert (out / "manifest.json").exists() and (out / "runs.csv").exists()
+    resumed = run_sweep(load_experiment(TINY), out, workers=1, resume=True)
+    pd.testing.assert_frame_equal(comparable(resumed), comparable(good))
+
+
+def test_out_must_be_new_empty_or_a_sweep_folder(tmp_path: Path, capsys) -> None:
+    mine = tmp_path / "home"
+    (mine / "deep").mkdir(parents=True)
+    (mine / "deep" / ".draft.tmp").write_text("keep me")
+    (mine / "notes.txt").write_text("keep me too")
+    for extra in ([], ["--resume"]):
+        assert main(["sweep", str(TINY), "--out", str(mine), *extra]) == 2
+        assert "not empty" in capsys.readouterr().err
+    assert (mine / "deep" / ".draft.tmp").read_text() == "keep me"
+    assert sorted(p.name for p in mine.iterdir()) == ["deep", "notes.txt"]
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert main(["sweep", str(TINY), "--out", str(afile), "--resume"]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_one_replication_prints_a_summary(tmp_path: Path, capsys) -> None:
+    one = write(tmp_path, TINY.read_text().replace("replications = 3", "replications = 1"))
+    assert main(["sweep", str(one), "--out", str(tmp_path / "one"), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "status_quo" in out and "branch" in out
 
 
 def test_resume_refuses_a_different_experiment(tmp_path: Path, inline_result) -> None:
@@ -296,6 +354,14 @@ BAD = [
     (header() + '[[policies]]\nname = "a"\nlevers = ["free_lunch"]\n', "unknown policy"),
     (header() + '[[policies]]\nname = "a"\nset = { "x.y" = 1 }\n', "unknown parameter 'x.y'"),
     (header() + '[fixed]\n"visits.per_worker_day" = 15.0\n', "no time for casework"),
+    (header() + '[factors]\n"staffing.households_per_worker" = ["250"]\n', "is text"),
+    (header().replace("replications = 2", "replications = 1000000000"), "is more than"),
+    (header() + '[design]\nmethod = "sobol"\nsamples = 1073741824\n[ranges]\n'
+     '"trust.gain_good" = [0.1, 0.2]\n', "from 2 to 1048576"),
+    (header(reps=1001) + '[factors]\n"trust.contacts" = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n'
+     '"trust.gain_good" = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]\n'
+     '"trust.loss_bad" = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]\n',
+     "1001000 runs"),
 ]
 
 
