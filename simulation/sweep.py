@@ -147,11 +147,16 @@ def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
     description = "given executor"
     if executor is None:  # reach the scheduler before anything is written
         executor, description, close = make_executor(workers, scheduler)
+    lock = None
     try:
+        lock = acquire_lock(out)
         prepare_folder(out, experiment, fingerprint, keep_cases)
         done = completed_runs(out) if resume else set()
         todo = [r for r in runs if r.run_id not in done]
         started = datetime.now(UTC)
+        # Record the session now, so that its trace survives even a SIGKILL.
+        write_manifest(out, experiment, fingerprint, status_table(out, experiment), started,
+                       description, keep_cases, finished=False)
         failed = 0
         finished = len(runs) - len(todo)
         for outcome in _outcomes(executor, run_fn, todo, keep_cases):
@@ -161,11 +166,53 @@ def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
             if progress is not None:
                 progress(finished, len(runs), failed, outcome)
             del outcome  # keep no finished run in memory
+        table = assemble(out, experiment)
+        write_manifest(out, experiment, fingerprint, table, started, description, keep_cases)
     finally:
         close()
-    table = assemble(out, experiment)
-    write_manifest(out, experiment, fingerprint, table, started, description, keep_cases)
+        if lock is not None:
+            lock.unlink(missing_ok=True)
     return table
+
+
+def acquire_lock(out: Path) -> Path:
+    """Take ``out/.lock`` (holding this process's id); refuse if a live sweep holds it."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / ".lock"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(path.read_text(encoding="utf-8").strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _alive(pid):
+                raise SweepError(f"another sweep (process {pid}) is writing to {out}; wait "
+                                 "for it to finish or choose another --out") from None
+            path.unlink(missing_ok=True)  # left by a sweep that was killed
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return path
+    raise SweepError(f"cannot take the lock {path}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def status_table(out: Path, experiment: Experiment) -> pd.DataFrame:
+    """Each run's id and recorded status (a light version of the runs table)."""
+    return pd.DataFrame({"run_id": [r.run_id for r in experiment.runs()],
+                         "status": [_read_record(out / "runs" / f"{r.run_id}.json")["status"]
+                                    for r in experiment.runs()]})
 
 
 def _outcomes(executor: cf.Executor | None, run_fn: Callable[[RunSpec, bool], RunOutcome],
@@ -203,7 +250,7 @@ def check_folder(out: Path, fingerprint: str, resume: bool) -> None:
         if previous != fingerprint:
             raise SweepError(f"{out} holds a different experiment (design or seeds changed); "
                              "choose another --out")
-    elif out.exists() and any(out.iterdir()):
+    elif out.exists() and any(p.name != ".lock" for p in out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep's results; choose a new or "
                          "empty folder for --out")
 
@@ -291,21 +338,27 @@ def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
 
 
 def write_manifest(out: Path, experiment: Experiment, fingerprint: str, table: pd.DataFrame,
-                   started: datetime, executor: str, keep_cases: bool) -> None:
-    """manifest.json: inputs, design, seeds, versions, times and every run's status."""
+                   started: datetime, executor: str, keep_cases: bool,
+                   finished: bool = True) -> None:
+    """manifest.json: inputs, design, seeds, versions, times and every run's status.
+
+    Written when a session starts (``finished=False``) and again when it ends; ``sessions``
+    keeps one entry per session of a resumed sweep.
+    """
     from .run import manifest as environment
 
     env = environment(0.0)
     env.pop("wall_seconds", None)
-    session = {"started_utc": started.isoformat(timespec="seconds"),
-               "finished_utc": env["finished_utc"], "executor": executor,
+    session = {"session": f"{started.isoformat(timespec='microseconds')}/{os.getpid()}",
+               "started_utc": started.isoformat(timespec="seconds"),
+               "finished_utc": env["finished_utc"] if finished else None, "executor": executor,
                "gridgov_version": env["gridgov_version"], "git_commit": env["git_commit"],
                "keep_cases": keep_cases}
     sessions = []
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # keep the history
         sessions = list(json.loads((out / "manifest.json").read_text(encoding="utf-8"))
                         ["sessions"])
-    sessions = [*sessions, session]
+    sessions = [*(s for s in sessions if s.get("session") != session["session"]), session]
     doc = {
         "experiment": {"file": str(experiment.path), "text": experiment.text,
                        "parsed": experiment.raw},
@@ -314,11 +367,13 @@ def write_manifest(out: Path, experiment: Experiment, fingerprint: str, table: p
         "runs_total": len(table),
         "runs_ok": int((table.status == "ok").sum()),
         "runs_failed": int((table.status == "failed").sum()),
+        "finished": finished,
         "run_status": dict(zip(table.run_id, table.status, strict=True)),
         "executor": executor,
         "keep_cases": keep_cases,
         "started_utc": sessions[0]["started_utc"],
         **env,
+        "finished_utc": env["finished_utc"] if finished else None,
         "sessions": sessions,
         "mixed_code_versions": len({s.get("git_commit") for s in sessions}) > 1,
     }

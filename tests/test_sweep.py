@@ -260,7 +260,22 @@ def test_resume_after_sigkill_gives_the_same_results(tmp_path: Path, workers: in
                                   pd.read_parquet(tmp_path / "good" / "timeseries.parquet"))
     assert not list(out.rglob(".*.tmp"))
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["runs_ok"] == 12 and len(manifest["sessions"]) >= 1
+    assert manifest["runs_ok"] == 12 and manifest["finished"]
+    sessions = manifest["sessions"]  # the killed session is on record, unfinished
+    assert len(sessions) == 2 and sessions[0]["finished_utc"] is None
+    assert sessions[1]["finished_utc"] is not None
+    assert not (out / ".lock").exists()
+
+
+def test_two_sweeps_cannot_write_one_folder(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / ".lock").write_text(str(os.getppid()))  # a live process holds it
+    assert main(["sweep", str(TINY), "--out", str(out), "--workers", "1"]) == 2
+    assert "another sweep" in capsys.readouterr().err
+    (out / ".lock").write_text("999999999")  # a dead one: the lock is stale and is taken
+    assert main(["sweep", str(TINY), "--out", str(out), "--workers", "1"]) == 0
+    assert not (out / ".lock").exists()
 
 
 def test_one_worker_stores_each_run_as_it_finishes(tmp_path: Path) -> None:
