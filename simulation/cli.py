@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("file", metavar="FILE", help="experiment file (TOML), e.g. "
                     "experiments/policy_comparison.toml")
     sw.add_argument("--out", metavar="DIR", help="results folder (results/NAME)")
-    sw.add_argument("--workers", type=_int_at_least(1), metavar="N",
+    sw.add_argument("--workers", type=_int_at_least(1, 1024), metavar="N",
                     help="local worker processes (one per core)")
     sw.add_argument("--scheduler", metavar="ADDRESS",
                     help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")

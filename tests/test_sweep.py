@@ -398,6 +398,8 @@ def test_missing_file_and_conflicting_options(tmp_path: Path, capsys) -> None:
     assert main(["sweep", str(TINY), "--workers", "2", "--scheduler", "tcp://x:1"]) == 2
     assert "not both" in capsys.readouterr().err
     assert main(["sweep", str(TINY), "--workers", "0"]) == 2
+    assert main(["sweep", str(TINY), "--workers", "100000"]) == 2
+    assert "more than 1024" in capsys.readouterr().err
 
 
 def test_shipped_experiment_files_are_valid() -> None:
