@@ -45,6 +45,8 @@ SUMMARY_DOCS: dict[str, str] = {
     "mean_trust": "mean trust at the end",
     "trust_change": "mean trust at the end minus at day 0",
     "active_volunteer_share": "share of residents following or self-driven at the end",
+    "annual_cost_yuan": "yuan a year for grid workers, case staff and the policies' own "
+                        "costs (simulation/cost.py)",
 }
 
 
@@ -108,6 +110,7 @@ def summarise(model: GridGovernanceModel) -> dict[str, Any]:
         "mean_trust": trust_end,
         "trust_change": trust_end - model.trust_start,
         "active_volunteer_share": float(pop.active().mean()) if n_res else 0.0,
+        "annual_cost_yuan": model.cost()["total"],
     }
 
 

@@ -401,6 +401,25 @@ class GridGovernanceModel(mesa.Model):
         done = h[-1] - (h[-8] if len(h) >= 8 else 0.0)
         return done / self.casework_hours_per_week * 7.0 / min(7, len(h))
 
+    def cost(self) -> dict[str, float]:
+        """Annual cost of this run's staffing and policies, by item (yuan/year)."""
+        from .cost import annual_cost
+
+        p, w = self.params, self.world
+        staff = (len(self.community_points) * p["community.case_staff"]
+                 + len(self.street_points) * p["street.case_staff"]
+                 + len(self.department_point.servers)
+                 + (len(self.mediation_point.servers) if p["policy.mediation_centre"] else 0))
+        part = sum(gw.part_time for gw in self.grid_workers)
+        cols = self.datacollector.model_vars
+        active = np.add(cols["following"], cols["self_driven"])
+        return annual_cost(
+            p, full_time_workers=len(self.grid_workers) - part, part_time_workers=part,
+            case_staff=staff, streets=len(w.street_district),
+            branches=int(self.grid_has_branch.sum()),
+            registered_volunteers=len(self.population.pool),
+            mean_active_volunteers=float(active.mean()), residents=w.n_residents)
+
     def summary(self) -> pd.Series:
         """The per-run summary metrics as a Series indexed by metric name
         (see :mod:`simulation.metrics`; ``summarise(model)`` gives the same as a dict)."""

@@ -2,8 +2,8 @@
 
 >>> from simulation import run_scenario
 >>> result = run_scenario("mmc", days=30, seed=3)
->>> sorted(result.summary)[:3]
-['active_volunteer_share', 'days', 'escalation_rate']
+>>> result.summary["issues_arisen"] == len(result.cases)
+True
 """
 
 from __future__ import annotations

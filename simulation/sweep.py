@@ -46,7 +46,7 @@ from .metrics import SUMMARY_DOCS
 from .storage import atomic_write_parquet, atomic_write_text
 
 KEY_METRICS = ("mean_resolution_days", "share_within_5_working_days", "hidden_issues",
-               "mean_trust", "trust_change", "active_volunteer_share")
+               "mean_trust", "trust_change", "active_volunteer_share", "annual_cost_yuan")
 
 
 class SweepError(Exception):
