@@ -37,17 +37,6 @@ class Population:
         elapsed = np.maximum(t - self.trust_time[idx], 0.0)
         return trust_drift(self.trust[idx], self.anchor, self.drift, elapsed)
 
-    def set_trust(self, idx: np.ndarray | int, value: np.ndarray | float,
-                  t: float | np.ndarray) -> None:
-        """Set the trust of residents ``idx`` (distinct) as of time ``t``.
-
-        A time before a resident's last update counts as that update's time (trust_at
-        reads it there too), so the stored history never runs backwards.
-        """
-        t_eff = np.maximum(t, self.trust_time[idx])
-        old = trust_drift(self.trust[idx], self.anchor, self.drift, t_eff - self.trust_time[idx])
-        self._store(idx, value, old, t_eff)
-
     def _store(self, idx: np.ndarray | int, value: np.ndarray | float, old: np.ndarray | float,
                t_eff: np.ndarray | float) -> None:
         """Store new trust (``old`` = the value it replaces, at ``t_eff``)."""
