@@ -12,6 +12,7 @@ comparisons of one report.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from scipy import stats
 
 BOOTSTRAP_SEED = 20221121
 N_BOOTSTRAP = 4999
+_DEGENERATE = getattr(stats, "DegenerateDataWarning", RuntimeWarning)
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,11 @@ def bootstrap_interval(values: ArrayLike, statistic: Callable[..., float] = np.m
         return Interval(est, est, est, level)
     rng = np.random.default_rng(seed)
     try:
-        res = stats.bootstrap((x,), statistic, confidence_level=level, n_resamples=N_BOOTSTRAP,
-                              method="BCa", rng=rng)
+        with warnings.catch_warnings():  # a degenerate BCa interval is handled below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", _DEGENERATE)
+            res = stats.bootstrap((x,), statistic, confidence_level=level,
+                                  n_resamples=N_BOOTSTRAP, method="BCa", rng=rng)
         low, high = res.confidence_interval
         if not (np.isfinite(low) and np.isfinite(high)):
             raise ValueError("degenerate BCa interval")

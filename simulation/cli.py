@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from .experiment import ExperimentError
 from .parameters import MAX_DAYS, ParameterError
 from .policies import POLICIES, parse_policy
+from .report.errors import ReportError
 from .run import DEFAULT_DAYS, DEFAULT_SEED
 from .scenarios import SCENARIOS, get_scenario
 from .sweep import SweepError
@@ -88,7 +89,32 @@ def build_parser() -> argparse.ArgumentParser:
                     help="skip runs already completed in the results folder")
     sw.add_argument("--keep-cases", action="store_true",
                     help="also keep every run's case log (cases/RUN_ID.parquet)")
+    sw.add_argument("--no-report", action="store_true",
+                    help="do not write the comparison report (OUT/report/) at the end")
+    cp = sub.add_parser("compare", help="compare a sweep's policies with a baseline: "
+                        "table, report.html and figures")
+    cp.add_argument("folder", metavar="RESULTS_DIR", help="a sweep's results folder, e.g. "
+                    "results/policy_comparison")
+    cp.add_argument("--baseline", metavar="POLICY", help="the policy (or, with one policy, "
+                    "the design point pNNNN) to compare with (status_quo, else the first)")
+    cp.add_argument("--metrics", metavar="M1,M2,...", help="metrics to compare (default: "
+                    "resolution times, share within 5 working days, hidden issues, trust "
+                    "change, active volunteers, cost)")
+    cp.add_argument("--out", metavar="DIR", help="report folder (RESULTS_DIR/report)")
+    cp.add_argument("--alpha", type=_probability, default=0.05,
+                    help="family-wise error rate for Holm's correction (0.05)")
     return ap
+
+
+def _probability(text: str) -> float:
+    """An argparse type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{value} must lie strictly between 0 and 1")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
-    except (UsageError, ParameterError, ExperimentError, SweepError) as exc:
+    except (UsageError, ParameterError, ExperimentError, SweepError, ReportError) as exc:
         print(f"gridgov: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -122,6 +148,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "sweep":
         return _sweep(args)
+    if args.command == "compare":
+        return _compare(args.folder, args.out, args.baseline, args.metrics, args.alpha)
     return _run(args)
 
 
@@ -219,17 +247,40 @@ def _sweep(args: argparse.Namespace) -> int:
     finally:
         if close is not None:
             close()
-    with pd_options():
-        print(summary_table(table).to_string())
     failed = table[table.status != "ok"]
-    written = [n for n in ("runs.csv", "runs.parquet", "timeseries.parquet", "manifest.json")
-               if (out / n).exists()]
-    print(f"wrote {out}/" + ", ".join(written))
+    written = [n for n in ("runs.csv", "runs.parquet", "timeseries.parquet",
+                           "resolution.parquet", "manifest.json") if (out / n).exists()]
+    if args.no_report or len(failed) == len(table):
+        with pd_options():
+            print(summary_table(table).to_string())
+        print(f"wrote {out}/" + ", ".join(written))
+    else:
+        print(f"wrote {out}/" + ", ".join(written))
+        _compare(str(out), None, None, None, 0.05)
     if len(failed):
         ids = ", ".join(failed.run_id[:10]) + (" ..." if len(failed) > 10 else "")
         print(f"gridgov: {len(failed)} of {len(table)} runs failed: {ids} "
               f"(errors in {out}/runs.csv; rerun them with --resume)", file=sys.stderr)
         return 1
+    return 0
+
+
+def _compare(folder: str, out: str | None, baseline: str | None, metrics: str | None,
+             alpha: float) -> int:
+    from .report.build import build_report, text_table
+
+    if out is not None and not out.strip():
+        raise UsageError("--out needs a folder name")
+    names = None
+    if metrics is not None:
+        names = [m.strip() for m in metrics.split(",") if m.strip()]
+        if not names:
+            raise UsageError("--metrics needs at least one metric name")
+    report_dir = _check_writable(out) if out else None
+    report = build_report(folder, report_dir, baseline=baseline, metrics=names, alpha=alpha)
+    print(text_table(report))
+    print(f"wrote {report.html} and {len(report.figures)} figures "
+          f"({', '.join(p.name for p in report.figures.values())}) and the tables as CSV")
     return 0
 
 

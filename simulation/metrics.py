@@ -69,9 +69,7 @@ def summarise(model: GridGovernanceModel) -> dict[str, Any]:
     handled = np.array([i.max_level is not None for i in issues], dtype=bool)
     beyond = np.array([i.max_level is not None and i.max_level.rank >= Level.COMMUNITY.rank
                        for i in issues], dtype=bool)
-    cal = model.office_calendar
-    within = [cal.working_days_between(i.t_known, i.t_closed) <= 5.0
-              for i in issues if i.state == State.RESOLVED]
+    within = resolution_working_days(model) <= 5.0
     pop = model.population
     n_res = model.world.n_residents
     trust_end = float(pop.all_trust(now).mean()) if n_res else float("nan")
@@ -102,7 +100,7 @@ def summarise(model: GridGovernanceModel) -> dict[str, Any]:
         "mean_resolution_days": mean(res_days),
         "median_resolution_days": pct(res_days, 50),
         "p90_resolution_days": pct(res_days, 90),
-        "share_within_5_working_days": mean(np.array(within, dtype=float)),
+        "share_within_5_working_days": mean(within.astype(float)),
         "share_resolved_in_grid": float(in_grid[resolved].sum() / n_resolved)
         if n_resolved else float("nan"),
         "escalation_rate": float(beyond.sum() / handled.sum()) if handled.any() else float("nan"),
@@ -112,6 +110,58 @@ def summarise(model: GridGovernanceModel) -> dict[str, Any]:
         "active_volunteer_share": float(pop.active().mean()) if n_res else 0.0,
         "annual_cost_yuan": model.cost()["total"],
     }
+
+
+RESOLUTION_QUANTILES = np.linspace(0.0, 1.0, 101)  # stored per run for distributions
+
+
+def resolution_working_days(model: GridGovernanceModel) -> np.ndarray:
+    """Working days from known to resolved of each resolved issue, in issue order.
+
+    Working days follow the office calendar (the 5-working-day rule's clock).
+    """
+    cal = model.office_calendar
+    return np.array([cal.working_days_between(i.t_known, i.t_closed)
+                     for i in model.issues if i.state == State.RESOLVED], dtype=float)
+
+
+def resolution_quantiles(model: GridGovernanceModel) -> list[float]:
+    """Quantiles (at RESOLUTION_QUANTILES) of :func:`resolution_working_days`; [] if none.
+
+    101 numbers describe a run's whole distribution of resolution times compactly, so a
+    sweep can keep it for every run.
+    """
+    wd = resolution_working_days(model)
+    return [float(q) for q in np.quantile(wd, RESOLUTION_QUANTILES)] if len(wd) else []
+
+
+def grid_state(model: GridGovernanceModel) -> pd.DataFrame:
+    """One row per grid at the end of the run: its place, residents, mean trust, backlog.
+
+    ``backlog`` = known issues still open (queued or in handling, at any level) that arose
+    in the grid; ``hidden`` = issues not yet known; ``resolved`` = issues resolved.
+    """
+    w = model.world
+    n = w.n_grids
+    grid = np.array([i.grid for i in model.issues], dtype=np.int64)
+    state = np.array([i.state for i in model.issues], dtype=np.int64)
+
+    def count(s: State) -> np.ndarray:
+        return np.bincount(grid[state == s], minlength=n)
+
+    trust = model.population.all_trust(model.now)
+    residents = w.grid_residents
+    sums = np.bincount(w.resident_grid, weights=trust, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_trust = np.where(residents > 0, sums / np.maximum(residents, 1), np.nan)
+    return pd.DataFrame({
+        "grid": np.arange(n), "community": w.grid_community,
+        "street": w.community_street[w.grid_community], "dedicated": w.grid_dedicated,
+        "residents": residents, "households": w.grid_households,
+        "party_branch": model.grid_has_branch.astype(bool), "mean_trust": mean_trust,
+        "backlog": count(State.OPEN), "hidden": count(State.HIDDEN),
+        "resolved": count(State.RESOLVED),
+    })
 
 
 _LEVEL_NAMES = [lvl.name.lower() for lvl in Level]

@@ -8,11 +8,15 @@ Layout of the output folder::
     runs/RUN_ID.json           one record per finished run (written last: its presence
                                means the run is complete)
     timeseries/RUN_ID.parquet  the run's daily time series
+    grids/RUN_ID.parquet       each grid's state at the end (trust, backlog; for maps)
     cases/RUN_ID.parquet       the run's case log (only with keep_cases)
     runs.csv, runs.parquet     one row per run (ids, seed, factors, metrics, status, error,
                                wall seconds), in run order
+    resolution.parquet         per run, 101 quantiles of the working days from known to
+                               resolved (the distribution of resolution times)
     timeseries.parquet         every run's time series in one long table (run_id, day, ...)
     manifest.json              the experiment, design, seeds, versions, times, run statuses
+    report/                    the policy comparison (gridgov compare): report.html, PNGs
 
 Every file is written to a temporary name and renamed, so a killed sweep leaves no
 half-written file; ``resume=True`` skips the runs whose record exists with status "ok" and
@@ -42,7 +46,7 @@ from typing import Any
 import pandas as pd
 
 from .experiment import Experiment, RunSpec
-from .metrics import SUMMARY_DOCS
+from .metrics import RESOLUTION_QUANTILES, SUMMARY_DOCS
 from .storage import atomic_write_parquet, atomic_write_text
 
 KEY_METRICS = ("mean_resolution_days", "share_within_5_working_days", "hidden_issues",
@@ -65,11 +69,13 @@ class RunOutcome:
     timeseries: pd.DataFrame | None
     cases: pd.DataFrame | None
     wall_seconds: float
+    grids: pd.DataFrame | None = None
+    resolution_quantiles: list[float] | None = None
 
 
 def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
     """Run one simulation; never raises (a failure is returned as the outcome)."""
-    from .metrics import summarise
+    from .metrics import grid_state, resolution_quantiles, summarise
     from .model import GridGovernanceModel
     from .scenarios import load_scenario
 
@@ -78,7 +84,8 @@ def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
         model = GridGovernanceModel(load_scenario(run.scenario, run.overrides), seed=run.seed)
         model.run(run.days)
         outcome = RunOutcome(run, "ok", "", "", summarise(model), model.timeseries(),
-                             model.case_log() if keep_cases else None, 0.0)
+                             model.case_log() if keep_cases else None, 0.0, grid_state(model),
+                             resolution_quantiles(model))
         model.release()
     except Exception as exc:  # a failed run is data, not a crash of the sweep
         outcome = RunOutcome(run, "failed", f"{type(exc).__name__}: {exc}",
@@ -259,9 +266,9 @@ def prepare_folder(out: Path, experiment: Experiment, fingerprint: str,
                    keep_cases: bool = False) -> None:
     """Create the output folder's layout and record the experiment and its design."""
     try:
-        for sub in ("runs", "timeseries", *(("cases",) if keep_cases else ())):
+        for sub in ("runs", "timeseries", "grids", *(("cases",) if keep_cases else ())):
             (out / sub).mkdir(parents=True, exist_ok=True)
-        for folder in (out, out / "runs", out / "timeseries", out / "cases"):
+        for folder in (out, *(out / sub for sub in ("runs", "timeseries", "grids", "cases"))):
             for leftover in folder.glob(".*.tmp"):  # only our own, from a killed sweep
                 leftover.unlink()
         atomic_write_text(out / "experiment.toml", experiment.text)
@@ -291,6 +298,8 @@ def store_outcome(out: Path, outcome: RunOutcome, experiment: Experiment,
     run = outcome.run
     if outcome.timeseries is not None:
         atomic_write_parquet(out / "timeseries" / f"{run.run_id}.parquet", outcome.timeseries)
+    if outcome.grids is not None:
+        atomic_write_parquet(out / "grids" / f"{run.run_id}.parquet", outcome.grids)
     if keep_cases and outcome.cases is not None:
         atomic_write_parquet(out / "cases" / f"{run.run_id}.parquet", outcome.cases)
     record = {
@@ -299,6 +308,7 @@ def store_outcome(out: Path, outcome: RunOutcome, experiment: Experiment,
         "overrides": run.overrides, "status": outcome.status, "error": outcome.error,
         "traceback": outcome.traceback, "wall_seconds": outcome.wall_seconds,
         "metrics": outcome.summary or {},
+        "resolution_quantiles": outcome.resolution_quantiles or [],
     }
     atomic_write_text(out / "runs" / f"{run.run_id}.json",
                       json.dumps(record, indent=1, default=_json_default) + "\n")
@@ -306,7 +316,7 @@ def store_outcome(out: Path, outcome: RunOutcome, experiment: Experiment,
 
 def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
     """Build runs.csv / runs.parquet / timeseries.parquet from the per-run files."""
-    rows, series = [], []
+    rows, series, quantiles = [], [], []
     metric_names = list(SUMMARY_DOCS)
     integer_metrics: set[str] = set()
     float_metrics: set[str] = set()
@@ -321,6 +331,10 @@ def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
         row.update({"status": record["status"], "error": record["error"],
                     "wall_seconds": record["wall_seconds"]})
         rows.append(row)
+        q = record.get("resolution_quantiles") or []
+        if record["status"] == "ok" and len(q) == len(RESOLUTION_QUANTILES):
+            quantiles.append(pd.DataFrame({"run_id": run.run_id, "quantile": RESOLUTION_QUANTILES,
+                                           "working_days": q}))
         ts_path = out / "timeseries" / f"{run.run_id}.parquet"
         if record["status"] == "ok" and ts_path.exists():
             ts = pd.read_parquet(ts_path)
@@ -334,6 +348,9 @@ def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
     atomic_write_parquet(out / "runs.parquet", table)
     if series:
         atomic_write_parquet(out / "timeseries.parquet", pd.concat(series, ignore_index=True))
+    if quantiles:
+        atomic_write_parquet(out / "resolution.parquet",
+                             pd.concat(quantiles, ignore_index=True))
     return table
 
 

@@ -1,0 +1,163 @@
+"""Build the policy comparison report of a sweep: tables (CSV), figures (PNG), report.html."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..storage import atomic_write_text
+from . import figures
+from .comparison import (
+    Arm,
+    arm_runs,
+    arms,
+    check_metrics,
+    comparison_table,
+    cost_effectiveness,
+    factor_effects,
+    metric_label,
+    replication_note,
+)
+from .formatting import fmt, fmt_difference, fmt_interval, fmt_p
+from .results import SweepResults, load_results
+
+ALPHA = 0.05
+
+
+@dataclass
+class Report:
+    """What ``build_report`` made."""
+
+    out: Path
+    table: pd.DataFrame
+    cost: pd.DataFrame
+    effects: pd.DataFrame
+    replications: dict[str, object]
+    figures: dict[str, Path] = field(default_factory=dict)
+    html: Path | None = None
+    representative: list[str] = field(default_factory=list)
+    descriptions: dict[str, str] = field(default_factory=dict)  # policy -> description
+
+
+def build_report(folder: str | Path, out: str | Path | None = None, baseline: str | None = None,
+                 metrics: list[str] | None = None, alpha: float = ALPHA) -> Report:
+    """Compare the arms of the sweep in ``folder``; write the report to ``out``
+    (default: FOLDER/report). ReportError for an unusable folder, baseline or metric."""
+    from .html import render
+
+    results = load_results(folder)
+    out = Path(out) if out is not None else results.folder / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    metric_list = check_metrics(results, metrics)
+    arm_list = arms(results, baseline)
+    table = comparison_table(results, metric_list, baseline, alpha)
+    report = Report(out, table, cost_effectiveness(table), factor_effects(results, metric_list),
+                    replication_note(table),
+                    descriptions={p: results.policy_description(p) for p in results.policy_names})
+    for name, frame in (("comparison", table), ("cost_effectiveness", report.cost),
+                        ("factor_effects", report.effects)):
+        if not frame.empty:
+            atomic_write_text(out / f"{name}.csv", frame.to_csv(index=False))
+    made: dict[str, Figure] = {
+        "resolution_times": figures.resolution_ecdf(results, arm_list),
+        "trust_over_time": figures.trust_over_time(results, arm_list),
+        "volunteer_stages": figures.volunteer_stages(results, arm_list),
+    }
+    if {"annual_cost_yuan"} <= set(metric_list) and len(arm_list) > 1:
+        made["cost_frontier"] = figures.cost_frontier(table, arm_list)
+    panels = representative_panels(results, table, arm_list)
+    if panels:
+        report.representative = [title for title, _ in panels]
+        made["grid_map"] = figures.grid_maps(panels)
+    if not report.effects.empty:
+        made["factor_effects"] = figures.factor_effects(report.effects)
+    for name, fig in made.items():
+        path = out / f"{name}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        report.figures[name] = path
+    report.html = out / "report.html"
+    atomic_write_text(report.html, render(results, report, arm_list, alpha))
+    return report
+
+
+def representative_panels(results: SweepResults, table: pd.DataFrame,
+                          arm_list: list[Arm]) -> list[tuple[str, pd.DataFrame]]:
+    """Grid tables for the map: the baseline's run with the median mean resolution time,
+    and the same replication under the arm that cuts resolution time the most (if any)."""
+    base = next((a for a in arm_list if a.baseline is None), None)
+    metric = "mean_resolution_days"
+    if base is None or metric not in results.ok:
+        return []
+    runs = arm_runs(results, base).reset_index()
+    runs = runs[runs[metric].notna()]
+    if runs.empty:
+        return []
+    median = runs[metric].median()
+    rep = runs.loc[(runs[metric] - median).abs().sort_values(kind="stable").index[0]]
+    out = []
+    grids = results.grids(rep.run_id)
+    if grids is not None:
+        out.append((f"{base.label}\n{rep.run_id}\n(median mean resolution time)", grids))
+    better = table[(table.metric == metric) & (table.baseline == base.label)
+                   & table.get("verdict", pd.Series("", index=table.index)).str.startswith(
+                       "better")] if "verdict" in table else table.iloc[0:0]
+    if not better.empty:
+        best = better.sort_values("difference").iloc[0]
+        arm = next(a for a in arm_list if a.label == best.arm)
+        twin = arm_runs(results, arm).reset_index()
+        key = ["point", "replication"] if arm.point is None else ["replication"]
+        match = twin
+        for k in key:
+            match = match[match[k] == rep[k]]
+        if not match.empty and (g := results.grids(match.run_id.iloc[0])) is not None:
+            out.append((f"{arm.label}\n{match.run_id.iloc[0]}\n(same seed)", g))
+    return out
+
+
+def text_table(report: Report) -> str:
+    """The comparison as plain text, one block per metric (for the terminal)."""
+    t = report.table
+    lines = []
+    for metric, rows in t.groupby("metric", sort=False):
+        lines.append(f"{metric_label(metric)}")
+        for _, r in rows.iterrows():
+            level = fmt_interval(metric, r["median"], r.low, r.high)
+            if r.baseline == "":
+                lines.append(f"  {r.arm:<24} {level:<34} baseline ({r.runs} runs)")
+                continue
+            diff = fmt_difference(r)
+            lines.append(f"  {r.arm:<24} {level:<34} {diff:<36} p(Holm) "
+                         f"{fmt_p(r.p_holm):<7} r={r.effect_size:+.2f}  {r.verdict}")
+        lines.append("")
+    note = report.replications
+    if note:
+        lines.append(replication_sentence(note))
+    return "\n".join(lines)
+
+
+def replication_sentence(note: dict[str, object]) -> str:
+    """The replication statement in words."""
+    pairs = (f"{note['pairs_min']}" if note["pairs_min"] == note["pairs_max"]
+             else f"{note['pairs_min']}-{note['pairs_max']}")
+    return (f"Each comparison rests on {pairs} paired replications. The widest difference "
+            f"interval, relative to the baseline's median, is {note['widest_arm']} on "
+            f"{metric_label(str(note['widest_metric']))} "
+            f"(width {fmt(str(note['widest_metric']), float(note['widest_width']))}); halving "
+            f"it needs about {note['halve_replications']} replications "
+            f"({note['more_replications']} more).")
+
+
+def undecided(report: Report) -> list[tuple[str, str, float]]:
+    """(arm, metric, replications to decide) for differences not told apart from zero."""
+    t = report.table
+    if "replications_to_decide" not in t:
+        return []
+    rows = t[t.replications_to_decide.notna()]
+    return [(r.arm, r.metric, float(r.replications_to_decide)) for _, r in rows.iterrows()
+            if math.isfinite(r.replications_to_decide)]

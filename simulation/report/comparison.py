@@ -1,0 +1,276 @@
+"""Compare policies (or design points) with a baseline, metric by metric.
+
+An *arm* is what is compared: a policy (pooled over design points for sampled designs) or,
+for a factorial design, a (design point, policy) pair. Each arm is compared with its
+baseline arm on each metric: the baseline policy at the same design point, or design point
+0 when the experiment has a single policy. Runs are paired by the key that shares a seed
+under common random numbers: the replication (and the design point, for sampled designs).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..analysis import (
+    Comparison,
+    Interval,
+    bootstrap_interval,
+    compare,
+    holm,
+    replications_to_shrink,
+    verdict,
+)
+from .errors import ReportError
+from .results import SweepResults
+
+DEFAULT_METRICS = ("mean_resolution_days", "median_resolution_days", "p90_resolution_days",
+                   "share_within_5_working_days", "hidden_issues", "trust_change",
+                   "active_volunteer_share", "annual_cost_yuan")
+
+# +1: larger is better; -1: smaller is better; 0: neither (the words say higher / lower).
+DIRECTION = {
+    "mean_wait_days": -1, "mean_resolution_days": -1, "median_resolution_days": -1,
+    "p90_resolution_days": -1, "share_within_5_working_days": +1, "hidden_issues": -1,
+    "issues_resolved": +1, "issues_abandoned": -1, "issues_open": -1, "issues_unresolved": -1,
+    "share_resolved_in_grid": +1, "mean_trust": +1, "trust_change": +1,
+    "active_volunteer_share": +1, "annual_cost_yuan": -1,
+}
+
+LABELS = {
+    "mean_resolution_days": ("mean resolution time", "days"),
+    "median_resolution_days": ("median resolution time", "days"),
+    "p90_resolution_days": ("90th-percentile resolution time", "days"),
+    "share_within_5_working_days": ("share closed within 5 working days", "share"),
+    "hidden_issues": ("hidden issues at the end", "issues"),
+    "trust_change": ("change in mean trust", "trust, 0-1"),
+    "mean_trust": ("mean trust at the end", "trust, 0-1"),
+    "active_volunteer_share": ("active volunteers", "share of residents"),
+    "annual_cost_yuan": ("annual cost", "yuan/year"),
+    "mean_wait_days": ("mean wait for handling", "days"),
+}
+
+
+def metric_label(metric: str) -> str:
+    """'mean resolution time (days)' for a metric name."""
+    name, unit = LABELS.get(metric, (metric.replace("_", " "), ""))
+    return f"{name} ({unit})" if unit else name
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One compared thing: a policy at a design point, or a policy over all points."""
+
+    label: str
+    policy: str
+    point: int | None  # None: pooled over design points
+    baseline: str | None  # label of the arm it is compared with (None for a baseline)
+
+
+def arms(results: SweepResults, baseline: str | None = None) -> list[Arm]:
+    """The arms of ``results`` with their baselines; ReportError for an unknown baseline."""
+    policies = [p for p in results.policy_names if p in set(results.ok.policy)]
+    points = sorted(int(p) for p in results.ok.point.unique())
+    if results.sampled or len(points) == 1:
+        base = _baseline_policy(policies, baseline)
+        point = None if results.sampled else points[0]
+        return [Arm(p, p, point, None if p == base else base) for p in policies]
+    if len(policies) == 1:
+        labels = [f"p{p:04d}" for p in points]
+        if baseline is not None and baseline not in labels:
+            raise ReportError(f"unknown baseline {baseline!r}; choose one of the design "
+                              f"points: {', '.join(labels)}")
+        base = baseline or labels[0]
+        return [Arm(lab, policies[0], p, None if lab == base else base)
+                for lab, p in zip(labels, points, strict=True)]
+    base = _baseline_policy(policies, baseline)
+    return [Arm(f"p{pt:04d}/{pol}", pol, pt, None if pol == base else f"p{pt:04d}/{base}")
+            for pt in points for pol in policies]
+
+
+def _baseline_policy(policies: list[str], baseline: str | None) -> str:
+    if baseline is None:
+        return "status_quo" if "status_quo" in policies else policies[0]
+    if baseline not in policies:
+        raise ReportError(f"unknown baseline {baseline!r}; choose one of the policies: "
+                          f"{', '.join(policies)}")
+    return baseline
+
+
+def arm_runs(results: SweepResults, arm: Arm) -> pd.DataFrame:
+    """The finished runs of ``arm``, indexed by their pairing key."""
+    ok = results.ok
+    rows = ok[(ok.policy == arm.policy) & ((ok.point == arm.point) if arm.point is not None
+                                           else True)]
+    key = ["point", "replication"] if arm.point is None else ["replication"]
+    return rows.set_index(key).sort_index()
+
+
+def check_metrics(results: SweepResults, metrics: list[str] | None) -> list[str]:
+    """The metrics to compare (default: DEFAULT_METRICS present); ReportError if unknown."""
+    numeric = [c for c in results.runs.columns if c not in
+               ("run_id", "point", "policy", "replication", "seed", "status", "error",
+                "wall_seconds", *results.factor_names)
+               and pd.api.types.is_numeric_dtype(results.runs[c])]
+    if metrics is None:
+        return [m for m in DEFAULT_METRICS if m in numeric]
+    unknown = [m for m in metrics if m not in numeric]
+    if unknown:
+        raise ReportError(f"unknown metric {unknown[0]!r}; choose from: {', '.join(numeric)}")
+    return list(dict.fromkeys(metrics))
+
+
+def comparison_table(results: SweepResults, metrics: list[str], baseline: str | None = None,
+                     alpha: float = 0.05) -> pd.DataFrame:
+    """One row per (arm, metric): the arm's median with a bootstrap interval and, for
+    non-baseline arms, the paired difference from the baseline with its interval, the
+    p-value, Holm's adjusted p-value over all comparisons of the table, the effect size,
+    the words, and the replications needed to tell the difference from zero."""
+    arm_list = arms(results, baseline)
+    by_label = {a.label: a for a in arm_list}
+    rows = []
+    for arm in arm_list:
+        runs = arm_runs(results, arm)
+        base = arm_runs(results, by_label[arm.baseline]) if arm.baseline else None
+        for m in metrics:
+            values = runs[m].astype(float)
+            level = bootstrap_interval(values.to_numpy())
+            row = {"arm": arm.label, "policy": arm.policy, "point": arm.point,
+                   "baseline": arm.baseline or "", "metric": m, "runs": int(values.notna().sum()),
+                   "median": level.estimate, "low": level.low, "high": level.high}
+            if base is not None:
+                a, b = base[m].astype(float).align(values, join="inner")
+                c = compare(a.to_numpy(), b.to_numpy(), paired=True)
+                row.update({"pairs": c.n, "difference": c.difference.estimate,
+                            "difference_low": c.difference.low,
+                            "difference_high": c.difference.high, "p_value": c.p_value,
+                            "effect_size": c.effect_size, "test": c.test})
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    if "p_value" not in table:
+        return table
+    compared = table.p_value.notna()
+    table.loc[compared, "p_holm"] = holm(table.loc[compared, "p_value"].to_numpy())
+    table["verdict"] = ""
+    table["replications_to_decide"] = np.nan
+    for i in np.flatnonzero(compared.to_numpy()):
+        row = table.iloc[i]
+        table.iat[i, table.columns.get_loc("verdict")] = _words(row, alpha)
+        need = _replications_to_decide(row, alpha)
+        table.iat[i, table.columns.get_loc("replications_to_decide")] = need
+    return table
+
+
+def _words(row: pd.Series, alpha: float) -> str:
+    c = Comparison(Interval(row.difference, row.difference_low, row.difference_high, 0.95),
+                   row.p_value, row.effect_size, row.test, int(row.pairs))
+    better = DIRECTION.get(row.metric, 0)
+    if row.metric.endswith("_yuan"):  # for money, say what it is
+        text = verdict(c, row.p_holm, alpha, better)
+        return text.replace("better", "cheaper").replace("worse", "dearer")
+    if better:
+        return verdict(c, row.p_holm, alpha, better)
+    text = verdict(c, row.p_holm, alpha, +1)
+    return text.replace("better", "higher").replace("worse", "lower")
+
+
+def _replications_to_decide(row: pd.Series, alpha: float) -> float:
+    """Pairs needed for the interval to exclude zero if the estimate held (NaN if decided)."""
+    decided = row.p_holm < alpha and not (row.difference_low <= 0.0 <= row.difference_high)
+    width = row.difference_high - row.difference_low
+    if decided or not (abs(row.difference) > 0 and width > 0):
+        return math.nan
+    return float(replications_to_shrink(int(row.pairs), width, 2.0 * abs(row.difference)))
+
+
+def replication_note(table: pd.DataFrame) -> dict[str, object]:
+    """How many pairs the comparisons rest on, the widest difference interval (relative to
+    the baseline's median) and the replications that would halve it (width ~ 1/sqrt(n))."""
+    cmp = table[table.baseline != ""].dropna(subset=["difference_low", "difference_high"])
+    if cmp.empty:
+        return {}
+    base_median = table[table.baseline == ""].groupby("metric")["median"].median()
+    rel = (cmp.difference_high - cmp.difference_low) / cmp.metric.map(base_median).abs()
+    i = rel.replace([np.inf, -np.inf], np.nan).fillna(-1).to_numpy().argmax()
+    row = cmp.iloc[i]
+    n = int(row.pairs)
+    width = float(row.difference_high - row.difference_low)
+    return {"pairs_min": int(cmp.pairs.min()), "pairs_max": int(cmp.pairs.max()),
+            "widest_metric": row.metric, "widest_arm": row.arm, "widest_width": width,
+            "widest_relative": float(rel.iloc[i]),
+            "halve_replications": replications_to_shrink(n, width, width / 2.0),
+            "more_replications": replications_to_shrink(n, width, width / 2.0) - n}
+
+
+def cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
+    """Per compared arm: extra annual cost, and yuan a year per day cut from the mean
+    resolution time and per point (0.01) of trust gained, with ranges from the outcome's
+    interval. Words replace a ratio where it has no meaning (no measurable gain, a worse
+    outcome, or a gain that saves money)."""
+    need = {"annual_cost_yuan", "mean_resolution_days", "trust_change"}
+    if not need <= set(table.metric) or "difference" not in table:
+        return pd.DataFrame()
+    cmp = table[table.baseline != ""].set_index(["arm", "metric"])
+    rows = []
+    for arm in dict.fromkeys(cmp.index.get_level_values(0)):
+        cost = cmp.loc[(arm, "annual_cost_yuan")]
+        row: dict[str, object] = {"arm": arm, "extra_cost_yuan": cost.difference}
+        for metric, name, scale in (("mean_resolution_days", "per_day_saved", -1.0),
+                                    ("trust_change", "per_trust_point", 100.0)):
+            r = cmp.loc[(arm, metric)]
+            gain = (r.difference * scale, *sorted((r.difference_low * scale,
+                                                   r.difference_high * scale)))
+            row[name], row[f"{name}_range"] = _ratio(cost.difference, gain,
+                                                     r.verdict.startswith("better"),
+                                                     r.verdict.startswith("worse"))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _ratio(extra_cost: float, gain: tuple[float, float, float], better: bool,
+           worse: bool) -> tuple[object, str]:
+    """(yuan per unit gained, range text) or (nan, words)."""
+    if worse:
+        return math.nan, "outcome worse"
+    if not better:
+        return math.nan, "no measurable gain"
+    if extra_cost <= 0:
+        return math.nan, "better and not dearer"
+    est, low, high = gain
+    return extra_cost / est, f"{extra_cost / high:,.0f} to {extra_cost / max(low, 1e-12):,.0f}"
+
+
+def factor_effects(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
+    """Each factor's monotone effect on each metric: Spearman's rank correlation over the
+    finished runs, with a bootstrap interval and p-value (all policies pooled; a
+    design with one factor value has none)."""
+    ok = results.ok
+    rows = []
+    for f in results.factor_names:
+        if f not in ok or ok[f].nunique() < 2:
+            continue
+        x = pd.to_numeric(ok[f].astype(float), errors="coerce")
+        for m in metrics:
+            y = ok[m].astype(float)
+            keep = x.notna() & y.notna()
+            if keep.sum() < 4:
+                continue
+            rho, p = stats.spearmanr(x[keep], y[keep])
+            low, high = spearman_interval(float(rho), int(keep.sum()))
+            rows.append({"factor": f, "metric": m, "spearman": float(rho), "low": low,
+                         "high": high, "p_value": float(p), "runs": int(keep.sum())})
+    return pd.DataFrame(rows)
+
+
+def spearman_interval(rho: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Interval for Spearman's rho by Fisher's z with Bonett & Wright's (2000) variance
+    (1 + rho^2 / 2) / (n - 3)."""
+    if not (math.isfinite(rho) and n > 3):
+        return math.nan, math.nan
+    z = math.atanh(min(max(rho, -0.999999), 0.999999))
+    half = stats.norm.ppf(0.5 + level / 2) * math.sqrt((1 + rho * rho / 2) / (n - 3))
+    return math.tanh(z - half), math.tanh(z + half)

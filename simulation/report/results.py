@@ -1,0 +1,113 @@
+"""A sweep's results folder, read back for reporting (see :mod:`simulation.sweep`)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import ReportError
+
+SAMPLED_METHODS = ("lhs", "sobol", "saltelli", "morris")
+
+
+@dataclass
+class SweepResults:
+    """The tables of one sweep's results folder."""
+
+    folder: Path
+    name: str
+    description: str
+    scenario: str
+    days: int
+    replications: int
+    seed: int
+    design: dict[str, Any]  # design.json: method, factors, ranges, points, policies, seeds
+    runs: pd.DataFrame  # runs.parquet: one row per run
+    timeseries: pd.DataFrame  # run_id, day, ... (ok runs)
+    resolution: pd.DataFrame  # run_id, quantile, working_days (ok runs)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> pd.DataFrame:
+        """The runs that finished."""
+        return self.runs[self.runs.status == "ok"]
+
+    @property
+    def method(self) -> str:
+        """The design method (factorial, lhs, sobol, saltelli, morris)."""
+        return str(self.design.get("method", "factorial"))
+
+    @property
+    def sampled(self) -> bool:
+        """True for designs that sample points over ranges (factor effects, not arms)."""
+        return self.method in SAMPLED_METHODS and bool(self.design.get("ranges"))
+
+    @property
+    def factor_names(self) -> list[str]:
+        """The keys that vary between design points."""
+        return [*self.design.get("factors", {}), *self.design.get("ranges", {})]
+
+    @property
+    def policy_names(self) -> list[str]:
+        """The experiment's policies in file order."""
+        return [p["name"] for p in self.design.get("policies", [])] or \
+            list(dict.fromkeys(self.runs.policy))
+
+    def policy_description(self, name: str) -> str:
+        """The description the experiment file gives a policy ('' if none)."""
+        for p in self.design.get("policies", []):
+            if p["name"] == name:
+                return str(p.get("description") or "")
+        return ""
+
+    def grids(self, run_id: str) -> pd.DataFrame | None:
+        """Each grid's state at the end of run ``run_id`` (None if not recorded)."""
+        path = self.folder / "grids" / f"{run_id}.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+
+
+def load_results(folder: str | Path) -> SweepResults:
+    """Read a finished (or partly finished) sweep's folder; ReportError if it is not one."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ReportError(f"{str(folder)!r} is not a folder; give a sweep's results folder, "
+                          "e.g. results/policy_comparison")
+    missing = [f for f in ("design.json", "experiment.toml", "runs.parquet")
+               if not (folder / f).is_file()]
+    if missing:
+        raise ReportError(f"{str(folder)!r} holds no sweep results (missing "
+                          f"{', '.join(missing)}); run `gridgov sweep FILE` first")
+    try:
+        design = json.loads((folder / "design.json").read_text(encoding="utf-8"))
+        exp = tomllib.loads((folder / "experiment.toml").read_text(encoding="utf-8"))["experiment"]
+        runs = pd.read_parquet(folder / "runs.parquet")
+        manifest_path = folder / "manifest.json"
+        manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
+                    if manifest_path.is_file() else {})
+    except (OSError, ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise ReportError(f"cannot read the results in {str(folder)!r}: {exc}") from None
+    if not (runs.status == "ok").any():
+        raise ReportError(f"{str(folder)!r} has no finished runs "
+                          f"({len(runs)} recorded); nothing to report")
+    ok_ids = set(runs.run_id[runs.status == "ok"])
+    ts = _read_table(folder / "timeseries.parquet", ok_ids)
+    res = _read_table(folder / "resolution.parquet", ok_ids)
+    return SweepResults(
+        folder=folder, name=str(exp.get("name", folder.name)),
+        description=str(exp.get("description", "")), scenario=str(exp.get("scenario", "")),
+        days=int(exp.get("days", 0)), replications=int(exp.get("replications", 0)),
+        seed=int(exp.get("seed", 0)), design=design, runs=runs, timeseries=ts,
+        resolution=res, manifest=manifest)
+
+
+def _read_table(path: Path, run_ids: set[str]) -> pd.DataFrame:
+    """A long per-run table restricted to ``run_ids`` (empty if the file is absent)."""
+    if not path.is_file():
+        return pd.DataFrame({"run_id": pd.Series(dtype=str)})
+    table = pd.read_parquet(path)
+    return table[table.run_id.isin(run_ids)].reset_index(drop=True)
