@@ -91,6 +91,25 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also keep every run's case log (cases/RUN_ID.parquet)")
     sw.add_argument("--no-report", action="store_true",
                     help="do not write the comparison report (OUT/report/) at the end")
+    sp = sub.add_parser("sensitivity", help="Sobol indices (or Morris screening) of the "
+                        "key outcomes over an experiment file's [ranges]")
+    sp.add_argument("file", metavar="FILE", help="experiment file with [ranges], e.g. "
+                    "experiments/sensitivity.toml")
+    sp.add_argument("--method", choices=("sobol", "morris"), default="sobol",
+                    help="sobol: first- and total-order indices from Saltelli's design of "
+                    "N (d + 2) points; morris: screening with N trajectories (sobol)")
+    sp.add_argument("--samples", type=_int_at_least(2, 2**20), metavar="N",
+                    help="N: base samples (a power of 2) or trajectories (the file's samples)")
+    sp.add_argument("--metrics", metavar="M1,M2,...", help="outcomes to analyse (default: "
+                    "resolution time, share within 5 working days, hidden issues, trust "
+                    "change, active volunteers)")
+    for flag, kw in (("--out", {"metavar": "DIR", "help": "results folder "
+                                "(results/NAME-METHOD)"}),
+                     ("--workers", {"type": _int_at_least(1, 1024), "metavar": "N",
+                                    "help": "local worker processes (one per core)"}),
+                     ("--scheduler", {"metavar": "ADDRESS", "help": "a Dask scheduler"}),
+                     ("--resume", {"action": "store_true", "help": "skip completed runs"})):
+        sp.add_argument(flag, **kw)
     cp = sub.add_parser("compare", help="compare a sweep's policies with a baseline: "
                         "table, report.html and figures")
     cp.add_argument("folder", metavar="RESULTS_DIR", help="a sweep's results folder, e.g. "
@@ -150,6 +169,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _sweep(args)
     if args.command == "compare":
         return _compare(args.folder, args.out, args.baseline, args.metrics, args.alpha)
+    if args.command == "sensitivity":
+        return _sensitivity(args)
     return _run(args)
 
 
@@ -219,14 +240,38 @@ def _run(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from .experiment import load_experiment
-    from .sweep import bar_progress, completed_runs, plain_progress, run_sweep, summary_table
+    from .sweep import summary_table
 
     experiment = load_experiment(args.file)
+    out = _sweep_folder(args, experiment.name)
+    table = _execute(experiment, out, args, keep_cases=args.keep_cases)
+    failed = table[table.status != "ok"]
+    written = [n for n in ("runs.csv", "runs.parquet", "timeseries.parquet",
+                           "resolution.parquet", "manifest.json") if (out / n).exists()]
+    if args.no_report or len(failed) == len(table):
+        with pd_options():
+            print(summary_table(table).to_string())
+        print(f"wrote {out}/" + ", ".join(written))
+    else:
+        print(f"wrote {out}/" + ", ".join(written))
+        _compare(str(out), None, None, None, 0.05)
+    return _report_failures(table, out)
+
+
+def _sweep_folder(args: argparse.Namespace, default_name: str) -> Path:
+    """The results folder from --out (or results/NAME), after checking the options."""
     if args.workers and args.scheduler:
         raise UsageError("give --workers or --scheduler, not both")
     if args.out is not None and not args.out.strip():
         raise UsageError("--out needs a folder name")
-    out = Path(args.out) if args.out else Path("results") / experiment.name
+    return Path(args.out) if args.out else Path("results") / default_name
+
+
+def _execute(experiment: Any, out: Path, args: argparse.Namespace,
+             keep_cases: bool = False) -> Any:
+    """Run ``experiment``'s sweep into ``out`` with progress; the runs table."""
+    from .sweep import bar_progress, completed_runs, plain_progress, run_sweep
+
     runs = experiment.runs()
     done = len(completed_runs(out)) if args.resume and (out / "runs").is_dir() else 0
     print(f"gridgov sweep {experiment.name}: {len(runs)} runs = {len(experiment.points)} "
@@ -239,24 +284,19 @@ def _sweep(args: argparse.Namespace) -> int:
     else:
         progress = plain_progress()
     try:
-        table = run_sweep(experiment, out, workers=args.workers, scheduler=args.scheduler,
-                          resume=args.resume, keep_cases=args.keep_cases, progress=progress)
+        return run_sweep(experiment, out, workers=args.workers, scheduler=args.scheduler,
+                         resume=args.resume, keep_cases=keep_cases, progress=progress)
     except OSError as exc:  # e.g. a full disk mid-sweep: finished runs are kept
         raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror or exc}; finished "
                          "runs are kept: fix it and add --resume") from None
     finally:
         if close is not None:
             close()
+
+
+def _report_failures(table: Any, out: Path) -> int:
+    """Exit status 1 (and a line on stderr) if any run failed, else 0."""
     failed = table[table.status != "ok"]
-    written = [n for n in ("runs.csv", "runs.parquet", "timeseries.parquet",
-                           "resolution.parquet", "manifest.json") if (out / n).exists()]
-    if args.no_report or len(failed) == len(table):
-        with pd_options():
-            print(summary_table(table).to_string())
-        print(f"wrote {out}/" + ", ".join(written))
-    else:
-        print(f"wrote {out}/" + ", ".join(written))
-        _compare(str(out), None, None, None, 0.05)
     if len(failed):
         ids = ", ".join(failed.run_id[:10]) + (" ..." if len(failed) > 10 else "")
         print(f"gridgov: {len(failed)} of {len(table)} runs failed: {ids} "
@@ -265,17 +305,59 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sensitivity(args: argparse.Namespace) -> int:
+    from .experiment import SENSITIVITY_METHODS, load_experiment, resample
+    from .report.comparison import check_metrics
+    from .report.results import load_results
+    from .sensitivity import SENSITIVITY_METRICS, analyse, bar_chart, text_table
+    from .storage import atomic_write_text
+
+    experiment = load_experiment(args.file)
+    method = SENSITIVITY_METHODS[args.method]
+    names = _metric_names(args.metrics)
+    if experiment.method != method or (args.samples and args.samples != experiment.samples):
+        experiment = resample(experiment, method, args.samples)
+        out = _sweep_folder(args, f"{experiment.name}-{args.method}")
+    else:
+        out = _sweep_folder(args, experiment.name)
+    table = _execute(experiment, out, args)
+    if (table.status != "ok").all():
+        return _report_failures(table, out)
+    results = load_results(out)
+    metrics = check_metrics(results, names or [m for m in SENSITIVITY_METRICS
+                                               if m in results.runs])
+    indices = analyse(results, metrics)
+    folder = out / "sensitivity"
+    folder.mkdir(exist_ok=True)
+    atomic_write_text(folder / "sensitivity.csv", indices.to_csv(index=False))
+    print(text_table(indices))
+    if not indices.empty:
+        import matplotlib.pyplot as plt
+
+        fig = bar_chart(indices)
+        fig.savefig(folder / "sensitivity.png", dpi=110)
+        plt.close(fig)
+    print(f"wrote {folder}/sensitivity.csv and sensitivity.png")
+    return _report_failures(table, out)
+
+
+def _metric_names(text: str | None) -> list[str] | None:
+    """--metrics M1,M2 as a list (None if not given)."""
+    if text is None:
+        return None
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    if not names:
+        raise UsageError("--metrics needs at least one metric name")
+    return names
+
+
 def _compare(folder: str, out: str | None, baseline: str | None, metrics: str | None,
              alpha: float) -> int:
     from .report.build import build_report, text_table
 
     if out is not None and not out.strip():
         raise UsageError("--out needs a folder name")
-    names = None
-    if metrics is not None:
-        names = [m.strip() for m in metrics.split(",") if m.strip()]
-        if not names:
-            raise UsageError("--metrics needs at least one metric name")
+    names = _metric_names(metrics)
     report_dir = _check_writable(out) if out else None
     report = build_report(folder, report_dir, baseline=baseline, metrics=names, alpha=alpha)
     print(text_table(report))

@@ -19,7 +19,7 @@ import itertools
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,9 @@ EXPERIMENT_KEYS = {"name": str, "scenario": str, "days": int, "replications": in
                    "seed": int, "description": str}
 REQUIRED_EXPERIMENT_KEYS = ("name", "scenario", "days", "replications", "seed")
 POLICY_KEYS = ("name", "description", "set", "levers")
-DESIGN_METHODS = ("factorial", "lhs", "sobol")
+DESIGN_METHODS = ("factorial", "lhs", "sobol", "saltelli", "morris")
+SENSITIVITY_METHODS = {"sobol": "saltelli", "morris": "morris"}  # gridgov sensitivity
+MORRIS_LEVELS = 4  # grid levels of a Morris design (SALib's default)
 DESIGN_KEYS = ("method", "samples")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MAX_RUNS = 1_000_000  # runs in one sweep (each leaves files on disk)
@@ -219,10 +221,11 @@ class _Validator:
         samples = design.get("samples", 0)
         if method == "factorial":
             if ranges:
-                raise self.fail("[ranges]", "needs [design] method = \"lhs\" or \"sobol\"; "
-                                "a factorial design uses [factors]")
+                raise self.fail("[ranges]", "needs a sampled [design] method (lhs, sobol, "
+                                "saltelli or morris); a factorial design uses [factors]")
             if "samples" in design:
-                raise self.fail("[design] 'samples'", "only for lhs and sobol designs")
+                raise self.fail("[design] 'samples'", "only for sampled designs (lhs, sobol, "
+                                "saltelli, morris)")
         else:
             if not ranges:
                 raise self.fail("[ranges]", f"missing; a {method} design samples over "
@@ -231,9 +234,10 @@ class _Validator:
                     or not 2 <= samples <= MAX_SAMPLES):
                 raise self.fail("[design] 'samples'",
                                 f"must be a whole number from 2 to {MAX_SAMPLES}")
-            if method == "sobol" and samples & (samples - 1):
-                raise self.fail("[design] 'samples'", f"{samples} is not a power of 2, which "
-                                "a Sobol sequence needs (e.g. 16, 32, 64)")
+            problem = design_problem(method, samples, factors)
+            if problem:
+                raise self.fail("[design] 'samples'" if "samples" in problem else "[factors]",
+                                problem)
         for key in fixed:
             if key in factors or key in ranges:
                 raise self.fail(f"[fixed] {key!r}", "also varies in [factors] or [ranges]")
@@ -241,7 +245,8 @@ class _Validator:
             if key in ranges:
                 raise self.fail(f"[factors] {key!r}", "also in [ranges]")
         policies = self.policies(set(factors) | set(ranges))
-        n_points = math.prod(len(v) for v in factors.values()) * (samples if ranges else 1)
+        n_points = math.prod(len(v) for v in factors.values()) * (
+            samples * points_per_sample(method, len(ranges)) if ranges else 1)
         total = n_points * len(policies) * exp["replications"]
         if total > MAX_RUNS:
             raise self.fail("design", f"{total} runs ({n_points} points x {len(policies)} "
@@ -346,6 +351,44 @@ class _Validator:
                                     str(exc)) from None
 
 
+def points_per_sample(method: str, d: int) -> int:
+    """Design points per unit of ``samples`` over ``d`` ranges: Saltelli's scheme takes
+    N (d + 2) points (first and total order), Morris's r trajectories r (d + 1)."""
+    return {"saltelli": d + 2, "morris": d + 1}.get(method, 1)
+
+
+def design_problem(method: str, samples: int, factors: dict[str, list[Any]]) -> str:
+    """Why ``samples`` or ``factors`` do not suit ``method`` ('' if they do)."""
+    if method in ("sobol", "saltelli") and samples & (samples - 1):
+        return (f"samples: {samples} is not a power of 2, which a Sobol sequence needs "
+                "(e.g. 16, 32, 64)")
+    if method in ("saltelli", "morris") and factors:
+        return (f"a {method} design analyses [ranges] alone; move these keys to [fixed] or "
+                "[ranges]")
+    return ""
+
+
+def resample(experiment: Experiment, method: str, samples: int | None = None) -> Experiment:
+    """``experiment`` with its [ranges] sampled by another ``method`` (e.g. for a
+    sensitivity analysis); ExperimentError if the design does not suit it."""
+    samples = samples or experiment.samples
+    where = f"{experiment.path}: [design]"
+    if not experiment.ranges:
+        raise ExperimentError(f"{experiment.path}: [ranges]: missing; a sensitivity analysis "
+                              "varies the parameters of [ranges] (key = [low, high])")
+    problem = design_problem(method, samples, experiment.factors)
+    if problem:
+        raise ExperimentError(f"{where}: {problem}")
+    specs = get_scenario(experiment.scenario).specs()
+    out = replace(experiment, method=method, samples=samples)
+    out.points = design_points(experiment.factors, experiment.ranges, method, samples,
+                               experiment.seed, {k: specs[k] for k in experiment.ranges})
+    total = len(out.points) * len(out.policies) * out.replications
+    if total > MAX_RUNS:
+        raise ExperimentError(f"{where}: {total} runs is more than {MAX_RUNS}")
+    return out
+
+
 def design_points(factors: dict[str, list[Any]], ranges: dict[str, tuple[Any, Any]],
                   method: str, samples: int, seed: int,
                   specs: dict[str, Param]) -> list[dict[str, Any]]:
@@ -358,12 +401,7 @@ def design_points(factors: dict[str, list[Any]], ranges: dict[str, tuple[Any, An
             for combo in itertools.product(*factors.values())] or [{}]
     if method == "factorial" or not ranges:
         return grid
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
-    d = len(ranges)
-    if method == "lhs":
-        u = qmc.LatinHypercube(d=d, rng=rng).random(samples)
-    else:
-        u = qmc.Sobol(d=d, scramble=True, rng=rng).random_base2(int(math.log2(samples)))
+    u = unit_sample(method, list(ranges), samples, seed)
     sampled = []
     for row in u:
         point = {}
@@ -374,3 +412,24 @@ def design_points(factors: dict[str, list[Any]], ranges: dict[str, tuple[Any, An
                 point[key] = float(low + x * (high - low))
         sampled.append(point)
     return [{**g, **s} for g in grid for s in sampled]
+
+
+def unit_sample(method: str, names: list[str], samples: int, seed: int) -> np.ndarray:
+    """The design's points on the unit hypercube [0, 1]^d, one row per point, from the
+    experiment's seed (stream spawn_key=(1,)): what :func:`design_points` maps to ranges."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    d = len(names)
+    unit = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
+    if method == "lhs":
+        u = qmc.LatinHypercube(d=d, rng=rng).random(samples)
+    elif method == "saltelli":  # Saltelli's scheme for first- and total-order Sobol indices
+        from SALib.sample import sobol as saltelli
+
+        u = saltelli.sample(unit, samples, calc_second_order=False, scramble=True, seed=rng)
+    elif method == "morris":  # Morris's elementary-effects trajectories
+        from SALib.sample import morris
+
+        u = morris.sample(unit, samples, num_levels=MORRIS_LEVELS, seed=rng)
+    else:
+        u = qmc.Sobol(d=d, scramble=True, rng=rng).random_base2(int(math.log2(samples)))
+    return u

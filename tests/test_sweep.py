@@ -360,7 +360,7 @@ BAD = [
     (header() + '[design]\nmethod = "sobol"\nsamples = 10\n[ranges]\n"trust.gain_good" = '
      "[0.1, 0.2]\n", "not a power of 2"),
     (header() + '[design]\nmethod = "lhs"\nsamples = 8\n', "[ranges]: missing"),
-    (header() + '[ranges]\n"trust.gain_good" = [0.1, 0.2]\n', "needs [design] method"),
+    (header() + '[ranges]\n"trust.gain_good" = [0.1, 0.2]\n', "needs a sampled [design] method"),
     (header() + '[design]\nmethod = "lhs"\nsamples = 8\n[ranges]\n"policy.party_branch" = '
      "[0, 1]\n", "not numeric"),
     (header() + '[design]\nmethod = "lhs"\nsamples = 8\n[ranges]\n"trust.gain_good" = '

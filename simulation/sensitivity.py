@@ -1,0 +1,145 @@
+"""Global sensitivity analysis of a sweep over [ranges]: Sobol indices or Morris screening.
+
+A ``saltelli`` design (Saltelli's scheme, N (d + 2) points) gives first-order (S1) and
+total-order (ST) Sobol indices; a ``morris`` design (r trajectories of d + 1 points) gives
+Morris's mu* (mean absolute elementary effect) and sigma. Each design point's outcome is the
+mean over its replications, so the indices describe the model's expected outcome; the share
+of single-run variance that is replication noise is reported beside them. Intervals are
+SALib's bootstrap 95% intervals (estimate +- conf), computed with a fixed seed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .experiment import MORRIS_LEVELS, unit_sample
+from .report.errors import ReportError
+from .report.results import SweepResults
+
+SENSITIVITY_METRICS = ("mean_resolution_days", "share_within_5_working_days", "hidden_issues",
+                       "trust_change", "active_volunteer_share")
+ANALYSIS_SEED = 20221121
+RESAMPLES = 1000
+
+
+def point_means(results: SweepResults, metric: str) -> tuple[np.ndarray, float]:
+    """(mean of ``metric`` over each design point's finished runs, in point order; the
+    share of a single run's variance that is replication noise, within / (within +
+    between), a one-way random-effects split). ReportError if a point has no run."""
+    ok = results.ok
+    n_points = len(results.design.get("points", []))
+    y = ok.groupby("point")[metric].mean().reindex(range(n_points))
+    missing = int(y.isna().sum())
+    if missing:
+        raise ReportError(f"{missing} of {n_points} design points have no finished run with "
+                          f"{metric}; rerun them with `--resume` before the analysis")
+    reps = ok.groupby("point")[metric]
+    within = float(reps.var().mean())  # replication variance of a single run
+    if not math.isfinite(within):  # one replication: noise cannot be estimated
+        return y.to_numpy(float), math.nan
+    # between-point variance of the expected outcome: var(point means) - within / R
+    between = max(float(y.var()) - within / float(reps.size().mean()), 0.0)
+    noise = within / (within + between) if within + between > 0 else math.nan
+    return y.to_numpy(float), noise
+
+
+def analyse(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
+    """One row per (metric, parameter) with the indices and their 95% intervals."""
+    from SALib.analyze import morris, sobol
+
+    method = results.method
+    if method not in ("saltelli", "morris"):
+        raise ReportError(f"{results.folder} holds a {method!r} design; a sensitivity "
+                          "analysis needs saltelli or morris (run `gridgov sensitivity FILE`)")
+    names = list(results.design["ranges"])
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    rows = []
+    for metric in metrics:
+        y, noise = point_means(results, metric)
+        if not np.isfinite(y).all() or np.ptp(y) == 0:
+            continue  # a constant outcome has no variance to apportion
+        if method == "saltelli":
+            si = sobol.analyze(problem, y, calc_second_order=False, num_resamples=RESAMPLES,
+                               conf_level=0.95, seed=ANALYSIS_SEED)
+            for k, name in enumerate(names):
+                rows.append({"metric": metric, "parameter": name, "noise_share": noise,
+                             "S1": si["S1"][k], "S1_low": si["S1"][k] - si["S1_conf"][k],
+                             "S1_high": si["S1"][k] + si["S1_conf"][k], "ST": si["ST"][k],
+                             "ST_low": si["ST"][k] - si["ST_conf"][k],
+                             "ST_high": si["ST"][k] + si["ST_conf"][k]})
+        else:
+            x = unit_sample("morris", names, int(results.design["samples"]), results.seed)
+            si = morris.analyze(problem, x, y, num_resamples=RESAMPLES, conf_level=0.95,
+                                num_levels=MORRIS_LEVELS, seed=ANALYSIS_SEED)
+            for k, name in enumerate(names):
+                rows.append({"metric": metric, "parameter": name, "noise_share": noise,
+                             "mu_star": si["mu_star"][k],
+                             "mu_star_low": si["mu_star"][k] - si["mu_star_conf"][k],
+                             "mu_star_high": si["mu_star"][k] + si["mu_star_conf"][k],
+                             "mu": si["mu"][k], "sigma": si["sigma"][k]})
+    return pd.DataFrame(rows)
+
+
+def bar_chart(indices: pd.DataFrame) -> Figure:
+    """One panel per metric: each parameter's indices with their 95% intervals."""
+    metrics = list(dict.fromkeys(indices.metric))
+    sobol_kind = "S1" in indices
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(9, 2.2 + 0.32 * indices.parameter
+                                                         .nunique() * len(metrics)),
+                             layout="constrained", squeeze=False)
+    from .report.comparison import metric_label
+
+    for ax, metric in zip(axes[:, 0], metrics, strict=True):
+        t = indices[indices.metric == metric]
+        pos = np.arange(len(t))
+        if sobol_kind:
+            for off, key, colour in ((-0.2, "S1", "#4292c6"), (0.2, "ST", "#08519c")):
+                ax.barh(pos + off, t[key], height=0.38, color=colour, label=key,
+                        xerr=[t[key] - t[f"{key}_low"], t[f"{key}_high"] - t[key]],
+                        error_kw={"lw": 0.8, "capsize": 2})
+            ax.set_xlabel("Sobol index (share of output variance)")
+            ax.axvline(0, color="black", lw=0.6)
+        else:
+            ax.barh(pos, t.mu_star, height=0.6, color="#4292c6", label="mu*",
+                    xerr=[t.mu_star - t.mu_star_low, t.mu_star_high - t.mu_star],
+                    error_kw={"lw": 0.8, "capsize": 2})
+            ax.set_xlabel(f"mu*: mean |elementary effect| on {metric_label(metric)} per "
+                          "full range")
+        ax.set_yticks(pos, t.parameter, fontsize=8)
+        ax.invert_yaxis()
+        noise = t.noise_share.iloc[0]
+        extra = f"; replication noise {noise:.0%} of single-run variance" \
+            if math.isfinite(noise) else ""
+        ax.set_title(f"{metric_label(metric)}{extra}", fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper right", fontsize=8)
+    fig.suptitle(("First-order (S1) and total-order (ST) Sobol indices" if sobol_kind
+                  else "Morris screening") + ", bars = 95% bootstrap intervals")
+    return fig
+
+
+def text_table(indices: pd.DataFrame) -> str:
+    """The indices as plain text, one block per metric."""
+    lines = []
+    for metric, t in indices.groupby("metric", sort=False):
+        lines.append(f"{metric} (replication noise: {t.noise_share.iloc[0]:.0%} of single-run "
+                     "variance)")
+        for _, r in t.iterrows():
+            if "S1" in r:
+                lines.append(f"  {r.parameter:<30} S1 {r.S1:+.3f} [{r.S1_low:+.3f}, "
+                             f"{r.S1_high:+.3f}]   ST {r.ST:+.3f} [{r.ST_low:+.3f}, "
+                             f"{r.ST_high:+.3f}]")
+            else:
+                lines.append(f"  {r.parameter:<30} mu* {r.mu_star:.4g} [{r.mu_star_low:.4g}, "
+                             f"{r.mu_star_high:.4g}]   sigma {r.sigma:.4g}")
+        lines.append("")
+    return "\n".join(lines)
