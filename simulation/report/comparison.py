@@ -257,8 +257,8 @@ def factor_effects(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
         for m in metrics:
             y = ok[m].astype(float)
             keep = x.notna() & y.notna()
-            if keep.sum() < 4:
-                continue
+            if keep.sum() < 4 or y[keep].nunique() < 2:
+                continue  # a constant outcome has no rank correlation
             rho, p = stats.spearmanr(x[keep], y[keep])
             low, high = spearman_interval(float(rho), int(keep.sum()))
             rows.append({"factor": f, "metric": m, "spearman": float(rho), "low": low,

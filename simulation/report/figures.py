@@ -270,6 +270,6 @@ def factor_effects(effects: pd.DataFrame) -> Figure:
     ax.set_xticks(range(len(metrics)), [metric_label(m) for m in metrics], rotation=30,
                   ha="right", fontsize=8)
     ax.set_yticks(range(len(factors)), factors, fontsize=8)
-    fig.colorbar(im, ax=ax, label="Spearman's rank correlation (-1 to 1)")
+    fig.colorbar(im, ax=ax, label="Spearman's rho")
     ax.set_title("Each factor's effect on the outcomes (* = 95% interval excludes 0)")
     return fig

@@ -12,7 +12,7 @@ def fmt(metric: str, value: float, signed: bool = False, unit: bool = True) -> s
         return "n/a"
     if not unit:
         text = fmt(metric, value, signed)
-        for suffix in (" pp", "%", " d", " M¥"):
+        for suffix in (" pp", "%", " d", " M¥", " ¥"):
             text = text.removesuffix(suffix)
         return text
     sign = "+" if signed and value > 0 else ""
@@ -22,6 +22,8 @@ def fmt(metric: str, value: float, signed: bool = False, unit: bool = True) -> s
     if metric.endswith("_days"):
         return f"{sign}{value:.1f} d"
     if metric.endswith("_yuan"):
+        if abs(value) < 1e5:
+            return f"{sign}{value:,.0f} ¥"
         return f"{sign}{value / 1e6:.2f} M¥"
     if "trust" in metric:
         return f"{sign}{value:.3f}"
