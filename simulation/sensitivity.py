@@ -30,11 +30,12 @@ ANALYSIS_SEED = 20221121
 RESAMPLES = 1000
 
 
-def point_means(results: SweepResults, metric: str) -> tuple[np.ndarray, float]:
+def point_means(results: SweepResults, metric: str,
+                policy: str | None = None) -> tuple[np.ndarray, float]:
     """(mean of ``metric`` over each design point's finished runs, in point order; the
     share of a single run's variance that is replication noise, within / (within +
     between), a one-way random-effects split). ReportError if a point has no run."""
-    ok = results.ok
+    ok = results.ok if policy is None else results.ok[results.ok.policy == policy]
     n_points = len(results.design.get("points", []))
     y = ok.groupby("point")[metric].mean().reindex(range(n_points))
     missing = int(y.isna().sum())
@@ -52,7 +53,8 @@ def point_means(results: SweepResults, metric: str) -> tuple[np.ndarray, float]:
 
 
 def analyse(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
-    """One row per (metric, parameter) with the indices and their 95% intervals."""
+    """One row per (policy, metric, parameter) with the indices and their 95% intervals
+    (each policy is analysed on its own: the design repeats for every policy)."""
     from SALib.analyze import morris, sobol
 
     method = results.method
@@ -62,15 +64,17 @@ def analyse(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
     names = list(results.design["ranges"])
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     rows = []
-    for metric in metrics:
-        y, noise = point_means(results, metric)
+    policies = list(dict.fromkeys(results.ok.policy))
+    for policy, metric in ((p, m) for p in policies for m in metrics):
+        y, noise = point_means(results, metric, policy)
         if not np.isfinite(y).all() or np.ptp(y) == 0:
             continue  # a constant outcome has no variance to apportion
         if method == "saltelli":
             si = sobol.analyze(problem, y, calc_second_order=False, num_resamples=RESAMPLES,
                                conf_level=0.95, seed=ANALYSIS_SEED)
             for k, name in enumerate(names):
-                rows.append({"metric": metric, "parameter": name, "noise_share": noise,
+                rows.append({"policy": policy, "metric": metric, "parameter": name,
+                             "noise_share": noise,
                              "S1": si["S1"][k], "S1_low": si["S1"][k] - si["S1_conf"][k],
                              "S1_high": si["S1"][k] + si["S1_conf"][k], "ST": si["ST"][k],
                              "ST_low": si["ST"][k] - si["ST_conf"][k],
@@ -80,7 +84,8 @@ def analyse(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
             si = morris.analyze(problem, x, y, num_resamples=RESAMPLES, conf_level=0.95,
                                 num_levels=MORRIS_LEVELS, seed=ANALYSIS_SEED)
             for k, name in enumerate(names):
-                rows.append({"metric": metric, "parameter": name, "noise_share": noise,
+                rows.append({"policy": policy, "metric": metric, "parameter": name,
+                             "noise_share": noise,
                              "mu_star": si["mu_star"][k],
                              "mu_star_low": si["mu_star"][k] - si["mu_star_conf"][k],
                              "mu_star_high": si["mu_star"][k] + si["mu_star_conf"][k],
@@ -90,15 +95,16 @@ def analyse(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
 
 def bar_chart(indices: pd.DataFrame) -> Figure:
     """One panel per metric: each parameter's indices with their 95% intervals."""
-    metrics = list(dict.fromkeys(indices.metric))
+    groups = list(dict.fromkeys(zip(indices.policy, indices.metric, strict=True)))
+    several = indices.policy.nunique() > 1
     sobol_kind = "S1" in indices
-    fig, axes = plt.subplots(len(metrics), 1, figsize=(9, 2.2 + 0.32 * indices.parameter
-                                                         .nunique() * len(metrics)),
+    fig, axes = plt.subplots(len(groups), 1, figsize=(9, 2.2 + 0.32 * indices.parameter
+                                                        .nunique() * len(groups)),
                              layout="constrained", squeeze=False)
     from .report.comparison import metric_label
 
-    for ax, metric in zip(axes[:, 0], metrics, strict=True):
-        t = indices[indices.metric == metric]
+    for ax, (policy, metric) in zip(axes[:, 0], groups, strict=True):
+        t = indices[(indices.policy == policy) & (indices.metric == metric)]
         pos = np.arange(len(t))
         if sobol_kind:
             for off, key, colour in ((-0.2, "S1", "#4292c6"), (0.2, "ST", "#08519c")):
@@ -118,7 +124,8 @@ def bar_chart(indices: pd.DataFrame) -> Figure:
         noise = t.noise_share.iloc[0]
         extra = f"; replication noise {noise:.0%} of single-run variance" \
             if math.isfinite(noise) else ""
-        ax.set_title(f"{metric_label(metric)}{extra}", fontsize=9)
+        who = f"{policy}: " if several else ""
+        ax.set_title(f"{who}{metric_label(metric)}{extra}", fontsize=9)
         ax.grid(alpha=0.3, axis="x")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper right", fontsize=8)
@@ -130,9 +137,11 @@ def bar_chart(indices: pd.DataFrame) -> Figure:
 def text_table(indices: pd.DataFrame) -> str:
     """The indices as plain text, one block per metric."""
     lines = []
-    for metric, t in indices.groupby("metric", sort=False):
-        lines.append(f"{metric} (replication noise: {t.noise_share.iloc[0]:.0%} of single-run "
-                     "variance)")
+    several = indices.policy.nunique() > 1
+    for (policy, metric), t in indices.groupby(["policy", "metric"], sort=False):
+        who = f"{policy}: " if several else ""
+        lines.append(f"{who}{metric} (replication noise: {t.noise_share.iloc[0]:.0%} of "
+                     "single-run variance)")
         for _, r in t.iterrows():
             if "S1" in r:
                 lines.append(f"  {r.parameter:<30} S1 {r.S1:+.3f} [{r.S1_low:+.3f}, "

@@ -16,6 +16,17 @@ SMALL = {
     "staffing.households_per_worker": 140.0,
 }
 
+# The same kind of world as the [fixed] table of an experiment file (tiny sweeps).
+SMALL_FIXED_TOML = """
+[fixed]
+"world.communities_per_street" = 1
+"world.grids_per_community_min" = 2
+"world.grids_per_community_max" = 2
+"world.households_per_grid_min" = 80
+"world.households_per_grid_max" = 100
+"staffing.households_per_worker" = 90.0
+"""
+
 
 def small_model(seed: int = 1, scenario: str = "baseline", days: int = 0,
                 **overrides: object) -> GridGovernanceModel:

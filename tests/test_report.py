@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL_FIXED_TOML
 
 from simulation.cli import main
 from simulation.experiment import load_experiment
@@ -30,14 +31,8 @@ from simulation.sweep import run_sweep
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny.toml"
-SMALL = """
-[fixed]
-"world.communities_per_street" = 1
-"world.grids_per_community_min" = 2
-"world.grids_per_community_max" = 2
-"world.households_per_grid_min" = 80
-"world.households_per_grid_max" = 100
-"""
+# the small world, without its staffing (each policy here sets its own)
+SMALL = SMALL_FIXED_TOML.replace('"staffing.households_per_worker" = 90.0\n', "")
 PNG = b"\x89PNG\r\n\x1a\n"
 FIGURES = {"resolution_times", "trust_over_time", "volunteer_stages", "cost_frontier",
            "grid_map", "factor_effects"}
@@ -293,3 +288,54 @@ def test_sweep_ends_with_the_report_unless_told_not_to(tmp_path: Path, capsys) -
     assert main(["sweep", str(TINY), "--out", str(tmp_path / "b"), "--workers", "1",
                  "--no-report"]) == 0
     assert not (tmp_path / "b" / "report").exists()
+
+
+def _break_runs(monkeypatch, broken_if) -> None:
+    """Make the runs for which ``broken_if(run)`` holds fail (an impossible world)."""
+    from dataclasses import replace
+
+    import simulation.sweep as sweep_module
+
+    real = sweep_module.execute_run
+
+    def execute(run, keep_cases):
+        if broken_if(run):
+            run = replace(run, overrides={**run.overrides, "world.districts": 0})
+        return real(run, keep_cases)
+
+    monkeypatch.setattr(sweep_module, "execute_run", execute)
+
+
+def test_failed_runs_are_left_out_of_the_pairs_and_named_in_the_page(
+        tmp_path: Path, monkeypatch) -> None:
+    _break_runs(monkeypatch, lambda run: run.policy == "status_quo" and run.replication == 2)
+    run_sweep(load_experiment(TINY), tmp_path / "x", workers=1)
+    report = build_report(tmp_path / "x")
+    compared = report.table[report.table.baseline != ""]
+    assert (compared.pairs == 2).all()  # replication 2 has no baseline run to pair with
+    html = report.html.read_text(encoding="utf-8")
+    assert "10 runs finished" in html and "2 failed or not run" in html
+
+
+def test_a_baseline_without_finished_runs_is_an_error_not_a_silent_switch(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    _break_runs(monkeypatch, lambda run: run.policy == "status_quo")
+    code = main(["sweep", str(TINY), "--out", str(tmp_path / "y"), "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "6 of 12 runs failed" in err
+    assert "no report: the baseline policy 'status_quo' has no finished run" in err
+    assert main(["compare", str(tmp_path / "y"), "--baseline", "branch"]) == 0
+
+
+def test_runs_without_common_seeds_are_compared_unpaired(tiny: Path, tmp_path: Path) -> None:
+    """Paired tests need common random numbers; runs with other seeds are independent."""
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny, copy, ignore=shutil.ignore_patterns("report*", "rep"))
+    runs = pd.read_parquet(copy / "runs.parquet")
+    runs.loc[runs.policy == "branch", "seed"] += 1
+    runs.to_parquet(copy / "runs.parquet", index=False)
+    table = build_report(copy).table
+    compared = table[table.baseline != ""]
+    assert (compared.test == "mann-whitney").all()
+    assert (build_report(tiny, tmp_path / "paired").table.dropna(subset=["test"]).test
+            == "wilcoxon").all()

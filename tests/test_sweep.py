@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL_FIXED_TOML
 
 from simulation.cli import main
 from simulation.experiment import ExperimentError, load_experiment, replication_seeds
@@ -22,15 +23,7 @@ from simulation.sweep import InlineExecutor, execute_run, run_sweep
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny.toml"
-SMALL_FIXED = """
-[fixed]
-"world.communities_per_street" = 1
-"world.grids_per_community_min" = 2
-"world.grids_per_community_max" = 2
-"world.households_per_grid_min" = 80
-"world.households_per_grid_max" = 100
-"staffing.households_per_worker" = 90.0
-"""
+SMALL_FIXED = SMALL_FIXED_TOML
 
 
 def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:

@@ -5,6 +5,8 @@ for a factorial design, a (design point, policy) pair. Each arm is compared with
 baseline arm on each metric: the baseline policy at the same design point, or design point
 0 when the experiment has a single policy. Runs are paired by the key that shares a seed
 under common random numbers: the replication (and the design point, for sampled designs).
+If the paired runs do not share their seeds, the arms are compared as independent samples
+(Mann-Whitney U, Cliff's delta) instead.
 """
 
 from __future__ import annotations
@@ -73,13 +75,18 @@ class Arm:
 
 def arms(results: SweepResults, baseline: str | None = None) -> list[Arm]:
     """The arms of ``results`` with their baselines; ReportError for an unknown baseline."""
-    policies = [p for p in results.policy_names if p in set(results.ok.policy)]
+    finished = set(results.ok.policy)
+    policies = [p for p in results.policy_names if p in finished]
     points = sorted(int(p) for p in results.ok.point.unique())
+    if results.sampled or len(points) == 1 or len(results.policy_names) > 1:
+        base = _baseline_policy(results.policy_names, baseline)
+        if base not in finished:
+            raise ReportError(f"the baseline policy {base!r} has no finished run; rerun the "
+                              "sweep with --resume or choose another --baseline")
     if results.sampled or len(points) == 1:
-        base = _baseline_policy(policies, baseline)
         point = None if results.sampled else points[0]
         return [Arm(p, p, point, None if p == base else base) for p in policies]
-    if len(policies) == 1:
+    if len(results.policy_names) == 1:
         labels = [f"p{p:04d}" for p in points]
         if baseline is not None and baseline not in labels:
             raise ReportError(f"unknown baseline {baseline!r}; choose one of the design "
@@ -87,7 +94,6 @@ def arms(results: SweepResults, baseline: str | None = None) -> list[Arm]:
         base = baseline or labels[0]
         return [Arm(lab, policies[0], p, None if lab == base else base)
                 for lab, p in zip(labels, points, strict=True)]
-    base = _baseline_policy(policies, baseline)
     return [Arm(f"p{pt:04d}/{pol}", pol, pt, None if pol == base else f"p{pt:04d}/{base}")
             for pt in points for pol in policies]
 
@@ -144,7 +150,10 @@ def comparison_table(results: SweepResults, metrics: list[str], baseline: str | 
                    "median": level.estimate, "low": level.low, "high": level.high}
             if base is not None:
                 a, b = base[m].astype(float).align(values, join="inner")
-                c = compare(a.to_numpy(), b.to_numpy(), paired=True)
+                if shares_seeds(base, runs):
+                    c = compare(a.to_numpy(), b.to_numpy(), paired=True)
+                else:  # no common random numbers: independent samples
+                    c = compare(base[m].to_numpy(float), values.to_numpy(), paired=False)
                 row.update({"pairs": c.n, "difference": c.difference.estimate,
                             "difference_low": c.difference.low,
                             "difference_high": c.difference.high, "p_value": c.p_value,
@@ -163,6 +172,13 @@ def comparison_table(results: SweepResults, metrics: list[str], baseline: str | 
         need = _replications_to_decide(row, alpha)
         table.iat[i, table.columns.get_loc("replications_to_decide")] = need
     return table
+
+
+def shares_seeds(base: pd.DataFrame, runs: pd.DataFrame) -> bool:
+    """True if the two arms' runs pair up: matching keys exist and carry the same seeds
+    (common random numbers), so paired differences are valid."""
+    seeds_a, seeds_b = base.seed.align(runs.seed, join="inner")
+    return len(seeds_a) > 0 and bool((seeds_a.to_numpy() == seeds_b.to_numpy()).all())
 
 
 def _words(row: pd.Series, alpha: float) -> str:
@@ -190,6 +206,8 @@ def _replications_to_decide(row: pd.Series, alpha: float) -> float:
 def replication_note(table: pd.DataFrame) -> dict[str, object]:
     """How many pairs the comparisons rest on, the widest difference interval (relative to
     the baseline's median) and the replications that would halve it (width ~ 1/sqrt(n))."""
+    if "difference" not in table:
+        return {}
     cmp = table[table.baseline != ""].dropna(subset=["difference_low", "difference_high"])
     if cmp.empty:
         return {}

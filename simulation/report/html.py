@@ -210,12 +210,19 @@ def _comparison(table: pd.DataFrame) -> str:
                         f"<td class=num>{e(diff)}</td><td class=num>{fmt_p(r.p_value)}</td>"
                         f"<td class=num>{fmt_p(r.p_holm)}</td><td class=num>"
                         f"{r.effect_size:+.2f}</td><td class={cls}>{e(r.verdict)} "
-                        f"({int(r.pairs)} pairs)</td></tr>")
+                        f"({_basis(r)})</td></tr>")
         blocks.append(f"<h3>{e(metric_label(metric))}</h3><table><tr><th>arm</th>"
                       "<th>median [95% CI]</th><th>difference from baseline [95% CI]</th>"
                       "<th>p</th><th>p (Holm)</th><th>effect size r</th><th>verdict</th></tr>"
                       + "".join(body) + "</table>")
     return "".join(blocks)
+
+
+def _basis(row: pd.Series) -> str:
+    """What a comparison rests on: '12 pairs', or '12 runs, unpaired'."""
+    if row.test == "wilcoxon":
+        return f"{int(row.pairs)} pairs"
+    return f"at least {int(row.pairs)} runs each, unpaired"
 
 
 def _cost(report: Report) -> str:
@@ -270,7 +277,8 @@ def _method(alpha: float) -> str:
         "with a 95% BCa bootstrap interval (4,999 resamples, fixed seed); the test is "
         "Wilcoxon's signed-rank test (two-sided); the effect size is the matched-pairs "
         "rank-biserial correlation r in [-1, 1] (positive: the policy's values are "
-        "higher).</li>"
+        "higher). Runs that do not share seeds are compared unpaired instead: difference "
+        "of medians, Mann-Whitney U, Cliff's delta.</li>"
         "<li>Medians of each arm carry a 95% BCa bootstrap interval over replications.</li>"
         f"<li>Holm's step-down correction is applied over every comparison in the report; "
         f"a difference is called better or worse only if its adjusted p-value is below "
