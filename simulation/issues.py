@@ -117,11 +117,14 @@ class Issue:
     @property
     def max_level(self) -> Level | None:
         """The highest level the issue reached, None if it was never handled."""
-        top = None
+        top, top_rank = None, -1
         for _, event, level, _ in self.log:
-            if event == Event.ARRIVE and (top is None or Level(level).rank > top.rank):
-                top = Level(level)
-        return top
+            if event == Event.ARRIVE and _RANK[level] > top_rank:
+                top, top_rank = level, _RANK[level]
+        return None if top is None else Level(top)
+
+
+_RANK = [lvl.rank for lvl in Level]  # rank by level number (hot path of max_level)
 
 
 class IssueTypes:

@@ -66,9 +66,10 @@ def summarise(model: GridGovernanceModel) -> dict[str, Any]:
     wait = start[started] - known[started]
     in_grid = np.array([i.closed_by is not None and i.closed_by.in_grid
                         for i in issues], dtype=bool)
-    handled = np.array([i.max_level is not None for i in issues], dtype=bool)
-    beyond = np.array([i.max_level is not None and i.max_level.rank >= Level.COMMUNITY.rank
-                       for i in issues], dtype=bool)
+    top = np.array([-1 if lvl is None else lvl.rank for lvl in (i.max_level for i in issues)],
+                   dtype=np.int64)
+    handled = top >= 0
+    beyond = top >= Level.COMMUNITY.rank
     within = resolution_working_days(model) <= 5.0
     pop = model.population
     n_res = model.world.n_residents
@@ -120,9 +121,10 @@ def resolution_working_days(model: GridGovernanceModel) -> np.ndarray:
 
     Working days follow the office calendar (the 5-working-day rule's clock).
     """
-    cal = model.office_calendar
-    return np.array([cal.working_days_between(i.t_known, i.t_closed)
-                     for i in model.issues if i.state == State.RESOLVED], dtype=float)
+    done = [i for i in model.issues if i.state == State.RESOLVED]
+    return model.office_calendar.working_days_between_many(
+        np.array([i.t_known for i in done], dtype=float),
+        np.array([i.t_closed for i in done], dtype=float))
 
 
 def resolution_quantiles(model: GridGovernanceModel) -> list[float]:

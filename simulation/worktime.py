@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 HOURS_PER_DAY = 24.0
 _EPS_HOURS = 1e-9  # times this close to closing count as closed (float rounding)
 
@@ -86,6 +88,26 @@ class Calendar:
             remaining -= left_today
             day = self._next_workday(day + 1)
             frac = self._open
+
+    def working_hours_since_start(self, t: np.ndarray) -> np.ndarray:
+        """Working hours from day 0 (Monday 00:00) to each time ``t`` (days), in closed form:
+        whole weeks, then the week's earlier working days, then today's open hours."""
+        t = np.asarray(t, dtype=float)
+        if self.always:
+            return t * HOURS_PER_DAY
+        day = np.floor(t)
+        weeks, weekday = np.divmod(day, 7.0)
+        hour = (t - day) * HOURS_PER_DAY
+        today = np.where(weekday < self.workdays,
+                         np.clip(hour - self.open_hour, 0.0, self.hours_per_day), 0.0)
+        return (weeks * self.workdays + np.minimum(weekday, self.workdays)) \
+            * self.hours_per_day + today
+
+    def working_days_between_many(self, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+        """Vectorised :meth:`working_days_between` (0 where ``t1 <= t0``)."""
+        t0, t1 = np.asarray(t0, dtype=float), np.asarray(t1, dtype=float)
+        hours = self.working_hours_since_start(t1) - self.working_hours_since_start(t0)
+        return np.where(t1 > t0, np.maximum(hours, 0.0), 0.0) / self.hours_per_day
 
     def working_days_between(self, t0: float, t1: float) -> float:
         """Working time between ``t0`` and ``t1`` in working days (of ``hours_per_day``)."""

@@ -322,3 +322,21 @@ def test_add_work_terminates_quickly_on_random_inputs():
                 assert end >= t
                 assert in_window_or_at_close(cal, end)
     assert time.perf_counter() - tic < 5.0
+
+
+@SETTINGS
+@given(cal=st.sampled_from([*CALENDARS, ALWAYS]),
+       t0=st.lists(st.floats(0.0, 70.0), min_size=1, max_size=20),
+       span=st.floats(-3.0, 40.0))
+def test_vectorised_working_days_match_the_day_by_day_count(cal, t0, span):
+    start = np.array(t0)
+    end = start + span
+    loop = np.array([cal.working_days_between(a, b) for a, b in zip(start, end, strict=True)])
+    assert np.allclose(cal.working_days_between_many(start, end), loop, rtol=0, atol=1e-9)
+
+
+def test_working_hours_since_start_counts_whole_weeks_and_today():
+    # Wednesday of week 2 at 11:00: 5 days of week 1 + Mon, Tue + 2 hours today, 8 h each
+    assert OFFICE.working_hours_since_start(np.array([at(9, 11.0)]))[0] == pytest.approx(
+        (5 + 2) * 8 + 2)
+    assert OFFICE.working_hours_since_start(np.array([at(5, 12.0)]))[0] == pytest.approx(40)
