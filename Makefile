@@ -24,6 +24,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_baseline.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	@if [ -d results/policy_comparison ]; then $(BIN)/python benchmarks/bench_report.py; \
+	else echo "bench_report.py skipped: run 'make run' first"; fi
 
 bless: $(STAMP)
 	$(BIN)/python scripts/bless_baseline.py
