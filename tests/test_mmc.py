@@ -81,3 +81,58 @@ def test_mmc_service_times_are_exponential_with_rate_mu() -> None:
     # mean 1/mu within 4 standard errors; coefficient of variation 1 (exponential)
     assert abs(service.mean() - 1 / mu) < 4 * (1 / mu) / math.sqrt(n)
     assert abs(service.std() / service.mean() - 1.0) < 0.1
+
+
+def grid_waits(lam: float, mu: float, grids: int, days: int, reps: int) -> np.ndarray:
+    """Mean wait per (replication, grid) with one worker per grid, after a warm-up."""
+    params = load_scenario("mmc", {"mmc.arrivals_per_day": lam, "mmc.handling_per_day": mu,
+                                   "mmc.workers": 1, "mmc.grids": grids})
+    out = np.zeros((reps, grids))
+    for seed in range(reps):
+        model = GridGovernanceModel(params, seed=seed).run(days)
+        for g in range(grids):
+            out[seed, g] = np.mean([i.t_start - i.t_known for i in model.issues
+                                    if i.grid == g and i.t_known >= WARMUP_DAYS
+                                    and i.t_start <= model.now])
+        model.release()
+    return out
+
+
+@pytest.mark.parametrize(("lam", "mu", "grids", "days", "reps"), [
+    (0.6, 1.2, 4, 2000, 6),  # rho = 0.5
+    (0.8, 1.0, 3, 3000, 8),  # rho = 0.8
+])
+def test_each_grid_with_its_own_worker_is_an_mm1_queue(lam: float, mu: float, grids: int,
+                                                       days: int, reps: int) -> None:
+    """Grids that share no worker are independent M/M/1 queues: Wq = rho / (mu - lambda)."""
+    wq = (lam / mu) / (mu - lam)
+    waits = grid_waits(lam, mu, grids, days, reps)
+    for g in range(grids):  # every grid on its own
+        se = waits[:, g].std(ddof=1) / math.sqrt(reps)
+        assert abs(waits[:, g].mean() - wq) < 4 * se, (g, waits[:, g].mean(), wq, se)
+    pooled = waits.ravel()
+    se = pooled.std(ddof=1) / math.sqrt(len(pooled))
+    assert se < 0.05 * wq, f"too noisy to test: SE {se:.4f} vs Wq {wq:.4f}"
+    assert abs(pooled.mean() - wq) < 4 * se
+
+
+def test_single_worker_grids_follow_lindleys_recursion_exactly() -> None:
+    """Given the realised arrival and handling times, a FIFO single-server queue's waits
+    are determined: W[n+1] = max(0, W[n] + S[n] - (A[n+1] - A[n])) (Lindley 1952). The
+    model's waits must equal it issue by issue — the queue mechanics are exact, so any gap
+    to M/M/1's Wq is sampling noise of the inputs."""
+    params = load_scenario("mmc", {"mmc.grids": 3, "mmc.workers": 1,
+                                   "mmc.arrivals_per_day": 0.8, "mmc.handling_per_day": 1.0})
+    model = GridGovernanceModel(params, seed=3).run(400)
+    for g in range(3):
+        done = sorted((i for i in model.issues if i.grid == g and i.state == State.RESOLVED),
+                      key=lambda i: i.t_known)
+        assert len(done) > 200
+        arrive = np.array([i.t_known for i in done])
+        service = np.array([i.t_closed - i.t_start for i in done])
+        wait = np.array([i.t_start - i.t_known for i in done])
+        lindley = np.zeros(len(done))
+        for n in range(1, len(done)):
+            lindley[n] = max(0.0, lindley[n - 1] + service[n - 1] - (arrive[n] - arrive[n - 1]))
+        assert np.allclose(wait, lindley, rtol=0, atol=1e-9)
+    model.release()

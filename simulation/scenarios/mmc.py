@@ -1,10 +1,12 @@
-"""mmc: the analytic limit — an M/M/c queue inside the full model.
+"""mmc: the analytic limit — M/M/c queues inside the full model.
 
-One grid; issues arrive as a Poisson process (rate ``mmc.arrivals_per_day``) and are
-reported at once; handling times are exponential (rate ``mmc.handling_per_day`` per
-worker); ``mmc.workers`` identical always-on workers share one FIFO queue; nothing
-escalates; no visits, no trust feedback, no volunteers. The mean wait before handling
-must equal Erlang C's Wq (rules.erlang_c; tests/test_mmc.py).
+``mmc.grids`` grids (default one) of one community; in each, issues arrive as a Poisson
+process (rate ``mmc.arrivals_per_day`` per grid) and are reported at once; handling times
+are exponential (rate ``mmc.handling_per_day`` per worker); each grid has its own
+``mmc.workers`` identical always-on workers sharing one FIFO queue (grids share no
+workers); nothing escalates; no visits, no trust feedback, no volunteers. Each grid's mean
+wait before handling must equal Erlang C's Wq — with one worker, M/M/1's
+rho / (mu - lambda) (rules.erlang_c; tests/test_mmc.py).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ INPUTS = (
     Param("mmc.handling_per_day", 0.1, "issues/day/worker", "DOMAIN (Erlang C example)",
           "Service rate mu of one worker.", 24.0 / 1e6, 24.0 / 0.01),
     Param("mmc.workers", 3, "workers", "DOMAIN (Erlang C example)",
-          "Identical always-on workers c sharing one queue.", 1, HOUSEHOLDS),
+          "Identical always-on workers c sharing one queue, in every grid.", 1, HOUSEHOLDS),
+    Param("mmc.grids", 1, "grids", "assumption (test design)",
+          "Independent grids, each its own M/M/c queue (no shared workers).", 1, 1000),
 )
 
 
@@ -32,6 +36,8 @@ def derive(v: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "world.households_per_grid_min": HOUSEHOLDS,
         "world.households_per_grid_max": HOUSEHOLDS,
+        "world.grids_per_community_min": v["mmc.grids"],
+        "world.grids_per_community_max": v["mmc.grids"],
         "staffing.households_per_worker": HOUSEHOLDS / v["mmc.workers"],
         "handling.distribution": "exponential",
     }
@@ -48,12 +54,10 @@ def derive(v: dict[str, Any]) -> dict[str, Any]:
 
 SCENARIO = Scenario(
     name="mmc",
-    description="Analytic limit: one grid, Poisson arrivals, exponential handling, c "
-                "always-on workers, one queue (Erlang C)",
+    description="Analytic limit: Poisson arrivals, exponential handling, c always-on "
+                "workers per grid sharing one queue (Erlang C; M/M/1 with c = 1)",
     overrides={
-        "world.communities_per_street": (1, "one grid"),
-        "world.grids_per_community_min": (1, "one grid"),
-        "world.grids_per_community_max": (1, "one grid"),
+        "world.communities_per_street": (1, "one community"),
         "world.dedicated_per_basic": (0.0, "no dedicated grids"),
         "world.volunteer_share": (0.0, "no volunteers"),
         "world.party_share": (0.0, "no Party branch"),
