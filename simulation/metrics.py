@@ -36,6 +36,10 @@ SUMMARY_DOCS: dict[str, str] = {
     "mean_resolution_days": "mean days from arisen to resolved",
     "median_resolution_days": "median days from arisen to resolved",
     "p90_resolution_days": "90th percentile of days from arisen to resolved",
+    "mean_days_known_to_resolved": "mean days from known (reported or found) to resolved",
+    "median_days_known_to_resolved": "median days from known to resolved",
+    "share_known_resolved": "share of known issues (arisen and not hidden) resolved by the "
+                            "end: the completion rate",
     "share_within_5_working_days": "share of resolved issues closed within 5 working days "
                                    "of becoming known (Shandong hotline rule)",
     "share_resolved_in_grid": "share of resolved issues settled by volunteers, the Party "
@@ -62,6 +66,7 @@ def summarise(model: GridGovernanceModel) -> dict[str, Any]:
     closed = np.array([i.t_closed for i in issues])
     resolved = state == State.RESOLVED
     res_days = closed[resolved] - arisen[resolved]
+    handled_days = closed[resolved] - known[resolved]
     started = ~np.isnan(start) & (start <= now)
     wait = start[started] - known[started]
     in_grid = np.array([i.closed_by is not None and i.closed_by.in_grid
@@ -82,6 +87,7 @@ def summarise(model: GridGovernanceModel) -> dict[str, Any]:
         return float(np.percentile(x, q)) if len(x) else float("nan")
 
     n_resolved = int(resolved.sum())
+    n_known = int((state != State.HIDDEN).sum())
     return {
         "days": model.day,
         "residents": n_res,
@@ -101,6 +107,9 @@ def summarise(model: GridGovernanceModel) -> dict[str, Any]:
         "mean_resolution_days": mean(res_days),
         "median_resolution_days": pct(res_days, 50),
         "p90_resolution_days": pct(res_days, 90),
+        "mean_days_known_to_resolved": mean(handled_days),
+        "median_days_known_to_resolved": pct(handled_days, 50),
+        "share_known_resolved": (n_resolved / n_known) if n_known else float("nan"),
         "share_within_5_working_days": mean(within.astype(float)),
         "share_resolved_in_grid": float(in_grid[resolved].sum() / n_resolved)
         if n_resolved else float("nan"),

@@ -35,7 +35,8 @@ def test_params_lists_every_key_with_unit_and_source(capsys) -> None:
     assert code == 0
     keys = [line.split()[0] for line in out.splitlines()[1:]]
     assert set(keys) == {p.key for p in PARAMS} | {"mmc.arrivals_per_day",
-                                                    "mmc.handling_per_day", "mmc.workers"}
+                                                    "mmc.handling_per_day", "mmc.workers",
+                                                    "mmc.grids"}
     line = next(x for x in out.splitlines() if x.startswith("world.elderly_share"))
     assert "0.1996" in line and "share" in line and "census" in line
     line = next(x for x in out.splitlines() if x.startswith("issue.water.escalate_grid"))
