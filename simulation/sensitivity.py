@@ -24,8 +24,9 @@ from .experiment import MORRIS_LEVELS, unit_sample
 from .report.errors import ReportError
 from .report.results import SweepResults
 
-SENSITIVITY_METRICS = ("mean_resolution_days", "share_within_5_working_days", "hidden_issues",
-                       "trust_change", "active_volunteer_share")
+SENSITIVITY_METRICS = ("mean_resolution_days", "median_resolution_days", "p90_resolution_days",
+                       "share_within_5_working_days", "hidden_issues", "trust_change",
+                       "active_volunteer_share")
 ANALYSIS_SEED = 20221121
 RESAMPLES = 1000
 
@@ -52,6 +53,34 @@ def point_means(results: SweepResults, metric: str,
     return y.to_numpy(float), noise
 
 
+def mean_noise_share(results: SweepResults, metric: str, policy: str | None = None) -> float:
+    """Share of the variance of the point means (what the indices apportion) that is
+    replication noise: (within / R) / var(point means)."""
+    ok = results.ok if policy is None else results.ok[results.ok.policy == policy]
+    reps = ok.groupby("point")[metric]
+    var_means = float(reps.mean().var())
+    within = float(reps.var().mean())
+    if not (math.isfinite(within) and var_means > 0):
+        return math.nan
+    return min(1.0, within / float(reps.size().mean()) / var_means)
+
+
+def warnings_for(indices: pd.DataFrame) -> list[str]:
+    """Signs that the indices rest on too few samples or too much noise."""
+    out = []
+    for (policy, metric), t in indices.groupby(["policy", "metric"], sort=False):
+        what = f"{metric}" + (f" ({policy})" if indices.policy.nunique() > 1 else "")
+        if "ST" in t:
+            half = ((t.ST_high - t.ST_low) / 2).max()
+            if (t[["S1", "ST"]] > 1.05).any().any() or half > 0.25:
+                out.append(f"{what}: indices above 1 or intervals wider than +-0.25: too few "
+                           "samples; raise --samples")
+        if t.mean_noise_share.iloc[0] > 0.2:
+            out.append(f"{what}: {t.mean_noise_share.iloc[0]:.0%} of the point means' "
+                       "variance is replication noise; add replications")
+    return out
+
+
 def analyse(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
     """One row per (policy, metric, parameter) with the indices and their 95% intervals
     (each policy is analysed on its own: the design repeats for every policy)."""
@@ -67,6 +96,7 @@ def analyse(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
     policies = list(dict.fromkeys(results.ok.policy))
     for policy, metric in ((p, m) for p in policies for m in metrics):
         y, noise = point_means(results, metric, policy)
+        noise_means = mean_noise_share(results, metric, policy)
         if not np.isfinite(y).all() or np.ptp(y) == 0:
             continue  # a constant outcome has no variance to apportion
         if method == "saltelli":
@@ -74,7 +104,7 @@ def analyse(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
                                conf_level=0.95, seed=ANALYSIS_SEED)
             for k, name in enumerate(names):
                 rows.append({"policy": policy, "metric": metric, "parameter": name,
-                             "noise_share": noise,
+                             "noise_share": noise, "mean_noise_share": noise_means,
                              "S1": si["S1"][k], "S1_low": si["S1"][k] - si["S1_conf"][k],
                              "S1_high": si["S1"][k] + si["S1_conf"][k], "ST": si["ST"][k],
                              "ST_low": si["ST"][k] - si["ST_conf"][k],
@@ -85,7 +115,7 @@ def analyse(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
                                 num_levels=MORRIS_LEVELS, seed=ANALYSIS_SEED)
             for k, name in enumerate(names):
                 rows.append({"policy": policy, "metric": metric, "parameter": name,
-                             "noise_share": noise,
+                             "noise_share": noise, "mean_noise_share": noise_means,
                              "mu_star": si["mu_star"][k],
                              "mu_star_low": si["mu_star"][k] - si["mu_star_conf"][k],
                              "mu_star_high": si["mu_star"][k] + si["mu_star_conf"][k],
@@ -140,8 +170,9 @@ def text_table(indices: pd.DataFrame) -> str:
     several = indices.policy.nunique() > 1
     for (policy, metric), t in indices.groupby(["policy", "metric"], sort=False):
         who = f"{policy}: " if several else ""
-        lines.append(f"{who}{metric} (replication noise: {t.noise_share.iloc[0]:.0%} of "
-                     "single-run variance)")
+        lines.append(f"{who}{metric} (replication noise: {t.noise_share.iloc[0]:.0%} of a "
+                     f"single run's variance, {t.mean_noise_share.iloc[0]:.0%} of the point "
+                     "means')")
         for _, r in t.iterrows():
             if "S1" in r:
                 lines.append(f"  {r.parameter:<30} S1 {r.S1:+.3f} [{r.S1_low:+.3f}, "
@@ -151,4 +182,5 @@ def text_table(indices: pd.DataFrame) -> str:
                 lines.append(f"  {r.parameter:<30} mu* {r.mu_star:.4g} [{r.mu_star_low:.4g}, "
                              f"{r.mu_star_high:.4g}]   sigma {r.sigma:.4g}")
         lines.append("")
+    lines += [f"warning: {w}" for w in warnings_for(indices)]
     return "\n".join(lines)

@@ -160,9 +160,9 @@ def test_cost_per_day_saved_and_per_trust_point_with_ranges() -> None:
     ])
     c = cost_effectiveness(table).set_index("arm")
     assert c.loc["x", "per_day_saved"] == pytest.approx(500.0)  # 1000 yuan / 2 days
-    assert c.loc["x", "per_day_saved_range"] == "250 to 1,000"  # 1000/4 .. 1000/1
+    assert c.loc["x", "per_day_saved_range"] == "225 to 1,100"  # 900/4 .. 1100/1
     assert c.loc["x", "per_trust_point"] == pytest.approx(1000.0)  # 0.01 = one point
-    assert c.loc["x", "per_trust_point_range"] == "500 to 2,000"
+    assert c.loc["x", "per_trust_point_range"] == "450 to 2,200"  # 900/2 .. 1100/0.5
     assert math.isnan(c.loc["y", "per_day_saved"])
     assert c.loc["y", "per_day_saved_range"] == "better and not dearer"
     assert c.loc["y", "per_trust_point_range"] == "no measurable gain"
@@ -339,3 +339,61 @@ def test_runs_without_common_seeds_are_compared_unpaired(tiny: Path, tmp_path: P
     assert (compared.test == "mann-whitney").all()
     assert (build_report(tiny, tmp_path / "paired").table.dropna(subset=["test"]).test
             == "wilcoxon").all()
+
+
+def test_best_gain_follows_each_metrics_direction() -> None:
+    """A share ending in '_days' is still larger-is-better (a bug the review caught)."""
+    from simulation.report.build import Report
+    from simulation.report.html import _best_lines
+
+    rows = [_row("a", "share_within_5_working_days", 0.08, 0.07, 0.09, "better than x"),
+            _row("b", "share_within_5_working_days", 0.14, 0.13, 0.15, "better than x"),
+            _row("a", "mean_resolution_days", -7.0, -8.0, -6.0, "better than x"),
+            _row("b", "mean_resolution_days", -2.0, -3.0, -1.0, "better than x")]
+    report = Report(Path("."), pd.DataFrame(rows), pd.DataFrame(), pd.DataFrame(), {})
+    text = _best_lines(report)
+    assert "resolved within 5 working days (share of resolved issues): <b>b</b>" in text
+    assert "mean resolution time (days from arising): <b>a</b>" in text
+
+
+def test_replications_to_decide_is_never_fewer_than_we_have() -> None:
+    from simulation.report.comparison import _replications_to_decide
+
+    def row(est, low, high, p_holm, pairs=12):
+        return pd.Series({"difference": est, "difference_low": low, "difference_high": high,
+                          "p_holm": p_holm, "pairs": pairs})
+
+    # interval excludes 0 but Holm's p does not clear: more pairs than n, and enough
+    # for 2 / 2^n * 48 < 0.05 (n >= 11): 13 here
+    assert _replications_to_decide(row(0.1, 0.05, 0.2, 0.061), 0.05, 48) == 13
+    # interval [-1, 3] around 1: the near end is 2 away, so n (2/1)^2 = 48
+    assert _replications_to_decide(row(1.0, -1.0, 3.0, 0.5), 0.05, 48) == 48
+    assert math.isnan(_replications_to_decide(row(1.0, 0.5, 1.5, 0.01), 0.05, 48))
+    assert math.isnan(_replications_to_decide(row(0.0, -1.0, 1.0, 1.0), 0.05, 48))
+
+
+def test_a_runs_table_without_its_columns_is_one_line(tiny: Path, tmp_path: Path,
+                                                      capsys) -> None:
+    copy = tmp_path / "old"
+    shutil.copytree(tiny, copy, ignore=shutil.ignore_patterns("report*", "rep"))
+    pd.read_parquet(copy / "runs.parquet").drop(columns=["seed"]).to_parquet(
+        copy / "runs.parquet", index=False)
+    assert main(["compare", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert "lacks the column 'seed'" in err and err.count("\n") == 1
+
+
+def test_missing_timeseries_leaves_a_note_not_a_traceback(tiny: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "nots"
+    shutil.copytree(tiny, copy, ignore=shutil.ignore_patterns("report*", "rep",
+                                                              "timeseries*"))
+    report = build_report(copy)
+    assert "trust_over_time" not in report.figures
+    assert any("trust_over_time not drawn" in n for n in report.notes)
+    assert "resolution_times" in report.figures
+
+
+def test_bad_compare_input_creates_no_folder(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    assert main(["compare", str(tiny), "--out", str(out), "--baseline", "nope"]) == 2
+    assert not out.exists()

@@ -113,3 +113,11 @@ def test_sensitivity_cli_bad_input_is_one_line(tmp_path: Path, capsys) -> None:
     assert main(["sensitivity", str(tmp_path / "s.toml"), "--method", "fast"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and "[ranges]: missing" in err[0] and "invalid choice" in err[1]
+
+
+def test_unknown_metric_fails_before_any_run(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path, HEADER + '[design]\nmethod = "sobol"\nsamples = 4\n' + RANGES)
+    out = tmp_path / "never"
+    assert main(["sensitivity", str(path), "--out", str(out), "--metrics", "nosuch"]) == 2
+    assert "unknown metric 'nosuch'" in capsys.readouterr().err
+    assert not out.exists()

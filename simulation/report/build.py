@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +24,12 @@ from .comparison import (
     metric_label,
     replication_note,
 )
-from .formatting import fmt, fmt_difference, fmt_interval, fmt_p
+from .errors import ReportError
+from .formatting import fmt_difference, fmt_interval, fmt_p, fmt_width
 from .results import SweepResults, load_results
 
 ALPHA = 0.05
+SMALL_N = 8  # below this many pairs, bootstrap intervals under-cover noticeably
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Report:
     html: Path | None = None
     representative: list[str] = field(default_factory=list)
     descriptions: dict[str, str] = field(default_factory=dict)  # policy -> description
+    notes: list[str] = field(default_factory=list)  # warnings for the reader
 
 
 def build_report(folder: str | Path, out: str | Path | None = None, baseline: str | None = None,
@@ -51,32 +55,48 @@ def build_report(folder: str | Path, out: str | Path | None = None, baseline: st
     from .html import render
 
     results = load_results(folder)
-    out = Path(out) if out is not None else results.folder / "report"
-    out.mkdir(parents=True, exist_ok=True)
     metric_list = check_metrics(results, metrics)
-    arm_list = arms(results, baseline)
+    arm_list = arms(results, baseline)  # bad names fail here, before anything is written
+    out = Path(out) if out is not None else results.folder / "report"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {str(out)!r}: "
+                          f"{exc.strerror or exc}") from None
     table = comparison_table(results, metric_list, baseline, alpha)
     report = Report(out, table, cost_effectiveness(table), factor_effects(results, metric_list),
                     replication_note(table),
                     descriptions={p: results.policy_description(p) for p in results.policy_names})
+    finished = set(results.ok.policy)
+    report.notes += [f"policy {p!r} has no finished run: left out" for p in
+                     results.policy_names if p not in finished]
+    if report.replications and int(report.replications["pairs_min"]) < SMALL_N:
+        report.notes.append(f"some comparisons rest on fewer than {SMALL_N} replications: "
+                            "bootstrap intervals are then too narrow (about 85% coverage "
+                            "at n = 4); add replications before relying on them")
     for name, frame in (("comparison", table), ("cost_effectiveness", report.cost),
                         ("factor_effects", report.effects)):
         if not frame.empty:
             atomic_write_text(out / f"{name}.csv", frame.to_csv(index=False))
-    made: dict[str, Figure] = {
-        "resolution_times": figures.resolution_ecdf(results, arm_list),
-        "trust_over_time": figures.trust_over_time(results, arm_list),
-        "volunteer_stages": figures.volunteer_stages(results, arm_list),
+    makers: dict[str, Callable[[], Figure | None]] = {
+        "resolution_times": lambda: figures.resolution_ecdf(results, arm_list),
+        "trust_over_time": lambda: figures.trust_over_time(results, arm_list),
+        "volunteer_stages": lambda: figures.volunteer_stages(results, arm_list),
+        "cost_frontier": lambda: (figures.cost_frontier(table, arm_list)
+                                  if "annual_cost_yuan" in metric_list and len(arm_list) > 1
+                                  else None),
+        "grid_map": lambda: _grid_map(results, table, arm_list, report),
+        "factor_effects": lambda: (figures.factor_effects(report.effects)
+                                   if not report.effects.empty else None),
     }
-    if {"annual_cost_yuan"} <= set(metric_list) and len(arm_list) > 1:
-        made["cost_frontier"] = figures.cost_frontier(table, arm_list)
-    panels = representative_panels(results, table, arm_list)
-    if panels:
-        report.representative = [title for title, _ in panels]
-        made["grid_map"] = figures.grid_maps(panels)
-    if not report.effects.empty:
-        made["factor_effects"] = figures.factor_effects(report.effects)
-    for name, fig in made.items():
+    for name, make in makers.items():
+        try:
+            fig = make()
+        except (KeyError, AttributeError) as exc:  # results of an older gridgov, say
+            report.notes.append(f"figure {name} not drawn: the results lack {exc}")
+            continue
+        if fig is None:
+            continue
         path = out / f"{name}.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
@@ -84,6 +104,15 @@ def build_report(folder: str | Path, out: str | Path | None = None, baseline: st
     report.html = out / "report.html"
     atomic_write_text(report.html, render(results, report, arm_list, alpha))
     return report
+
+
+def _grid_map(results: SweepResults, table: pd.DataFrame, arm_list: list[Arm],
+              report: Report) -> Figure | None:
+    panels = representative_panels(results, table, arm_list)
+    if not panels:
+        return None
+    report.representative = [title for title, _ in panels]
+    return figures.grid_maps(panels)
 
 
 def representative_panels(results: SweepResults, table: pd.DataFrame,
@@ -138,6 +167,7 @@ def text_table(report: Report) -> str:
     note = report.replications
     if note:
         lines.append(replication_sentence(note))
+    lines += [f"note: {n}" for n in report.notes]
     return "\n".join(lines)
 
 
@@ -145,11 +175,13 @@ def replication_sentence(note: dict[str, object]) -> str:
     """The replication statement in words."""
     pairs = (f"{note['pairs_min']}" if note["pairs_min"] == note["pairs_max"]
              else f"{note['pairs_min']}-{note['pairs_max']}")
-    return (f"Each comparison rests on {pairs} paired replications. The widest difference "
+    kind = "paired replications" if note.get("paired", True) else \
+        "replications each (unpaired: the runs do not share seeds)"
+    return (f"Each comparison rests on {pairs} {kind}. The widest difference "
             f"interval, relative to the baseline's median, is {note['widest_arm']} on "
             f"{metric_label(str(note['widest_metric']))} "
-            f"(width {fmt(str(note['widest_metric']), float(note['widest_width']))}); halving "
-            f"it needs about {note['halve_replications']} replications "
+            f"(width {fmt_width(str(note['widest_metric']), float(note['widest_width']))}); "
+            f"halving it needs about {note['halve_replications']} replications "
             f"({note['more_replications']} more).")
 
 

@@ -44,10 +44,14 @@ DIRECTION = {
 }
 
 LABELS = {
-    "mean_resolution_days": ("mean resolution time", "days"),
-    "median_resolution_days": ("median resolution time", "days"),
-    "p90_resolution_days": ("90th-percentile resolution time", "days"),
-    "share_within_5_working_days": ("share closed within 5 working days", "share"),
+    "mean_resolution_days": ("mean resolution time", "days from arising"),
+    "median_resolution_days": ("median resolution time", "days from arising"),
+    "p90_resolution_days": ("90th-percentile resolution time", "days from arising"),
+    "share_within_5_working_days": ("resolved within 5 working days",
+                                    "share of resolved issues"),
+    "mean_days_known_to_resolved": ("mean time from known to resolved", "days"),
+    "median_days_known_to_resolved": ("median time from known to resolved", "days"),
+    "share_known_resolved": ("completion rate", "share of known issues resolved"),
     "hidden_issues": ("hidden issues at the end", "issues"),
     "trust_change": ("change in mean trust", "trust, 0-1"),
     "mean_trust": ("mean trust at the end", "trust, 0-1"),
@@ -169,7 +173,7 @@ def comparison_table(results: SweepResults, metrics: list[str], baseline: str | 
     for i in np.flatnonzero(compared.to_numpy()):
         row = table.iloc[i]
         table.iat[i, table.columns.get_loc("verdict")] = _words(row, alpha)
-        need = _replications_to_decide(row, alpha)
+        need = _replications_to_decide(row, alpha, int(compared.sum()))
         table.iat[i, table.columns.get_loc("replications_to_decide")] = need
     return table
 
@@ -194,13 +198,24 @@ def _words(row: pd.Series, alpha: float) -> str:
     return text.replace("better", "higher").replace("worse", "lower")
 
 
-def _replications_to_decide(row: pd.Series, alpha: float) -> float:
-    """Pairs needed for the interval to exclude zero if the estimate held (NaN if decided)."""
+def _replications_to_decide(row: pd.Series, alpha: float, m: int) -> float:
+    """Pairs that would decide a comparison the data cannot tell from zero yet, if its
+    estimate held (NaN if decided or the estimate is 0): the most of
+    - n (h / |estimate|)^2, h = the distance from the estimate to the interval's end on
+      zero's side (the interval shrinks as 1/sqrt(n) until that end passes zero);
+    - the fewest pairs at which Wilcoxon's smallest p-value, 2 / 2^n, times the m
+      comparisons of Holm's correction, falls below alpha;
+    - n + 1."""
     decided = row.p_holm < alpha and not (row.difference_low <= 0.0 <= row.difference_high)
-    width = row.difference_high - row.difference_low
-    if decided or not (abs(row.difference) > 0 and width > 0):
+    est = float(row.difference)
+    if decided or not est:
         return math.nan
-    return float(replications_to_shrink(int(row.pairs), width, 2.0 * abs(row.difference)))
+    n = int(row.pairs)
+    near = row.difference_low if est > 0 else row.difference_high
+    h = abs(est - near)
+    by_width = math.ceil(n * (h / abs(est)) ** 2) if h > 0 else n
+    by_test = math.floor(math.log2(2.0 * max(m, 1) / alpha)) + 1
+    return float(max(by_width, by_test, n + 1))
 
 
 def replication_note(table: pd.DataFrame) -> dict[str, object]:
@@ -218,6 +233,7 @@ def replication_note(table: pd.DataFrame) -> dict[str, object]:
     n = int(row.pairs)
     width = float(row.difference_high - row.difference_low)
     return {"pairs_min": int(cmp.pairs.min()), "pairs_max": int(cmp.pairs.max()),
+            "paired": bool((cmp.test == "wilcoxon").all()),
             "widest_metric": row.metric, "widest_arm": row.arm, "widest_width": width,
             "widest_relative": float(rel.iloc[i]),
             "halve_replications": replications_to_shrink(n, width, width / 2.0),
@@ -242,24 +258,28 @@ def cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
             r = cmp.loc[(arm, metric)]
             gain = (r.difference * scale, *sorted((r.difference_low * scale,
                                                    r.difference_high * scale)))
-            row[name], row[f"{name}_range"] = _ratio(cost.difference, gain,
+            row[name], row[f"{name}_range"] = _ratio(
+                (cost.difference, cost.difference_low, cost.difference_high), gain,
                                                      r.verdict.startswith("better"),
                                                      r.verdict.startswith("worse"))
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _ratio(extra_cost: float, gain: tuple[float, float, float], better: bool,
-           worse: bool) -> tuple[object, str]:
-    """(yuan per unit gained, range text) or (nan, words)."""
+def _ratio(extra_cost: tuple[float, float, float], gain: tuple[float, float, float],
+           better: bool, worse: bool) -> tuple[object, str]:
+    """(yuan per unit gained, range text) or (nan, words). The range takes both intervals'
+    ends: lowest extra cost over largest gain to highest extra cost over smallest gain."""
+    cost, cost_low, cost_high = extra_cost
     if worse:
         return math.nan, "outcome worse"
     if not better:
         return math.nan, "no measurable gain"
-    if extra_cost <= 0:
+    if cost <= 0:
         return math.nan, "better and not dearer"
     est, low, high = gain
-    return extra_cost / est, f"{extra_cost / high:,.0f} to {extra_cost / max(low, 1e-12):,.0f}"
+    low_ratio = max(cost_low, 0.0) / high
+    return cost / est, f"{low_ratio:,.0f} to {cost_high / max(low, 1e-12):,.0f}"
 
 
 def factor_effects(results: SweepResults, metrics: list[str]) -> pd.DataFrame:

@@ -155,12 +155,15 @@ def cost_frontier(table: pd.DataFrame, arm_list: list[Arm],
     fig, axes = plt.subplots(1, len(outcomes), figsize=(6.5 * len(outcomes), 5),
                              layout="constrained", squeeze=False)
     col = colours(arm_list)
-    cost = table[table.metric == "annual_cost_yuan"].set_index("arm")["median"] / 1e6
+    costs = table[table.metric == "annual_cost_yuan"].set_index("arm")[
+        ["median", "low", "high"]] / 1e6
     for ax, m in zip(axes.flat, outcomes, strict=True):
         t = table[table.metric == m].set_index("arm")
-        x = cost.reindex(t.index)
+        c = costs.reindex(t.index)
+        x = c["median"]
         for arm in t.index:
             ax.errorbar(x[arm], t.loc[arm, "median"],
+                        xerr=[[x[arm] - c.loc[arm, "low"]], [c.loc[arm, "high"] - x[arm]]],
                         yerr=[[t.loc[arm, "median"] - t.loc[arm, "low"]],
                               [t.loc[arm, "high"] - t.loc[arm, "median"]]],
                         fmt="o", color=col.get(arm, "grey"), capsize=3, ms=6)

@@ -54,3 +54,8 @@ def fmt_difference(row: object) -> str:
     """A comparison row's difference from its baseline with its interval, signed."""
     return fmt_interval(row.metric, row.difference, row.difference_low,  # type: ignore[attr-defined]
                         row.difference_high, signed=True)  # type: ignore[attr-defined]
+
+
+def fmt_width(metric: str, width: float) -> str:
+    """The width of a difference interval: shares in percentage points."""
+    return fmt(metric, width, signed=True).lstrip("+")

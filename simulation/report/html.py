@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .comparison import Arm, metric_label
+from .comparison import DIRECTION, Arm, metric_label
 from .formatting import fmt, fmt_difference, fmt_interval, fmt_p
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ def render(results: SweepResults, report: Report, arm_list: list[Arm], alpha: fl
     ]
     if report.replications:
         parts.append(f'<p class="note">{e(replication_sentence(report.replications))}</p>')
+    parts += [f'<p class="note">Note: {e(n)}.</p>' for n in report.notes]
     open_cases = undecided(report)
     if open_cases:
         items = "".join(f"<li>{e(a)} on {e(metric_label(m))}: about {n:,.0f} replications</li>"
@@ -109,7 +110,7 @@ def render(results: SweepResults, report: Report, arm_list: list[Arm], alpha: fl
                      f"({e(path.name)})</figcaption></figure>")
     parts += ["<h2>Comparison, metric by metric</h2>", _comparison(report.table)]
     if not report.cost.empty:
-        parts += ["<h2>Cost</h2>", _cost(report)]
+        parts += ["<h2>Cost</h2>", _cost(report), _rates(results)]
     if not report.effects.empty:
         parts += ["<h2>Factor effects</h2>", _effects(report.effects)]
     parts += ["<h2>Method</h2>", _method(alpha), f"<script>{SCRIPT}</script></body></html>"]
@@ -174,7 +175,7 @@ def _best_lines(report: Report) -> str:
         rows = t[(t.metric == metric) & t.verdict.str.startswith("better")]
         if rows.empty:
             continue
-        sign = -1 if metric.endswith("_days") else 1
+        sign = DIRECTION.get(metric, 1)
         best = rows.loc[(sign * rows.difference).idxmax()]
         lines.append(f"Largest gain in {e(metric_label(metric))}: <b>{e(best.arm)}</b> "
                      f"({e(fmt_difference(best))}).")
@@ -247,6 +248,28 @@ def _cost(report: Report) -> str:
             "interval; words replace a ratio that has no meaning.</p><table><tr><th>arm</th>"
             "<th>annual cost</th><th>extra cost</th><th>yuan/year per day saved</th>"
             "<th>yuan/year per trust point</th></tr>" + base + "".join(rows) + "</table>")
+
+
+def _rates(results: SweepResults) -> str:
+    """The cost rates of the experiment's scenario, with unit and source."""
+    from ..parameters import ParameterError
+    from ..scenarios import get_scenario
+
+    e = html.escape
+    try:
+        params = get_scenario(results.scenario).parameters({})
+    except ParameterError:  # a scenario this gridgov does not know: no rates
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{e(k)}</code></td><td class=num>{params[k]:,g}</td>"
+        f"<td>{e(params.specs[k].unit)}</td><td>{e(params.sources.get(k, ''))}</td></tr>"
+        for k in params if k.startswith("cost."))
+    return ("<p>Rates (the scenario's defaults; a policy or design point may set others). "
+            "Assumptions that shape the comparison: volunteers' incentives and training are "
+            "costed only under a campaign (<code>policy.mobilisation = campaign</code>); "
+            "Party-led mobilisation costs only the branches' funds; door-to-door visits take "
+            "grid workers' time but cost nothing extra.</p><table><tr><th>rate</th>"
+            f"<th>value</th><th>unit</th><th>source</th></tr>{rows}</table>")
 
 
 def _yuan(value: float, text: str) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 from .errors import ReportError
 
 SAMPLED_METHODS = ("lhs", "sobol", "saltelli", "morris")
+RUN_COLUMNS = ("run_id", "point", "policy", "replication", "seed", "status")
 
 
 @dataclass
@@ -84,13 +85,21 @@ def load_results(folder: str | Path) -> SweepResults:
                           f"{', '.join(missing)}); run `gridgov sweep FILE` first")
     try:
         design = json.loads((folder / "design.json").read_text(encoding="utf-8"))
-        exp = tomllib.loads((folder / "experiment.toml").read_text(encoding="utf-8"))["experiment"]
+        exp = tomllib.loads((folder / "experiment.toml").read_text(encoding="utf-8")).get(
+            "experiment")
+        if not isinstance(exp, dict):
+            raise ReportError(f"{str(folder / 'experiment.toml')!r} has no [experiment] "
+                              "table: not a sweep's copy of its experiment file")
         runs = pd.read_parquet(folder / "runs.parquet")
         manifest_path = folder / "manifest.json"
         manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
                     if manifest_path.is_file() else {})
     except (OSError, ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
         raise ReportError(f"cannot read the results in {str(folder)!r}: {exc}") from None
+    missing = [c for c in RUN_COLUMNS if c not in runs]
+    if missing:
+        raise ReportError(f"{str(folder / 'runs.parquet')!r} lacks the column {missing[0]!r}: "
+                          "not a runs table of gridgov sweep")
     if not (runs.status == "ok").any():
         raise ReportError(f"{str(folder)!r} has no finished runs "
                           f"({len(runs)} recorded); nothing to report")
