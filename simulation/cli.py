@@ -110,6 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
                      ("--scheduler", {"metavar": "ADDRESS", "help": "a Dask scheduler"}),
                      ("--resume", {"action": "store_true", "help": "skip completed runs"})):
         sp.add_argument(flag, **kw)
+    kp = sub.add_parser("calibrate", help="fit an experiment file's [ranges] to its "
+                        "[targets] by approximate Bayesian computation")
+    kp.add_argument("file", metavar="FILE", help="experiment file with [ranges], [targets] "
+                    "and a sampled [design], e.g. experiments/calibration.toml")
+    kp.add_argument("--accept", type=_probability, default=0.1,
+                    help="share of design points accepted (0.1)")
+    kp.add_argument("--verify", type=_int_at_least(0, 10_000), default=10, metavar="N",
+                    help="replications of the fitted values run afresh to check the fit "
+                    "(10; 0 skips)")
+    for flag, kw in (("--out", {"metavar": "DIR", "help": "results folder (results/NAME)"}),
+                     ("--workers", {"type": _int_at_least(1, 1024), "metavar": "N",
+                                    "help": "local worker processes (one per core)"}),
+                     ("--scheduler", {"metavar": "ADDRESS", "help": "a Dask scheduler"}),
+                     ("--resume", {"action": "store_true", "help": "skip completed runs"})):
+        kp.add_argument(flag, **kw)
     cp = sub.add_parser("compare", help="compare a sweep's policies with a baseline: "
                         "table, report.html and figures")
     cp.add_argument("folder", metavar="RESULTS_DIR", help="a sweep's results folder, e.g. "
@@ -171,6 +186,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _compare(args.folder, args.out, args.baseline, args.metrics, args.alpha)
     if args.command == "sensitivity":
         return _sensitivity(args)
+    if args.command == "calibrate":
+        return _calibrate(args)
     return _run(args)
 
 
@@ -310,6 +327,7 @@ def _report_failures(table: Any, out: Path) -> int:
 
 def _sensitivity(args: argparse.Namespace) -> int:
     from .experiment import SENSITIVITY_METHODS, load_experiment, resample
+    from .metrics import SUMMARY_DOCS
     from .report.comparison import check_metrics
     from .report.results import load_results
     from .sensitivity import SENSITIVITY_METRICS, analyse, bar_chart, text_table
@@ -318,6 +336,10 @@ def _sensitivity(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.file)
     method = SENSITIVITY_METHODS[args.method]
     names = _metric_names(args.metrics)
+    unknown = [m for m in names or [] if m not in SUMMARY_DOCS]
+    if unknown:  # before any run starts
+        raise UsageError(f"unknown metric {unknown[0]!r}; choose from: "
+                         + ", ".join(SUMMARY_DOCS))
     if experiment.method != method or (args.samples and args.samples != experiment.samples):
         experiment = resample(experiment, method, args.samples)
         out = _sweep_folder(args, f"{experiment.name}-{args.method}")
@@ -344,6 +366,89 @@ def _sensitivity(args: argparse.Namespace) -> int:
     return _report_failures(table, out)
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibration import calibrate, figure, fit_table
+    from .experiment import load_experiment
+    from .report.results import load_results
+    from .storage import atomic_write_text
+
+    experiment = load_experiment(args.file)
+    where = f"{experiment.path}:"
+    if not experiment.targets:
+        raise UsageError(f"{where} [targets]: missing; a calibration fits metrics to "
+                         "published figures: metric = { value = ..., tolerance = ..., "
+                         "source = \"...\" }")
+    if experiment.method not in ("lhs", "sobol") or not experiment.ranges:
+        raise UsageError(f"{where} [design]: a calibration samples its prior over [ranges] "
+                         "with method = \"lhs\" or \"sobol\"")
+    out = _sweep_folder(args, experiment.name)
+    table = _execute(experiment, out, args)
+    if (table.status != "ok").all():
+        return _report_failures(table, out)
+    cal = calibrate(load_results(out), args.accept)
+    folder = out / "calibration"
+    folder.mkdir(exist_ok=True)
+    atomic_write_text(folder / "points.csv", cal.points.to_csv(index_label="point"))
+    atomic_write_text(folder / "posterior.csv", cal.posterior.to_csv(index=False))
+    fig = figure(cal)
+    fig.savefig(folder / "calibration.png", dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    accepted = int(cal.points.accepted.sum())
+    print(f"rejection ABC: {accepted} of {len(cal.points)} design points accepted "
+          f"(closest {args.accept:.0%}); posterior median [90% credible interval]:")
+    for _, r in cal.posterior.iterrows():
+        print(f"  {r.parameter:<32} {r['median']:.4g} [{r.q05:.4g}, {r.q95:.4g}]   prior "
+              f"[{r.prior_low}, {r.prior_high}], best point {r.best:.4g}")
+    fitted_text = _fitted_toml(experiment, cal, accepted)
+    atomic_write_text(folder / "fitted.toml", fitted_text)
+    status = _report_failures(table, out)
+    if args.verify:
+        check = folder / "verify.toml"
+        atomic_write_text(check, _verify_toml(experiment, cal, args.verify))
+        runs = _execute(load_experiment(check), out / "verify", args)
+        fit = fit_table(runs[runs.status == "ok"], cal.targets)
+        atomic_write_text(folder / "fit.csv", fit.to_csv(index=False))
+        print(f"fit of the posterior medians over {args.verify} fresh replications:")
+        for _, r in fit.iterrows():
+            print(f"  {r.metric:<32} simulated {r.simulated:.4g} ± {r.se:.2g} (SE)   target "
+                  f"{r.target:.4g} ± {r.tolerance:.2g}   z = {r.z:+.2f}")
+        status = max(status, _report_failures(runs, out / "verify"))
+    print(f"wrote {folder}/points.csv, posterior.csv, fitted.toml, calibration.png"
+          + (", fit.csv" if args.verify else ""))
+    return status
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(v)
+
+
+def _fitted_toml(experiment: Any, cal: Any, accepted: int) -> str:
+    lines = [f"# Fitted by `gridgov calibrate {experiment.path}`: rejection ABC, {accepted} of "
+             f"{len(cal.points)} design points accepted.",
+             "# Posterior medians; the comment gives the 90% credible interval.", "[fixed]"]
+    values = cal.fitted()
+    for _, r in cal.posterior.iterrows():
+        lines.append(f'"{r.parameter}" = {_toml_value(values[r.parameter])}   '
+                     f"# 90% CrI [{r.q05:.4g}, {r.q95:.4g}]")
+    return "\n".join(lines) + "\n"
+
+
+def _verify_toml(experiment: Any, cal: Any, replications: int) -> str:
+    fixed = {**experiment.fixed, **cal.fitted()}
+    lines = ["# The fitted values run afresh (new seeds) to check the fit.", "[experiment]",
+             f'name = "{experiment.name}-verify"', f'scenario = "{experiment.scenario}"',
+             f"days = {experiment.days}", f"replications = {replications}",
+             f"seed = {experiment.seed + 1}", "", "[fixed]"]
+    lines += [f'"{k}" = {_toml_value(v)}' for k, v in fixed.items()]
+    return "\n".join(lines) + "\n"
+
+
 def _metric_names(text: str | None) -> list[str] | None:
     """--metrics M1,M2 as a list (None if not given)."""
     if text is None:
@@ -361,8 +466,9 @@ def _compare(folder: str, out: str | None, baseline: str | None, metrics: str | 
     if out is not None and not out.strip():
         raise UsageError("--out needs a folder name")
     names = _metric_names(metrics)
-    report_dir = _check_writable(out) if out else None
-    report = build_report(folder, report_dir, baseline=baseline, metrics=names, alpha=alpha)
+    if out and Path(out).exists() and not Path(out).is_dir():
+        raise UsageError(f"--out {out!r} is a file, not a folder")
+    report = build_report(folder, out or None, baseline=baseline, metrics=names, alpha=alpha)
     print(text_table(report))
     print(f"wrote {report.html} and {len(report.figures)} figures "
           f"({', '.join(p.name for p in report.figures.values())}) and the tables as CSV")

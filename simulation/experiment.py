@@ -30,7 +30,8 @@ from .parameters import MAX_DAYS, Param, ParameterError, unknown_key_message
 from .policies import parse_policy
 from .scenarios import SCENARIOS, get_scenario
 
-SECTIONS = ("experiment", "fixed", "factors", "policies", "design", "ranges")
+SECTIONS = ("experiment", "fixed", "factors", "policies", "design", "ranges", "targets")
+TARGET_KEYS = ("value", "tolerance", "source")
 EXPERIMENT_KEYS = {"name": str, "scenario": str, "days": int, "replications": int,
                    "seed": int, "description": str}
 REQUIRED_EXPERIMENT_KEYS = ("name", "scenario", "days", "replications", "seed")
@@ -72,6 +73,15 @@ class RunSpec:
     factors: dict[str, Any]  # the design point's values
 
 
+@dataclass(frozen=True)
+class Target:
+    """A published figure a calibration fits a summary metric to."""
+
+    value: float
+    tolerance: float  # the distance scale: how far off counts as one unit of misfit
+    source: str
+
+
 @dataclass
 class Experiment:
     """A validated experiment file with its resolved design."""
@@ -92,6 +102,7 @@ class Experiment:
     samples: int
     policies: list[PolicySpec]
     points: list[dict[str, Any]] = field(default_factory=list)
+    targets: dict[str, Target] = field(default_factory=dict)  # for gridgov calibrate
 
     @property
     def factor_names(self) -> list[str]:
@@ -123,6 +134,8 @@ class Experiment:
             "factors": self.factors,
             "ranges": {k: list(v) for k, v in self.ranges.items()},
             "points": self.points,
+            "targets": {k: {"value": t.value, "tolerance": t.tolerance, "source": t.source}
+                        for k, t in self.targets.items()},
             "policies": [{"name": p.name, "set": p.values, "description": p.description}
                          for p in self.policies],
             "replication_seeds": [
@@ -261,8 +274,36 @@ class _Validator:
             policies=policies)
         experiment.points = design_points(factors, ranges, method, samples, exp["seed"],
                                           {k: self.specs[k] for k in ranges})
+        experiment.targets = self.targets()
         self.check_runs(experiment)
         return experiment
+
+    def targets(self) -> dict[str, Target]:
+        """[targets]: metric = { value = x, tolerance = y, source = "..." }."""
+        from .metrics import SUMMARY_DOCS
+
+        out = {}
+        for key, spec in self.table("targets").items():
+            where = f"[targets] {key!r}"
+            if key not in SUMMARY_DOCS:
+                raise self.fail(where, "unknown metric; choose from "
+                                + ", ".join(SUMMARY_DOCS))
+            if not isinstance(spec, dict):
+                raise self.fail(where, "must be a table: { value = 0.9, tolerance = 0.03, "
+                                "source = \"...\" }")
+            for k in spec:
+                if k not in TARGET_KEYS:
+                    raise self.fail(where, f"unknown key {k!r}; valid: {', '.join(TARGET_KEYS)}")
+            value, tol = spec.get("value"), spec.get("tolerance")
+            for name, v in (("value", value), ("tolerance", tol)):
+                if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+                    raise self.fail(where, f"{name} must be a number")
+            if tol <= 0:
+                raise self.fail(where, f"tolerance {tol} must be above 0")
+            if not isinstance(spec.get("source", ""), str) or not spec.get("source"):
+                raise self.fail(where, "needs a source: where the figure is published")
+            out[key] = Target(float(value), float(tol), spec["source"])
+        return out
 
     def table(self, section: str) -> dict[str, Any]:
         value = self.raw.get(section, {})

@@ -1,0 +1,152 @@
+"""Calibration by approximate Bayesian computation (rejection ABC, Pritchard et al. 1999;
+Beaumont et al. 2002's kernel weights).
+
+The experiment's [ranges] are a uniform prior; its sampled design (lhs or sobol) draws
+from it; each design point's outcome is the mean of each target metric over its
+replications. The distance of a point is the root mean square of the standardised misfits
+(simulated - target) / tolerance over the [targets]; the closest ``accept`` share of the
+points are accepted and weighted with an Epanechnikov kernel on their distance. The
+weighted accepted points approximate the posterior; its median is the fitted value, the
+5th-95th weighted percentiles its 90% credible interval. A verification sweep then runs
+the fitted values afresh with new replications and reports the fit against each target.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .experiment import Target
+from .report.errors import ReportError
+from .report.results import SweepResults
+
+DEFAULT_ACCEPT = 0.1  # share of design points accepted
+
+
+@dataclass
+class Calibration:
+    """What a calibration found."""
+
+    points: pd.DataFrame  # one row per design point: parameters, metric means, distance
+    posterior: pd.DataFrame  # one row per parameter: prior, posterior median and 90% CrI
+    targets: dict[str, Target]
+
+    def fitted(self) -> dict[str, float | int]:
+        """The posterior medians (integers rounded for integer parameters)."""
+        out: dict[str, float | int] = {}
+        for _, r in self.posterior.iterrows():
+            value = float(r["median"])
+            out[r.parameter] = round(value) if r.integer else value
+        return out
+
+
+def distances(means: pd.DataFrame, targets: dict[str, Target]) -> np.ndarray:
+    """RMS of the standardised misfits (mean - value) / tolerance over the targets."""
+    z = np.column_stack([(means[k].to_numpy(float) - t.value) / t.tolerance
+                         for k, t in targets.items()])
+    return np.sqrt(np.mean(z * z, axis=1))
+
+
+def accept(dist: np.ndarray, share: float) -> np.ndarray:
+    """Epanechnikov weights: the closest ``share`` of the points (at least 2) get weight
+    1 - (d / h)^2 with h just above the largest accepted distance; the rest get 0."""
+    finite = np.isfinite(dist)
+    k = min(int(finite.sum()), max(2, math.ceil(share * len(dist))))
+    if k == 0:
+        return np.zeros(len(dist))
+    h = np.sort(dist[finite])[k - 1] * (1 + 1e-9) + 1e-12
+    w = np.where(finite & (dist <= h), 1.0 - (dist / h) ** 2, 0.0)
+    return w / w.sum()
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The q-quantile of ``x`` under weights ``w`` (mid-point interpolation of the CDF)."""
+    keep = w > 0
+    x, w = np.asarray(x, float)[keep], np.asarray(w, float)[keep]
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return float(np.interp(q, cdf, x))
+
+
+def calibrate(results: SweepResults, share: float = DEFAULT_ACCEPT) -> Calibration:
+    """Rejection ABC over the design points of a finished sweep with [targets]."""
+    targets = {k: Target(**v) for k, v in results.design.get("targets", {}).items()}
+    ranges = results.design.get("ranges", {})
+    if not targets:
+        raise ReportError(f"{results.folder} has no [targets]; a calibration needs "
+                          "metric = { value = ..., tolerance = ..., source = \"...\" }")
+    if not ranges:
+        raise ReportError(f"{results.folder} has no [ranges]: nothing to calibrate")
+    missing = [k for k in targets if k not in results.runs]
+    if missing:
+        raise ReportError(f"the runs do not record {missing[0]!r}; rerun the sweep with "
+                          "this version of gridgov")
+    ok = results.ok
+    means = ok.groupby("point")[list(targets)].mean()
+    points = pd.DataFrame(results.design["points"]).loc[means.index]
+    table = pd.concat([points, means], axis=1)
+    table["replications"] = ok.groupby("point").size()
+    table["distance"] = distances(means, targets)
+    table["weight"] = accept(table.distance.to_numpy(), share)
+    table["accepted"] = table.weight > 0
+    rows = []
+    for key, (low, high) in ranges.items():
+        x, w = table[key].to_numpy(float), table.weight.to_numpy()
+        best = table.loc[table.distance.idxmin(), key]
+        rows.append({"parameter": key, "prior_low": low, "prior_high": high,
+                     "median": weighted_quantile(x, w, 0.5),
+                     "q05": weighted_quantile(x, w, 0.05), "q95": weighted_quantile(x, w, 0.95),
+                     "best": best, "integer": isinstance(low, int) and isinstance(high, int)})
+    return Calibration(table.sort_values("distance"), pd.DataFrame(rows), targets)
+
+
+def fit_table(runs: pd.DataFrame, targets: dict[str, Target]) -> pd.DataFrame:
+    """Each target against the runs' mean with its standard error and the standardised
+    misfit z = (mean - value) / tolerance."""
+    rows = []
+    for key, t in targets.items():
+        x = runs[key].astype(float).dropna()
+        se = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else math.nan
+        mean = float(x.mean())
+        rows.append({"metric": key, "target": t.value, "tolerance": t.tolerance,
+                     "simulated": mean, "se": se, "z": (mean - t.value) / t.tolerance,
+                     "runs": len(x), "source": t.source})
+    return pd.DataFrame(rows)
+
+
+def figure(cal: Calibration) -> Figure:
+    """Per parameter: the prior range, the design points' distances, and the accepted
+    points (size = weight) with the posterior median and 90% interval."""
+    n = len(cal.posterior)
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows),
+                             layout="constrained", squeeze=False)
+    t = cal.points
+    for ax, (_, r) in zip(axes.flat, cal.posterior.iterrows(), strict=False):
+        ax.scatter(t[r.parameter], t.distance, s=8, color="#bbbbbb", label="design points")
+        acc = t[t.accepted]
+        ax.scatter(acc[r.parameter], acc.distance, s=20 + 300 * acc.weight, color="#08519c",
+                   label="accepted (size = weight)")
+        ax.axvspan(r.q05, r.q95, color="#4292c6", alpha=0.15, label="90% credible interval")
+        ax.axvline(r["median"], color="#08519c", lw=1.5, label="posterior median")
+        ax.set_xlim(r.prior_low, r.prior_high)
+        ax.set_yscale("log")
+        ax.set_xlabel(f"{r.parameter} (prior range)")
+        ax.set_ylabel("distance to targets (RMS z)")
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8)
+    fig.suptitle("Rejection ABC: distance of each design point to the targets")
+    return fig
