@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bless clean
+.PHONY: run test lint bench bless validate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
 	@if [ -d results/policy_comparison ]; then $(BIN)/python benchmarks/bench_report.py; \
 	else echo "bench_report.py skipped: run 'make run' first"; fi
+
+# Calibration (resumed if already run) and every validation check at full size; rewrites
+# docs/validation.md and docs/validation/*.png (about 10 minutes on 2 cores).
+validate: $(STAMP)
+	$(BIN)/gridgov calibrate experiments/calibration.toml --resume
+	$(BIN)/python scripts/validate.py
 
 bless: $(STAMP)
 	$(BIN)/python scripts/bless_baseline.py

@@ -113,7 +113,7 @@ def effects_figure(checks: list[validation.Check]) -> plt.Figure:
     rows = [(c.name, m, d) for c in checks for m, d in c.data.items()
             if isinstance(d, dict) and "difference" in d]
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(rows) + 1.5), layout="constrained")
-    for k, (name, metric, d) in enumerate(rows):
+    for k, (_, _, d) in enumerate(rows):
         scale = abs(d["base"]) or 1.0
         est, lo, hi = (100 * d[x] / scale for x in ("difference", "low", "high"))
         ax.errorbar(est, k, xerr=[[est - lo], [hi - est]], fmt="o", capsize=3,
@@ -201,13 +201,16 @@ def main() -> int:
     lines += [f"| {r['lambda']:g} | {r.mu:g} | {r.workers} | {r.grids} | {r.rho:.2f} | "
               f"{r.days} | {r.samples} | {r.analytic:.4f} | {r.simulated:.4f} ± {r.se:.4f} | "
               f"{r.z:+.2f} | {'pass' if r.passed else '**FAIL**'} |" for _, r in qt.iterrows()]
-    lines += ["", f"![Simulated against analytic mean waits]({save(queue_figure(qt), "
-              "'queues.png')})", "", "## 2. Patterns (pattern-oriented modelling)", "",
+    queues_png = save(queue_figure(qt), "queues.png")
+    lines += ["", f"![Simulated against analytic mean waits]({queues_png})", "",
+              "## 2. Patterns (pattern-oriented modelling)", "",
               "| check | expected pattern | source | measured | |", "|---|---|---|---|---|"]
     lines += [f"| `{c.name}` | {c.pattern} | {c.source} | {c.measured} | "
               f"{'pass' if c.passed else '**FAIL**'} |" for c in checks]
-    lines += ["", f"![wenheng over time]({save(wenheng_figure(by_name, world), 'wenheng.png')})",
-              "", f"![Policy patterns]({save(effects_figure(checks), 'effects.png')})", "",
+    wenheng_png = save(wenheng_figure(by_name, world), "wenheng.png")
+    effects_png = save(effects_figure(checks), "effects.png")
+    lines += ["", f"![wenheng over time]({wenheng_png})", "",
+              f"![Policy patterns]({effects_png})", "",
               "## 3. Calibration", "",
               "`gridgov calibrate experiments/calibration.toml`: rejection ABC over a Latin "
               "hypercube of the prior ranges (simulation/calibration.py). The baseline's "

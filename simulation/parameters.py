@@ -172,6 +172,13 @@ def _issue_params() -> list[Param]:
 
 
 _P = Param
+
+def _calibrated(interval: str, note: str = "") -> str:
+    """The source of a value fitted by `gridgov calibrate experiments/calibration.toml`."""
+    extra = f"; {note}" if note else ""
+    return (f"calibrated (experiments/calibration.toml, rejection ABC; 90% CrI {interval}; "
+            f"docs/validation.md){extra}")
+
 PARAMS: tuple[Param, ...] = (
     # --- World: the city tree ------------------------------------------------------------
     _P("world.districts", 1, "districts", "assumption", "Districts in the city.", 1, 100),
@@ -227,20 +234,21 @@ PARAMS: tuple[Param, ...] = (
     _P("community.case_staff", 3, "staff", "seed (two committees of 6; half on casework)",
        "Community staff handling escalated cases.", 1, 10000),
     _P("street.case_staff", 8, "staff", "assumption", "Street-office staff on cases.", 1, 10000),
-    _P("department.case_staff", 10, "staff", "assumption",
+    _P("department.case_staff", 8, "staff", _calibrated("[3, 15]"),
        "City-department case officers serving this street's cases.", 1, 10000),
     _P("mediation.case_staff", 3, "staff", "assumption",
        "One-stop mediation centre mediators serving this street's cases.", 1, 10000),
     # --- Handling ------------------------------------------------------------------------
     _P("handling.distribution", "lognormal", "-", "DOMAIN (right-skewed resolution times)",
        "Distribution of handling times.", None, None, ("lognormal", "exponential")),
-    _P("handling.sigma", 1.0, "log-hours", "assumption (right-skewed handling times)",
+    _P("handling.sigma", 1.16, "log-hours", _calibrated("[0.65, 1.54]"),
        "Log-scale spread of lognormal handling times.", 0.0, 5.0),
     _P("handling.factor_community", 2.0, "x grid hours", "assumption",
        "Community handling time relative to the grid worker's.", 0.01, 1000.0),
     _P("handling.factor_street", 4.0, "x grid hours", "assumption",
        "Street-office handling time relative to the grid worker's.", 0.01, 1000.0),
-    _P("handling.factor_department", 10.0, "x grid hours", "assumption",
+    _P("handling.factor_department", 22.6, "x grid hours",
+       _calibrated("[12.7, 29.1]"),
        "Department handling time relative to the grid worker's.", 0.01, 1000.0),
     _P("handling.factor_mediation", 4.0, "x grid hours", "assumption",
        "Mediation-centre handling time relative to the grid worker's.", 0.01, 1000.0),
@@ -248,7 +256,8 @@ PARAMS: tuple[Param, ...] = (
        "Mean time volunteers take on a minor issue.", 0.01, 1000.0),
     _P("handling.branch_hours", 3.0, "hours", "assumption",
        "Mean time a grid Party branch takes to settle a matter.", 0.01, 1000.0),
-    _P("routing.handoff_hours", 8.0, "working hours", "DOMAIN (Shandong: 2 working days max)",
+    _P("routing.handoff_hours", 10.0, "working hours",
+       _calibrated("[4.7, 14.4]", "prior within DOMAIN's Shandong 2 working days"),
        "Transfer time between offices at each escalation.", 0.0, 1000.0),
     # --- Reporting -----------------------------------------------------------------------
     _P("reporting.always", False, "bool", "analytic limit (mmc)",
@@ -286,7 +295,8 @@ PARAMS: tuple[Param, ...] = (
     _P("knowledge.initial", 0.5, "share of households known", "assumption",
        "Share of its households a grid worker already knows (the hand-drawn map) at day 0.",
        0.0, 1.0),
-    _P("knowledge.handling_speedup", 0.3, "share", "assumption (seed: the map speeds service)",
+    _P("knowledge.handling_speedup", 0.128, "share",
+       _calibrated("[0.075, 0.184]", "seed: the map speeds service"),
        "Handling time is cut by this share at full local knowledge.", 0.0, 0.95),
     _P("knowledge.escalation_cut", 0.3, "share", "assumption",
        "Grid escalation probability is cut by this share at full local knowledge.", 0.0, 1.0),

@@ -46,7 +46,7 @@ FULL = Size()
 QUICK = Size(reps=8, days=365, world=(
     ("world.communities_per_street", 2), ("world.grids_per_community_min", 2),
     ("world.grids_per_community_max", 3), ("world.households_per_grid_min", 150),
-    ("world.households_per_grid_max", 200)))
+    ("world.households_per_grid_max", 200), ("staffing.households_per_worker", 100.0)))
 
 
 @dataclass
@@ -180,11 +180,13 @@ def branch(size: Size) -> Check:
 
 def halve_workers(size: Size) -> Check:
     """Half the grid workers: slower resolution and lower trust."""
+    hpw = dict(size.world).get("staffing.households_per_worker",
+                               load_scenario("baseline")["staffing.households_per_worker"])
     return paired_check(
         "halve_workers", "cutting grid workers in half lengthens resolution times and "
         "lowers trust", "DOMAIN: one worker per ~672 households (Shenzhen) vs Jinan's grids",
         size, [("mean_resolution_days", +1), ("trust_change", -1)],
-        {"staffing.households_per_worker": 800.0})
+        {"staffing.households_per_worker": 2.0 * hpw})
 
 
 def more_visits(size: Size) -> Check:

@@ -31,7 +31,9 @@ def test_wenheng_patterns(wenheng_checks: dict[str, validation.Check], name: str
 
 
 def test_resolution_times_are_right_skewed() -> None:
-    check = validation.right_skew(QUICK)
+    # at the baseline's own size: the skew comes from the few issues that climb to a city
+    # department, which a two-community toy world has too few of
+    check = validation.right_skew(validation.Size(reps=8))
     assert check.passed, check.measured
     assert min(check.data["ratio"]) > 1.0
 
