@@ -128,9 +128,14 @@ def make_executor(workers: int | None, scheduler: str | None) -> tuple[cf.Execut
 
 
 def design_fingerprint(experiment: Experiment) -> str:
-    """A hash of everything that determines the runs (to refuse a mismatched --resume)."""
-    runs = [asdict(r) for r in experiment.runs()]
-    return hashlib.sha256(json.dumps(runs, sort_keys=True, default=str).encode()).hexdigest()
+    """A hash of everything that determines the runs (to refuse a mismatched --resume):
+    every run's inputs and seed, and the scenario's resolved default parameters (so new
+    defaults, e.g. from a calibration, do not mix with runs made under the old ones)."""
+    from .scenarios import get_scenario
+
+    defaults = dict(get_scenario(experiment.scenario).parameters({}))
+    doc = {"runs": [asdict(r) for r in experiment.runs()], "scenario_defaults": defaults}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
@@ -255,7 +260,8 @@ def check_folder(out: Path, fingerprint: str, resume: bool) -> None:
             raise SweepError(f"{out} already holds results of a sweep; add --resume to "
                              "continue it, or choose another --out")
         if previous != fingerprint:
-            raise SweepError(f"{out} holds a different experiment (design or seeds changed); "
+            raise SweepError(f"{out} holds a different experiment (design, seeds or the scenario's "
+                             "default parameters changed); "
                              "choose another --out")
     elif out.exists() and any(p.name != ".lock" for p in out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep's results; choose a new or "

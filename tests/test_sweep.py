@@ -401,3 +401,20 @@ def test_shipped_experiment_files_are_valid() -> None:
     assert {"policy_comparison", "staffing", "volunteer_mobilisation", "sensitivity"} <= names
     for path in root.glob("*.toml"):
         assert load_experiment(path).runs()
+
+
+def test_new_scenario_defaults_change_the_fingerprint(monkeypatch) -> None:
+    """Runs made under old defaults (say, before a calibration) must not be resumed into."""
+    import simulation.scenarios as scenarios
+    from simulation.sweep import design_fingerprint
+
+    e = load_experiment(TINY)
+    before = design_fingerprint(e)
+    real = scenarios.get_scenario
+
+    def recalibrated(name):
+        sc = real(name)
+        return replace(sc, overrides={**sc.overrides, "handling.sigma": (0.9, "new fit")})
+
+    monkeypatch.setattr(scenarios, "get_scenario", recalibrated)
+    assert design_fingerprint(e) != before
