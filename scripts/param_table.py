@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 from pathlib import Path
 
 from simulation.parameters import PARAMS, Param
@@ -36,13 +37,29 @@ def _range(p: Param) -> str:
     return f"{_value(p.low)} – {_value(p.high)}"
 
 
+EXPLORED = ("calibration.toml", "sensitivity.toml")  # experiments whose [ranges] are priors
+
+
+def plausible_ranges() -> dict[str, str]:
+    """key -> 'low – high (file)' for the ranges the calibration and sensitivity analysis
+    explore: the plausible ranges, kept in one place (the experiment files)."""
+    out: dict[str, str] = {}
+    for name in EXPLORED:
+        path = DOC.parents[1] / "experiments" / name
+        ranges = tomllib.loads(path.read_text(encoding="utf-8")).get("ranges", {})
+        for key, (low, high) in ranges.items():
+            out.setdefault(key, f"{_value(low)} – {_value(high)} ({name})")
+    return out
+
+
 def tables() -> str:
     """The generated Markdown."""
-    out = ["| key | default | unit | valid range | source | meaning |",
-           "|---|---|---|---|---|---|"]
+    plausible = plausible_ranges()
+    out = ["| key | default | unit | valid range | plausible range | source | meaning |",
+           "|---|---|---|---|---|---|---|"]
     for p in PARAMS:
-        out.append(f"| `{p.key}` | {_value(p.default)} | {p.unit} | {_range(p)} | {p.source} "
-                   f"| {p.doc} |")
+        out.append(f"| `{p.key}` | {_value(p.default)} | {p.unit} | {_range(p)} | "
+                   f"{plausible.get(p.key, '—')} | {p.source} | {p.doc} |")
     for sc in SCENARIOS.values():
         out += ["", f"**Scenario `{sc.name}`** — {sc.description}.", ""]
         if sc.inputs:
