@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 from simulation.parameters import PARAMS, Param
+from simulation.plausible import plausible_text
 from simulation.scenarios import SCENARIOS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "model.md"
@@ -58,8 +59,9 @@ def tables() -> str:
     out = ["| key | default | unit | valid range | plausible range | source | meaning |",
            "|---|---|---|---|---|---|---|"]
     for p in PARAMS:
+        stated = plausible.get(p.key) or plausible_text(p) or "—"
         out.append(f"| `{p.key}` | {_value(p.default)} | {p.unit} | {_range(p)} | "
-                   f"{plausible.get(p.key, '—')} | {p.source} | {p.doc} |")
+                   f"{stated} | {p.source} | {p.doc} |")
     for sc in SCENARIOS.values():
         out += ["", f"**Scenario `{sc.name}`** — {sc.description}.", ""]
         if sc.inputs:

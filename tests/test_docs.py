@@ -38,3 +38,13 @@ def test_docstring_examples_run(module: str) -> None:
     mod = __import__(module, fromlist=["_"])
     result = doctest.testmod(mod, verbose=False)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_every_plausible_range_names_a_real_parameter_and_brackets_its_default() -> None:
+    from simulation.parameters import PARAM_INDEX
+    from simulation.plausible import PLAUSIBLE
+
+    for key, (low, high, basis) in PLAUSIBLE.items():
+        spec = PARAM_INDEX[key]  # a KeyError names a stale entry
+        assert low < high and basis
+        assert low <= spec.default <= high, key
