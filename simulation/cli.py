@@ -80,13 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "replications, in parallel, resumable")
     sw.add_argument("file", metavar="FILE", help="experiment file (TOML), e.g. "
                     "experiments/policy_comparison.toml")
-    sw.add_argument("--out", metavar="DIR", help="results folder (results/NAME)")
-    sw.add_argument("--workers", type=_int_at_least(1, 1024), metavar="N",
-                    help="local worker processes (one per core)")
-    sw.add_argument("--scheduler", metavar="ADDRESS",
-                    help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
-    sw.add_argument("--resume", action="store_true",
-                    help="skip runs already completed in the results folder")
+    _add_run_options(sw, "results/NAME")
     sw.add_argument("--keep-cases", action="store_true",
                     help="also keep every run's case log (cases/RUN_ID.parquet)")
     sw.add_argument("--no-report", action="store_true",
@@ -103,13 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--metrics", metavar="M1,M2,...", help="outcomes to analyse (default: "
                     "resolution time, share within 5 working days, hidden issues, trust "
                     "change, active volunteers)")
-    for flag, kw in (("--out", {"metavar": "DIR", "help": "results folder "
-                                "(results/NAME-METHOD)"}),
-                     ("--workers", {"type": _int_at_least(1, 1024), "metavar": "N",
-                                    "help": "local worker processes (one per core)"}),
-                     ("--scheduler", {"metavar": "ADDRESS", "help": "a Dask scheduler"}),
-                     ("--resume", {"action": "store_true", "help": "skip completed runs"})):
-        sp.add_argument(flag, **kw)
+    _add_run_options(sp, "results/NAME-METHOD unless the file's own design is used")
     kp = sub.add_parser("calibrate", help="fit an experiment file's [ranges] to its "
                         "[targets] by approximate Bayesian computation")
     kp.add_argument("file", metavar="FILE", help="experiment file with [ranges], [targets] "
@@ -119,12 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("--verify", type=_int_at_least(0, 10_000), default=10, metavar="N",
                     help="replications of the fitted values run afresh to check the fit "
                     "(10; 0 skips)")
-    for flag, kw in (("--out", {"metavar": "DIR", "help": "results folder (results/NAME)"}),
-                     ("--workers", {"type": _int_at_least(1, 1024), "metavar": "N",
-                                    "help": "local worker processes (one per core)"}),
-                     ("--scheduler", {"metavar": "ADDRESS", "help": "a Dask scheduler"}),
-                     ("--resume", {"action": "store_true", "help": "skip completed runs"})):
-        kp.add_argument(flag, **kw)
+    _add_run_options(kp, "results/NAME")
     cp = sub.add_parser("compare", help="compare a sweep's policies with a baseline: "
                         "table, report.html and figures")
     cp.add_argument("folder", metavar="RESULTS_DIR", help="a sweep's results folder, e.g. "
@@ -138,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--alpha", type=_probability, default=0.05,
                     help="family-wise error rate for Holm's correction (0.05)")
     return ap
+
+
+def _add_run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
+    """--out, --workers, --scheduler and --resume: the options of every command that runs
+    a sweep."""
+    parser.add_argument("--out", metavar="DIR", help=f"results folder ({default_out})")
+    parser.add_argument("--workers", type=_int_at_least(1, 1024), metavar="N",
+                        help="local worker processes (one per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip runs already completed in the results folder")
 
 
 def _probability(text: str) -> float:
