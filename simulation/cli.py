@@ -95,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--samples", type=_int_at_least(2, 2**20), metavar="N",
                     help="N: base samples (a power of 2) or trajectories (the file's samples)")
     sp.add_argument("--metrics", metavar="M1,M2,...", help="outcomes to analyse (default: "
-                    "resolution time, share within 5 working days, hidden issues, trust "
-                    "change, active volunteers)")
+                    "resolution times (mean, median, p90), share within 5 working days, "
+                    "hidden issues, trust change, active volunteers)")
     _add_run_options(sp, "results/NAME-METHOD unless the file's own design is used")
     kp = sub.add_parser("calibrate", help="fit an experiment file's [ranges] to its "
                         "[targets] by approximate Bayesian computation")
