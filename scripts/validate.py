@@ -1,7 +1,9 @@
 """Run every validation check at full size and write docs/validation.md with its figures.
 
     python scripts/validate.py            # full size (a few minutes on 2 cores)
-    python scripts/validate.py --quick    # the test suite's size, for a look
+    python scripts/validate.py --quick    # the test suite's size, into results/validation-quick/
+
+Exit status 1 if any check fails (the page is written either way).
 
 `make validate` runs `gridgov calibrate experiments/calibration.toml --resume` first, so the
 calibration section shows the current fit. Everything in docs/validation.md comes from this
@@ -33,7 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "validation.md"
 FIGS = ROOT / "docs" / "validation"
 CALIBRATION = ROOT / "results" / "calibration" / "calibration"
+QUICK_OUT = ROOT / "results" / "validation-quick"  # --quick never overwrites docs/
 WARMUP = 200.0  # days discarded before measuring waits
+QUEUE_SEED = 20221121  # each row's replications: SeedSequence([this, lambda, mu, c, grids])
 
 # (lambda, mu, workers per grid, grids, days, replications): light to heavy, 1 and 3 workers
 QUEUES = [
@@ -49,7 +53,8 @@ def queue_row(lam: float, mu: float, c: int, grids: int, days: int, reps: int) -
     params = load_scenario("mmc", {"mmc.arrivals_per_day": lam, "mmc.handling_per_day": mu,
                                    "mmc.workers": c, "mmc.grids": grids})
     waits = []
-    for seed in range(reps):
+    root = np.random.SeedSequence([QUEUE_SEED, int(lam * 1000), int(mu * 1000), c, grids])
+    for seed in (int(s.generate_state(1)[0]) for s in root.spawn(reps)):
         model = GridGovernanceModel(params, seed=seed).run(days)
         for g in range(grids):
             w = [i.t_start - i.t_known for i in model.issues
@@ -66,19 +71,27 @@ def queue_row(lam: float, mu: float, c: int, grids: int, days: int, reps: int) -
 
 
 def queue_figure(table: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(6.5, 5.5), layout="constrained")
+    fig, (ax, rel) = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
     for (c, g), t in table.groupby(["workers", "grids"]):
         label = f"c = {c}" + (f", {g} grids (M/M/1 each)" if g > 1 else ", one grid")
-        ax.errorbar(t.analytic, t.simulated, yerr=1.96 * t.se, fmt="o", capsize=3, label=label)
+        ax.errorbar(t.analytic, t.simulated, yerr=4 * t.se, fmt="o", capsize=3, label=label)
+        rel.errorbar(t.rho, 100 * (t.simulated / t.analytic - 1), yerr=400 * t.se / t.analytic,
+                     fmt="o", capsize=3, label=label)
     lim = [table.analytic.min() * 0.7, table.analytic.max() * 1.4]
     ax.plot(lim, lim, color="grey", ls="--", lw=1, label="simulated = analytic")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("analytic mean wait Wq, Erlang C (days)")
-    ax.set_ylabel("simulated mean wait (days), ±1.96 SE")
-    ax.set_title("Queueing core against Erlang C and M/M/1")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    ax.set_ylabel("simulated mean wait (days), bars ±4 SE (the pass rule)")
+    ax.set_title("Simulated against analytic")
+    rel.axhline(0, color="grey", ls="--", lw=1)
+    rel.set_xlabel("load ρ = λ / (c μ)")
+    rel.set_ylabel("simulated / analytic − 1 (%), bars ±4 SE")
+    rel.set_title("Relative error by load")
+    for a in (ax, rel):
+        a.grid(alpha=0.3, which="both")
+        a.legend(fontsize=8)
+    fig.suptitle("Queueing core against Erlang C and M/M/1")
     return fig
 
 
@@ -100,7 +113,8 @@ def wenheng_figure(checks: dict[str, validation.Check], residents_note: str) -> 
         band(axes[2], stages[s], s.replace("_", "-"), col)
     axes[2].set_ylabel("volunteers in the stage (residents)")
     axes[2].legend(fontsize=8)
-    for ax, title in zip(axes, ("trust", "hidden backlog", "volunteer stages"), strict=True):
+    for ax, title in zip(axes, ("trust", "hidden issues (day-0 backlog and new)",
+                                "volunteer stages"), strict=True):
         ax.set_xlabel("day since grid governance arrived")
         ax.set_title(title)
         ax.grid(alpha=0.3)
@@ -110,22 +124,27 @@ def wenheng_figure(checks: dict[str, validation.Check], residents_note: str) -> 
 
 
 def effects_figure(checks: list[validation.Check]) -> plt.Figure:
-    rows = [(c.name, m, d) for c in checks for m, d in c.data.items()
-            if isinstance(d, dict) and "difference" in d]
-    fig, ax = plt.subplots(figsize=(8, 0.6 * len(rows) + 1.5), layout="constrained")
-    for k, (_, _, d) in enumerate(rows):
-        scale = abs(d["base"]) or 1.0
-        est, lo, hi = (100 * d[x] / scale for x in ("difference", "low", "high"))
-        ax.errorbar(est, k, xerr=[[est - lo], [hi - est]], fmt="o", capsize=3,
-                    color="#1a7f37" if d["passed"] else "#c62828")
-        ax.text(max(hi, est) + 2, k, "expected " + ("up" if d["expected_sign"] > 0
-                                                    else "down"), va="center", fontsize=8)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(range(len(rows)), [f"{n}: {m}" for n, m, _ in rows], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("paired difference, % of the baseline's median (95% bootstrap interval)")
-    ax.set_title("Policy patterns: green = as expected, red = not")
-    ax.grid(alpha=0.3, axis="x")
+    """One panel per (check, metric): baseline and lever, median with the 10th-90th
+    percentile over replications, in the metric's own units."""
+    rows = [(c, m, d) for c in checks for m, d in c.data.items()
+            if isinstance(d, dict) and "base_values" in d]
+    fig, axes = plt.subplots(1, len(rows), figsize=(2.6 * len(rows) + 1, 3.6),
+                             layout="constrained", squeeze=False)
+    for ax, (check, metric, d) in zip(axes[0], rows, strict=True):
+        for k, key in enumerate(("base_values", "lever_values")):
+            v = np.array(d[key])
+            med = np.median(v)
+            ax.errorbar(k, med, yerr=[[med - np.percentile(v, 10)],
+                                      [np.percentile(v, 90) - med]],
+                        fmt="o", capsize=4, color="#1a7f37" if d["passed"] else "#c62828")
+        ax.set_xticks([0, 1], ["baseline", "lever"])
+        ax.set_xlim(-0.5, 1.5)
+        way = "up" if d["expected_sign"] > 0 else "down"
+        ax.set_title(f"{check.name}\n{metric}\n(expected {way}, p {d['p_value']:.2g})",
+                     fontsize=8)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle("Policy patterns: median and 10th-90th percentile over replications "
+                 "(green: as expected)")
     return fig
 
 
@@ -142,15 +161,25 @@ def calibration_section() -> list[str]:
         return ["*Not run: `gridgov calibrate experiments/calibration.toml` writes "
                 "results/calibration/calibration/; `make validate` runs it first.*", ""]
     post = pd.read_csv(posterior)
-    lines = ["| parameter | prior range | posterior median | 90% credible interval |",
-             "|---|---|---|---|"]
+    post["covers"] = (post.q95 - post.q05) / (post.prior_high - post.prior_low)
+    lines = ["| parameter | prior range | posterior median | 90% credible interval | "
+             "share of the prior it covers |", "|---|---|---|---|---|"]
     lines += [f"| `{r.parameter}` | [{r.prior_low:g}, {r.prior_high:g}] | {r['median']:.4g} | "
-              f"[{r.q05:.4g}, {r.q95:.4g}] |" for _, r in post.iterrows()]
+              f"[{r.q05:.4g}, {r.q95:.4g}] | {r.covers:.0%} |" for _, r in post.iterrows()]
     points = pd.read_csv(CALIBRATION / "points.csv")
+    w = points.weight.to_numpy(float)
+    ess = w.sum() ** 2 / (w * w).sum()
+    weak = ", ".join(f"`{r.parameter}`" for _, r in post.iterrows() if r.covers > 0.5)
     lines += ["", f"{int(points.accepted.sum())} of {len(points)} design points accepted "
               f"(closest distance {points.distance.min():.2f}, largest accepted "
               f"{points.distance[points.accepted].max():.2f}; distance = RMS of "
-              "(simulated − target) / tolerance).", ""]
+              f"(simulated − target) / tolerance); effective sample size {ess:.1f}. With so "
+              "few effective points the 90% intervals are rough (their ends sit on single "
+              "accepted points).", "",
+              f"Three targets cannot pin down five parameters: the intervals of {weak} cover "
+              "more than half of their priors, so those defaults are essentially prior "
+              "choices that the targets do not contradict; only the parameters with narrow "
+              "intervals are identified by the data.", ""]
     if fit.is_file():
         f = pd.read_csv(fit)
         lines += ["Fit of the posterior medians, run afresh with new seeds:", "",
@@ -158,7 +187,12 @@ def calibration_section() -> list[str]:
                   "|---|---|---|---|---|---|"]
         lines += [f"| `{r.metric}` | {r.target:g} | {r.tolerance:g} | {r.simulated:.4g} ± "
                   f"{r.se:.2g} | {r.z:+.2f} | {r.source} |" for _, r in f.iterrows()]
-        lines.append("")
+        off = f.assign(se_away=(f.simulated - f.target).abs() / f.se)
+        lines += ["", "Every target is met within its tolerance (|z| < 1), but not exactly: "
+                  + "; ".join(f"`{r.metric}` is {r.se_away:.0f} standard errors from the "
+                              "published figure" for _, r in off.iterrows())
+                  + ". The tolerances express how far figures from other systems (Zhejiang, "
+                  "NYC) can be trusted for a Jinan street, not simulation noise.", ""]
     shutil.copy(CALIBRATION / "calibration.png", FIGS / "calibration.png")
     lines += ["![ABC distances per parameter](validation/calibration.png)", ""]
     return lines
@@ -169,6 +203,9 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="the test suite's size")
     args = ap.parse_args()
     size = validation.QUICK if args.quick else validation.FULL
+    global FIGS
+    doc = QUICK_OUT / "validation.md" if args.quick else DOC
+    FIGS = doc.parent / "validation"
     t0 = time.perf_counter()
     queues = QUEUES[:2] + QUEUES[-2:] if args.quick else QUEUES
     qt = pd.DataFrame([queue_row(*q) for q in queues])
@@ -193,11 +230,9 @@ def main() -> int:
         "(replication, grid) after a 200-day warm-up; pass if the simulated mean lies "
         "within 4 standard errors of the analytic Wq (Erlang C; M/M/1 when c = 1). The "
         "test suite also checks every single-worker grid issue by issue against Lindley's "
-        "recursion (exact), and the arrival counts, inter-arrival times and handling-time "
-        "moments match their Poisson and exponential laws. At heavy load (ρ ≥ 0.7) the "
-        "replication means are right-skewed — a few long busy periods lift the true mean — "
-        "so with 10 replications the simulated average tends to sit below Wq (z around −2 "
-        "to −3); longer runs or more replications close the gap.",
+        "recursion (exact), and that arrival counts, inter-arrival times and handling times "
+        "follow their Poisson and exponential laws (tests/test_mmc.py). Each row draws its "
+        "replications' seeds from its own SeedSequence.",
         "",
         "| λ/day | μ/day | c | grids | ρ | days | samples | Wq analytic | simulated ± SE | z | |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -208,8 +243,12 @@ def main() -> int:
     queues_png = save(queue_figure(qt), "queues.png")
     lines += ["", f"![Simulated against analytic mean waits]({queues_png})", "",
               "## 2. Patterns (pattern-oriented modelling)", "",
-              "| check | expected pattern | source | measured | |", "|---|---|---|---|---|"]
-    lines += [f"| `{c.name}` | {c.pattern} | {c.source} | {c.measured} | "
+              "Kind: *emergent* patterns follow from interacting mechanisms; *verification* "
+              "checks mostly restate a coded mechanism (the branch's escalation cut, visits "
+              "that find hidden issues), so they test the implementation, not the theory.", "",
+              "| check | kind | expected pattern | source | measured | |",
+              "|---|---|---|---|---|---|"]
+    lines += [f"| `{c.name}` | {c.kind} | {c.pattern} | {c.source} | {c.measured} | "
               f"{'pass' if c.passed else '**FAIL**'} |" for c in checks]
     wenheng_png = save(wenheng_figure(by_name, world), "wenheng.png")
     effects_png = save(effects_figure(checks), "effects.png")
@@ -227,13 +266,14 @@ def main() -> int:
               ("All checks pass." if not failed else
                "Failed: " + ", ".join(failed) + ". A failed check is reported, not tuned "
                "away: see the discussion in docs/model.md and the issue notes."), ""]
-    DOC.write_text("\n".join(lines), encoding="utf-8")
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text("\n".join(lines), encoding="utf-8")
     (FIGS / "checks.json").write_text(json.dumps(
         {"queues": qt.to_dict("records"),
          "patterns": [{"name": c.name, "passed": c.passed, "measured": c.measured}
                       for c in checks]}, indent=1), encoding="utf-8")
-    print(f"wrote {DOC} ({len(failed)} failed) in {time.perf_counter() - t0:.0f} s")
-    return 0
+    print(f"wrote {doc} ({len(failed)} failed) in {time.perf_counter() - t0:.0f} s")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -134,6 +134,21 @@ def compare(baseline: ArrayLike, policy: ArrayLike, paired: bool,
                       float(delta), "mann-whitney", min(len(a), len(b)))
 
 
+def median_interval(values: ArrayLike, level: float = 0.95) -> Interval:
+    """The median with its distribution-free interval from order statistics: [x(k),
+    x(n+1-k)] with k the largest rank such that P(Binomial(n, 1/2) < k) <= (1 - level)/2
+    (exact coverage >= level for any continuous distribution; the whole range when n is
+    too small for that)."""
+    x = np.sort(_finite(values))
+    n = len(x)
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, level)
+    k = max(1, int(stats.binom.ppf((1 - level) / 2, n, 0.5)))
+    while k > 1 and stats.binom.cdf(k - 1, n, 0.5) > (1 - level) / 2:
+        k -= 1
+    return Interval(float(np.median(x)), float(x[k - 1]), float(x[n - k]), level)
+
+
 def holm(p_values: Sequence[float]) -> np.ndarray:
     """Holm's step-down adjusted p-values (family-wise error control; NaN stays NaN).
 

@@ -29,6 +29,7 @@ from .report.errors import ReportError
 from .report.results import SweepResults
 
 DEFAULT_ACCEPT = 0.1  # share of design points accepted
+MIN_ESS = 50  # below this effective sample size the credible intervals are rough
 
 
 @dataclass
@@ -38,6 +39,12 @@ class Calibration:
     points: pd.DataFrame  # one row per design point: parameters, metric means, distance
     posterior: pd.DataFrame  # one row per parameter: prior, posterior median and 90% CrI
     targets: dict[str, Target]
+
+    @property
+    def ess(self) -> float:
+        """Kish's effective sample size of the accepted points, (sum w)^2 / sum w^2."""
+        w = self.points.weight.to_numpy(float)
+        return float(w.sum() ** 2 / (w * w).sum()) if (w > 0).any() else 0.0
 
     def fitted(self) -> dict[str, float | int]:
         """The posterior medians (integers rounded for integer parameters)."""
@@ -123,7 +130,7 @@ def fit_table(runs: pd.DataFrame, targets: dict[str, Target]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def figure(cal: Calibration) -> Figure:
+def figure(cal: Calibration, units: dict[str, str] | None = None) -> Figure:
     """Per parameter: the prior range, the design points' distances, and the accepted
     points (size = weight) with the posterior median and 90% interval."""
     n = len(cal.posterior)
@@ -141,7 +148,8 @@ def figure(cal: Calibration) -> Figure:
         ax.axvline(r["median"], color="#08519c", lw=1.5, label="posterior median")
         ax.set_xlim(r.prior_low, r.prior_high)
         ax.set_yscale("log")
-        ax.set_xlabel(f"{r.parameter} (prior range)")
+        unit = (units or {}).get(r.parameter, "")
+        ax.set_xlabel(f"{r.parameter}" + (f" ({unit})" if unit else "") + ", over its prior")
         ax.set_ylabel("distance to targets (RMS z)")
         ax.grid(alpha=0.3)
     for ax in axes.flat[n:]:

@@ -362,7 +362,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibration import calibrate, figure, fit_table
+    from .calibration import MIN_ESS, calibrate, figure, fit_table
     from .experiment import load_experiment
     from .report.results import load_results
     from .storage import atomic_write_text
@@ -376,6 +376,12 @@ def _calibrate(args: argparse.Namespace) -> int:
     if experiment.method not in ("lhs", "sobol") or not experiment.ranges:
         raise UsageError(f"{where} [design]: a calibration samples its prior over [ranges] "
                          "with method = \"lhs\" or \"sobol\"")
+    if experiment.factors:
+        raise UsageError(f"{where} [factors]: a calibration fits [ranges] alone; move these "
+                         "keys to [fixed] (one value) or [ranges] (a prior)")
+    if len(experiment.policies) > 1:
+        raise UsageError(f"{where} [[policies]]: a calibration fits one configuration; keep "
+                         "one policy (or set its keys in [fixed])")
     out = _sweep_folder(args, experiment.name)
     table = _execute(experiment, out, args)
     if (table.status != "ok").all():
@@ -385,14 +391,21 @@ def _calibrate(args: argparse.Namespace) -> int:
     folder.mkdir(exist_ok=True)
     atomic_write_text(folder / "points.csv", cal.points.to_csv(index_label="point"))
     atomic_write_text(folder / "posterior.csv", cal.posterior.to_csv(index=False))
-    fig = figure(cal)
+    from .scenarios import get_scenario
+
+    fig = figure(cal, {k: v.unit for k, v in get_scenario(experiment.scenario).specs().items()})
     fig.savefig(folder / "calibration.png", dpi=110)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
     accepted = int(cal.points.accepted.sum())
     print(f"rejection ABC: {accepted} of {len(cal.points)} design points accepted "
-          f"(closest {args.accept:.0%}); posterior median [90% credible interval]:")
+          f"({accepted / len(cal.points):.0%}), effective sample size {cal.ess:.1f}; "
+          "posterior median [90% credible interval]:")
+    if cal.ess < MIN_ESS:
+        print(f"gridgov: warning: effective sample size {cal.ess:.1f} is below {MIN_ESS}: "
+              "the credible intervals rest on few points; raise [design] samples",
+              file=sys.stderr)
     for _, r in cal.posterior.iterrows():
         print(f"  {r.parameter:<32} {r['median']:.4g} [{r.q05:.4g}, {r.q95:.4g}]   prior "
               f"[{r.prior_low}, {r.prior_high}], best point {r.best:.4g}")

@@ -13,6 +13,12 @@ from .parameters import Param
 
 # key -> (low, high, basis)
 PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "world.party_share": (0.05, 0.1, "DOMAIN: ~7% nationally; higher in old urban compounds"),
+    "staffing.households_per_worker": (250.0, 800.0, "DOMAIN: grids of 300-500 households, "
+                                       "Shenzhen ~672 per worker"),
+    "visits.per_worker_day": (1.0, 8.0, "DOMAIN: 1-5 a day (Beijing), each home every two "
+                              "weeks (Shenzhen)"),
+    "cost.full_time_worker": (3200.0, 4000.0, "DOMAIN: Wuhan 2023 fieldwork"),
     "world.volunteer_share": (0.044, 0.2, "DOMAIN: 4.4% registered nationally; cities more"),
     "community.case_staff": (1, 6, "seed: two committees of 6, part of them on casework"),
     "trust.initial_mean": (0.3, 0.8, "DOMAIN: hotline satisfaction 53%-97%; seed: low at first"),

@@ -136,3 +136,25 @@ def test_single_worker_grids_follow_lindleys_recursion_exactly() -> None:
             lindley[n] = max(0.0, lindley[n - 1] + service[n - 1] - (arrive[n] - arrive[n - 1]))
         assert np.allclose(wait, lindley, rtol=0, atol=1e-9)
     model.release()
+
+
+def test_arrivals_are_poisson_and_handling_exponential() -> None:
+    """The inputs of the Erlang C check follow their laws: daily counts have variance
+    equal to their mean (dispersion test), inter-arrival and handling times pass a
+    Kolmogorov-Smirnov test against the exponential (fixed seed; alpha = 0.001)."""
+    from scipy import stats
+
+    lam, mu, days = 9.0, 10.0, 2000
+    params = load_scenario("mmc", {"mmc.arrivals_per_day": lam, "mmc.handling_per_day": mu,
+                                   "mmc.workers": 1})
+    model = GridGovernanceModel(params, seed=11).run(days)
+    t = np.sort([i.t_known for i in model.issues])
+    counts = np.bincount(np.floor(t).astype(int), minlength=days)[:days]
+    dispersion = (days - 1) * counts.var(ddof=1) / counts.mean()  # ~ chi2(days - 1)
+    p_disp = 2 * min(stats.chi2.cdf(dispersion, days - 1), stats.chi2.sf(dispersion, days - 1))
+    assert p_disp > 0.001 and abs(counts.mean() - lam) < 4 * math.sqrt(lam / days)
+    assert stats.kstest(np.diff(t), "expon", args=(0, 1 / lam)).pvalue > 0.001
+    service = np.array([i.t_closed - i.t_start for i in model.issues
+                        if i.state == State.RESOLVED])
+    assert stats.kstest(service, "expon", args=(0, 1 / mu)).pvalue > 0.001
+    model.release()

@@ -46,6 +46,7 @@ class Report:
     representative: list[str] = field(default_factory=list)
     descriptions: dict[str, str] = field(default_factory=dict)  # policy -> description
     notes: list[str] = field(default_factory=list)  # warnings for the reader
+    points: dict[str, str] = field(default_factory=dict)  # pNNNN -> its factor values
 
 
 def build_report(folder: str | Path, out: str | Path | None = None, baseline: str | None = None,
@@ -67,6 +68,12 @@ def build_report(folder: str | Path, out: str | Path | None = None, baseline: st
     report = Report(out, table, cost_effectiveness(table), factor_effects(results, metric_list),
                     replication_note(table),
                     descriptions={p: results.policy_description(p) for p in results.policy_names})
+    if not results.sampled and results.factor_names:
+        design = results.design.get("points", [])
+        for p in sorted({a.point for a in arm_list if a.point is not None}):
+            if p < len(design):
+                report.points[f"p{p:04d}"] = ", ".join(
+                    f"{k.split('.')[-1]}={v}" for k, v in design[p].items())
     finished = set(results.ok.policy)
     report.notes += [f"policy {p!r} has no finished run: left out" for p in
                      results.policy_names if p not in finished]
@@ -152,7 +159,9 @@ def representative_panels(results: SweepResults, table: pd.DataFrame,
 def text_table(report: Report) -> str:
     """The comparison as plain text, one block per metric (for the terminal)."""
     t = report.table
-    lines = []
+    lines = [f"{label}: {what}" for label, what in report.points.items()]
+    if lines:
+        lines.append("")
     for metric, rows in t.groupby("metric", sort=False):
         lines.append(f"{metric_label(metric)}")
         for _, r in rows.iterrows():

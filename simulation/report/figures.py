@@ -26,14 +26,16 @@ STAGE_COLOURS = ("#d9d9d9", "#9ecae1", "#4292c6", "#08519c")
 
 
 def colours(arm_list: list[Arm]) -> dict[str, str]:
-    """A fixed colour per arm: baselines black, the others from a qualitative map."""
-    cmap = plt.get_cmap("tab10")
+    """A fixed colour per arm: baselines black, the others from a qualitative map (tab10,
+    or tab20 beyond ten arms; colours repeat only beyond twenty)."""
+    others = sum(a.baseline is not None for a in arm_list)
+    cmap, n = (plt.get_cmap("tab10"), 10) if others <= 10 else (plt.get_cmap("tab20"), 20)
     out, k = {}, 0
     for a in arm_list:
         if a.baseline is None:
             out[a.label] = "black"
         else:
-            out[a.label] = matplotlib.colors.to_hex(cmap(k % 10))
+            out[a.label] = matplotlib.colors.to_hex(cmap(k % n))
             k += 1
     return out
 

@@ -108,7 +108,8 @@ def render(results: SweepResults, report: Report, arm_list: list[Arm], alpha: fl
         parts.append(f'<figure id="fig-{name}"><img alt="{e(name)}" '
                      f'src="data:image/png;base64,{data}"><figcaption>{e(caption)} '
                      f"({e(path.name)})</figcaption></figure>")
-    parts += ["<h2>Comparison, metric by metric</h2>", _comparison(report.table)]
+    parts += [_design_points(results, arm_list),
+              "<h2>Comparison, metric by metric</h2>", _comparison(report.table)]
     if not report.cost.empty:
         parts += ["<h2>Cost</h2>", _cost(report), _rates(results)]
     if not report.effects.empty:
@@ -217,6 +218,21 @@ def _comparison(table: pd.DataFrame) -> str:
                       "<th>p</th><th>p (Holm)</th><th>effect size r</th><th>verdict</th></tr>"
                       + "".join(body) + "</table>")
     return "".join(blocks)
+
+
+def _design_points(results: SweepResults, arm_list: list[Arm]) -> str:
+    """For factorial designs: what each design point pNNNN sets."""
+    points = sorted({a.point for a in arm_list if a.point is not None})
+    if results.sampled or not results.factor_names or len(points) < 2:
+        return ""
+    e = html.escape
+    design = results.design.get("points", [])
+    head = "".join(f"<th><code>{e(f)}</code></th>" for f in results.factor_names)
+    rows = "".join(
+        f"<tr><td>p{p:04d}</td>" + "".join(
+            f"<td>{e(str(design[p].get(f, '')))}</td>" for f in results.factor_names)
+        + "</tr>" for p in points if p < len(design))
+    return (f"<h2>Design points</h2><table><tr><th>point</th>{head}</tr>{rows}</table>")
 
 
 def _basis(row: pd.Series) -> str:
