@@ -28,7 +28,7 @@ bench: $(STAMP)
 	else echo "bench_report.py skipped: run 'make run' first"; fi
 
 # Calibration (resumed if already run) and every validation check at full size; rewrites
-# docs/validation.md and docs/validation/*.png (about 10 minutes on 2 cores).
+# docs/validation.md and docs/validation/*.png (about 12 minutes on 2 cores).
 validate: $(STAMP)
 	$(BIN)/gridgov calibrate experiments/calibration.toml --resume
 	$(BIN)/python scripts/validate.py

@@ -129,11 +129,16 @@ def make_executor(workers: int | None, scheduler: str | None) -> tuple[cf.Execut
 
 def design_fingerprint(experiment: Experiment) -> str:
     """A hash of everything that determines the runs (to refuse a mismatched --resume):
-    every run's inputs and seed, and the scenario's resolved default parameters (so new
-    defaults, e.g. from a calibration, do not mix with runs made under the old ones)."""
+    every run's inputs and seed, and the scenario's resolved defaults of the keys the design
+    does not set itself (so new defaults, e.g. from a calibration, do not mix with runs made
+    under the old ones, while a calibration's own folder stays valid after its fit is
+    adopted: its [ranges] override the keys it fits)."""
     from .scenarios import get_scenario
 
-    defaults = dict(get_scenario(experiment.scenario).parameters({}))
+    own = {*experiment.fixed, *experiment.factor_names,
+           *(k for pol in experiment.policies for k in pol.values)}
+    defaults = {k: v for k, v in get_scenario(experiment.scenario).parameters({}).items()
+                if k not in own}
     doc = {"runs": [asdict(r) for r in experiment.runs()], "scenario_defaults": defaults}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
