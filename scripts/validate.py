@@ -39,12 +39,14 @@ QUICK_OUT = ROOT / "results" / "validation-quick"  # --quick never overwrites do
 WARMUP = 200.0  # days discarded before measuring waits
 QUEUE_SEED = 20221121  # each row's replications: SeedSequence([this, lambda, mu, c, grids])
 
-# (lambda, mu, workers per grid, grids, days, replications): light to heavy, 1 and 3 workers
+# (lambda, mu, workers per grid, grids, days, replications): light to heavy, 1 and 3 workers.
+# 30 replications a row: at heavy load a run's mean wait has a long right tail, and the
+# standard error estimated from 10 replications is itself too unreliable to test against.
 QUEUES = [
-    (3.0, 10.0, 1, 1, 600, 10), (5.0, 10.0, 1, 1, 800, 10), (7.0, 10.0, 1, 1, 1500, 10),
-    (9.0, 10.0, 1, 1, 3000, 10), (9.0, 10.0, 3, 1, 600, 10), (15.0, 10.0, 3, 1, 800, 10),
-    (21.0, 10.0, 3, 1, 1500, 10), (27.0, 10.0, 3, 1, 3000, 10),
-    (0.6, 1.2, 1, 4, 2000, 6), (0.8, 1.0, 1, 3, 3000, 8),
+    (3.0, 10.0, 1, 1, 600, 30), (5.0, 10.0, 1, 1, 800, 30), (7.0, 10.0, 1, 1, 1500, 30),
+    (9.0, 10.0, 1, 1, 3000, 30), (9.0, 10.0, 3, 1, 600, 30), (15.0, 10.0, 3, 1, 800, 30),
+    (21.0, 10.0, 3, 1, 1500, 30), (27.0, 10.0, 3, 1, 3000, 30),
+    (0.6, 1.2, 1, 4, 2000, 8), (0.8, 1.0, 1, 3, 3000, 10),
 ]
 
 
@@ -188,7 +190,12 @@ def calibration_section() -> list[str]:
         lines += [f"| `{r.metric}` | {r.target:g} | {r.tolerance:g} | {r.simulated:.4g} ± "
                   f"{r.se:.2g} | {r.z:+.2f} | {r.source} |" for _, r in f.iterrows()]
         off = f.assign(se_away=(f.simulated - f.target).abs() / f.se)
-        lines += ["", "Every target is met within its tolerance (|z| < 1), but not exactly: "
+        inside = [f"`{r.metric}`" for _, r in off.iterrows() if abs(r.z) < 1]
+        outside = [f"`{r.metric}` (z = {r.z:+.2f})" for _, r in off.iterrows() if abs(r.z) >= 1]
+        lines += ["", ("Within one tolerance: " + ", ".join(inside) + ". " if inside else "")
+                  + ("**Outside one tolerance: " + ", ".join(outside) + ".** " if outside
+                     else "")
+                  + "None is met exactly: "
                   + "; ".join(f"`{r.metric}` is {r.se_away:.0f} standard errors from the "
                               "published figure" for _, r in off.iterrows())
                   + ". The tolerances express how far figures from other systems (Zhejiang, "
@@ -232,7 +239,10 @@ def main() -> int:
         "test suite also checks every single-worker grid issue by issue against Lindley's "
         "recursion (exact), and that arrival counts, inter-arrival times and handling times "
         "follow their Poisson and exponential laws (tests/test_mmc.py). Each row draws its "
-        "replications' seeds from its own SeedSequence.",
+        "replications' seeds from its own SeedSequence. With 10 replications a row, the "
+        "ρ = 0.7 single-worker row failed (z = −4.4): at heavy load a run's mean wait has a "
+        "long right tail, so 10 runs rarely include a high one and understate both the mean "
+        "and its standard error; the rows now use 30 replications.",
         "",
         "| λ/day | μ/day | c | grids | ρ | days | samples | Wq analytic | simulated ± SE | z | |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
