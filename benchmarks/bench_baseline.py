@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import resource
 import statistics
 import time
 
@@ -48,9 +49,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--scenario", default="baseline")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a parameter, e.g. world.communities_per_street=150 for a "
+                    "slice of about a million residents")
     args = ap.parse_args()
 
-    params = load_scenario(args.scenario)
+    overrides = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        overrides[key] = value
+    params = load_scenario(args.scenario, overrides)
     build, run, n_agents, issues, events = [], [], 0, 0, 0
     for _ in range(args.repeats):
         model = None
@@ -66,6 +74,7 @@ def main() -> None:
         issues = len(model.issues)
         events = model.router._seq
         model.release()
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     ref_build, ref_run = [], []
     for _ in range(args.repeats):
         ref = None
@@ -87,6 +96,8 @@ def main() -> None:
     print(f"gridgov   build {med(build):7.3f} s   run {med(run):7.3f} s   "
           f"{residents * args.days / med(run) / 1e6:6.2f} M resident-days/s   "
           f"{events / med(run) / 1e3:6.1f} k events/s")
+    print(f"gridgov   peak RSS {peak_mib:,.0f} MiB = "
+          f"{peak_mib * 2**20 / residents:,.0f} bytes per resident (whole process)")
     print(f"trivial   build {med(ref_build):7.3f} s   run {med(ref_run):7.3f} s   "
           f"(agents.do('step') once a day)")
     print(f"ratio run gridgov / trivial = {med(run) / med(ref_run):.3f}   (target <= 0.25)")
