@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from simulation import GridGovernanceModel, load_scenario, validation
+from simulation import validation
 from simulation.rules import erlang_c
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +36,6 @@ DOC = ROOT / "docs" / "validation.md"
 FIGS = ROOT / "docs" / "validation"
 CALIBRATION = ROOT / "results" / "calibration" / "calibration"
 QUICK_OUT = ROOT / "results" / "validation-quick"  # --quick never overwrites docs/
-WARMUP = 200.0  # days discarded before measuring waits
 QUEUE_SEED = 20221121  # each row's replications: SeedSequence([this, lambda, mu, c, grids])
 
 # (lambda, mu, workers per grid, grids, days, replications): light to heavy, 1 and 3 workers.
@@ -52,18 +51,10 @@ QUEUES = [
 
 def queue_row(lam: float, mu: float, c: int, grids: int, days: int, reps: int) -> dict:
     """Simulated mean wait per (replication, grid) against Erlang C / M/M/1."""
-    params = load_scenario("mmc", {"mmc.arrivals_per_day": lam, "mmc.handling_per_day": mu,
-                                   "mmc.workers": c, "mmc.grids": grids})
-    waits = []
     root = np.random.SeedSequence([QUEUE_SEED, int(lam * 1000), int(mu * 1000), c, grids])
-    for seed in (int(s.generate_state(1)[0]) for s in root.spawn(reps)):
-        model = GridGovernanceModel(params, seed=seed).run(days)
-        for g in range(grids):
-            w = [i.t_start - i.t_known for i in model.issues
-                 if i.grid == g and i.t_known >= WARMUP and i.t_start <= model.now]
-            waits.append(np.mean(w))
-        model.release()
-    x = np.array(waits)
+    seeds = [int(s.generate_state(1)[0]) for s in root.spawn(reps)]
+    waits = validation.queue_waits(lam, mu, c, grids, days, seeds).ravel()
+    x = waits
     se = x.std(ddof=1) / math.sqrt(len(x))
     wq = erlang_c(lam, mu, c)[1]
     return {"lambda": lam, "mu": mu, "workers": c, "grids": grids, "rho": lam / (c * mu),

@@ -32,37 +32,28 @@ RESAMPLES = 1000
 
 
 def point_means(results: SweepResults, metric: str,
-                policy: str | None = None) -> tuple[np.ndarray, float]:
+                policy: str | None = None) -> tuple[np.ndarray, float, float]:
     """(mean of ``metric`` over each design point's finished runs, in point order; the
     share of a single run's variance that is replication noise, within / (within +
-    between), a one-way random-effects split). ReportError if a point has no run."""
+    between), a one-way random-effects split; the share of the point means' variance that
+    is noise, (within / R) / var(point means)). ReportError if a point has no run."""
     ok = results.ok if policy is None else results.ok[results.ok.policy == policy]
     n_points = len(results.design.get("points", []))
-    y = ok.groupby("point")[metric].mean().reindex(range(n_points))
+    reps = ok.groupby("point")[metric]
+    y = reps.mean().reindex(range(n_points))
     missing = int(y.isna().sum())
     if missing:
         raise ReportError(f"{missing} of {n_points} design points have no finished run with "
                           f"{metric}; rerun them with `--resume` before the analysis")
-    reps = ok.groupby("point")[metric]
     within = float(reps.var().mean())  # replication variance of a single run
     if not math.isfinite(within):  # one replication: noise cannot be estimated
-        return y.to_numpy(float), math.nan
-    # between-point variance of the expected outcome: var(point means) - within / R
-    between = max(float(y.var()) - within / float(reps.size().mean()), 0.0)
+        return y.to_numpy(float), math.nan, math.nan
+    per_point = float(reps.size().mean())
+    var_means = float(y.var())
+    between = max(var_means - within / per_point, 0.0)  # of the expected outcome
     noise = within / (within + between) if within + between > 0 else math.nan
-    return y.to_numpy(float), noise
-
-
-def mean_noise_share(results: SweepResults, metric: str, policy: str | None = None) -> float:
-    """Share of the variance of the point means (what the indices apportion) that is
-    replication noise: (within / R) / var(point means)."""
-    ok = results.ok if policy is None else results.ok[results.ok.policy == policy]
-    reps = ok.groupby("point")[metric]
-    var_means = float(reps.mean().var())
-    within = float(reps.var().mean())
-    if not (math.isfinite(within) and var_means > 0):
-        return math.nan
-    return min(1.0, within / float(reps.size().mean()) / var_means)
+    noise_means = min(1.0, within / per_point / var_means) if var_means > 0 else math.nan
+    return y.to_numpy(float), noise, noise_means
 
 
 def warnings_for(indices: pd.DataFrame) -> list[str]:
@@ -95,8 +86,7 @@ def analyse(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
     rows = []
     policies = list(dict.fromkeys(results.ok.policy))
     for policy, metric in ((p, m) for p in policies for m in metrics):
-        y, noise = point_means(results, metric, policy)
-        noise_means = mean_noise_share(results, metric, policy)
+        y, noise, noise_means = point_means(results, metric, policy)
         if not np.isfinite(y).all() or np.ptp(y) == 0:
             continue  # a constant outcome has no variance to apportion
         if method == "saltelli":

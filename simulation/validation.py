@@ -94,6 +94,26 @@ def replicate(scenario: str, overrides: dict[str, Any], size: Size) -> list[Run]
     return [run(scenario, over, seed, size.days) for seed in size.seeds()]
 
 
+QUEUE_WARMUP_DAYS = 200.0  # days discarded before waits are measured in the mmc checks
+
+
+def queue_waits(lam: float, mu: float, workers: int, grids: int, days: int,
+                seeds: list[int]) -> np.ndarray:
+    """Mean wait (known -> handling start, days) per (replication, grid) of the ``mmc``
+    scenario, over issues known after a warm-up whose handling has started."""
+    params = load_scenario("mmc", {"mmc.arrivals_per_day": lam, "mmc.handling_per_day": mu,
+                                   "mmc.workers": workers, "mmc.grids": grids})
+    out = np.zeros((len(seeds), grids))
+    for r, seed in enumerate(seeds):
+        model = GridGovernanceModel(params, seed=seed).run(days)
+        for g in range(grids):
+            out[r, g] = np.mean([i.t_start - i.t_known for i in model.issues
+                                 if i.grid == g and i.t_known >= QUEUE_WARMUP_DAYS
+                                 and i.t_start <= model.now])
+        model.release()
+    return out
+
+
 def paired_check(name: str, pattern: str, source: str, size: Size,
                  effects: list[tuple[str, int]], lever: dict[str, Any],
                  base: dict[str, Any] | None = None, scenario: str = "baseline",

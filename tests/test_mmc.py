@@ -16,22 +16,12 @@ import pytest
 from simulation import GridGovernanceModel, load_scenario
 from simulation.issues import State
 from simulation.rules import erlang_c
-
-WARMUP_DAYS = 200
+from simulation.validation import queue_waits
 
 
 def replication_waits(lam: float, mu: float, c: int, days: int, reps: int) -> np.ndarray:
     """Mean wait (known -> handling start) of each replication, after a warm-up."""
-    params = load_scenario("mmc", {"mmc.arrivals_per_day": lam, "mmc.handling_per_day": mu,
-                                   "mmc.workers": c})
-    out = []
-    for seed in range(reps):
-        model = GridGovernanceModel(params, seed=seed).run(days)
-        waits = [i.t_start - i.t_known for i in model.issues
-                 if i.t_known >= WARMUP_DAYS and i.t_start <= model.now]
-        out.append(np.mean(waits))
-        model.release()
-    return np.array(out)
+    return queue_waits(lam, mu, c, 1, days, list(range(reps)))[:, 0]
 
 
 @pytest.mark.parametrize(
@@ -85,17 +75,7 @@ def test_mmc_service_times_are_exponential_with_rate_mu() -> None:
 
 def grid_waits(lam: float, mu: float, grids: int, days: int, reps: int) -> np.ndarray:
     """Mean wait per (replication, grid) with one worker per grid, after a warm-up."""
-    params = load_scenario("mmc", {"mmc.arrivals_per_day": lam, "mmc.handling_per_day": mu,
-                                   "mmc.workers": 1, "mmc.grids": grids})
-    out = np.zeros((reps, grids))
-    for seed in range(reps):
-        model = GridGovernanceModel(params, seed=seed).run(days)
-        for g in range(grids):
-            out[seed, g] = np.mean([i.t_start - i.t_known for i in model.issues
-                                    if i.grid == g and i.t_known >= WARMUP_DAYS
-                                    and i.t_start <= model.now])
-        model.release()
-    return out
+    return queue_waits(lam, mu, 1, grids, days, list(range(reps)))
 
 
 @pytest.mark.parametrize(("lam", "mu", "grids", "days", "reps"), [
