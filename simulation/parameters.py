@@ -181,7 +181,17 @@ def _calibrated(interval: str, note: str = "") -> str:
 
 PARAMS: tuple[Param, ...] = (
     # --- World: the city tree ------------------------------------------------------------
-    _P("world.districts", 1, "districts", "assumption", "Districts in the city.", 1, 100),
+    _P("world.layout", "uniform", "-", "model switch (simulation/districts.py)",
+       "How districts are laid out: uniform (every district alike, from the world.* counts) "
+       "or jinan (Jinan's 13 districts and counties, published grid totals).",
+       None, None, ("uniform", "jinan")),
+    _P("world.scale", 1.0, "x full size", "model switch",
+       "Shrink (or grow) every district: this times its grids, communities and street "
+       "offices, at least one of each; grid sizes are kept.", 0.0001, 10.0),
+    _P("world.district", -1, "district index", "model switch",
+       "Build only this district (0-based; -1: all): one partition of a city run.", -1, 1000),
+    _P("world.districts", 1, "districts", "assumption",
+       "Districts in the city (uniform layout).", 1, 100),
     _P("world.streets_per_district", 1, "street offices", "assumption",
        "Street offices (街道) per district.", 1, 1000),
     _P("world.communities_per_street", 5, "communities", "assumption",
@@ -495,6 +505,14 @@ class Parameters(Mapping[str, Any]):
                     f"visits.per_worker_day x visits.hours_each = {visit:g} h leaves no time for "
                     f"casework in a {short:g} h working day; lower either"
                 )
+        if v.get("world.district", -1) >= 0:
+            from .districts import district_count
+
+            n = district_count(v)
+            if v["world.district"] >= n:
+                raise ParameterError(
+                    f"world.district: {v['world.district']} is out of range; the "
+                    f"{v['world.layout']} layout has districts 0 to {n - 1} (-1: all)")
         mean, sd = v.get("trust.initial_mean", 0.5), v.get("trust.initial_sd", 0.0)
         if sd * sd >= mean * (1.0 - mean):
             raise ParameterError(

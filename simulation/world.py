@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .districts import apportion, plans
 from .parameters import ParameterError, Parameters
 from .rules import FOLLOWING, INACTIVE, NOT_VOLUNTEER, SELF_DRIVEN, WATCHING
 
@@ -85,19 +86,48 @@ def beta_parameters(mean: float, sd: float) -> tuple[float, float]:
     return mean * k, (1.0 - mean) * k
 
 
+def community_tree(params: Parameters, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(district of each street, street of each community, basic and dedicated grids of
+    each community) for the districts of :func:`districts.plans`."""
+    p = params
+    street_district, community_street, basic, fixed_dedicated = [], [], [], []
+    uniform = []
+    n_streets = 0
+    for d, plan in enumerate(plans(p)):
+        street_district.append(np.full(plan.streets, d))
+        per_street = apportion(plan.communities, np.ones(plan.streets))
+        community_street.append(n_streets + np.repeat(np.arange(plan.streets), per_street))
+        n_streets += plan.streets
+        if plan.basic_grids is None:
+            uniform.append(plan)
+        else:
+            b = apportion(plan.basic_grids, np.ones(plan.communities), 1)
+            basic.append(b)
+            fixed_dedicated.append(apportion(plan.dedicated_grids, b))
+    street_district = np.concatenate(street_district)
+    community_street = np.concatenate(community_street)
+    n_comm = len(community_street)
+    if uniform:  # every district of a uniform layout has the same plan
+        f = uniform[0].grid_factor
+        lo = max(1, round(p["world.grids_per_community_min"] * f))
+        hi = max(lo, round(p["world.grids_per_community_max"] * f))
+        basic_per_comm = rng.integers(lo, hi + 1, size=n_comm)
+        dedicated_per_comm = rng.poisson(basic_per_comm * p["world.dedicated_per_basic"])
+    else:
+        basic_per_comm = np.concatenate(basic)
+        dedicated_per_comm = np.concatenate(fixed_dedicated)
+    return street_district, community_street, basic_per_comm, dedicated_per_comm
+
+
 def build_world(params: Parameters, rng: np.random.Generator) -> World:
     """Generate the city from ``params`` with draws from ``rng`` only."""
     p = params
-    n_streets = p["world.districts"] * p["world.streets_per_district"]
-    street_district = np.repeat(np.arange(p["world.districts"]), p["world.streets_per_district"])
-    community_street = np.repeat(np.arange(n_streets), p["world.communities_per_street"])
-    n_comm = len(community_street)
-
-    basic_per_comm = rng.integers(p["world.grids_per_community_min"],
-                                  p["world.grids_per_community_max"] + 1, size=n_comm)
-    dedicated_per_comm = rng.poisson(basic_per_comm * p["world.dedicated_per_basic"])
+    street_district, community_street, basic_per_comm, dedicated_per_comm = community_tree(
+        p, rng)
     # Grids ordered by community; within a community, basic grids first.
-    grid_community = np.repeat(np.arange(n_comm), basic_per_comm + dedicated_per_comm)
+    grid_community = np.repeat(np.arange(len(community_street)),
+                               basic_per_comm + dedicated_per_comm)
     local = np.arange(len(grid_community)) - np.repeat(
         np.cumsum(basic_per_comm + dedicated_per_comm) - (basic_per_comm + dedicated_per_comm),
         basic_per_comm + dedicated_per_comm)

@@ -10,14 +10,14 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..parameters import ParameterError, Parameters
-from . import baseline, mmc, wenheng
+from . import baseline, jinan, mmc, wenheng
 from .base import Scenario
 
 if TYPE_CHECKING:
     from ..policies import Policy
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (baseline.SCENARIO, wenheng.SCENARIO,
-                                                      mmc.SCENARIO)}
+                                                      mmc.SCENARIO, jinan.SCENARIO)}
 
 
 def get_scenario(name: str) -> Scenario:
