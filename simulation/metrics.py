@@ -6,6 +6,7 @@ wait is known → first handling start (over issues whose handling has started).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,72 +55,143 @@ SUMMARY_DOCS: dict[str, str] = {
 }
 
 
+@dataclass
+class Tally:
+    """Everything the summary metrics are computed from, per issue and per run.
+
+    Tallies of a city's districts concatenate (:meth:`merge`) into the tally of the whole
+    city, so a partitioned run's summary is computed exactly as an unpartitioned one's.
+    """
+
+    days: int
+    residents: int
+    grids: int
+    grid_workers: int
+    state: np.ndarray  # State of every issue (int8)
+    source: np.ndarray  # Source of every issue, -1 while hidden (int8)
+    in_grid: np.ndarray  # closed inside the grid (bool)
+    top: np.ndarray  # highest rank reached, -1 if never handled (int8)
+    wait: np.ndarray  # days known -> first start, issues whose handling has started
+    resolution: np.ndarray  # days arisen -> resolved, resolved issues in issue order
+    known_to_resolved: np.ndarray  # days known -> resolved, resolved issues
+    working_days: np.ndarray  # working days known -> resolved, resolved issues
+    trust_start: float  # mean trust at day 0
+    trust_end: float  # mean trust at the end
+    active: int  # active volunteers at the end
+    cost: dict[str, float]  # annual cost items (yuan/year)
+
+    @classmethod
+    def of(cls, model: GridGovernanceModel) -> Tally:
+        """The tally of a finished (or running) model."""
+        issues = model.issues
+        now = model.now
+        state = np.array([i.state for i in issues], dtype=np.int8)
+        arisen = np.array([i.t_arisen for i in issues])
+        known = np.array([i.t_known for i in issues])
+        start = np.array([i.t_start for i in issues])
+        closed = np.array([i.t_closed for i in issues])
+        resolved = state == State.RESOLVED
+        started = ~np.isnan(start) & (start <= now)
+        n_res = model.world.n_residents
+        pop = model.population
+        return cls(
+            days=model.day, residents=n_res, grids=model.world.n_grids,
+            grid_workers=len(model.grid_workers), state=state,
+            source=np.array([-1 if i.source is None else int(i.source) for i in issues],
+                            dtype=np.int8),
+            in_grid=np.array([i.closed_by is not None and i.closed_by.in_grid
+                              for i in issues], dtype=bool),
+            top=np.array([-1 if lvl is None else lvl.rank
+                          for lvl in (i.max_level for i in issues)], dtype=np.int8),
+            wait=start[started] - known[started],
+            resolution=closed[resolved] - arisen[resolved],
+            known_to_resolved=closed[resolved] - known[resolved],
+            working_days=resolution_working_days(model),
+            trust_start=model.trust_start,
+            trust_end=float(pop.all_trust(now).mean()) if n_res else float("nan"),
+            active=int(pop.active().sum()), cost=model.cost())
+
+    @classmethod
+    def merge(cls, parts: list[Tally]) -> Tally:
+        """The tally of the union of ``parts`` (districts of one city, same days)."""
+        if len(parts) == 1:
+            return parts[0]
+        n = np.array([t.residents for t in parts], dtype=float)
+
+        def cat(name: str) -> np.ndarray:
+            return np.concatenate([getattr(t, name) for t in parts])
+
+        def weighted(name: str) -> float:
+            return float(np.sum(n * [getattr(t, name) for t in parts]) / n.sum())
+
+        return cls(
+            days=parts[0].days, residents=int(n.sum()), grids=sum(t.grids for t in parts),
+            grid_workers=sum(t.grid_workers for t in parts),
+            **{k: cat(k) for k in ("state", "source", "in_grid", "top", "wait", "resolution",
+                                   "known_to_resolved", "working_days")},
+            trust_start=weighted("trust_start"), trust_end=weighted("trust_end"),
+            active=sum(t.active for t in parts),
+            cost={k: sum(t.cost[k] for t in parts) for k in parts[0].cost})
+
+    def summary(self) -> dict[str, Any]:
+        """The summary metrics as a flat dict of numbers (NaN where undefined)."""
+        state, source = self.state, self.source
+
+        def mean(x: np.ndarray) -> float:
+            return float(np.mean(x)) if len(x) else float("nan")
+
+        def pct(x: np.ndarray, q: float) -> float:
+            return float(np.percentile(x, q)) if len(x) else float("nan")
+
+        resolved = state == State.RESOLVED
+        handled = self.top >= 0
+        beyond = self.top >= Level.COMMUNITY.rank
+        n_resolved = int(resolved.sum())
+        n_known = int((state != State.HIDDEN).sum())
+        n_res = self.residents
+        return {
+            "days": self.days,
+            "residents": n_res,
+            "grids": self.grids,
+            "grid_workers": self.grid_workers,
+            "issues_arisen": len(state),
+            "issues_reported": int(np.isin(source, [Source.IN_PERSON, Source.PLATFORM,
+                                                     Source.UNIT]).sum()),
+            "issues_found_on_visits": int((source == Source.VISIT).sum()),
+            "issues_spotted_by_volunteers": int((source == Source.VOLUNTEER).sum()),
+            "issues_resolved": n_resolved,
+            "issues_abandoned": int((state == State.ABANDONED).sum()),
+            "issues_open": int((state == State.OPEN).sum()),
+            "issues_unresolved": len(state) - n_resolved,
+            "hidden_issues": int((state == State.HIDDEN).sum()),
+            "mean_wait_days": mean(self.wait),
+            "mean_resolution_days": mean(self.resolution),
+            "median_resolution_days": pct(self.resolution, 50),
+            "p90_resolution_days": pct(self.resolution, 90),
+            "mean_days_known_to_resolved": mean(self.known_to_resolved),
+            "median_days_known_to_resolved": pct(self.known_to_resolved, 50),
+            "share_known_resolved": (n_resolved / n_known) if n_known else float("nan"),
+            "share_within_5_working_days": mean((self.working_days <= 5.0).astype(float)),
+            "share_resolved_in_grid": float(self.in_grid[resolved].sum() / n_resolved)
+            if n_resolved else float("nan"),
+            "escalation_rate": float(beyond.sum() / handled.sum()) if handled.any()
+            else float("nan"),
+            "trust_start": self.trust_start,
+            "mean_trust": self.trust_end,
+            "trust_change": self.trust_end - self.trust_start,
+            "active_volunteer_share": self.active / n_res if n_res else 0.0,
+            "annual_cost_yuan": self.cost["total"],
+        }
+
+    def resolution_quantiles(self) -> list[float]:
+        """Quantiles (at RESOLUTION_QUANTILES) of the working days known -> resolved."""
+        wd = self.working_days
+        return [float(q) for q in np.quantile(wd, RESOLUTION_QUANTILES)] if len(wd) else []
+
+
 def summarise(model: GridGovernanceModel) -> dict[str, Any]:
     """The summary metrics of ``model`` as a flat dict of numbers (NaN where undefined)."""
-    issues = model.issues
-    now = model.now
-    state = np.array([i.state for i in issues], dtype=np.int64)
-    source = np.array([-1 if i.source is None else int(i.source) for i in issues])
-    arisen = np.array([i.t_arisen for i in issues])
-    known = np.array([i.t_known for i in issues])
-    start = np.array([i.t_start for i in issues])
-    closed = np.array([i.t_closed for i in issues])
-    resolved = state == State.RESOLVED
-    res_days = closed[resolved] - arisen[resolved]
-    handled_days = closed[resolved] - known[resolved]
-    started = ~np.isnan(start) & (start <= now)
-    wait = start[started] - known[started]
-    in_grid = np.array([i.closed_by is not None and i.closed_by.in_grid
-                        for i in issues], dtype=bool)
-    top = np.array([-1 if lvl is None else lvl.rank for lvl in (i.max_level for i in issues)],
-                   dtype=np.int64)
-    handled = top >= 0
-    beyond = top >= Level.COMMUNITY.rank
-    within = resolution_working_days(model) <= 5.0
-    pop = model.population
-    n_res = model.world.n_residents
-    trust_end = float(pop.all_trust(now).mean()) if n_res else float("nan")
-
-    def mean(x: np.ndarray) -> float:
-        return float(np.mean(x)) if len(x) else float("nan")
-
-    def pct(x: np.ndarray, q: float) -> float:
-        return float(np.percentile(x, q)) if len(x) else float("nan")
-
-    n_resolved = int(resolved.sum())
-    n_known = int((state != State.HIDDEN).sum())
-    return {
-        "days": model.day,
-        "residents": n_res,
-        "grids": model.world.n_grids,
-        "grid_workers": len(model.grid_workers),
-        "issues_arisen": len(issues),
-        "issues_reported": int(np.isin(source, [Source.IN_PERSON, Source.PLATFORM,
-                                                 Source.UNIT]).sum()),
-        "issues_found_on_visits": int((source == Source.VISIT).sum()),
-        "issues_spotted_by_volunteers": int((source == Source.VOLUNTEER).sum()),
-        "issues_resolved": n_resolved,
-        "issues_abandoned": int((state == State.ABANDONED).sum()),
-        "issues_open": int((state == State.OPEN).sum()),
-        "issues_unresolved": len(issues) - n_resolved,
-        "hidden_issues": int((state == State.HIDDEN).sum()),
-        "mean_wait_days": mean(wait),
-        "mean_resolution_days": mean(res_days),
-        "median_resolution_days": pct(res_days, 50),
-        "p90_resolution_days": pct(res_days, 90),
-        "mean_days_known_to_resolved": mean(handled_days),
-        "median_days_known_to_resolved": pct(handled_days, 50),
-        "share_known_resolved": (n_resolved / n_known) if n_known else float("nan"),
-        "share_within_5_working_days": mean(within.astype(float)),
-        "share_resolved_in_grid": float(in_grid[resolved].sum() / n_resolved)
-        if n_resolved else float("nan"),
-        "escalation_rate": float(beyond.sum() / handled.sum()) if handled.any() else float("nan"),
-        "trust_start": model.trust_start,
-        "mean_trust": trust_end,
-        "trust_change": trust_end - model.trust_start,
-        "active_volunteer_share": float(pop.active().mean()) if n_res else 0.0,
-        "annual_cost_yuan": model.cost()["total"],
-    }
+    return Tally.of(model).summary()
 
 
 RESOLUTION_QUANTILES = np.linspace(0.0, 1.0, 101)  # stored per run for distributions
@@ -175,7 +247,6 @@ def grid_state(model: GridGovernanceModel) -> pd.DataFrame:
     })
 
 
-_LEVEL_NAMES = [lvl.name.lower() for lvl in Level]
 _EVENT_NAMES = {Event.ARRIVE: "arrive", Event.START: "start", Event.DONE: "done"}
 
 
@@ -184,42 +255,56 @@ def case_log(model: GridGovernanceModel) -> pd.DataFrame:
 
     Per-level columns ``t_<event>_<level>`` (event: arrive, start, done) are NaN where the
     issue never reached that level; ``handlers`` lists everyone who handled it, in order
-    (e.g. "grid_worker:17 > community:2:0"); ``handler`` is who closed it.
+    (e.g. "grid_worker:17 > community:2:0"); ``handler`` is who closed it. Built column by
+    column (a city year has millions of issues).
     """
     w = model.world
-    rows = []
-    for i in model.issues:
-        row: dict[str, Any] = {
-            "id": i.id,
-            "type": ISSUE_TYPES[i.kind],
-            "grid": i.grid,
-            "community": int(w.grid_community[i.grid]),
-            "street": int(w.community_street[w.grid_community[i.grid]]),
-            "dedicated_grid": bool(w.grid_dedicated[i.grid]),
-            "household": i.household,
-            "resident": i.resident,
-            "severity": i.severity,
-            "outcome": State(i.state).name.lower(),
-            "source": "" if i.source is None else i.source.name.lower(),
-            "t_arisen": i.t_arisen,
-            "t_known": i.t_known,
-            "t_start": i.t_start,
-            "t_closed": i.t_closed,
-            "closed_by": "" if i.closed_by is None else i.closed_by.name.lower(),
-            "handler": i.handler,
-            "max_level": "" if i.max_level is None else i.max_level.name.lower(),
-            "escalations": i.escalations,
-        }
-        handlers = []
-        for t, ev, lvl, who in i.log:
-            row[f"t_{_EVENT_NAMES[Event(ev)]}_{_LEVEL_NAMES[lvl]}"] = t
-            if who:
-                handlers.append(who)
-        row["handlers"] = " > ".join(handlers)
-        rows.append(row)
-    columns = list(rows[0]) if rows else ["id"]
-    per_level = [f"t_{e}_{lv}" for lv in _LEVEL_NAMES for e in _EVENT_NAMES.values()]
-    df = pd.DataFrame(rows, columns=[c for c in columns if not c.startswith("t_")
-                                     or c in ("t_arisen", "t_known", "t_start", "t_closed")]
-                      + per_level)
+    issues = model.issues
+    n = len(issues)
+    grid = np.array([i.grid for i in issues], dtype=np.int64)
+    community = w.grid_community[grid]
+    levels = [lvl.name.lower() for lvl in Level]
+    state_names = np.array([s.name.lower() for s in State])
+    source_names = np.array([s.name.lower() for s in Source] + [""])
+    level_names = np.array([*levels, ""])
+    per_level = np.full((len(_EVENT_NAMES) * len(Level), n), np.nan)
+    handlers = []
+    for k, i in enumerate(issues):
+        who = []
+        for t, ev, lvl, name in i.log:
+            per_level[lvl * 3 + ev, k] = t
+            if name:
+                who.append(name)
+        handlers.append(" > ".join(who))
+    closed_by = np.array([-1 if i.closed_by is None else int(i.closed_by) for i in issues],
+                         dtype=np.int64)
+    top = np.array([-1 if lvl is None else int(lvl) for lvl in (i.max_level for i in issues)],
+                   dtype=np.int64)
+    df = pd.DataFrame({
+        "id": np.array([i.id for i in issues], dtype=np.int64),
+        "type": np.array(ISSUE_TYPES, dtype=object)[
+            np.array([i.kind for i in issues], dtype=np.int64)],
+        "grid": grid,
+        "community": community,
+        "street": w.community_street[community],
+        "dedicated_grid": w.grid_dedicated[grid],
+        "household": np.array([i.household for i in issues], dtype=np.int64),
+        "resident": np.array([i.resident for i in issues], dtype=np.int64),
+        "severity": np.array([i.severity for i in issues], dtype=float),
+        "outcome": state_names[np.array([i.state for i in issues], dtype=np.int64)],
+        "source": source_names[np.array([-1 if i.source is None else int(i.source)
+                                         for i in issues], dtype=np.int64)],
+        "t_arisen": np.array([i.t_arisen for i in issues], dtype=float),
+        "t_known": np.array([i.t_known for i in issues], dtype=float),
+        "t_start": np.array([i.t_start for i in issues], dtype=float),
+        "t_closed": np.array([i.t_closed for i in issues], dtype=float),
+        "closed_by": level_names[closed_by],
+        "handler": np.array([i.handler for i in issues], dtype=object),
+        "max_level": level_names[top],
+        "escalations": np.array([i.escalations for i in issues], dtype=np.int64),
+        "handlers": np.array(handlers, dtype=object),
+    })
+    for lv, name in enumerate(levels):
+        for ev, event in _EVENT_NAMES.items():
+            df[f"t_{event}_{name}"] = per_level[lv * 3 + int(ev)]
     return df

@@ -24,7 +24,7 @@ def test_scenarios_lists_each_with_a_description(capsys) -> None:
     code, out, _ = run_cli(capsys, "scenarios")
     assert code == 0
     names = [line.split()[0] for line in out.splitlines()]
-    assert names == ["baseline", "wenheng", "mmc"]
+    assert names == ["baseline", "wenheng", "mmc", "jinan"]
     assert all(len(line.split(None, 1)[1]) > 20 for line in out.splitlines())
 
 
