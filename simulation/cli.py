@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from .experiment import ExperimentError
 from .parameters import MAX_DAYS, ParameterError
+from .partition import PartitionError
 from .policies import POLICIES, parse_policy
 from .report.errors import ReportError
 from .run import DEFAULT_DAYS, DEFAULT_SEED
@@ -75,7 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--policy", action="append", default=[], metavar="NAME[:k=v,...]",
                     help=f"apply a policy lever (repeatable): {', '.join(POLICIES)}")
     rp.add_argument("--out", metavar="DIR", help="write summary.json, timeseries.csv, "
-                    "cases.csv, parameters.json and manifest.json here")
+                    "cases.csv (a partitioned run: cases/DISTRICT.parquet, districts.csv), "
+                    "parameters.json and manifest.json here")
+    rp.add_argument("--scale", type=_scale, metavar="S",
+                    help="shrink the scenario to S times its grids, communities and street "
+                    "offices (e.g. 0.01 for a quick look; same as --set world.scale=S)")
+    rp.add_argument("--workers", type=_int_at_least(1, 1024), metavar="N",
+                    help="local worker processes for a city's districts (one per core)")
+    rp.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run the districts on a Dask distributed cluster, e.g. "
+                    "tcp://10.0.0.5:8786")
+    rp.add_argument("--no-partition", action="store_true",
+                    help="run a city of several districts as one model in this process "
+                    "(needs all its memory at once)")
     sw = sub.add_parser("sweep", help="run an experiment file: designs x policies x "
                         "replications, in parallel, resumable")
     sw.add_argument("file", metavar="FILE", help="experiment file (TOML), e.g. "
@@ -135,6 +148,16 @@ def _add_run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
                         help="skip runs already completed in the results folder")
 
 
+def _scale(text: str) -> float:
+    """An argparse type: a world scale in [0.0001, 10]."""
+    from .parameters import PARAM_INDEX
+
+    try:
+        return PARAM_INDEX["world.scale"].coerce(text)
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("world.scale: ", "")) from None
+
+
 def _probability(text: str) -> float:
     """An argparse type: a number strictly between 0 and 1."""
     try:
@@ -154,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ParameterError, ExperimentError, SweepError, ReportError) as exc:
         print(f"gridgov: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except PartitionError as exc:  # a district's run failed: not the user's input
+        print(f"gridgov: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("gridgov: interrupted", file=sys.stderr)
         return 130
@@ -222,32 +248,129 @@ def _check_writable(out: str) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .run import run_scenario
-
-    get_scenario(args.scenario)  # unknown names fail before anything else
-    overrides = _parse_sets(args.set)
-    policies = [parse_policy(spec) for spec in args.policy]
-    # Validate everything before anything is created or run (the run resolves the same).
+    from .districts import district_count
     from .scenarios import load_scenario
 
-    load_scenario(args.scenario, overrides, policies)
+    get_scenario(args.scenario)  # unknown names fail before anything else
+    overrides: dict[str, Any] = dict(_parse_sets(args.set))
+    if args.scale is not None:
+        if "world.scale" in overrides:
+            raise UsageError("give either --scale or --set world.scale, not both")
+        overrides["world.scale"] = args.scale
+    policies = [parse_policy(spec) for spec in args.policy]
+    # Validate everything before anything is created or run (the run resolves the same).
+    params = load_scenario(args.scenario, overrides, policies)
+    partitioned = (district_count(params) > 1 and params["world.district"] < 0
+                   and not args.no_partition)
+    if not partitioned and (args.workers is not None or args.scheduler):
+        raise UsageError("--workers and --scheduler run a city's districts in parallel; "
+                         "this run is one model (one district, or --no-partition)")
+    if not partitioned:
+        _check_memory(params)
     if args.out is not None and not args.out.strip():
         raise UsageError("--out needs a folder name")
     out = _check_writable(args.out) if args.out else None
-    result = run_scenario(args.scenario, days=args.days, seed=args.seed,
-                          overrides=overrides, policies=policies)
+    if partitioned:
+        result = _run_city(args, overrides, policies, params, out)
+    else:
+        result = _run_one(args, overrides, policies, params)
     print(f"gridgov run {args.scenario}: {args.days} days, seed {args.seed}, "
-          f"{result.summary['residents']} residents, {result.summary['grids']} grids, "
-          f"{result.wall_seconds:.1f} s")
+          f"{result.summary['residents']:,} residents, {result.summary['grids']:,} grids, "
+          f"{result.summary['issues_arisen']:,} issues, {result.wall_seconds:.1f} s")
     print(format_summary(result.summary))
     if out is not None:
         try:
             result.write(out)
         except OSError as exc:
             raise UsageError(f"cannot write to --out {str(out)!r}: {exc.strerror}") from None
-        print(f"wrote {out}/summary.json, timeseries.csv, cases.csv, parameters.json, "
+        cases = "cases/*.parquet, districts.csv" if partitioned else "cases.csv"
+        print(f"wrote {out}/summary.json, timeseries.csv, {cases}, parameters.json, "
               "manifest.json")
     return 0
+
+
+# Peak memory of one model per resident, a year's issues included (benchmarks/README.md).
+BYTES_PER_RESIDENT = 1_600
+
+
+def _check_memory(params: Any) -> None:
+    """Refuse a one-model run that cannot fit in this machine's available memory."""
+    import psutil
+
+    from .partition import expected_residents
+
+    need = expected_residents(params) * BYTES_PER_RESIDENT
+    have = psutil.virtual_memory().available
+    if need > have:
+        raise UsageError(f"one model of ~{expected_residents(params) / 1e6:.1f} M residents "
+                         f"needs ~{need / 2**30:.1f} GiB, more than the {have / 2**30:.1f} GiB "
+                         "available: run it partitioned (drop --no-partition) or use --scale")
+
+
+def _run_one(args: argparse.Namespace, overrides: dict[str, Any], policies: list[Any],
+             params: Any) -> Any:
+    """One model in this process, with a bar of simulated days on a terminal."""
+    from .partition import expected_residents
+    from .run import run_scenario
+
+    bar = None
+    if sys.stderr.isatty() and expected_residents(params) > 200_000:
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.days, unit="day", file=sys.stderr, dynamic_ncols=True)
+    try:
+        return run_scenario(args.scenario, days=args.days, seed=args.seed,
+                            overrides=overrides, policies=policies,
+                            on_day=None if bar is None else lambda day: bar.update(1))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _run_city(args: argparse.Namespace, overrides: dict[str, Any], policies: list[Any],
+              params: Any, out: Path | None) -> Any:
+    """The districts as separate processes (or a Dask cluster), with progress."""
+    import time
+
+    from .districts import district_names
+    from .run import run_city
+    from .sweep import make_executor
+
+    names = district_names(params)
+    executor, description, close = make_executor(args.workers, args.scheduler)
+    print(f"gridgov run {args.scenario}: {len(names)} districts on {description}",
+          file=sys.stderr, flush=True)
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(names), unit="district", file=sys.stderr, dynamic_ncols=True)
+    t0 = time.perf_counter()
+    done = [0]
+
+    def arrived(outcome: Any) -> None:
+        done[0] += 1
+        if bar is not None:
+            bar.set_postfix_str(names[outcome.district], refresh=False)
+            bar.update(1)
+        else:
+            print(f"[{done[0]}/{len(names)}] {names[outcome.district]}: "
+                  f"{outcome.tally.residents:,} residents, build {outcome.build_seconds:.1f} s, "
+                  f"run {outcome.run_seconds:.1f} s; {time.perf_counter() - t0:.0f} s elapsed",
+                  file=sys.stderr, flush=True)
+
+    from .sweep import InlineExecutor
+
+    try:
+        return run_city(args.scenario, days=args.days, seed=args.seed, overrides=overrides,
+                        policies=policies,
+                        executor=None if isinstance(executor, InlineExecutor) else executor,
+                        on_district=arrived,
+                        cases_dir=None if out is None else out / "cases")
+    finally:
+        if bar is not None:
+            bar.close()
+        close()
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -207,8 +208,10 @@ class GridGovernanceModel(mesa.Model):
         self._hours_by_day.append(sum(gw.hours_done for gw in self.grid_workers))
         self.datacollector.collect(self)
 
-    def run(self, days: int) -> GridGovernanceModel:
-        """Run ``days`` more days; returns the model (for chaining)."""
+    def run(self, days: int, on_day: Callable[[int], None] | None = None
+            ) -> GridGovernanceModel:
+        """Run ``days`` more days; returns the model (for chaining). ``on_day(day)`` is
+        called after each day (e.g. for a progress bar)."""
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
             raise ValueError(f"days must be an integer from 1 to {MAX_DAYS}, not {days!r}")
         # The world and the case records live for the whole run: keep the cyclic garbage
@@ -223,6 +226,8 @@ class GridGovernanceModel(mesa.Model):
                 self.step()
                 if freeze:
                     gc.freeze()
+                if on_day is not None:
+                    on_day(self.day)
         finally:
             if freeze:
                 gc.unfreeze()

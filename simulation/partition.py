@@ -71,6 +71,7 @@ class DistrictOutcome:
     run_seconds: float = 0.0
     peak_rss_bytes: int = 0  # the worker process's peak so far
     stream_seeds: dict[str, Any] | None = None
+    events: int = 0  # events scheduled in the district's event queue
 
 
 def district_seeds(seed: int, n: int) -> list[int]:
@@ -98,7 +99,7 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
             model.casework_hours_per_week, case_log(model) if task.keep_cases else None,
             t1 - t0, t2 - t1, peak_rss_bytes(),
             {name: {"entropy": s.entropy, "spawn_key": list(s.spawn_key)}
-             for name, s in model.streams.seeds.items()})
+             for name, s in model.streams.seeds.items()}, model.router._seq)
         model.release()
         del model
         gc.collect()
@@ -184,6 +185,7 @@ def run_partitioned(scenario: str, days: int, seed: int,
         "residents": [p.tally.residents for p in parts],
         "grids": [p.tally.grids for p in parts],
         "issues": [len(p.tally.state) for p in parts],
+        "events": [p.events for p in parts],
         "build_seconds": [p.build_seconds for p in parts],
         "run_seconds": [p.run_seconds for p in parts],
         "worker_peak_rss_mib": [p.peak_rss_bytes / 2**20 for p in parts],

@@ -7,8 +7,6 @@ each equation with its source.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, ndtri
@@ -195,7 +193,10 @@ def erlang_c(arrival_rate: float, service_rate: float, servers: int) -> tuple[fl
     rho = a / servers
     if rho >= 1.0:
         raise ValueError(f"unstable queue: rho = {rho:.3f} >= 1")
-    top = a**servers / (math.factorial(servers) * (1.0 - rho))
-    p0 = 1.0 / (sum(a**k / math.factorial(k) for k in range(servers)) + top)
-    c = top * p0
+    # Erlang B by its recursion B_k = a B_{k-1} / (k + a B_{k-1}) (no factorials, stable
+    # for thousands of servers), then C = B / (1 - rho (1 - B)): the same value.
+    b = 1.0
+    for k in range(1, servers + 1):
+        b = a * b / (k + a * b)
+    c = b / (1.0 - rho * (1.0 - b))
     return c, c / (servers * service_rate - arrival_rate)

@@ -14,7 +14,7 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,12 +22,13 @@ from typing import Any
 
 import pandas as pd
 
+from .districts import district_names
 from .metrics import summarise
 from .model import GridGovernanceModel
 from .parameters import Parameters
 from .policies import Policy
 from .scenarios import load_scenario
-from .storage import atomic_write_text
+from .storage import atomic_write_parquet, atomic_write_text
 
 
 @dataclass
@@ -42,9 +43,10 @@ class RunResult:
     params: Parameters
     summary: dict[str, Any]
     timeseries: pd.DataFrame
-    cases: pd.DataFrame
+    cases: pd.DataFrame | None  # None for a partitioned run (written per district)
     wall_seconds: float = field(default=0.0, compare=False)
     stream_seeds: dict[str, Any] = field(default_factory=dict)
+    districts: pd.DataFrame | None = None  # a partitioned run's districts, one row each
 
     def summary_record(self) -> dict[str, Any]:
         """The deterministic summary document (inputs + metrics), JSON-ready."""
@@ -59,7 +61,8 @@ class RunResult:
         }
 
     def write(self, out: str | Path) -> Path:
-        """Write summary.json, parameters.json, timeseries.csv, cases.csv, manifest.json.
+        """Write summary.json, parameters.json, timeseries.csv, cases.csv (if kept),
+        districts.csv (a partitioned run) and manifest.json.
 
         Every file is written to a temporary name and renamed, so none is half-written.
         The manifest (wall time, versions) is kept apart from the deterministic results.
@@ -71,7 +74,10 @@ class RunResult:
         atomic_write_text(out / "summary.json", _dumps(self.summary_record()))
         atomic_write_text(out / "parameters.json", _dumps(params))
         atomic_write_text(out / "timeseries.csv", self.timeseries.to_csv(index=False))
-        atomic_write_text(out / "cases.csv", self.cases.to_csv(index=False))
+        if self.cases is not None:
+            atomic_write_text(out / "cases.csv", self.cases.to_csv(index=False))
+        if self.districts is not None:
+            atomic_write_text(out / "districts.csv", self.districts.to_csv(index=False))
         atomic_write_text(out / "manifest.json", _dumps(manifest(self.wall_seconds)))
         return out
 
@@ -82,14 +88,16 @@ DEFAULT_SEED = 0
 
 def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
                  overrides: Mapping[str, Any] | None = None,
-                 policies: Iterable[Policy] = ()) -> RunResult:
-    """Build ``scenario`` (+ policies, then overrides), run it ``days`` days from ``seed``."""
+                 policies: Iterable[Policy] = (),
+                 on_day: Callable[[int], None] | None = None) -> RunResult:
+    """Build ``scenario`` (+ policies, then overrides), run it ``days`` days from ``seed``
+    as one model (``on_day(day)`` is called after each simulated day)."""
     overrides = dict(overrides or {})
     policies = list(policies)
     params = load_scenario(scenario, overrides, policies)
     t0 = time.perf_counter()
     model = GridGovernanceModel(params, seed=seed)
-    model.run(days)
+    model.run(days, on_day=on_day)
     result = RunResult(
         scenario=scenario, seed=seed, days=days,
         overrides={k: params[k] for k in overrides},  # as typed values, not raw text
@@ -101,6 +109,41 @@ def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SE
     )
     model.release()
     return result
+
+
+def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
+             overrides: Mapping[str, Any] | None = None, policies: Iterable[Policy] = (),
+             *, executor: Any = None, on_district: Callable[[Any], None] | None = None,
+             cases_dir: Path | None = None) -> RunResult:
+    """Run ``scenario`` partitioned by district (:mod:`simulation.partition`) on
+    ``executor`` (in this process if None). With ``cases_dir``, each district's case log is
+    written there as ``DISTRICT.parquet`` when it arrives (ids are the district's own)."""
+    from .partition import run_partitioned
+
+    overrides = dict(overrides or {})
+    policies = list(policies)
+    params = load_scenario(scenario, overrides, policies)
+    names = district_names(params)
+
+    def arrived(outcome: Any) -> None:
+        if cases_dir is not None and outcome.cases is not None:
+            cases = outcome.cases
+            cases.insert(0, "district", names[outcome.district])
+            atomic_write_parquet(cases_dir / f"{outcome.district:02d}.parquet", cases)
+        if on_district is not None:
+            on_district(outcome)
+
+    if cases_dir is not None:
+        cases_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    city = run_partitioned(scenario, days, seed, overrides, policies, executor=executor,
+                           on_district=arrived, keep_cases=cases_dir is not None)
+    return RunResult(
+        scenario=scenario, seed=seed, days=days,
+        overrides={k: params[k] for k in overrides}, policies=[p.to_dict() for p in policies],
+        params=params, summary=city.tally.summary(), timeseries=city.timeseries, cases=None,
+        wall_seconds=time.perf_counter() - t0, stream_seeds=city.stream_seeds,
+        districts=city.districts)
 
 
 def manifest(wall_seconds: float) -> dict[str, Any]:

@@ -631,3 +631,22 @@ def test_grid_handling_hours_shrink_with_knowledge():
     assert grid_handling_hours(4.0, 0.0, 0.3) == pytest.approx(4.0)
     assert grid_handling_hours(4.0, 1.0, 0.3) == pytest.approx(2.8)
     assert grid_handling_hours(4.0, 0.5, 0.3) == pytest.approx(3.4)
+
+
+@SETTINGS
+@given(servers=st.integers(1, 40), rho=st.floats(0.01, 0.99))
+def test_erlang_c_recursion_matches_the_factorial_formula(servers, rho):
+    import math
+
+    a = rho * servers
+    top = a**servers / (math.factorial(servers) * (1.0 - rho))
+    closed = top / (sum(a**k / math.factorial(k) for k in range(servers)) + top)
+    assert erlang_c(a, 1.0, servers)[0] == pytest.approx(closed, rel=1e-9)
+
+
+def test_erlang_c_handles_a_city_sized_pool():
+    # thousands of servers (a city department): the factorial formula overflows; at a
+    # fixed load the chance of waiting falls as the pool grows (economies of scale)
+    p = [erlang_c(0.86 * c, 1.0, c)[0] for c in (100, 300, 2580)]
+    assert all(0.0 <= x < 1.0 for x in p)
+    assert p[0] > p[1] > p[2] and p[2] < 1e-10

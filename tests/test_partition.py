@@ -1,0 +1,269 @@
+"""City runs partitioned by district: layouts, scale, seeds, merging, executors."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation import GridGovernanceModel, load_scenario
+from simulation.cli import main
+from simulation.districts import (
+    JINAN,
+    JINAN_BASIC_GRIDS,
+    JINAN_COMMUNITIES,
+    JINAN_DEDICATED_GRIDS,
+    JINAN_STREETS,
+    apportion,
+    plans,
+)
+from simulation.metrics import Tally
+from simulation.parameters import ParameterError
+from simulation.partition import district_seeds, run_partitioned
+from simulation.sweep import make_executor
+
+TINY_CITY = {"world.scale": 0.004}  # Jinan's 13 districts, ~50 grids, ~36,000 residents
+DAYS = 60
+
+
+def same_summary(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(
+        a[k] == b[k] or (isinstance(a[k], float) and math.isnan(a[k]) and math.isnan(b[k]))
+        for k in a)
+
+
+@pytest.fixture(scope="module")
+def inline_city():
+    return run_partitioned("jinan", DAYS, 5, TINY_CITY)
+
+
+# ------------------------------------------------------------------------------- layouts
+def test_jinan_layout_keeps_the_published_totals():
+    assert sum(d.basic_grids for d in JINAN) == JINAN_BASIC_GRIDS == 12_584
+    assert sum(d.dedicated_grids for d in JINAN) == JINAN_DEDICATED_GRIDS == 3_875
+    assert sum(d.streets for d in JINAN) == JINAN_STREETS
+    assert sum(d.communities for d in JINAN) == JINAN_COMMUNITIES
+    assert sum(d.residents for d in JINAN) == 9_202_432  # 2020 census
+    shizhong = next(d for d in JINAN if d.name == "Shizhong")
+    assert (shizhong.basic_grids, shizhong.dedicated_grids) == (939, 218)  # published
+    licheng = next(d for d in JINAN if d.name == "Licheng")
+    assert licheng.residents == 1_112_000 and JINAN[0] is licheng  # largest first
+
+
+@settings(max_examples=200, deadline=None)
+@given(total=st.integers(0, 100_000), weights=st.lists(st.floats(0.01, 1e6), min_size=1,
+                                                       max_size=20),
+       minimum=st.integers(0, 3))
+def test_apportion_sums_to_the_total_within_one_of_each_quota(total, weights, minimum):
+    n = len(weights)
+    if total < minimum * n:
+        with pytest.raises(ValueError):
+            apportion(total, np.array(weights), minimum)
+        return
+    parts = apportion(total, np.array(weights), minimum)
+    assert parts.sum() == total and (parts >= minimum).all()
+    quota = (total - minimum * n) * np.array(weights) / np.sum(weights)
+    assert np.all(np.abs(parts - minimum - quota) < 1.0 + 1e-9)
+
+
+def test_a_scaled_jinan_world_has_its_plans_grids():
+    params = load_scenario("jinan", {"world.scale": 0.01})
+    model = GridGovernanceModel(params, seed=1)
+    w = model.world
+    district = w.street_district[w.community_street[w.grid_community]]
+    for d, plan in enumerate(plans(params)):
+        mine = district == d
+        assert (mine & ~w.grid_dedicated).sum() == plan.basic_grids
+        assert (mine & w.grid_dedicated).sum() == plan.dedicated_grids
+        assert (w.street_district == d).sum() == plan.streets
+        assert (w.street_district[w.community_street] == d).sum() == plan.communities
+    households = w.grid_households[~w.grid_dedicated]
+    assert households.min() >= params["world.households_per_grid_min"]
+    assert households.max() <= params["world.households_per_grid_max"]
+    # one grid worker per basic grid on average, one per dedicated grid
+    assert abs(len(model.grid_workers) - w.n_grids) <= 0.05 * w.n_grids
+    model.release()
+
+
+def test_scale_shrinks_the_uniform_layout_down_to_one_community():
+    full = plans(load_scenario("baseline"))[0]
+    assert (full.streets, full.communities, full.grid_factor) == (1, 5, 1.0)
+    fifth = plans(load_scenario("baseline", {"world.scale": 0.2}))[0]
+    assert (fifth.communities, fifth.grid_factor) == (1, 1.0)
+    tenth = GridGovernanceModel(load_scenario("baseline", {"world.scale": 0.1}), seed=1)
+    # half of one community: 2-4 basic grids instead of 4-8
+    assert 2 <= (~tenth.world.grid_dedicated).sum() <= 4
+    tenth.release()
+    double = plans(load_scenario("baseline", {"world.scale": 2.0}))[0]
+    assert (double.streets, double.communities) == (2, 10)
+
+
+def test_world_district_out_of_range_is_one_clear_error():
+    with pytest.raises(ParameterError, match=r"world.district: 13 is out of range; the jinan "
+                                             r"layout has districts 0 to 12"):
+        load_scenario("jinan", {"world.district": 13})
+
+
+def test_one_district_is_a_world_of_its_own():
+    params = load_scenario("jinan", {**TINY_CITY, "world.district": 2})
+    model = GridGovernanceModel(params, seed=3)
+    assert model.world.n_grids == plans(params)[0].basic_grids + plans(params)[0].dedicated_grids
+    # the city-level desks hold the district's share: case_staff x its street offices
+    streets = len(model.world.street_district)
+    assert len(model.department_point.servers) == params["department.case_staff"] * streets
+    model.release()
+
+
+# --------------------------------------------------------------------------------- seeds
+def test_district_seeds_are_spawned_from_the_run_seed():
+    a = district_seeds(7, 13)
+    assert a == district_seeds(7, 13) and len(set(a)) == 13
+    assert a[:5] == district_seeds(7, 5)  # spawning is prefix-stable
+    assert set(a).isdisjoint(district_seeds(8, 13))
+    assert all(0 <= s < 2**63 for s in a)
+
+
+# --------------------------------------------------------------------------------- merging
+def test_each_district_of_a_partitioned_run_is_its_own_model(inline_city):
+    """The city's tally is the districts' tallies joined in order: district k's part is
+    exactly the model of district k alone with its spawned seed."""
+    seeds = district_seeds(5, len(JINAN))
+    parts = []
+    for d in range(len(JINAN)):
+        params = load_scenario("jinan", {**TINY_CITY, "world.district": d})
+        model = GridGovernanceModel(params, seed=seeds[d]).run(DAYS)
+        parts.append(Tally.of(model))
+        model.release()
+    assert same_summary(Tally.merge(parts).summary(), inline_city.tally.summary())
+    table = inline_city.districts
+    assert table.seed.tolist() == seeds
+    assert table.residents.tolist() == [t.residents for t in parts]
+    assert table.issues.tolist() == [len(t.state) for t in parts]
+
+
+def test_merged_summary_adds_counts_and_weights_means(inline_city):
+    s, t = inline_city.tally.summary(), inline_city.districts
+    assert s["residents"] == t.residents.sum() and s["issues_arisen"] == t.issues.sum()
+    assert s["issues_arisen"] == (s["issues_resolved"] + s["issues_abandoned"]
+                                  + s["issues_open"] + s["hidden_issues"])
+    ts = inline_city.timeseries
+    assert len(ts) == DAYS + 1 and ts.day.tolist() == list(range(DAYS + 1))
+    last = ts.iloc[-1]
+    assert last.arisen == s["issues_arisen"] and last.resolved == s["issues_resolved"]
+    assert last.mean_trust == pytest.approx(s["mean_trust"], rel=1e-12)
+    assert ts.mean_trust.iloc[0] == pytest.approx(s["trust_start"], rel=1e-12)
+    assert last.active_volunteer_share == pytest.approx(s["active_volunteer_share"], rel=1e-12)
+    assert (ts.arisen == ts.hidden_issues + ts.open_issues + ts.resolved + ts.abandoned).all()
+
+
+def test_partitioned_run_is_identical_on_processes_and_dask(inline_city):
+    from dask.distributed import LocalCluster
+
+    executor, _, close = make_executor(2, None)
+    try:
+        procs = run_partitioned("jinan", DAYS, 5, TINY_CITY, executor=executor)
+    finally:
+        close()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        executor, _, close = make_executor(None, cluster.scheduler_address)
+        try:
+            dask = run_partitioned("jinan", DAYS, 5, TINY_CITY, executor=executor)
+        finally:
+            close()
+    for other in (procs, dask):
+        assert same_summary(other.tally.summary(), inline_city.tally.summary())
+        pd.testing.assert_frame_equal(other.timeseries, inline_city.timeseries)
+        assert other.districts.seed.tolist() == inline_city.districts.seed.tolist()
+
+
+# ------------------------------------------------------------------------------------- CLI
+def test_cli_runs_a_city_by_district_and_writes_its_parts(capsys, tmp_path: Path):
+    out = tmp_path / "city"
+    code = main(["run", "jinan", "--scale", "0.004", "--days", "30", "--seed", "2",
+                 "--workers", "1", "--out", str(out)])
+    text, err = capsys.readouterr()
+    assert code == 0, err
+    assert "13 districts" in err and "[13/13]" in err  # plain progress off a terminal
+    districts = pd.read_csv(out / "districts.csv")
+    assert len(districts) == 13
+    cases = pd.read_parquet(out / "cases")
+    assert len(cases) == districts.issues.sum()
+    assert set(cases.district) == set(districts.name)
+    import json
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["metrics"]["residents"] == districts.residents.sum()
+    assert summary["stream_seeds"]["partition"]["districts"] == districts.seed.tolist()
+    assert f"{summary['metrics']['residents']:,} residents" in text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "jinan", "--scale", "0"], "--scale: 0.0 is out of range"),
+    (["run", "jinan", "--scale", "x"], "--scale"),
+    (["run", "jinan", "--scale", "0.1", "--set", "world.scale=0.2"], "either --scale"),
+    (["run", "baseline", "--workers", "2"], "one model"),
+    (["run", "jinan", "--no-partition", "--scheduler", "tcp://x:1"], "one model"),
+    (["run", "jinan", "--set", "world.district=20"], "world.district: 20 is out of range"),
+])
+def test_cli_bad_city_options_are_one_line_errors(capsys, args, message):
+    code = main(args)
+    _, err = capsys.readouterr()
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------------------------ agreement
+# Four districts of one street office of two communities (~41,000 residents): partitioned,
+# each district has its own desk of the city departments (9 officers); unpartitioned, one
+# pool of 36 serves the city.
+CITY4 = {"world.districts": 4, "world.communities_per_street": 2}
+AGREE_METRICS = ("mean_resolution_days", "median_resolution_days",
+                 "mean_days_known_to_resolved", "share_within_5_working_days",
+                 "share_known_resolved", "escalation_rate", "mean_trust",
+                 "active_volunteer_share", "mean_wait_days")
+REPS = 6
+Z_MAX = 4.0  # |difference of means| / its standard error, from the replication spread
+
+
+def _z_scores(a: list[dict], b: list[dict]) -> dict[str, float]:
+    out = {}
+    for k in AGREE_METRICS:
+        x, y = np.array([r[k] for r in a]), np.array([r[k] for r in b])
+        se = math.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
+        out[k] = (x.mean() - y.mean()) / se
+    return out
+
+
+@pytest.fixture(scope="module")
+def unpartitioned_city4() -> list[dict]:
+    from simulation.metrics import summarise
+
+    out = []
+    for r in range(REPS):
+        model = GridGovernanceModel(load_scenario("baseline", CITY4), seed=200 + r).run(365)
+        out.append(summarise(model))
+        model.release()
+    return out
+
+
+def test_partitioned_and_unpartitioned_runs_agree_within_replication_noise(
+        unpartitioned_city4):
+    part = [run_partitioned("baseline", 365, 100 + r, CITY4).tally.summary()
+            for r in range(REPS)]
+    assert part[0]["residents"] > 35_000 and part[0]["issues_arisen"] > 20_000
+    z = _z_scores(part, unpartitioned_city4)
+    assert all(abs(v) < Z_MAX for v in z.values()), z
+
+
+def test_the_agreement_check_detects_a_real_difference(unpartitioned_city4):
+    """The same check at the same replications flags half the grid workers (it can fail)."""
+    fewer = {**CITY4, "staffing.households_per_worker": 800.0}
+    part = [run_partitioned("baseline", 365, 100 + r, fewer).tally.summary()
+            for r in range(REPS)]
+    z = _z_scores(part, unpartitioned_city4)
+    assert z["mean_resolution_days"] > Z_MAX and z["mean_wait_days"] > Z_MAX
