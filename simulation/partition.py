@@ -67,6 +67,7 @@ class DistrictOutcome:
     timeseries: pd.DataFrame | None = None
     casework_hours: float = 0.0  # grid workers' casework hours per week
     cases: pd.DataFrame | None = None
+    grids: pd.DataFrame | None = None  # each grid's state at the end (metrics.grid_state)
     build_seconds: float = 0.0
     run_seconds: float = 0.0
     peak_rss_bytes: int = 0  # the worker process's peak so far
@@ -82,7 +83,7 @@ def district_seeds(seed: int, n: int) -> list[int]:
 
 def run_district(task: DistrictTask) -> DistrictOutcome:
     """Build and run one district; never raises (a failure is returned)."""
-    from .metrics import case_log
+    from .metrics import case_log, grid_state
     from .model import GridGovernanceModel
 
     try:
@@ -97,7 +98,7 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
         out = DistrictOutcome(
             task.district, task.seed, "", Tally.of(model), model.timeseries(),
             model.casework_hours_per_week, case_log(model) if task.keep_cases else None,
-            t1 - t0, t2 - t1, peak_rss_bytes(),
+            grid_state(model), t1 - t0, t2 - t1, peak_rss_bytes(),
             {name: {"entropy": s.entropy, "spawn_key": list(s.spawn_key)}
              for name, s in model.streams.seeds.items()}, model.router._seq)
         model.release()
@@ -149,6 +150,7 @@ class CityRun:
     timeseries: pd.DataFrame
     districts: pd.DataFrame  # one row per district: name, seed, residents, times, memory
     stream_seeds: dict[str, Any]
+    grids: pd.DataFrame  # every grid's end state, numbered city-wide, with its district
 
 
 def run_partitioned(scenario: str, days: int, seed: int,
@@ -176,7 +178,7 @@ def run_partitioned(scenario: str, days: int, seed: int,
                                  f"{outcome.error.splitlines()[0]}")
         if on_district is not None:
             on_district(outcome)
-        outcome.cases = None  # written by on_district, not kept
+        outcome.cases = None  # handed to on_district, not kept
         results[outcome.district] = outcome
     parts = [results[d] for d in range(n)]
     names = district_names(params)
@@ -193,7 +195,22 @@ def run_partitioned(scenario: str, days: int, seed: int,
     stream_seeds = {"partition": {"entropy": seed, "districts": seeds},
                     "districts": {names[p.district]: p.stream_seeds for p in parts}}
     return CityRun(params, Tally.merge([p.tally for p in parts]), merge_timeseries(parts),
-                   table, stream_seeds)
+                   table, stream_seeds, merge_grids(parts, names))
+
+
+def merge_grids(parts: list[DistrictOutcome], names: list[str]) -> pd.DataFrame:
+    """The districts' grid tables as one, with grids, communities and streets numbered
+    city-wide (district after district) and a ``district`` column."""
+    frames, offsets = [], {"grid": 0, "community": 0, "street": 0}
+    for p in parts:
+        g = p.grids.copy()
+        sizes = {k: int(g[k].max()) + 1 if len(g) else 0 for k in offsets}
+        for k in offsets:
+            g[k] += offsets[k]
+            offsets[k] += sizes[k]
+        g.insert(1, "district", names[p.district])
+        frames.append(g)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _largest_first(params: Parameters, n: int) -> list[int]:

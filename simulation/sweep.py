@@ -46,6 +46,7 @@ from typing import Any
 import pandas as pd
 
 from .experiment import Experiment, RunSpec
+from .scenarios import load_scenario
 from .metrics import RESOLUTION_QUANTILES, SUMMARY_DOCS
 from .storage import atomic_write_parquet, atomic_write_text
 
@@ -77,21 +78,56 @@ def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
     """Run one simulation; never raises (a failure is returned as the outcome)."""
     from .metrics import grid_state, resolution_quantiles, summarise
     from .model import GridGovernanceModel
-    from .scenarios import load_scenario
 
     t0 = time.perf_counter()
     try:
-        model = GridGovernanceModel(load_scenario(run.scenario, run.overrides), seed=run.seed)
-        model.run(run.days)
-        outcome = RunOutcome(run, "ok", "", "", summarise(model), model.timeseries(),
-                             model.case_log() if keep_cases else None, 0.0, grid_state(model),
-                             resolution_quantiles(model))
-        model.release()
+        params = load_scenario(run.scenario, run.overrides)
+        if is_city(params):
+            outcome = _execute_city(run, keep_cases)
+        else:
+            model = GridGovernanceModel(params, seed=run.seed)
+            model.run(run.days)
+            outcome = RunOutcome(run, "ok", "", "", summarise(model), model.timeseries(),
+                                 model.case_log() if keep_cases else None, 0.0,
+                                 grid_state(model), resolution_quantiles(model))
+            model.release()
     except Exception as exc:  # a failed run is data, not a crash of the sweep
         outcome = RunOutcome(run, "failed", f"{type(exc).__name__}: {exc}",
                              traceback.format_exc(), None, None, None, 0.0)
     outcome.wall_seconds = time.perf_counter() - t0
     return outcome
+
+
+def is_city(params: Any) -> bool:
+    """True for a world of several districts: its runs are partitioned by district."""
+    from .districts import district_count
+
+    return district_count(params) > 1 and params["world.district"] < 0
+
+
+def _execute_city(run: RunSpec, keep_cases: bool) -> RunOutcome:
+    """A city run inside one sweep worker: its districts in turn, one in memory at a time
+    (:mod:`simulation.partition`; the same results as ``gridgov run``)."""
+    from .districts import district_names
+    from .partition import PartitionError, run_partitioned
+
+    cases: list[pd.DataFrame] = []
+    names: list[str] = []
+
+    def keep(outcome: Any) -> None:
+        if outcome.cases is not None:
+            outcome.cases.insert(0, "district", names[outcome.district])
+            cases.append(outcome.cases)
+
+    names.extend(district_names(load_scenario(run.scenario, run.overrides)))
+    try:
+        city = run_partitioned(run.scenario, run.days, run.seed, run.overrides,
+                               on_district=keep, keep_cases=keep_cases)
+    except PartitionError as exc:
+        raise RuntimeError(str(exc)) from None
+    return RunOutcome(run, "ok", "", "", city.tally.summary(), city.timeseries,
+                      pd.concat(cases, ignore_index=True) if keep_cases else None, 0.0,
+                      city.grids, city.tally.resolution_quantiles())
 
 
 class InlineExecutor(cf.Executor):

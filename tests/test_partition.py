@@ -267,3 +267,29 @@ def test_the_agreement_check_detects_a_real_difference(unpartitioned_city4):
             for r in range(REPS)]
     z = _z_scores(part, unpartitioned_city4)
     assert z["mean_resolution_days"] > Z_MAX and z["mean_wait_days"] > Z_MAX
+
+
+# ----------------------------------------------------------------------------------- sweep
+def test_a_sweep_runs_each_city_partitioned_like_gridgov_run(tmp_path: Path):
+    """Each run of a city in a sweep is partitioned by district inside its worker (one
+    district in memory at a time) and gives what run_partitioned gives for its seed."""
+    from simulation.experiment import load_experiment
+    from simulation.sweep import run_sweep
+
+    f = tmp_path / "city.toml"
+    f.write_text('[experiment]\nname = "city"\nscenario = "jinan"\ndays = 20\n'
+                 'replications = 2\nseed = 4\n[fixed]\n"world.scale" = 0.004\n')
+    experiment = load_experiment(f)
+    table = run_sweep(experiment, tmp_path / "out", workers=1, keep_cases=True)
+    assert (table.status == "ok").all()
+    for run in experiment.runs():
+        city = run_partitioned("jinan", 20, run.seed, run.overrides)
+        row = table.set_index("run_id").loc[run.run_id]
+        expected = city.tally.summary()
+        assert row.issues_arisen == expected["issues_arisen"]
+        assert row.mean_trust == pytest.approx(expected["mean_trust"], rel=1e-12)
+        grids = pd.read_parquet(tmp_path / "out" / "grids" / f"{run.run_id}.parquet")
+        assert len(grids) == expected["grids"] and grids.grid.is_unique
+        assert grids.district.nunique() == 13 and grids.street.nunique() == 13
+        cases = pd.read_parquet(tmp_path / "out" / "cases" / f"{run.run_id}.parquet")
+        assert len(cases) == expected["issues_arisen"] and cases.district.nunique() == 13
