@@ -46,8 +46,8 @@ from typing import Any
 import pandas as pd
 
 from .experiment import Experiment, RunSpec
-from .scenarios import load_scenario
 from .metrics import RESOLUTION_QUANTILES, SUMMARY_DOCS
+from .scenarios import load_scenario
 from .storage import atomic_write_parquet, atomic_write_text
 
 KEY_METRICS = ("mean_resolution_days", "share_within_5_working_days", "hidden_issues",
