@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bless validate clean
+.PHONY: run test lint bench bench-city bless validate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,15 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_baseline.py
+	$(BIN)/python benchmarks/bench_model.py --case baseline
+	$(BIN)/python benchmarks/bench_model.py --case slice
 	$(BIN)/python benchmarks/bench_sweep.py
 	@if [ -d results/policy_comparison ]; then $(BIN)/python benchmarks/bench_report.py; \
 	else echo "bench_report.py skipped: run 'make run' first"; fi
+
+# The whole city (about 9.2 million residents) against the trivial Mesa loop: ~6 minutes.
+bench-city: $(STAMP)
+	$(BIN)/python benchmarks/bench_model.py --case city
 
 # Calibration (resumed if already run) and every validation check at full size; rewrites
 # docs/validation.md and docs/validation/*.png (about 12 minutes on 2 cores).

@@ -16,9 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulation.experiment import load_experiment
-from simulation.sweep import run_sweep
-
 TEMPLATE = """
 [experiment]
 name = "bench"
@@ -26,6 +23,20 @@ scenario = "baseline"
 days = {days}
 replications = {runs}
 seed = 1
+"""
+
+
+TIMED = """
+import sys, time
+from pathlib import Path
+from simulation.experiment import load_experiment
+from simulation.sweep import run_sweep
+experiment = load_experiment(sys.argv[1])
+t0 = time.perf_counter()
+table = run_sweep(experiment, Path(sys.argv[2]), workers=int(sys.argv[3]))
+wall = time.perf_counter() - t0
+assert (table.status == "ok").all()
+print(len(table), wall, table.wall_seconds.mean())
 """
 
 
@@ -45,17 +56,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.toml"
         path.write_text(TEMPLATE.format(days=args.days, runs=args.runs), encoding="utf-8")
-        experiment = load_experiment(path)
         rates = {}
         for workers in (1, 2):
-            t0 = time.perf_counter()
-            table = run_sweep(experiment, Path(tmp) / f"w{workers}", workers=workers)
-            wall = time.perf_counter() - t0
-            assert (table.status == "ok").all()
-            rates[workers] = len(table) / wall * 60
-            print(f"{workers} worker(s): {len(table)} runs of baseline x {args.days} days in "
+            # each configuration in a fresh interpreter, as `gridgov sweep` runs it
+            out = subprocess.run([sys.executable, "-c", TIMED, str(path),
+                                  str(Path(tmp) / f"w{workers}"), str(workers)],
+                                 check=True, capture_output=True, text=True).stdout
+            n, wall, mean_run = (float(x) for x in out.split())
+            rates[workers] = n / wall * 60
+            print(f"{workers} worker(s): {n:.0f} runs of baseline x {args.days} days in "
                   f"{wall:6.1f} s = {rates[workers]:5.1f} runs/min "
-                  f"(mean run {table.wall_seconds.mean():.2f} s)")
+                  f"(mean run {mean_run:.2f} s)")
     print(f"speed-up 2 workers / 1 worker = {rates[2] / rates[1]:.2f} (target: close to 2)")
 
 

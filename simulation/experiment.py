@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from .parameters import MAX_DAYS, Param, ParameterError, unknown_key_message
 from .policies import parse_policy
@@ -462,6 +461,8 @@ def unit_sample(method: str, names: list[str], samples: int, seed: int) -> np.nd
     d = len(names)
     unit = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
     if method == "lhs":
+        from scipy.stats import qmc  # imported here: sweep workers never need it
+
         u = qmc.LatinHypercube(d=d, rng=rng).random(samples)
     elif method == "saltelli":  # Saltelli's scheme for first- and total-order Sobol indices
         from SALib.sample import sobol as saltelli
@@ -472,5 +473,7 @@ def unit_sample(method: str, names: list[str], samples: int, seed: int) -> np.nd
 
         u = morris.sample(unit, samples, num_levels=MORRIS_LEVELS, seed=rng)
     else:
+        from scipy.stats import qmc
+
         u = qmc.Sobol(d=d, scramble=True, rng=rng).random_base2(int(math.log2(samples)))
     return u

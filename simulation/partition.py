@@ -103,9 +103,7 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
              for name, s in model.streams.seeds.items()}, model.router._seq)
         # Free the issues by reference counting before the collection that frees the
         # agents (measured after a year of Licheng: 2.3 s instead of 4.0 s).
-        model.release()
-        model.issues.clear()
-        model.residents.clear()
+        model.discard()
         del model
         gc.collect()
         return out

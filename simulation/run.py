@@ -107,7 +107,7 @@ def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SE
         stream_seeds={name: {"entropy": s.entropy, "spawn_key": list(s.spawn_key)}
                       for name, s in model.streams.seeds.items()},
     )
-    model.release()
+    model.discard()
     return result
 
 

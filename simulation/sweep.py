@@ -90,7 +90,7 @@ def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
             outcome = RunOutcome(run, "ok", "", "", summarise(model), model.timeseries(),
                                  model.case_log() if keep_cases else None, 0.0,
                                  grid_state(model), resolution_quantiles(model))
-            model.release()
+            model.discard()
     except Exception as exc:  # a failed run is data, not a crash of the sweep
         outcome = RunOutcome(run, "failed", f"{type(exc).__name__}: {exc}",
                              traceback.format_exc(), None, None, None, 0.0)
@@ -160,7 +160,10 @@ def make_executor(workers: int | None, scheduler: str | None) -> tuple[cf.Execut
     if n == 1:
         return InlineExecutor(), "1 local worker (in process)", lambda: None
     pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
-    return pool, f"{n} local worker processes", lambda: pool.shutdown(cancel_futures=True)
+    # Every future is done when close() is called: let the workers exit (freeing what
+    # they hold) while the caller goes on, e.g. to write the report.
+    return pool, f"{n} local worker processes", lambda: pool.shutdown(wait=False,
+                                                                     cancel_futures=True)
 
 
 def design_fingerprint(experiment: Experiment) -> str:
