@@ -329,48 +329,106 @@ def _run_one(args: argparse.Namespace, overrides: dict[str, Any], policies: list
 
 def _run_city(args: argparse.Namespace, overrides: dict[str, Any], policies: list[Any],
               params: Any, out: Path | None) -> Any:
-    """The districts as separate processes (or a Dask cluster), with progress."""
+    """The districts as separate processes (or a Dask cluster), with progress: on a
+    terminal a bar of the city's simulated days (live from local workers), else a line per
+    finished district."""
     import time
 
-    from .districts import district_names
+    from .districts import district_names, plans
     from .run import run_city
-    from .sweep import make_executor
+    from .sweep import InlineExecutor, make_executor
 
     names = district_names(params)
     executor, description, close = make_executor(args.workers, args.scheduler)
+    inline = isinstance(executor, InlineExecutor)
     print(f"gridgov run {args.scenario}: {len(names)} districts on {description}",
           file=sys.stderr, flush=True)
-    bar = None
-    if sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(names), unit="district", file=sys.stderr, dynamic_ncols=True)
+    live = _LiveProgress([p.basic_grids or p.communities for p in plans(params)], args.days,
+                         local=inline or args.scheduler is None) if sys.stderr.isatty() else None
     t0 = time.perf_counter()
     done = [0]
 
     def arrived(outcome: Any) -> None:
         done[0] += 1
-        if bar is not None:
-            bar.set_postfix_str(names[outcome.district], refresh=False)
-            bar.update(1)
+        if live is not None:
+            live.finished(outcome.district, names[outcome.district])
         else:
             print(f"[{done[0]}/{len(names)}] {names[outcome.district]}: "
                   f"{outcome.tally.residents:,} residents, build {outcome.build_seconds:.1f} s, "
                   f"run {outcome.run_seconds:.1f} s; {time.perf_counter() - t0:.0f} s elapsed",
                   file=sys.stderr, flush=True)
 
-    from .sweep import InlineExecutor
-
     try:
         return run_city(args.scenario, days=args.days, seed=args.seed, overrides=overrides,
-                        policies=policies,
-                        executor=None if isinstance(executor, InlineExecutor) else executor,
-                        on_district=arrived,
-                        cases_dir=None if out is None else out / "cases")
+                        policies=policies, executor=None if inline else executor,
+                        on_district=arrived, cases_dir=None if out is None else out / "cases",
+                        progress=None if live is None else live.queue)
     finally:
-        if bar is not None:
-            bar.close()
+        if live is not None:
+            live.close()
         close()
+
+
+class _LiveProgress:
+    """A tqdm bar of a partitioned run: each district's simulated days, weighted by its
+    size, as its worker reports them through ``queue`` (local processes or in process;
+    a Dask cluster's workers cannot reach it, so the bar then moves as districts finish)."""
+
+    def __init__(self, sizes: list[int], days: int, local: bool) -> None:
+        import queue
+        import threading
+
+        from tqdm import tqdm
+
+        self.weights = [s / sum(sizes) * 100.0 for s in sizes]
+        self.days = days
+        self.day = [0] * len(sizes)
+        self.done = 0
+        self.bar = tqdm(total=100.0, unit="%", file=sys.stderr, dynamic_ncols=True,
+                        bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}<{remaining}{postfix}]")
+        self.manager = None
+        self.queue: Any = None
+        if local:
+            import multiprocessing
+
+            self.manager = multiprocessing.get_context("spawn").Manager()
+            self.queue = self.manager.Queue()
+        else:
+            self.queue = queue.Queue()  # never reached by remote workers
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _advance(self, district: int, day: int) -> None:
+        if day > self.day[district]:
+            self.bar.update(self.weights[district] * (day - self.day[district]) / self.days)
+            self.day[district] = day
+
+    def _drain(self) -> None:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                district, day = self.queue.get(timeout=0.5)
+            except queue.Empty:
+                self.bar.refresh()  # keep the elapsed time moving
+                continue
+            except (EOFError, OSError):  # the manager has gone
+                return
+            self._advance(district, day)
+
+    def finished(self, district: int, name: str) -> None:
+        """A district's results arrived."""
+        self._advance(district, self.days)
+        self.done += 1
+        self.bar.set_postfix_str(f"{self.done}/{len(self.day)} districts, last {name}")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.bar.close()
+        if self.manager is not None:
+            self.manager.shutdown()
 
 
 def _sweep(args: argparse.Namespace) -> int:

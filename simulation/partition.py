@@ -54,6 +54,10 @@ class DistrictTask:
     seed: int
     days: int
     keep_cases: bool = False
+    progress: Any = None  # a queue: (district, day) is put every PROGRESS_DAYS days
+
+
+PROGRESS_DAYS = 7
 
 
 @dataclass
@@ -93,7 +97,7 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
         t0 = time.perf_counter()
         model = GridGovernanceModel(params, seed=task.seed)
         t1 = time.perf_counter()
-        model.run(task.days)
+        model.run(task.days, on_day=_reporter(task))
         t2 = time.perf_counter()
         out = DistrictOutcome(
             task.district, task.seed, "", Tally.of(model), model.timeseries(),
@@ -110,6 +114,19 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
     except Exception as exc:  # reported per district by the caller
         return DistrictOutcome(task.district, task.seed,
                                f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+
+
+def _reporter(task: DistrictTask) -> Callable[[int], None] | None:
+    """``on_day`` for a district's model: tells ``task.progress`` how far it is."""
+    queue = task.progress
+    if queue is None:
+        return None
+
+    def report(day: int) -> None:
+        if day % PROGRESS_DAYS == 0 or day == task.days:
+            queue.put((task.district, day))
+
+    return report
 
 
 def peak_rss_bytes() -> int:
@@ -160,9 +177,10 @@ def run_partitioned(scenario: str, days: int, seed: int,
                     policies: Iterable[Policy] = (), *,
                     executor: cf.Executor | None = None,
                     on_district: Callable[[DistrictOutcome], None] | None = None,
-                    keep_cases: bool = False) -> CityRun:
+                    keep_cases: bool = False, progress: Any = None) -> CityRun:
     """Run every district of ``scenario`` on ``executor`` (in this process if None), largest
-    first; ``on_district`` sees each outcome as it arrives (e.g. to write its cases)."""
+    first; ``on_district`` sees each outcome as it arrives (e.g. to write its cases);
+    ``progress`` (a queue the workers can reach) receives (district, day) as they go."""
     overrides = dict(overrides or {})
     policies = tuple(policies)
     params = load_scenario(scenario, overrides, policies)
@@ -170,8 +188,8 @@ def run_partitioned(scenario: str, days: int, seed: int,
         raise PartitionError("world.district is set: that run is one district already")
     n = district_count(params)
     seeds = district_seeds(seed, n)
-    tasks = [DistrictTask(scenario, overrides, policies, d, seeds[d], days, keep_cases)
-             for d in _largest_first(params, n)]
+    tasks = [DistrictTask(scenario, overrides, policies, d, seeds[d], days, keep_cases,
+                          progress) for d in _largest_first(params, n)]
     results: dict[int, DistrictOutcome] = {}
     for outcome in _outcomes(executor, tasks):
         if outcome.error:

@@ -114,10 +114,11 @@ def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SE
 def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
              overrides: Mapping[str, Any] | None = None, policies: Iterable[Policy] = (),
              *, executor: Any = None, on_district: Callable[[Any], None] | None = None,
-             cases_dir: Path | None = None) -> RunResult:
+             cases_dir: Path | None = None, progress: Any = None) -> RunResult:
     """Run ``scenario`` partitioned by district (:mod:`simulation.partition`) on
     ``executor`` (in this process if None). With ``cases_dir``, each district's case log is
-    written there as ``DISTRICT.parquet`` when it arrives (ids are the district's own)."""
+    written there as ``DISTRICT.parquet`` when it arrives (ids are the district's own);
+    ``progress`` receives (district, day) from the districts as they run."""
     from .partition import run_partitioned
 
     overrides = dict(overrides or {})
@@ -137,7 +138,8 @@ def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
         cases_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     city = run_partitioned(scenario, days, seed, overrides, policies, executor=executor,
-                           on_district=arrived, keep_cases=cases_dir is not None)
+                           on_district=arrived, keep_cases=cases_dir is not None,
+                           progress=progress)
     return RunResult(
         scenario=scenario, seed=seed, days=days,
         overrides={k: params[k] for k in overrides}, policies=[p.to_dict() for p in policies],
