@@ -265,15 +265,22 @@ def _run(args: argparse.Namespace) -> int:
     if not partitioned and (args.workers is not None or args.scheduler):
         raise UsageError("--workers and --scheduler run a city's districts in parallel; "
                          "this run is one model (one district, or --no-partition)")
-    if not partitioned:
-        _check_memory(params)
+    if args.workers is not None and args.scheduler:
+        raise UsageError("give either --workers (local processes) or --scheduler (a Dask "
+                         "cluster), not both")
+    if not args.scheduler:  # a cluster's memory is the cluster's to check
+        _check_memory(params, partitioned, args.workers or os.cpu_count() or 1)
     if args.out is not None and not args.out.strip():
         raise UsageError("--out needs a folder name")
     out = _check_writable(args.out) if args.out else None
-    if partitioned:
-        result = _run_city(args, overrides, policies, params, out)
-    else:
-        result = _run_one(args, overrides, policies, params)
+    try:
+        if partitioned:
+            result = _run_city(args, overrides, policies, params, out)
+        else:
+            result = _run_one(args, overrides, policies, params)
+    except OSError as exc:  # e.g. a full disk while writing a district's cases
+        raise UsageError(f"cannot write to --out {str(out)!r}: {exc.strerror or exc}; "
+                         "nothing was kept") from None
     print(f"gridgov run {args.scenario}: {args.days} days, seed {args.seed}, "
           f"{result.summary['residents']:,} residents, {result.summary['grids']:,} grids, "
           f"{result.summary['issues_arisen']:,} issues, {result.wall_seconds:.1f} s")
@@ -293,18 +300,31 @@ def _run(args: argparse.Namespace) -> int:
 BYTES_PER_RESIDENT = 1_600
 
 
-def _check_memory(params: Any) -> None:
-    """Refuse a one-model run that cannot fit in this machine's available memory."""
+def _check_memory(params: Any, partitioned: bool, workers: int) -> None:
+    """Refuse a run that cannot fit in this machine's available memory: one model, or the
+    largest districts running at once on ``workers`` processes."""
     import psutil
 
     from .partition import expected_residents
 
-    need = expected_residents(params) * BYTES_PER_RESIDENT
     have = psutil.virtual_memory().available
+    if not partitioned:
+        need = expected_residents(params) * BYTES_PER_RESIDENT
+        if need > have:
+            raise UsageError(
+                f"one model of ~{expected_residents(params) / 1e6:.1f} M residents needs "
+                f"~{need / 2**30:.1f} GiB, more than the {have / 2**30:.1f} GiB available: "
+                "run it partitioned (drop --no-partition) or use --scale")
+        return
+    from .districts import district_count
+
+    sizes = sorted((expected_residents(params.with_values({"world.district": d}))
+                    for d in range(district_count(params))), reverse=True)
+    need = sum(sizes[:workers]) * BYTES_PER_RESIDENT
     if need > have:
-        raise UsageError(f"one model of ~{expected_residents(params) / 1e6:.1f} M residents "
-                         f"needs ~{need / 2**30:.1f} GiB, more than the {have / 2**30:.1f} GiB "
-                         "available: run it partitioned (drop --no-partition) or use --scale")
+        raise UsageError(f"{min(workers, len(sizes))} districts at once need "
+                         f"~{need / 2**30:.1f} GiB, more than the {have / 2**30:.1f} GiB "
+                         "available: use fewer --workers or a smaller --scale")
 
 
 def _run_one(args: argparse.Namespace, overrides: dict[str, Any], policies: list[Any],
@@ -336,15 +356,16 @@ def _run_city(args: argparse.Namespace, overrides: dict[str, Any], policies: lis
 
     from .districts import district_names, plans
     from .run import run_city
-    from .sweep import InlineExecutor, make_executor
+    from .sweep import InlineExecutor, make_executor, terminate_workers
 
     names = district_names(params)
     executor, description, close = make_executor(args.workers, args.scheduler)
     inline = isinstance(executor, InlineExecutor)
     print(f"gridgov run {args.scenario}: {len(names)} districts on {description}",
           file=sys.stderr, flush=True)
-    live = _LiveProgress([p.basic_grids or p.communities for p in plans(params)], args.days,
-                         local=inline or args.scheduler is None) if sys.stderr.isatty() else None
+    reach = "inline" if inline else "remote" if args.scheduler else "processes"
+    live = (_LiveProgress([p.basic_grids or p.communities for p in plans(params)], args.days,
+                          reach) if sys.stderr.isatty() else None)
     t0 = time.perf_counter()
     done = [0]
 
@@ -362,7 +383,16 @@ def _run_city(args: argparse.Namespace, overrides: dict[str, Any], policies: lis
         return run_city(args.scenario, days=args.days, seed=args.seed, overrides=overrides,
                         policies=policies, executor=None if inline else executor,
                         on_district=arrived, cases_dir=None if out is None else out / "cases",
-                        progress=None if live is None else live.queue)
+                        progress=None if live is None else live.worker_queue)
+    except PartitionError as exc:
+        terminate_workers(executor)  # stop the districts still running
+        where = (out or Path(tempfile.gettempdir())) / f"gridgov-error-{os.getpid()}.txt"
+        try:
+            where.write_text(exc.details, encoding="utf-8")
+            note = f" (traceback: {where})"
+        except OSError:
+            note = ""
+        raise PartitionError(f"{exc}{note}", exc.details) from None
     finally:
         if live is not None:
             live.close()
@@ -374,7 +404,7 @@ class _LiveProgress:
     size, as its worker reports them through ``queue`` (local processes or in process;
     a Dask cluster's workers cannot reach it, so the bar then moves as districts finish)."""
 
-    def __init__(self, sizes: list[int], days: int, local: bool) -> None:
+    def __init__(self, sizes: list[int], days: int, reach: str) -> None:
         import queue
         import threading
 
@@ -387,22 +417,25 @@ class _LiveProgress:
         self.bar = tqdm(total=100.0, unit="%", file=sys.stderr, dynamic_ncols=True,
                         bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}<{remaining}{postfix}]")
         self.manager = None
-        self.queue: Any = None
-        if local:
+        self.queue: Any = queue.Queue()
+        if reach == "processes":
             import multiprocessing
 
             self.manager = multiprocessing.get_context("spawn").Manager()
             self.queue = self.manager.Queue()
-        else:
-            self.queue = queue.Queue()  # never reached by remote workers
+        # what the districts are given: nothing for a Dask cluster's workers (a local queue
+        # cannot travel there), so the bar then moves as districts finish
+        self.worker_queue = None if reach == "remote" else self.queue
+        self._lock = threading.Lock()  # the drain thread and finished() both advance
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
 
     def _advance(self, district: int, day: int) -> None:
-        if day > self.day[district]:
-            self.bar.update(self.weights[district] * (day - self.day[district]) / self.days)
-            self.day[district] = day
+        with self._lock:
+            if day > self.day[district]:
+                self.bar.update(self.weights[district] * (day - self.day[district]) / self.days)
+                self.day[district] = day
 
     def _drain(self) -> None:
         import queue

@@ -152,7 +152,7 @@ def plans(params: dict) -> list[Plan]:
         want = s * comms  # communities at this scale, fractional
         n_comm = max(1, round(want))
         n_streets = min(max(1, round(s * streets)), n_comm)
-        factor = min(1.0, want) if s < 1.0 else 1.0
+        factor = want / n_comm  # grids per community follow the scale exactly on average
         out = [Plan(name, n_streets, n_comm, None, None, factor) for name in names]
     k = p["world.district"]
     if k >= len(out):

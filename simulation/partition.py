@@ -26,6 +26,7 @@ import resource
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,12 @@ from .scenarios import load_scenario
 
 
 class PartitionError(Exception):
-    """A district's run failed; the message names the district and the error (one line)."""
+    """A district's run failed; the message names the district and the error (one line);
+    ``details`` holds the district's traceback."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
 
 
 @dataclass(frozen=True)
@@ -195,7 +201,7 @@ def run_partitioned(scenario: str, days: int, seed: int,
         if outcome.error:
             raise PartitionError(f"district {outcome.district} "
                                  f"({district_names(params)[outcome.district]}) failed: "
-                                 f"{outcome.error.splitlines()[0]}")
+                                 f"{outcome.error.splitlines()[0]}", outcome.error)
         if on_district is not None:
             on_district(outcome)
         outcome.cases = None  # handed to on_district, not kept
@@ -249,13 +255,21 @@ def _outcomes(executor: cf.Executor | None, tasks: list[DistrictTask]):
             yield run_district(task)
         return
     futures = {executor.submit(run_district, t): t for t in tasks}
-    for future in cf.as_completed(futures):
-        task = futures.pop(future)
-        try:
-            yield future.result()
-        except Exception as exc:  # the worker, not the run, failed
-            yield DistrictOutcome(task.district, task.seed,
-                                  f"{type(exc).__name__}: {exc or 'worker process died'}")
+    try:
+        for future in cf.as_completed(futures):
+            task = futures.pop(future)
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                yield DistrictOutcome(task.district, task.seed,
+                                      "a worker process died (out of memory?) while this or "
+                                      "another district was running")
+            except Exception as exc:  # the worker, not the run, failed
+                yield DistrictOutcome(task.district, task.seed,
+                                      f"{type(exc).__name__}: {exc or 'worker process died'}")
+    finally:  # on an error, start no more districts
+        for future in futures:
+            future.cancel()
 
 
 def expected_residents(params: Parameters) -> float:

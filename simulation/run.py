@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -56,6 +57,7 @@ class RunResult:
             "days": self.days,
             "overrides": self.overrides,
             "policies": self.policies,
+            "partitioned": self.districts is not None,  # by district (partition.py)
             "stream_seeds": self.stream_seeds,
             "metrics": {k: _json_number(v) for k, v in self.summary.items()},
         }
@@ -78,11 +80,19 @@ class RunResult:
             atomic_write_text(out / "cases.csv", self.cases.to_csv(index=False))
         if self.districts is not None:
             atomic_write_text(out / "districts.csv", self.districts.to_csv(index=False))
+            (out / "cases.csv").unlink(missing_ok=True)  # a one-model run's, now stale
+        else:  # a partitioned run's files, now stale
+            (out / "districts.csv").unlink(missing_ok=True)
+            if (out / "cases").is_dir():
+                shutil.rmtree(out / "cases")
         atomic_write_text(out / "manifest.json", _dumps(manifest(self.wall_seconds)))
         return out
 
 
 DEFAULT_DAYS = 365  # one simulated year
+# The case log's text columns (metrics.case_log), typed as strings in Parquet parts.
+CASE_TEXT_COLUMNS = ("district", "type", "outcome", "source", "closed_by", "handler",
+                     "max_level", "handlers")
 DEFAULT_SEED = 0
 
 
@@ -126,20 +136,35 @@ def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
     params = load_scenario(scenario, overrides, policies)
     names = district_names(params)
 
+    # The parts go to a hidden folder that replaces ``cases_dir`` only when every district
+    # has finished: a failed or interrupted run leaves no partial case log behind.
+    partial = None if cases_dir is None else cases_dir.with_name(f".{cases_dir.name}.partial")
+
     def arrived(outcome: Any) -> None:
-        if cases_dir is not None and outcome.cases is not None:
+        if partial is not None and outcome.cases is not None:
             cases = outcome.cases
             cases.insert(0, "district", names[outcome.district])
-            atomic_write_parquet(cases_dir / f"{outcome.district:02d}.parquet", cases)
+            # one Arrow schema for every part, even a district without issues
+            cases = cases.astype({c: "string" for c in CASE_TEXT_COLUMNS})
+            atomic_write_parquet(partial / f"{outcome.district:02d}.parquet", cases)
         if on_district is not None:
             on_district(outcome)
 
-    if cases_dir is not None:
-        cases_dir.mkdir(parents=True, exist_ok=True)
+    if partial is not None:
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
     t0 = time.perf_counter()
-    city = run_partitioned(scenario, days, seed, overrides, policies, executor=executor,
-                           on_district=arrived, keep_cases=cases_dir is not None,
-                           progress=progress)
+    try:
+        city = run_partitioned(scenario, days, seed, overrides, policies, executor=executor,
+                               on_district=arrived, keep_cases=cases_dir is not None,
+                               progress=progress)
+    except BaseException:
+        if partial is not None:
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
+    if partial is not None and cases_dir is not None:
+        shutil.rmtree(cases_dir, ignore_errors=True)  # a previous run's parts
+        partial.rename(cases_dir)
     return RunResult(
         scenario=scenario, seed=seed, days=days,
         overrides={k: params[k] for k in overrides}, policies=[p.to_dict() for p in policies],

@@ -166,6 +166,14 @@ def make_executor(workers: int | None, scheduler: str | None) -> tuple[cf.Execut
                                                                      cancel_futures=True)
 
 
+def terminate_workers(executor: cf.Executor) -> None:
+    """Stop a local process pool's workers at once (after an error: the tasks still
+    running are of no use, and waiting for them would hold the command open)."""
+    processes = getattr(executor, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
+
+
 def design_fingerprint(experiment: Experiment) -> str:
     """A hash of everything that determines the runs (to refuse a mismatched --resume):
     every run's inputs and seed, and the scenario's resolved defaults of the keys the design

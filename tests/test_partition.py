@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -85,8 +86,12 @@ def test_a_scaled_jinan_world_has_its_plans_grids():
     households = w.grid_households[~w.grid_dedicated]
     assert households.min() >= params["world.households_per_grid_min"]
     assert households.max() <= params["world.households_per_grid_max"]
-    # one grid worker per basic grid on average, one per dedicated grid
-    assert abs(len(model.grid_workers) - w.n_grids) <= 0.05 * w.n_grids
+    # a full-time and a part-time worker per basic grid on average, one per dedicated grid
+    basic, dedicated = (~w.grid_dedicated).sum(), w.grid_dedicated.sum()
+    workers = model.grid_workers
+    assert abs(len(workers) - (2 * basic + dedicated)) <= 0.05 * len(workers)
+    part = sum(gw.part_time for gw in workers)
+    assert abs(part - (basic + dedicated)) <= 1 + 0.05 * part
     model.release()
 
 
@@ -210,6 +215,8 @@ def test_cli_runs_a_city_by_district_and_writes_its_parts(capsys, tmp_path: Path
     (["run", "baseline", "--workers", "2"], "one model"),
     (["run", "jinan", "--no-partition", "--scheduler", "tcp://x:1"], "one model"),
     (["run", "jinan", "--set", "world.district=20"], "world.district: 20 is out of range"),
+    (["run", "jinan", "--workers", "2", "--scheduler", "tcp://x:1"], "not both"),
+    (["run", "jinan", "--scale", "10", "--workers", "64"], "districts at once need"),
 ])
 def test_cli_bad_city_options_are_one_line_errors(capsys, args, message):
     code = main(args)
@@ -293,3 +300,55 @@ def test_a_sweep_runs_each_city_partitioned_like_gridgov_run(tmp_path: Path):
         assert grids.district.nunique() == 13 and grids.street.nunique() == 13
         cases = pd.read_parquet(tmp_path / "out" / "cases" / f"{run.run_id}.parquet")
         assert len(cases) == expected["issues_arisen"] and cases.district.nunique() == 13
+
+
+def test_city_case_parts_share_one_schema_even_for_a_district_without_issues(capsys,
+                                                                              tmp_path):
+    # mmc's issues arrive slowly: over 5 days some of 4 districts have none
+    out = tmp_path / "mmc"
+    code = main(["run", "mmc", "--days", "5", "--set", "world.districts=4", "--set",
+                 "mmc.arrivals_per_day=0.1", "--workers", "1", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    districts = pd.read_csv(out / "districts.csv")
+    assert (districts.issues == 0).any()
+    assert len(pd.read_parquet(out / "cases")) == districts.issues.sum()
+
+
+def test_rerun_into_the_same_folder_leaves_no_stale_parts(capsys, tmp_path):
+    out = tmp_path / "o"
+    assert main(["run", "baseline", "--days", "5", "--set", "world.districts=3",
+                 "--set", "world.communities_per_street=1", "--out", str(out),
+                 "--workers", "1"]) == 0
+    assert sorted(p.name for p in (out / "cases").iterdir()) == [
+        "00.parquet", "01.parquet", "02.parquet"]
+    assert main(["run", "baseline", "--days", "5", "--set", "world.districts=2",
+                 "--set", "world.communities_per_street=1", "--out", str(out),
+                 "--workers", "1"]) == 0
+    assert sorted(p.name for p in (out / "cases").iterdir()) == ["00.parquet", "01.parquet"]
+    assert main(["run", "baseline", "--days", "5", "--set", "world.communities_per_street=1",
+                 "--out", str(out)]) == 0
+    assert not (out / "cases").exists() and not (out / "districts.csv").exists()
+    assert (out / "cases.csv").exists()
+    capsys.readouterr()
+
+
+def test_a_failed_district_leaves_no_partial_case_log(capsys, tmp_path, monkeypatch):
+    import simulation.partition as partition
+
+    real = partition.run_district
+
+    def fail_district_1(task):
+        if task.district == 1:
+            return partition.DistrictOutcome(1, task.seed, "ValueError: boom\nTraceback...")
+        return real(task)
+
+    monkeypatch.setattr(partition, "run_district", fail_district_1)
+    out = tmp_path / "f"
+    code = main(["run", "baseline", "--days", "5", "--set", "world.districts=3",
+                 "--set", "world.communities_per_street=1", "--workers", "1",
+                 "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and "district 1 (district 1) failed: ValueError: boom" in err
+    assert "traceback: " in err and (out / f"gridgov-error-{os.getpid()}.txt").exists()
+    assert not (out / "cases").exists() and not (out / ".cases.partial").exists()
+    assert not (out / "summary.json").exists()

@@ -2,8 +2,9 @@
 
 About 9.2 million residents (2020 census) in households, laid out district by district in
 census proportions (:data:`simulation.districts.JINAN`, each count with its source). Basic
-grids hold ~280 households (the census population over the basic grids), each with its own
-grid worker; dedicated grids have a part-time worker from the unit; Party members (7%) and
+grids hold ~280 households (the census population over the basic grids), each with a
+full-time and a part-time grid worker ("tens of thousands of full- and part-time grid
+workers", seed); dedicated grids have a part-time worker from the unit; Party members (7%) and
 registered volunteers (10%) as in the baseline. Case staff above the grid are scaled from
 the calibrated baseline street office to Jinan's larger street offices and smaller
 communities, so each officer serves as many households as in the baseline. Policies are
@@ -57,8 +58,12 @@ SCENARIO = Scenario(
             round(HOUSEHOLDS_PER_GRID * 1.2),
             f"DOMAIN: {HOUSEHOLDS_PER_GRID:.0f} households per basic grid, +-20%"),
         "staffing.households_per_worker": (
-            round(HOUSEHOLDS_PER_GRID, 1),
-            "seed: every grid worker owns a grid (one per basic grid on average)"),
+            round(HOUSEHOLDS_PER_GRID / 2, 1),
+            "seed: tens of thousands of full- and part-time grid workers (数万名专兼职网格员) "
+            "for 12,584 basic grids: two per basic grid (assumption on the number)"),
+        "staffing.part_time_share": (
+            0.5, "seed: full- and part-time workers (专兼职); one of each per basic grid "
+                 "(assumption on the split)"),
         "community.case_staff": (_staff("community.case_staff", COMMUNITY_RATIO),
                                  f"assumption: the baseline's households per officer "
                                  f"(x{COMMUNITY_RATIO:.2f} households per community)"),
