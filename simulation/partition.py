@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import gc
-import math
 import resource
 import time
 import traceback
@@ -170,7 +169,6 @@ def merge_timeseries(parts: list[DistrictOutcome]) -> pd.DataFrame:
 class CityRun:
     """A partitioned run's merged results and its districts' own figures."""
 
-    params: Parameters
     tally: Tally
     timeseries: pd.DataFrame
     districts: pd.DataFrame  # one row per district: name, seed, residents, times, memory
@@ -220,7 +218,7 @@ def run_partitioned(scenario: str, days: int, seed: int,
     })
     stream_seeds = {"partition": {"entropy": seed, "districts": seeds},
                     "districts": {names[p.district]: p.stream_seeds for p in parts}}
-    return CityRun(params, Tally.merge([p.tally for p in parts]), merge_timeseries(parts),
+    return CityRun(Tally.merge([p.tally for p in parts]), merge_timeseries(parts),
                    table, stream_seeds, merge_grids(parts, names))
 
 
@@ -286,4 +284,4 @@ def expected_residents(params: Parameters) -> float:
             grids = plan.communities * max(1.0, (p["world.grids_per_community_min"]
                                                  + p["world.grids_per_community_max"]) / 2 * f)
         total += grids * hh * p["world.residents_per_household"]
-    return total if math.isfinite(total) else 0.0
+    return total
