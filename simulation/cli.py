@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     pp = sub.add_parser("params", help="list a scenario's parameters with unit and source")
     pp.add_argument("scenario", metavar="SCENARIO")
     sub.add_parser("policies", help="list the policy levers")
+    dp = sub.add_parser("dashboard", help="the interactive dashboard in the browser: pull "
+                        "the policy levers, step the model, watch the grids")
+    dp.add_argument("scenario", metavar="SCENARIO", nargs="?", default="baseline",
+                    help="the scenario to start from (baseline)")
+    dp.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
+    dp.add_argument("--port", type=_int_at_least(1, 65535), default=8765,
+                    help="port to serve on (8765)")
     rp = sub.add_parser("run", help="run one simulation and print its summary")
     rp.add_argument("scenario", metavar="SCENARIO")
     rp.add_argument("--days", type=_int_at_least(1, MAX_DAYS), default=DEFAULT_DAYS,
@@ -194,6 +201,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         for name, sc in SCENARIOS.items():
             print(f"{name:<{width}}  {sc.description}")
         return 0
+    if args.command == "dashboard":
+        return _dashboard(args.scenario, args.host, args.port)
     if args.command == "policies":
         for name, cls in POLICIES.items():
             print(f"{name:<17} {cls.description}")
@@ -210,6 +219,37 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "calibrate":
         return _calibrate(args)
     return _run(args)
+
+
+def _dashboard(scenario: str, host: str, port: int) -> int:
+    """Serve the dashboard (simulation/dashboard_app.py) with Solara until interrupted."""
+    import socket
+
+    from .districts import district_count
+    from .scenarios import load_scenario
+
+    if district_count(load_scenario(scenario)) > 1:
+        raise UsageError(f"the dashboard shows one community's grids; {scenario!r} is a "
+                         "city: choose baseline or wenheng")
+    if get_scenario(scenario).derive is not None:
+        raise UsageError(f"{scenario!r} sets the levers' keys from its own inputs (an "
+                         "analytic check): choose baseline or wenheng")
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}; "
+                             "choose another --port") from None
+    solara = Path(sys.executable).with_name("solara")
+    env = {**os.environ, "GRIDGOV_DASHBOARD_SCENARIO": scenario,
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}  # nothing is sent anywhere
+    print(f"gridgov dashboard: {scenario} at http://{host}:{port}/ (Ctrl-C stops it)",
+          flush=True)
+    # this process becomes the server, so signals (Ctrl-C, SIGTERM) reach it directly
+    os.execve(solara, [str(solara), "run", "simulation.dashboard_app", "--host", host,
+                       "--port", str(port), "--no-open", "--production",
+                       "--no-check-version"], env)
+    return 0  # not reached
 
 
 def _print_params(scenario: str) -> None:
