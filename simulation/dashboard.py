@@ -1,8 +1,10 @@
 """The interactive dashboard: Mesa's SolaraViz over a community's grids.
 
 ``gridgov dashboard [SCENARIO]`` serves :func:`make_page` (``simulation/dashboard_app.py``)
-with Solara. The levers are model parameters of :class:`DashboardModel` (changing one
-rebuilds the model, as in any SolaraViz app); the map and the time series follow each step.
+with Solara. The levers are model parameters of :class:`DashboardModel`: as in any
+SolaraViz app, a new setting takes effect when RESET builds a new model with it (the map's
+caption shows the settings of the run on screen); the map and the time series follow each
+step.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def grid_figure(model: GridGovernanceModel, colour: str = "mean trust") -> Figur
     g = grid_state(model)
     column, cmap = MAP_COLOURS[colour]
     x, y = schematic_layout(g.community.to_numpy())
-    fig = Figure(figsize=(6.4, 5.2), layout="constrained")
+    fig = Figure(figsize=(6.0, 3.4), layout="constrained")
     ax = fig.subplots()
     cells = PatchCollection([Rectangle((a - 0.45, b - 0.45), 0.9, 0.9)
                              for a, b in zip(x, y, strict=True)], cmap=cmap,
@@ -100,12 +102,29 @@ def grid_figure(model: GridGovernanceModel, colour: str = "mean trust") -> Figur
     return fig
 
 
+def run_settings(model: GridGovernanceModel) -> str:
+    """The levers of the run on screen (the controls take effect at RESET)."""
+    p = model.params
+
+    def on(key: str) -> str:
+        return "on" if p[key] else "off"
+
+    return (f"This run: {p['staffing.households_per_worker']:g} households per worker · "
+            f"{p['visits.per_worker_day']:g} visits per worker-day · Party branch "
+            f"{on('policy.party_branch')} · mobilisation {p['policy.mobilisation']} · "
+            f"mediation centre {on('policy.mediation_centre')} · platform "
+            f"{on('policy.digital_platform')} · seed {model.seed_value}")
+
+
 @solara.component
 def GridMap(model: GridGovernanceModel) -> None:
-    """The map, with a choice of colour."""
+    """The settings of the run on screen, and the map with a choice of colour."""
     update_counter.get()
     colour, set_colour = solara.use_state("mean trust")
-    solara.ToggleButtonsSingle(value=colour, values=list(MAP_COLOURS), on_value=set_colour)
+    with solara.Row(style={"align-items": "center"}):
+        solara.ToggleButtonsSingle(value=colour, values=list(MAP_COLOURS), on_value=set_colour,
+                                   dense=True)
+        solara.Text(run_settings(model), style={"font-size": "12px"})
     solara.FigureMatplotlib(grid_figure(model, colour), format="png")
 
 

@@ -39,6 +39,16 @@ def test_levers_reach_the_model_and_default_to_the_scenario():
     m.release()
 
 
+def test_the_caption_names_the_settings_of_the_run_on_screen():
+    from simulation.dashboard import run_settings
+
+    m = DashboardModel("baseline", seed=4, party_branch=True, mobilisation="campaign")
+    text = run_settings(m)
+    assert "Party branch on" in text and "mobilisation campaign" in text
+    assert "seed 4" in text and "400 households per worker" in text
+    m.release()
+
+
 def test_the_day_series_and_the_map_follow_the_model():
     m = DashboardModel("baseline", seed=1)
     for _ in range(10):
@@ -123,10 +133,13 @@ def test_the_app_in_chromium_responds_to_a_lever_and_to_steps(server):
             return [images.nth(i).get_attribute("src") for i in range(images.count())]
 
         first = sources()
+        assert "mobilisation none" in page.inner_text("body")
         page.locator(".v-select", has_text="Volunteer mobilisation").click()  # a lever
         page.get_by_role("option", name="campaign").click()
-        page.wait_for_timeout(1000)
+        page.wait_for_timeout(500)
         lever = page.locator(".v-select", has_text="Volunteer mobilisation").inner_text()
+        page.get_by_role("button", name="Reset").click()  # a new run with the lever
+        page.get_by_text("mobilisation campaign").wait_for(timeout=10_000)
         timings = []
         for _ in range(3):
             before = sources()[0]
