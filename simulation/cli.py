@@ -234,17 +234,21 @@ def _dashboard(scenario: str, host: str, port: int) -> int:
     if get_scenario(scenario).derive is not None:
         raise UsageError(f"{scenario!r} sets the levers' keys from its own inputs (an "
                          "analytic check): choose baseline or wenheng")
-    with socket.socket() as probe:
-        try:
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family) as probe:
+            # as the server binds: a stopped server's lingering connections do not count
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
-        except OSError as exc:
-            raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}; "
-                             "choose another --port") from None
+    except OSError as exc:
+        raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}; "
+                         "choose another --port or --host") from None
     solara = Path(sys.executable).with_name("solara")
     env = {**os.environ, "GRIDGOV_DASHBOARD_SCENARIO": scenario,
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}  # nothing is sent anywhere
-    print(f"gridgov dashboard: {scenario} at http://{host}:{port}/ (Ctrl-C stops it)",
-          flush=True)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
+    print(f"gridgov dashboard: {scenario} at http://{shown}:{port}/ (Ctrl-C stops it; "
+          "pause ▶ first, or press it twice)", flush=True)
     # this process becomes the server, so signals (Ctrl-C, SIGTERM) reach it directly
     os.execve(solara, [str(solara), "run", "simulation.dashboard_app", "--host", host,
                        "--port", str(port), "--no-open", "--production",

@@ -26,6 +26,20 @@ from .parameters import MOBILISATION_MODES
 from .report.figures import schematic_layout
 from .scenarios import load_scenario
 
+DEFAULT_SEED = 1
+
+
+def parse_seed(text: Any) -> tuple[int, str]:
+    """(seed, note): the seed typed in the dashboard, or DEFAULT_SEED with a note saying
+    why the text was not used (a page must not crash on a typo)."""
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        return DEFAULT_SEED, f"seed {str(text)!r} is not a whole number ≥ 0: used {DEFAULT_SEED}"
+    return value, ""
+
 
 class DashboardModel(GridGovernanceModel):
     """A scenario with the dashboard's levers applied; records each day's mean resolution
@@ -46,7 +60,8 @@ class DashboardModel(GridGovernanceModel):
             levers["staffing.households_per_worker"] = float(households_per_worker)
         if visits_per_worker_day is not None:
             levers["visits.per_worker_day"] = float(visits_per_worker_day)
-        super().__init__(load_scenario(scenario, levers), seed=int(seed))
+        number, self.seed_note = parse_seed(seed)
+        super().__init__(load_scenario(scenario, levers), seed=number)
         self.resolution_days: list[float] = []
 
     def step(self) -> None:
@@ -82,7 +97,10 @@ def grid_figure(model: GridGovernanceModel, colour: str = "mean trust") -> Figur
     fig.colorbar(cells, ax=ax, label=f"{colour} (grey: no residents)", shrink=0.8)
     cells.set_cmap(cells.get_cmap().with_extremes(bad="#cccccc"))
     w = model.world
-    workers = np.array([len(model.beat_points[b].servers) for b in model.grid_beat])
+    # a beat's workers are drawn once, on its first grid (a beat may span several grids)
+    workers = np.zeros(w.n_grids, dtype=np.int64)
+    for b, grids in enumerate(model.beat_grids):
+        workers[grids[0]] = len(model.beat_points[b].servers)
     party = np.bincount(w.resident_grid[w.party], minlength=w.n_grids)
     active = model.active_by_grid
     ax.scatter(x - 0.25, y + 0.22, s=12 * np.minimum(workers, 6), marker="^", c="black",
@@ -113,7 +131,8 @@ def run_settings(model: GridGovernanceModel) -> str:
             f"{p['visits.per_worker_day']:g} visits per worker-day · Party branch "
             f"{on('policy.party_branch')} · mobilisation {p['policy.mobilisation']} · "
             f"mediation centre {on('policy.mediation_centre')} · platform "
-            f"{on('policy.digital_platform')} · seed {model.seed_value}")
+            f"{on('policy.digital_platform')} · seed {model.seed_value}"
+            + (f" ({model.seed_note})" if getattr(model, "seed_note", "") else ""))
 
 
 @solara.component
@@ -167,11 +186,23 @@ def model_params(scenario: str) -> dict[str, Any]:
 
 
 def make_page(scenario: str = "baseline") -> Any:
-    """The dashboard's Solara page for ``scenario``."""
+    """The dashboard's Solara page for ``scenario``: each browser session gets a model of
+    its own."""
     params = model_params(scenario)
     start = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
+
+    @solara.component
+    def Page() -> Any:
+        model = solara.use_memo(lambda: DashboardModel(**start), [])
+        return _viz(model, params, scenario)
+
+    return Page
+
+
+def _viz(model: DashboardModel, params: dict[str, Any], scenario: str) -> Any:
+    """Mesa's SolaraViz with the dashboard's components."""
     return SolaraViz(
-        DashboardModel(**start),
+        model,
         components=[
             GridMap,
             make_plot_component({"open_issues": "tab:red", "hidden_issues": "tab:gray"}),

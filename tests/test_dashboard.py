@@ -39,6 +39,28 @@ def test_levers_reach_the_model_and_default_to_the_scenario():
     m.release()
 
 
+def test_a_bad_seed_is_noted_not_fatal():
+    from simulation.dashboard import parse_seed
+
+    assert parse_seed("7") == (7, "") and parse_seed(" 12 ") == (12, "")
+    for text in ("abc", "1.5", "-1", ""):
+        seed, note = parse_seed(text)
+        assert seed == 1 and "not a whole number" in note
+    m = DashboardModel("baseline", seed="abc")
+    assert m.seed_value == 1 and "used 1" in m.seed_note
+    m.release()
+
+
+def test_each_beat_s_workers_are_drawn_once():
+    m = DashboardModel("baseline", households_per_worker=1000.0)  # beats span grids
+    assert any(len(g) > 1 for g in m.beat_grids)
+    drawn = grid_figure(m).axes[0].collections[1].get_sizes()
+    # marker area 12 per worker (capped at 6 a beat); zero where no beat starts
+    assert (drawn > 0).sum() == len(m.beat_grids)
+    assert drawn.sum() == 12 * sum(min(len(p.servers), 6) for p in m.beat_points)
+    m.release()
+
+
 def test_the_caption_names_the_settings_of_the_run_on_screen():
     from simulation.dashboard import run_settings
 
@@ -150,9 +172,15 @@ def test_the_app_in_chromium_responds_to_a_lever_and_to_steps(server):
             timings.append(time.perf_counter() - t0)
         body = page.inner_text("body")
         after = sources()
+        other = browser.new_page()  # another session: a model of its own, at day 0
+        other.goto(server, wait_until="networkidle")
+        other.get_by_role("button", name="Step").wait_for(timeout=60_000)
+        other.get_by_text("mobilisation none").wait_for(timeout=30_000)
+        other_body = other.inner_text("body")
         browser.close()
+    assert "Step: 0" in other_body
     assert "campaign" in lever and "Step: 3" in body
     assert after[0] != first[0]  # the map changed
     assert after[1] != first[1] and after[3] != first[3]  # open issues and trust charts
-    # a day renders in well under a second (measured about 0.5 s, click to new map)
-    assert min(timings) < 1.5, timings
+    # a day renders in well under a second (measured 0.5-0.56 s, click to new map)
+    assert sorted(timings)[1] < 1.0, timings
