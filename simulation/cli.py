@@ -292,7 +292,7 @@ def _check_writable(out: str) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .districts import district_count
+    from .partition import is_city
     from .scenarios import load_scenario
 
     get_scenario(args.scenario)  # unknown names fail before anything else
@@ -304,8 +304,7 @@ def _run(args: argparse.Namespace) -> int:
     policies = [parse_policy(spec) for spec in args.policy]
     # Validate everything before anything is created or run (the run resolves the same).
     params = load_scenario(args.scenario, overrides, policies)
-    partitioned = (district_count(params) > 1 and params["world.district"] < 0
-                   and not args.no_partition)
+    partitioned = is_city(params) and not args.no_partition
     if not partitioned and (args.workers is not None or args.scheduler):
         raise UsageError("--workers and --scheduler run a city's districts in parallel; "
                          "this run is one model (one district, or --no-partition)")

@@ -184,8 +184,7 @@ class Tally:
 
     def resolution_quantiles(self) -> list[float]:
         """Quantiles (at RESOLUTION_QUANTILES) of the working days known -> resolved."""
-        wd = self.working_days
-        return [float(q) for q in np.quantile(wd, RESOLUTION_QUANTILES)] if len(wd) else []
+        return _quantiles(self.working_days)
 
 
 def _first_starts_and_tops(issues: list) -> tuple[np.ndarray, np.ndarray]:
@@ -234,8 +233,14 @@ def resolution_quantiles(model: GridGovernanceModel) -> list[float]:
     101 numbers describe a run's whole distribution of resolution times compactly, so a
     sweep can keep it for every run.
     """
-    wd = resolution_working_days(model)
-    return [float(q) for q in np.quantile(wd, RESOLUTION_QUANTILES)] if len(wd) else []
+    return _quantiles(resolution_working_days(model))
+
+
+def _quantiles(working_days: np.ndarray) -> list[float]:
+    """The RESOLUTION_QUANTILES of ``working_days`` ([] if empty)."""
+    if not len(working_days):
+        return []
+    return [float(q) for q in np.quantile(working_days, RESOLUTION_QUANTILES)]
 
 
 def grid_state(model: GridGovernanceModel) -> pd.DataFrame:

@@ -75,13 +75,18 @@ class DistrictOutcome:
     tally: Tally | None = None
     timeseries: pd.DataFrame | None = None
     casework_hours: float = 0.0  # grid workers' casework hours per week
-    cases: pd.DataFrame | None = None
+    cases: pd.DataFrame | None = None  # its case log, with a ``district`` column (name)
     grids: pd.DataFrame | None = None  # each grid's state at the end (metrics.grid_state)
     build_seconds: float = 0.0
     run_seconds: float = 0.0
     peak_rss_bytes: int = 0  # the worker process's peak so far
     stream_seeds: dict[str, Any] | None = None
     events: int = 0  # events scheduled in the district's event queue
+
+
+def is_city(params: Parameters) -> bool:
+    """True for a world of several districts: its runs are partitioned by district."""
+    return district_count(params) > 1 and params["world.district"] < 0
 
 
 def district_seeds(seed: int, n: int) -> list[int]:
@@ -104,10 +109,14 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
         t1 = time.perf_counter()
         model.run(task.days, on_day=_reporter(task))
         t2 = time.perf_counter()
+        cases = None
+        if task.keep_cases:
+            cases = case_log(model)
+            cases.insert(0, "district", district_names(params)[task.district])
         out = DistrictOutcome(
             task.district, task.seed, "", Tally.of(model), model.timeseries(),
-            model.casework_hours_per_week, case_log(model) if task.keep_cases else None,
-            grid_state(model), t1 - t0, t2 - t1, peak_rss_bytes(),
+            model.casework_hours_per_week, cases, grid_state(model), t1 - t0, t2 - t1,
+            peak_rss_bytes(),
             {name: {"entropy": s.entropy, "spawn_key": list(s.spawn_key)}
              for name, s in model.streams.seeds.items()}, model.router._seq)
         # Free the issues by reference counting before the collection that frees the

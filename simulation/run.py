@@ -23,7 +23,6 @@ from typing import Any
 
 import pandas as pd
 
-from .districts import district_names
 from .metrics import summarise
 from .model import GridGovernanceModel
 from .parameters import Parameters
@@ -134,7 +133,6 @@ def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
     overrides = dict(overrides or {})
     policies = list(policies)
     params = load_scenario(scenario, overrides, policies)
-    names = district_names(params)
 
     # The parts go to a hidden folder that replaces ``cases_dir`` only when every district
     # has finished: a failed or interrupted run leaves no partial case log behind.
@@ -142,10 +140,8 @@ def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
 
     def arrived(outcome: Any) -> None:
         if partial is not None and outcome.cases is not None:
-            cases = outcome.cases
-            cases.insert(0, "district", names[outcome.district])
             # one Arrow schema for every part, even a district without issues
-            cases = cases.astype({c: "string" for c in CASE_TEXT_COLUMNS})
+            cases = outcome.cases.astype({c: "string" for c in CASE_TEXT_COLUMNS})
             atomic_write_parquet(partial / f"{outcome.district:02d}.parquet", cases)
         if on_district is not None:
             on_district(outcome)

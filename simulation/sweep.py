@@ -76,8 +76,9 @@ class RunOutcome:
 
 def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
     """Run one simulation; never raises (a failure is returned as the outcome)."""
-    from .metrics import grid_state, resolution_quantiles, summarise
+    from .metrics import Tally, grid_state
     from .model import GridGovernanceModel
+    from .partition import is_city
 
     t0 = time.perf_counter()
     try:
@@ -87,9 +88,10 @@ def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
         else:
             model = GridGovernanceModel(params, seed=run.seed)
             model.run(run.days)
-            outcome = RunOutcome(run, "ok", "", "", summarise(model), model.timeseries(),
+            tally = Tally.of(model)  # the summary and the quantiles from one pass
+            outcome = RunOutcome(run, "ok", "", "", tally.summary(), model.timeseries(),
                                  model.case_log() if keep_cases else None, 0.0,
-                                 grid_state(model), resolution_quantiles(model))
+                                 grid_state(model), tally.resolution_quantiles())
             model.discard()
     except Exception as exc:  # a failed run is data, not a crash of the sweep
         outcome = RunOutcome(run, "failed", f"{type(exc).__name__}: {exc}",
@@ -98,28 +100,17 @@ def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
     return outcome
 
 
-def is_city(params: Any) -> bool:
-    """True for a world of several districts: its runs are partitioned by district."""
-    from .districts import district_count
-
-    return district_count(params) > 1 and params["world.district"] < 0
-
-
 def _execute_city(run: RunSpec, keep_cases: bool) -> RunOutcome:
     """A city run inside one sweep worker: its districts in turn, one in memory at a time
     (:mod:`simulation.partition`; the same results as ``gridgov run``)."""
-    from .districts import district_names
     from .partition import PartitionError, run_partitioned
 
     cases: list[pd.DataFrame] = []
-    names: list[str] = []
 
     def keep(outcome: Any) -> None:
         if outcome.cases is not None:
-            outcome.cases.insert(0, "district", names[outcome.district])
             cases.append(outcome.cases)
 
-    names.extend(district_names(load_scenario(run.scenario, run.overrides)))
     try:
         city = run_partitioned(run.scenario, run.days, run.seed, run.overrides,
                                on_district=keep, keep_cases=keep_cases)
