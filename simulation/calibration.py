@@ -4,8 +4,10 @@ Beaumont et al. 2002's kernel weights).
 The experiment's [ranges] are a uniform prior; its sampled design (lhs or sobol) draws
 from it; each design point's outcome is the mean of each target metric over its
 replications. The distance of a point is the root mean square of the standardised misfits
-(simulated - target) / tolerance over the [targets]; the closest ``accept`` share of the
-points are accepted and weighted with an Epanechnikov kernel on their distance. The
+(simulated - target) / tolerance over the [targets]; a point whose queues reach an analytic
+offered load of ``load.STABLE_LOAD`` (0.85) gets an infinite distance, so a fit can never
+rest on a saturated queue; the closest ``accept`` share of the points are accepted and
+weighted with an Epanechnikov kernel on their distance. The
 weighted accepted points approximate the posterior; its median is the fitted value, the
 5th-95th weighted percentiles its 90% credible interval. A verification sweep then runs
 the fitted values afresh with new replications and reports the fit against each target.
@@ -25,6 +27,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .experiment import Target
+from .load import STABLE_LOAD
 from .report.errors import ReportError
 from .report.results import SweepResults
 
@@ -39,6 +42,13 @@ class Calibration:
     points: pd.DataFrame  # one row per design point: parameters, metric means, distance
     posterior: pd.DataFrame  # one row per parameter: prior, posterior median and 90% CrI
     targets: dict[str, Target]
+
+    @property
+    def saturated(self) -> int:
+        """Design points refused because a queue's offered load reached STABLE_LOAD."""
+        if "max_offered_load" not in self.points:
+            return 0
+        return int((self.points.max_offered_load >= STABLE_LOAD).sum())
 
     @property
     def ess(self) -> float:
@@ -103,6 +113,10 @@ def calibrate(results: SweepResults, share: float = DEFAULT_ACCEPT) -> Calibrati
     table = pd.concat([points, means], axis=1)
     table["replications"] = ok.groupby("point").size()
     table["distance"] = distances(means, targets)
+    if "max_offered_load" in ok:
+        load = ok.groupby("point").max_offered_load.max()
+        table["max_offered_load"] = load
+        table.loc[load >= STABLE_LOAD, "distance"] = np.inf  # never accepted
     table["weight"] = accept(table.distance.to_numpy(), share)
     table["accepted"] = table.weight > 0
     rows = []

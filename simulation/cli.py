@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from .experiment import ExperimentError
 from .parameters import MAX_DAYS, ParameterError
 from .partition import PartitionError
-from .policies import POLICIES, parse_policy
+from .policies import POLICIES, lever_warnings, parse_policy
 from .report.errors import ReportError
 from .run import DEFAULT_DAYS, DEFAULT_SEED
 from .scenarios import SCENARIOS, get_scenario
@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"days to simulate ({DEFAULT_DAYS}; at most {MAX_DAYS}, a century)")
     rp.add_argument("--seed", type=_int_at_least(0), default=DEFAULT_SEED,
                     help=f"random seed ({DEFAULT_SEED})")
+    rp.add_argument("--warmup", type=_int_at_least(0, MAX_DAYS), default=0, metavar="DAYS",
+                    help="days before the measured window (0): the summary counts issues "
+                    "arising after them (docs/model.md 7.14)")
+    rp.add_argument("--followup", type=_int_at_least(0, MAX_DAYS), default=0, metavar="DAYS",
+                    help="last days that only follow up the window's issues (0)")
     rp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a parameter (repeatable); keys: `gridgov params SCENARIO`")
     rp.add_argument("--policy", action="append", default=[], metavar="NAME[:k=v,...]",
@@ -115,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--samples", type=_int_at_least(2, 2**20), metavar="N",
                     help="N: base samples (a power of 2) or trajectories (the file's samples)")
     sp.add_argument("--metrics", metavar="M1,M2,...", help="outcomes to analyse (default: "
-                    "resolution times (mean, median, p90), share within 5 working days, "
-                    "hidden issues, trust change, active volunteers)")
+                    "unresolved issue-days, shares resolved within 90 days and 5 working "
+                    "days, hidden issues, trust change, active volunteers)")
     _add_run_options(sp, "results/NAME-METHOD unless the file's own design is used")
     kp = sub.add_parser("calibrate", help="fit an experiment file's [ranges] to its "
                         "[targets] by approximate Bayesian computation")
@@ -135,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--baseline", metavar="POLICY", help="the policy (or, with one policy, "
                     "the design point pNNNN) to compare with (status_quo, else the first)")
     cp.add_argument("--metrics", metavar="M1,M2,...", help="metrics to compare (default: "
-                    "resolution times, share within 5 working days, hidden issues, trust "
-                    "change, active volunteers, cost)")
+                    "unresolved issue-days, shares resolved within 90, 30 days and 5 working "
+                    "days, mean days to resolution, hidden issues, days known to resolved, "
+                    "trust change, active volunteers, cost)")
     cp.add_argument("--out", metavar="DIR", help="report folder (RESULTS_DIR/report)")
     cp.add_argument("--alpha", type=_probability, default=0.05,
                     help="family-wise error rate for Holm's correction (0.05)")
@@ -304,6 +310,9 @@ def _run(args: argparse.Namespace) -> int:
     policies = [parse_policy(spec) for spec in args.policy]
     # Validate everything before anything is created or run (the run resolves the same).
     params = load_scenario(args.scenario, overrides, policies)
+    if args.warmup + args.followup >= args.days:
+        raise UsageError(f"--warmup {args.warmup} + --followup {args.followup} leave no "
+                         f"measurement window in --days {args.days} (the whole run)")
     partitioned = is_city(params) and not args.no_partition
     if not partitioned and (args.workers is not None or args.scheduler):
         raise UsageError("--workers and --scheduler run a city's districts in parallel; "
@@ -313,6 +322,9 @@ def _run(args: argparse.Namespace) -> int:
                          "cluster), not both")
     if not args.scheduler:  # a cluster's memory is the cluster's to check
         _check_memory(params, partitioned, args.workers or os.cpu_count() or 1)
+    told = lever_warnings(params)
+    for line in told:
+        print(f"gridgov: warning: {line}", file=sys.stderr)
     if args.out is not None and not args.out.strip():
         raise UsageError("--out needs a folder name")
     out = _check_writable(args.out) if args.out else None
@@ -326,17 +338,32 @@ def _run(args: argparse.Namespace) -> int:
                          "nothing was kept") from None
     print(f"gridgov run {args.scenario}: {args.days} days, seed {args.seed}, "
           f"{result.summary['residents']:,} residents, {result.summary['grids']:,} grids, "
-          f"{result.summary['issues_arisen']:,} issues, {result.wall_seconds:.1f} s")
+          f"{result.summary['issues_arisen']:,} issues in the window, "
+          f"{result.wall_seconds:.1f} s")
     print(format_summary(result.summary))
+    warn_overloaded(result.summary)
+    for line in result.warnings:
+        if line not in told:
+            print(f"gridgov: warning: {line}", file=sys.stderr)
     if out is not None:
         try:
             result.write(out)
         except OSError as exc:
             raise UsageError(f"cannot write to --out {str(out)!r}: {exc.strerror}") from None
         cases = "cases/*.parquet, districts.csv" if partitioned else "cases.csv"
-        print(f"wrote {out}/summary.json, timeseries.csv, {cases}, parameters.json, "
-              "manifest.json")
+        print(f"wrote {out}/summary.json, timeseries.csv, loads.csv, {cases}, "
+              "parameters.json, manifest.json")
     return 0
+
+
+def warn_overloaded(summary: dict[str, Any]) -> None:
+    """One line on standard error if a queue's analytic offered load is 1 or more."""
+    points = summary.get("overloaded_points") or 0
+    if points:
+        print(f"gridgov: warning: {points} service point(s) overloaded: analytic offered load "
+              f"up to {summary['max_offered_load']:.2f} >= 1, so their queues never settle "
+              "and time measures depend on the run length (loads.csv with --out)",
+              file=sys.stderr)
 
 
 # Peak memory of one model per resident, a year's issues included: 1,770 bytes measured for
@@ -385,7 +412,8 @@ def _run_one(args: argparse.Namespace, overrides: dict[str, Any], policies: list
     try:
         return run_scenario(args.scenario, days=args.days, seed=args.seed,
                             overrides=overrides, policies=policies,
-                            on_day=None if bar is None else lambda day: bar.update(1))
+                            on_day=None if bar is None else lambda day: bar.update(1),
+                            warmup_days=args.warmup, followup_days=args.followup)
     finally:
         if bar is not None:
             bar.close()
@@ -427,7 +455,8 @@ def _run_city(args: argparse.Namespace, overrides: dict[str, Any], policies: lis
         return run_city(args.scenario, days=args.days, seed=args.seed, overrides=overrides,
                         policies=policies, executor=None if inline else executor,
                         on_district=arrived, cases_dir=None if out is None else out / "cases",
-                        progress=None if live is None else live.worker_queue)
+                        progress=None if live is None else live.worker_queue,
+                        warmup_days=args.warmup, followup_days=args.followup)
     except PartitionError as exc:
         terminate_workers(executor)  # stop the districts still running
         where = (out or Path(tempfile.gettempdir())) / f"gridgov-error-{os.getpid()}.txt"
@@ -531,6 +560,23 @@ def _sweep(args: argparse.Namespace) -> int:
     return _report_failures(table, out)
 
 
+def warn_overloaded_runs(table: Any) -> None:
+    """One line on standard error naming the policies (and design points) whose runs have
+    an overloaded service point."""
+    if "overloaded_points" not in table:
+        return
+    bad = table[(table.status == "ok") & (table.overloaded_points.fillna(0) > 0)]
+    if bad.empty:
+        return
+    arms = sorted({f"{r.policy}" + (f" at p{int(r.point):04d}" if table.point.nunique() > 1
+                                    else "") for r in bad.itertuples()})
+    shown = ", ".join(arms[:6]) + (f" and {len(arms) - 6} more" if len(arms) > 6 else "")
+    print(f"gridgov: warning: {len(bad)} of {len(table)} runs are overloaded (a service "
+          f"point's analytic offered load >= 1, up to {bad.max_offered_load.max():.2f}): "
+          f"{shown}; their time measures depend on the run length (loads/ per run)",
+          file=sys.stderr)
+
+
 def _sweep_folder(args: argparse.Namespace, default_name: str) -> Path:
     """The results folder from --out (or results/NAME), after checking the options."""
     if args.workers and args.scheduler:
@@ -547,9 +593,13 @@ def _execute(experiment: Any, out: Path, args: argparse.Namespace,
 
     runs = experiment.runs()
     done = len(completed_runs(out)) if args.resume and (out / "runs").is_dir() else 0
+    for line in experiment.warnings:
+        print(f"gridgov: warning: {line}", file=sys.stderr)
+    window = (f" (warm-up {experiment.warmup_days}, follow-up {experiment.followup_days})"
+              if experiment.warmup_days or experiment.followup_days else "")
     print(f"gridgov sweep {experiment.name}: {len(runs)} runs = {len(experiment.points)} "
           f"design points x {len(experiment.policies)} policies x {experiment.replications} "
-          f"replications of {experiment.scenario} for {experiment.days} days"
+          f"replications of {experiment.scenario} for {experiment.days} days{window}"
           + (f"; {done} already done" if done else "") + f" -> {out}", flush=True)
     close = None
     if sys.stderr.isatty():
@@ -557,14 +607,16 @@ def _execute(experiment: Any, out: Path, args: argparse.Namespace,
     else:
         progress = plain_progress()
     try:
-        return run_sweep(experiment, out, workers=args.workers, scheduler=args.scheduler,
-                         resume=args.resume, keep_cases=keep_cases, progress=progress)
+        table = run_sweep(experiment, out, workers=args.workers, scheduler=args.scheduler,
+                          resume=args.resume, keep_cases=keep_cases, progress=progress)
     except OSError as exc:  # e.g. a full disk mid-sweep: finished runs are kept
         raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror or exc}; finished "
                          "runs are kept: fix it and add --resume") from None
     finally:
         if close is not None:
             close()
+    warn_overloaded_runs(table)
+    return table
 
 
 def _report_failures(table: Any, out: Path) -> int:
@@ -658,8 +710,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     plt.close(fig)
     accepted = int(cal.points.accepted.sum())
     print(f"rejection ABC: {accepted} of {len(cal.points)} design points accepted "
-          f"({accepted / len(cal.points):.0%}), effective sample size {cal.ess:.1f}; "
-          "posterior median [90% credible interval]:")
+          f"({accepted / len(cal.points):.0%}), effective sample size {cal.ess:.1f}"
+          + (f"; {cal.saturated} refused as saturated (a queue's offered load >= 0.85)"
+             if cal.saturated else "") + "; posterior median [90% credible interval]:")
     if cal.ess < MIN_ESS:
         print(f"gridgov: warning: effective sample size {cal.ess:.1f} is below {MIN_ESS}: "
               "the credible intervals rest on few points; raise [design] samples",
@@ -709,7 +762,8 @@ def _verify_toml(experiment: Any, cal: Any, replications: int) -> str:
     fixed = {**experiment.fixed, **cal.fitted()}
     lines = ["# The fitted values run afresh (new seeds) to check the fit.", "[experiment]",
              f'name = "{experiment.name}-verify"', f'scenario = "{experiment.scenario}"',
-             f"days = {experiment.days}", f"replications = {replications}",
+             f"days = {experiment.days}", f"warmup_days = {experiment.warmup_days}",
+             f"followup_days = {experiment.followup_days}", f"replications = {replications}",
              f"seed = {experiment.seed + 1}", "", "[fixed]"]
     lines += [f'"{k}" = {_toml_value(v)}' for k, v in fixed.items()]
     return "\n".join(lines) + "\n"

@@ -132,7 +132,8 @@ def run_settings(model: GridGovernanceModel) -> str:
             f"{on('policy.party_branch')} · mobilisation {p['policy.mobilisation']} · "
             f"mediation centre {on('policy.mediation_centre')} · platform "
             f"{on('policy.digital_platform')} · seed {model.seed_value}"
-            + (f" ({model.seed_note})" if getattr(model, "seed_note", "") else ""))
+            + (f" ({model.seed_note})" if getattr(model, "seed_note", "") else "")
+            + "".join(f" · ⚠ {w}" for w in model.warnings))
 
 
 @solara.component

@@ -67,6 +67,19 @@ def apportion(total: int, weights: np.ndarray, minimum: int = 0) -> np.ndarray:
     return base + minimum
 
 
+def even_split(total: int, parts: int, minimum: int = 0) -> np.ndarray:
+    """Split ``total`` into ``parts`` near-equal whole parts (each at least ``minimum``),
+    the larger ones spread evenly along the order rather than bunched at its start (so
+    that consecutive units, e.g. a street's communities, are alike). Deterministic."""
+    if total < minimum * parts:
+        raise ValueError(f"cannot give {parts} parts at least {minimum} from {total}")
+    base, extra = divmod(total, parts)
+    out = np.full(parts, base, dtype=np.int64)
+    if extra:
+        out[(np.arange(extra) * parts) // extra] += 1
+    return out
+
+
 # --- Jinan -------------------------------------------------------------------------------
 # Residents by district: 2020 census (DOMAIN, in 10k people). Tianqiao, Jiyang and Gangcheng
 # were not in the source: they share the remainder of the city's 9,202,432 equally

@@ -26,13 +26,13 @@ from typing import Any
 import numpy as np
 
 from .parameters import MAX_DAYS, Param, ParameterError, unknown_key_message
-from .policies import parse_policy
+from .policies import lever_warnings, parse_policy
 from .scenarios import SCENARIOS, get_scenario
 
 SECTIONS = ("experiment", "fixed", "factors", "policies", "design", "ranges", "targets")
 TARGET_KEYS = ("value", "tolerance", "source")
 EXPERIMENT_KEYS = {"name": str, "scenario": str, "days": int, "replications": int,
-                   "seed": int, "description": str}
+                   "seed": int, "description": str, "warmup_days": int, "followup_days": int}
 REQUIRED_EXPERIMENT_KEYS = ("name", "scenario", "days", "replications", "seed")
 POLICY_KEYS = ("name", "description", "set", "levers")
 DESIGN_METHODS = ("factorial", "lhs", "sobol", "saltelli", "morris")
@@ -70,6 +70,8 @@ class RunSpec:
     days: int
     overrides: dict[str, Any]  # fixed + design point + policy, in that order
     factors: dict[str, Any]  # the design point's values
+    warmup_days: int = 0  # measures start after the warm-up ...
+    followup_days: int = 0  # ... and cover issues arising before the follow-up
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class Experiment:
     replications: int
     seed: int
     description: str
+    warmup_days: int
+    followup_days: int
     fixed: dict[str, Any]
     factors: dict[str, list[Any]]
     ranges: dict[str, tuple[Any, Any]]
@@ -102,6 +106,7 @@ class Experiment:
     policies: list[PolicySpec]
     points: list[dict[str, Any]] = field(default_factory=list)
     targets: dict[str, Target] = field(default_factory=dict)  # for gridgov calibrate
+    warnings: list[str] = field(default_factory=list)  # levers that cannot act somewhere
 
     @property
     def factor_names(self) -> list[str]:
@@ -122,7 +127,8 @@ class Experiment:
                     out.append(RunSpec(
                         run_id=f"p{p:04d}-{pol.name}-r{r:03d}", point=p, policy=pol.name,
                         replication=r, seed=seed, scenario=self.scenario, days=self.days,
-                        overrides={**self.fixed, **point, **pol.values}, factors=dict(point)))
+                        overrides={**self.fixed, **point, **pol.values}, factors=dict(point),
+                        warmup_days=self.warmup_days, followup_days=self.followup_days))
         return out
 
     def design_record(self) -> dict[str, Any]:
@@ -209,6 +215,15 @@ class _Validator:
         for key, high in (("days", MAX_DAYS), ("replications", MAX_RUNS)):
             if exp[key] > high:
                 raise self.fail(f"[experiment] {key!r}", f"{exp[key]} is more than {high}")
+        warmup, followup = exp.get("warmup_days", 0), exp.get("followup_days", 0)
+        for key, value in (("warmup_days", warmup), ("followup_days", followup)):
+            if value < 0:
+                raise self.fail(f"[experiment] {key!r}", f"{value} must be at least 0")
+        if warmup + followup >= exp["days"]:
+            raise self.fail("[experiment] 'days'", f"{exp['days']} days leave no measurement "
+                            f"window after warmup_days = {warmup} and followup_days = "
+                            f"{followup}; days is the whole run (warm-up + window + "
+                            "follow-up)")
         scenario = get_scenario(exp["scenario"])
         self.specs = scenario.specs()
 
@@ -268,7 +283,8 @@ class _Validator:
         experiment = Experiment(
             path=self.path, text=self.text, raw=self.raw, name=name,
             scenario=exp["scenario"], days=exp["days"], replications=exp["replications"],
-            seed=exp["seed"], description=exp.get("description", ""), fixed=fixed,
+            seed=exp["seed"], description=exp.get("description", ""), warmup_days=warmup,
+            followup_days=followup, fixed=fixed,
             factors=factors, ranges=ranges, method=method, samples=samples,
             policies=policies)
         experiment.points = design_points(factors, ranges, method, samples, exp["seed"],
@@ -380,15 +396,23 @@ class _Validator:
         return out
 
     def check_runs(self, experiment: Experiment) -> None:
-        """Resolve every (point, policy) combination once, so nothing fails mid-sweep."""
+        """Resolve every (point, policy) combination once, so nothing fails mid-sweep, and
+        note the levers that cannot act (:func:`policies.lever_warnings`)."""
         scenario = get_scenario(experiment.scenario)
+        found: dict[str, list[str]] = {}
         for p, point in enumerate(experiment.points):
             for pol in experiment.policies:
                 try:
-                    scenario.parameters({**experiment.fixed, **point, **pol.values})
+                    params = scenario.parameters({**experiment.fixed, **point, **pol.values})
                 except ParameterError as exc:
                     raise self.fail(f"design point {p} with policy {pol.name!r}",
                                     str(exc)) from None
+                for line in lever_warnings(params):
+                    where = pol.name if len(experiment.points) == 1 else f"{pol.name} at p{p:04d}"
+                    found.setdefault(line, []).append(where)
+        experiment.warnings = [
+            f"{', '.join(w[:4])}{f' and {len(w) - 4} more' if len(w) > 4 else ''}: {line}"
+            for line, w in found.items()]
 
 
 def points_per_sample(method: str, d: int) -> int:

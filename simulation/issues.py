@@ -70,7 +70,8 @@ class Event(IntEnum):
 U_REPORT, U_DELAY, U_CHANNEL, U_VOL_TAKE, U_BRANCH_TAKE, U_LOCAL_RESOLVE = range(6)
 U_HANDLE = 6  # + int(level): handling-time draw at each level (kept as a multiplier in .hm)
 U_ESCALATE = U_HANDLE + len(Level)  # + int(level): escalation / abandonment draw
-N_UNIFORMS = U_ESCALATE + len(Level)
+U_EXTERNAL = U_ESCALATE + len(Level)  # a department case's outside work (contractors, ...)
+N_UNIFORMS = U_EXTERNAL + 1
 
 
 class Issue:

@@ -1,58 +1,117 @@
-"""Summary metrics of a run and the case log.
+"""Summary metrics of a run, the measured period they cover, and the case log.
 
-Times are fractional days. Resolution time is arisen → resolved (over resolved issues);
-wait is known → first handling start (over issues whose handling has started).
+**The measured period.** A run of D days has a warm-up of W days (``warmup_days``) and a
+follow-up of F days (``followup_days``): the *window* is days [W, D - F). Summary measures
+count the issues that arise in the window (the *cohort*; a day-0 backlog never belongs to
+it) and follow each of them to the end of the run, day D. Period measures (the burden, the
+hidden stock, trust) are taken over the window itself. With W = F = 0 the window is the
+whole run.
+
+**Measures that count every issue.** The lead measure is the burden: the issue-days of
+every issue that was unresolved during the window (hidden, open or abandoned, a backlog
+included), per household and year. Then, over the cohort, the Kaplan-Meier share resolved
+within 5 working days, 30 and 90 days of arising and the restricted mean time to resolution
+over 90 days (:func:`resolution_curve`, with scipy.stats.ecdf on CensoredData): an issue
+not resolved by day D (hidden, open, or abandoned: abandonment is never resolution) is
+right-censored at day D. Measures over resolved issues only say so in their description.
+
+Times are fractional days; working days follow the office calendar (the 5-working-day
+rule's clock).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .issues import Event, Level, Source, State
 from .parameters import ISSUE_TYPES
+from .worktime import Calendar
 
 if TYPE_CHECKING:
     from .model import GridGovernanceModel
 
+HORIZON_DAYS = 90.0  # the restricted mean's horizon and the longest share's
+CURVE_WORKING_DAYS = np.arange(0, 61)  # where each run's resolution curve is kept
+
 SUMMARY_DOCS: dict[str, str] = {
-    "days": "simulated days",
+    "days": "simulated days (warm-up + window + follow-up)",
+    "warmup_days": "days before the window (not measured)",
+    "window_days": "days of the measurement window",
     "residents": "residents in the world",
+    "households": "households in the world",
     "grids": "grids (basic and dedicated)",
     "grid_workers": "grid workers",
-    "issues_arisen": "issues that arose (including a day-0 backlog)",
-    "issues_reported": "issues reported by their resident or unit",
-    "issues_found_on_visits": "issues found on door-to-door visits or inspections",
-    "issues_spotted_by_volunteers": "issues spotted by active volunteers",
-    "issues_resolved": "issues resolved",
-    "issues_abandoned": "issues closed unresolved at the top level",
-    "issues_open": "known issues still being handled at the end",
-    "issues_unresolved": "issues not resolved at the end (hidden + open + abandoned)",
-    "hidden_issues": "issues arisen but never known (the hidden backlog)",
-    "mean_wait_days": "mean days from known to first handling start, over issues whose "
-                      "handling has started",
-    "mean_resolution_days": "mean days from arisen to resolved",
-    "median_resolution_days": "median days from arisen to resolved",
-    "p90_resolution_days": "90th percentile of days from arisen to resolved",
-    "mean_days_known_to_resolved": "mean days from known (reported or found) to resolved",
-    "median_days_known_to_resolved": "median days from known to resolved",
-    "share_known_resolved": "share of known issues (arisen and not hidden) resolved by the "
-                            "end: the completion rate",
+    "unresolved_issue_days_per_household": "issue-days of every issue unresolved during "
+        "the window (hidden, open or abandoned), per household per year: the burden "
+        "residents carry",
+    "share_resolved_within_90_days": "share of the issues arising in the window resolved "
+        "within 90 days of arising (Kaplan-Meier; every issue, unresolved ones censored)",
+    "share_resolved_within_30_days": "share of the issues arising in the window resolved "
+        "within 30 days of arising (Kaplan-Meier)",
+    "share_resolved_within_5_working_days": "share of the issues arising in the window "
+        "resolved within 5 working days of arising (Kaplan-Meier, working-day clock)",
+    "restricted_mean_days_to_resolve": "mean days from arising to resolution over the first "
+        "90 days (an issue unresolved by then counts 90; Kaplan-Meier restricted mean)",
+    "issues_arisen": "issues that arose in the window (the cohort)",
+    "backlog_issues": "issues already present at day 0 (not in the cohort)",
+    "issues_reported": "cohort issues reported by their resident or unit",
+    "issues_found_on_visits": "cohort issues found on door-to-door visits or inspections",
+    "issues_spotted_by_volunteers": "cohort issues spotted by active volunteers",
+    "issues_resolved": "cohort issues resolved by the end of the run",
+    "issues_abandoned": "cohort issues closed unresolved at the top level",
+    "issues_open": "cohort issues known and still being handled at the end",
+    "issues_never_known": "cohort issues still hidden at the end",
+    "issues_unresolved": "cohort issues not resolved at the end (hidden + open + abandoned)",
+    "hidden_issues": "mean number of hidden issues during the window (all ages)",
+    "mean_wait_days": "mean days from known to first handling start, over cohort issues "
+                      "whose handling has started",
+    "mean_resolution_days": "mean days from arising to resolution, over resolved issues "
+                            "only",
+    "median_resolution_days": "median days from arising to resolution, over resolved issues "
+                              "only",
+    "p90_resolution_days": "90th percentile of days from arising to resolution, over "
+                           "resolved issues only",
+    "mean_days_known_to_resolved": "mean days from known to resolved, over resolved issues "
+                                   "only",
+    "median_days_known_to_resolved": "median days from known to resolved, over resolved "
+                                     "issues only",
+    "skew_known_to_resolved": "mean / median of days from known to resolved, over resolved "
+                              "issues only: the right skew of resolution times",
+    "mean_days_known_to_resolved_reported": "mean days from known to resolved of resolved "
+                                            "issues their resident or unit reported in person",
+    "mean_days_known_to_resolved_platform": "the same, reported on the digital platform",
+    "mean_days_known_to_resolved_visit": "the same, found on a visit or inspection",
+    "mean_days_known_to_resolved_volunteer": "the same, spotted by a volunteer",
+    "share_known_resolved": "share of known cohort issues resolved by the end: the "
+                            "completion rate",
     "share_within_5_working_days": "share of resolved issues closed within 5 working days "
-                                   "of becoming known (Shandong hotline rule)",
+                                   "of becoming known (resolved issues only; Shandong rule)",
     "share_resolved_in_grid": "share of resolved issues settled by volunteers, the Party "
                               "branch or the grid worker",
     "escalation_rate": "share of handled issues that went beyond the grid",
-    "trust_start": "mean trust at day 0",
-    "mean_trust": "mean trust at the end",
-    "trust_change": "mean trust at the end minus at day 0",
-    "active_volunteer_share": "share of residents following or self-driven at the end",
+    "trust_start": "mean trust at the start of the window",
+    "mean_trust": "mean trust at the end of the window",
+    "trust_change": "mean trust at the end of the window minus at its start",
+    "active_volunteer_share": "share of residents following or self-driven at the end of "
+                              "the window",
+    "max_offered_load": "highest analytic offered load of a queue (beat or office): casework "
+                        "hours arriving / hours available; 1 or more never settles",
+    "overloaded_points": "queues with an analytic offered load of 1 or more",
+    "visits_done_share": "door-to-door visits made / visits planned after the warm-up",
+    "trend_open_issues": "change of open issues per year over the second half of the run, "
+                         "relative to their mean there (0: steady)",
+    "trend_hidden_issues": "the same for the hidden stock",
+    "trend_queued_above_grid": "the same for the queues above the grid",
     "annual_cost_yuan": "yuan a year for grid workers, case staff and the policies' own "
                         "costs (simulation/cost.py)",
 }
+SOURCE_GROUPS = {"reported": (Source.IN_PERSON, Source.UNIT), "platform": (Source.PLATFORM,),
+                 "visit": (Source.VISIT,), "volunteer": (Source.VOLUNTEER,)}
 
 
 @dataclass
@@ -63,97 +122,153 @@ class Tally:
     city, so a partitioned run's summary is computed exactly as an unpartitioned one's.
     """
 
-    days: int
+    days: int  # run length D
+    warmup: int  # W
+    followup: int  # F
     residents: int
+    households: int
     grids: int
     grid_workers: int
+    calendar: Calendar  # the office calendar (working days)
     state: np.ndarray  # State of every issue (int8)
     source: np.ndarray  # Source of every issue, -1 while hidden (int8)
     in_grid: np.ndarray  # closed inside the grid (bool)
     top: np.ndarray  # highest rank reached, -1 if never handled (int8)
-    wait: np.ndarray  # days known -> first start, issues whose handling has started
-    resolution: np.ndarray  # days arisen -> resolved, resolved issues in issue order
-    known_to_resolved: np.ndarray  # days known -> resolved, resolved issues
-    working_days: np.ndarray  # working days known -> resolved, resolved issues
-    trust_start: float  # mean trust at day 0
-    trust_end: float  # mean trust at the end
-    active: int  # active volunteers at the end
-    cost: dict[str, float]  # annual cost items (yuan/year)
+    t_arisen: np.ndarray
+    t_known: np.ndarray  # NaN while hidden
+    t_start: np.ndarray  # first handling start, NaN if none by the end
+    t_closed: np.ndarray  # NaN while unresolved
+    visits_planned: float  # after the warm-up
+    visits_done: float
+    max_offered_load: float
+    overloaded_points: int
+    cost: dict[str, float] = field(default_factory=dict)  # annual cost items (yuan/year)
 
     @classmethod
-    def of(cls, model: GridGovernanceModel) -> Tally:
-        """The tally of a finished (or running) model."""
+    def of(cls, model: GridGovernanceModel, followup_days: int = 0) -> Tally:
+        """The tally of a finished (or running) model; the last ``followup_days`` days are
+        the follow-up."""
+        from .load import analytic_loads, queue_summary
+
         issues = model.issues
         now = model.now
-        state = np.array([i.state for i in issues], dtype=np.int8)
-        arisen = np.array([i.t_arisen for i in issues])
-        known = np.array([i.t_known for i in issues])
         start, top = _first_starts_and_tops(issues)
-        closed = np.array([i.t_closed for i in issues])
-        resolved = state == State.RESOLVED
-        started = ~np.isnan(start) & (start <= now)
-        n_res = model.world.n_residents
-        pop = model.population
+        start[start > now] = np.nan
+        w0 = model.window_start
+        rounds = model.rounds
+        planned = float(rounds.planned.sum() - w0["visits_planned"].sum()) if w0 else 0.0
+        done = float(rounds.done.sum() - w0["visits_done"].sum()) if w0 else 0.0
+        rho, over = queue_summary(analytic_loads(model))
         return cls(
-            days=model.day, residents=n_res, grids=model.world.n_grids,
-            grid_workers=len(model.grid_workers), state=state,
+            days=model.day, warmup=model.warmup_days, followup=int(followup_days),
+            residents=model.world.n_residents, households=model.world.n_households,
+            grids=model.world.n_grids, grid_workers=len(model.grid_workers),
+            calendar=model.office_calendar,
+            state=np.array([i.state for i in issues], dtype=np.int8),
             source=np.array([-1 if i.source is None else int(i.source) for i in issues],
                             dtype=np.int8),
             in_grid=np.array([i.closed_by is not None and i.closed_by.in_grid
                               for i in issues], dtype=bool),
-            top=top,
-            wait=start[started] - known[started],
-            resolution=closed[resolved] - arisen[resolved],
-            known_to_resolved=closed[resolved] - known[resolved],
-            working_days=resolution_working_days(model),
-            trust_start=model.trust_start,
-            trust_end=float(pop.all_trust(now).mean()) if n_res else float("nan"),
-            active=int(pop.active().sum()), cost=model.cost())
+            top=top, t_arisen=np.array([i.t_arisen for i in issues]),
+            t_known=np.array([i.t_known for i in issues]), t_start=start,
+            t_closed=np.array([i.t_closed if i.state == State.RESOLVED else np.nan
+                               for i in issues]),
+            visits_planned=planned, visits_done=done, max_offered_load=rho,
+            overloaded_points=over, cost=model.cost())
 
     @classmethod
     def merge(cls, parts: list[Tally]) -> Tally:
         """The tally of the union of ``parts`` (districts of one city, same days)."""
         if len(parts) == 1:
             return parts[0]
-        n = np.array([t.residents for t in parts], dtype=float)
 
         def cat(name: str) -> np.ndarray:
             return np.concatenate([getattr(t, name) for t in parts])
 
-        def weighted(name: str) -> float:
-            return float(np.sum(n * [getattr(t, name) for t in parts]) / n.sum())
+        def total(name: str) -> Any:
+            return sum(getattr(t, name) for t in parts)
 
+        first = parts[0]
         return cls(
-            days=parts[0].days, residents=int(n.sum()), grids=sum(t.grids for t in parts),
-            grid_workers=sum(t.grid_workers for t in parts),
-            **{k: cat(k) for k in ("state", "source", "in_grid", "top", "wait", "resolution",
-                                   "known_to_resolved", "working_days")},
-            trust_start=weighted("trust_start"), trust_end=weighted("trust_end"),
-            active=sum(t.active for t in parts),
-            cost={k: sum(t.cost[k] for t in parts) for k in parts[0].cost})
+            days=first.days, warmup=first.warmup, followup=first.followup,
+            calendar=first.calendar,
+            **{k: total(k) for k in ("residents", "households", "grids", "grid_workers",
+                                     "visits_planned", "visits_done", "overloaded_points")},
+            **{k: cat(k) for k in ("state", "source", "in_grid", "top", "t_arisen", "t_known",
+                                   "t_start", "t_closed")},
+            max_offered_load=max(t.max_offered_load for t in parts),
+            cost={k: sum(t.cost[k] for t in parts) for k in first.cost})
 
-    def summary(self) -> dict[str, Any]:
-        """The summary metrics as a flat dict of numbers (NaN where undefined)."""
-        state, source = self.state, self.source
+    @property
+    def window(self) -> tuple[float, float]:
+        """The measurement window [start, end) in days."""
+        return float(self.warmup), float(self.days - self.followup)
 
-        def mean(x: np.ndarray) -> float:
-            return float(np.mean(x)) if len(x) else float("nan")
+    def cohort(self) -> np.ndarray:
+        """Boolean per issue: arose in the window."""
+        start, end = self.window
+        return (self.t_arisen >= start) & (self.t_arisen < end)
 
-        def pct(x: np.ndarray, q: float) -> float:
-            return float(np.percentile(x, q)) if len(x) else float("nan")
+    def burden(self) -> float:
+        """Issue-days of every issue unresolved during the window, per household per year."""
+        start, end = self.window
+        if end <= start or self.households == 0:
+            return float("nan")
+        until = np.where(np.isnan(self.t_closed), np.inf, self.t_closed)
+        days = np.clip(np.minimum(until, end) - np.maximum(self.t_arisen, start), 0.0, None)
+        return float(days.sum() / self.households / ((end - start) / 365.0))
 
+    def times_to_resolve(self, working_days: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(time from arising to resolution or to the end of the run, resolved?) for the
+        cohort, in days or working days."""
+        c = self.cohort()
+        resolved = ~np.isnan(self.t_closed[c])
+        end = np.where(resolved, self.t_closed[c], float(self.days))
+        if working_days:
+            return self.calendar.working_days_between_many(self.t_arisen[c], end), resolved
+        return end - self.t_arisen[c], resolved
+
+    def resolution_curve(self) -> list[float]:
+        """Share of the cohort resolved within each of CURVE_WORKING_DAYS working days of
+        arising (Kaplan-Meier); [] without a cohort."""
+        curve = resolution_curve(*self.times_to_resolve(working_days=True))
+        if curve is None:
+            return []
+        return [float(x) for x in 1.0 - curve.sf.evaluate(CURVE_WORKING_DAYS)]
+
+    def summary(self, timeseries: pd.DataFrame) -> dict[str, Any]:
+        """The summary metrics as a flat dict of numbers (NaN where undefined), from this
+        tally and the run's daily ``timeseries``."""
+        c = self.cohort()
+        state, source, top = self.state[c], self.source[c], self.top[c]
+        arisen, known, closed, start = (self.t_arisen[c], self.t_known[c], self.t_closed[c],
+                                        self.t_start[c])
         resolved = state == State.RESOLVED
-        handled = self.top >= 0
-        beyond = self.top >= Level.COMMUNITY.rank
+        handled = top >= 0
+        beyond = top >= Level.COMMUNITY.rank
         n_resolved = int(resolved.sum())
         n_known = int((state != State.HIDDEN).sum())
-        n_res = self.residents
-        return {
+        days, done = self.times_to_resolve()
+        curve = resolution_curve(days, done)
+        work_curve = resolution_curve(*self.times_to_resolve(working_days=True))
+        k2r = closed[resolved] - known[resolved]
+        working = self.calendar.working_days_between_many(known[resolved], closed[resolved])
+        started = ~np.isnan(start)
+        out: dict[str, Any] = {
             "days": self.days,
-            "residents": n_res,
+            "warmup_days": self.warmup,
+            "window_days": self.days - self.warmup - self.followup,
+            "residents": self.residents,
+            "households": self.households,
             "grids": self.grids,
             "grid_workers": self.grid_workers,
-            "issues_arisen": len(state),
+            "unresolved_issue_days_per_household": self.burden(),
+            "share_resolved_within_90_days": _share_by(curve, HORIZON_DAYS),
+            "share_resolved_within_30_days": _share_by(curve, 30.0),
+            "share_resolved_within_5_working_days": _share_by(work_curve, 5.0),
+            "restricted_mean_days_to_resolve": restricted_mean(curve, HORIZON_DAYS),
+            "issues_arisen": int(c.sum()),
+            "backlog_issues": int((self.t_arisen < 0).sum()),
             "issues_reported": int(np.isin(source, [Source.IN_PERSON, Source.PLATFORM,
                                                      Source.UNIT]).sum()),
             "issues_found_on_visits": int((source == Source.VISIT).sum()),
@@ -161,30 +276,117 @@ class Tally:
             "issues_resolved": n_resolved,
             "issues_abandoned": int((state == State.ABANDONED).sum()),
             "issues_open": int((state == State.OPEN).sum()),
-            "issues_unresolved": len(state) - n_resolved,
-            "hidden_issues": int((state == State.HIDDEN).sum()),
-            "mean_wait_days": mean(self.wait),
-            "mean_resolution_days": mean(self.resolution),
-            "median_resolution_days": pct(self.resolution, 50),
-            "p90_resolution_days": pct(self.resolution, 90),
-            "mean_days_known_to_resolved": mean(self.known_to_resolved),
-            "median_days_known_to_resolved": pct(self.known_to_resolved, 50),
+            "issues_never_known": int((state == State.HIDDEN).sum()),
+            "issues_unresolved": int(c.sum()) - n_resolved,
+            "hidden_issues": _window_mean(timeseries, "hidden_issues", self.window),
+            "mean_wait_days": _mean(start[started] - known[started]),
+            "mean_resolution_days": _mean(closed[resolved] - arisen[resolved]),
+            "median_resolution_days": _pct(closed[resolved] - arisen[resolved], 50),
+            "p90_resolution_days": _pct(closed[resolved] - arisen[resolved], 90),
+            "mean_days_known_to_resolved": _mean(k2r),
+            "median_days_known_to_resolved": _pct(k2r, 50),
+            "skew_known_to_resolved": (_mean(k2r) / _pct(k2r, 50)
+                                       if len(k2r) and _pct(k2r, 50) > 0 else float("nan")),
+            **{f"mean_days_known_to_resolved_{name}": _mean(k2r[np.isin(source[resolved],
+                                                                        group)])
+               for name, group in SOURCE_GROUPS.items()},
             "share_known_resolved": (n_resolved / n_known) if n_known else float("nan"),
-            "share_within_5_working_days": mean((self.working_days <= 5.0).astype(float)),
-            "share_resolved_in_grid": float(self.in_grid[resolved].sum() / n_resolved)
+            "share_within_5_working_days": _mean((working <= 5.0).astype(float)),
+            "share_resolved_in_grid": float(self.in_grid[c][resolved].sum() / n_resolved)
             if n_resolved else float("nan"),
             "escalation_rate": float(beyond.sum() / handled.sum()) if handled.any()
             else float("nan"),
-            "trust_start": self.trust_start,
-            "mean_trust": self.trust_end,
-            "trust_change": self.trust_end - self.trust_start,
-            "active_volunteer_share": self.active / n_res if n_res else 0.0,
+            **_trust(timeseries, self.window, self.residents),
+            "max_offered_load": self.max_offered_load,
+            "overloaded_points": self.overloaded_points,
+            "visits_done_share": (self.visits_done / self.visits_planned
+                                  if self.visits_planned > 0 else float("nan")),
+            **{f"trend_{col}": trend(timeseries, col) for col in STATIONARITY_SERIES},
             "annual_cost_yuan": self.cost["total"],
         }
+        return out
 
-    def resolution_quantiles(self) -> list[float]:
-        """Quantiles (at RESOLUTION_QUANTILES) of the working days known -> resolved."""
-        return _quantiles(self.working_days)
+
+STATIONARITY_SERIES = ("open_issues", "hidden_issues", "queued_above_grid")
+
+
+def resolution_curve(times: np.ndarray, resolved: np.ndarray) -> Any:
+    """The Kaplan-Meier estimate of time to resolution (scipy.stats.ecdf on CensoredData:
+    resolved issues are events, the rest right-censored at their time); None if empty."""
+    if len(times) == 0:
+        return None
+    data = stats.CensoredData(uncensored=times[resolved], right=times[~resolved])
+    return stats.ecdf(data)
+
+
+def _observed_to(curve: Any, t: float) -> bool:
+    """True if the curve is estimated up to ``t``: some issue was followed that long, or
+    every issue was resolved earlier."""
+    return bool(curve.sf.quantiles[-1] >= t or curve.sf.probabilities[-1] == 0.0)
+
+
+def _share_by(curve: Any, t: float) -> float:
+    """Estimated share resolved by time ``t`` (NaN without data, or if no issue was
+    followed that long while some were still unresolved)."""
+    if curve is None or not _observed_to(curve, t):
+        return float("nan")
+    return float(1.0 - curve.sf.evaluate(t))
+
+
+def restricted_mean(curve: Any, horizon: float) -> float:
+    """Restricted mean time to resolution over [0, horizon]: the area under the estimated
+    share unresolved, S(t), from 0 to the horizon (an issue unresolved by then counts the
+    horizon). NaN without data or where the curve ends before the horizon with issues left
+    unresolved and no observation that long."""
+    if curve is None or not _observed_to(curve, horizon):
+        return float("nan")
+    q = np.asarray(curve.sf.quantiles, dtype=float)
+    s = np.asarray(curve.sf.probabilities, dtype=float)
+    edges = np.concatenate([[0.0], np.minimum(q[q < horizon], horizon), [horizon]])
+    levels = np.concatenate([[1.0], s[q < horizon]])
+    return float(np.sum(np.diff(edges) * levels))
+
+
+def trend(timeseries: pd.DataFrame, column: str) -> float:
+    """Least-squares change of ``column`` per year over the second half of the run,
+    relative to its mean there (0 if the series is flat at 0; NaN if too short)."""
+    if column not in timeseries or len(timeseries) < 8:
+        return float("nan")
+    half = timeseries.iloc[len(timeseries) // 2:]
+    x = half["day"].to_numpy(float)
+    y = half[column].to_numpy(float)
+    mean = y.mean()
+    if mean == 0.0:
+        return 0.0
+    slope = np.polyfit(x, y, 1)[0]
+    return float(slope * 365.0 / mean)
+
+
+def _window_mean(timeseries: pd.DataFrame, column: str, window: tuple[float, float]) -> float:
+    """Mean of a daily end-of-day series over the days of the window."""
+    start, end = window
+    rows = timeseries[(timeseries.day > start) & (timeseries.day <= end)]
+    return float(rows[column].mean()) if len(rows) else float("nan")
+
+
+def _trust(timeseries: pd.DataFrame, window: tuple[float, float],
+           residents: int) -> dict[str, float]:
+    """Trust at the start and end of the window, and active volunteers at its end."""
+    start, end = (int(x) for x in window)
+    by_day = timeseries.set_index("day")
+    first, last = by_day.loc[start], by_day.loc[end]
+    active = (last["following"] + last["self_driven"]) / residents if residents else 0.0
+    return {"trust_start": float(first["mean_trust"]), "mean_trust": float(last["mean_trust"]),
+            "trust_change": float(last["mean_trust"] - first["mean_trust"]),
+            "active_volunteer_share": float(active)}
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if len(x) else float("nan")
+
+
+def _pct(x: np.ndarray, q: float) -> float:
+    return float(np.percentile(x, q)) if len(x) else float("nan")
 
 
 def _first_starts_and_tops(issues: list) -> tuple[np.ndarray, np.ndarray]:
@@ -208,39 +410,10 @@ def _first_starts_and_tops(issues: list) -> tuple[np.ndarray, np.ndarray]:
     return start, top
 
 
-def summarise(model: GridGovernanceModel) -> dict[str, Any]:
-    """The summary metrics of ``model`` as a flat dict of numbers (NaN where undefined)."""
-    return Tally.of(model).summary()
-
-
-RESOLUTION_QUANTILES = np.linspace(0.0, 1.0, 101)  # stored per run for distributions
-
-
-def resolution_working_days(model: GridGovernanceModel) -> np.ndarray:
-    """Working days from known to resolved of each resolved issue, in issue order.
-
-    Working days follow the office calendar (the 5-working-day rule's clock).
-    """
-    done = [i for i in model.issues if i.state == State.RESOLVED]
-    return model.office_calendar.working_days_between_many(
-        np.array([i.t_known for i in done], dtype=float),
-        np.array([i.t_closed for i in done], dtype=float))
-
-
-def resolution_quantiles(model: GridGovernanceModel) -> list[float]:
-    """Quantiles (at RESOLUTION_QUANTILES) of :func:`resolution_working_days`; [] if none.
-
-    101 numbers describe a run's whole distribution of resolution times compactly, so a
-    sweep can keep it for every run.
-    """
-    return _quantiles(resolution_working_days(model))
-
-
-def _quantiles(working_days: np.ndarray) -> list[float]:
-    """The RESOLUTION_QUANTILES of ``working_days`` ([] if empty)."""
-    if not len(working_days):
-        return []
-    return [float(q) for q in np.quantile(working_days, RESOLUTION_QUANTILES)]
+def summarise(model: GridGovernanceModel, followup_days: int = 0) -> dict[str, Any]:
+    """The summary metrics of ``model`` as a flat dict of numbers (NaN where undefined);
+    the last ``followup_days`` days are the follow-up."""
+    return Tally.of(model, followup_days).summary(model.timeseries())
 
 
 def grid_state(model: GridGovernanceModel) -> pd.DataFrame:

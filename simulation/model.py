@@ -2,18 +2,22 @@
 
 One ``step()`` is one simulated day (time in days; day 0 is a Monday). Within a day:
 
-1. at the start of each week (day 7, 14, ...): volunteers move between mobilisation stages,
-   and active volunteers raise their grid's trust;
-2. on working days: grid workers visit households door to door (dedicated-grid workers
-   inspect their unit), finding hidden issues;
+0. on the first day after the warm-up, the counters of the realised loads are read
+   (:mod:`simulation.load`);
+1. at the start of each week (day 7, 14, ...): volunteers move between mobilisation stages;
+   every week (day 0 too) each grid's volunteers and Party branch get their week's hours;
+2. on working days: grid workers visit households door to door unless their beat's queue is
+   long (dedicated-grid workers inspect their unit), finding hidden issues;
 3. active volunteers spot hidden issues in their grid;
 4. today's new issues arise (one vectorised draw for all grids and types) and their
    residents decide whether and how to report them;
 5. every event of the day runs in time order (reports arriving, handling starting and
    ending, escalations, closures);
-6. residents whose cases closed today update their trust, and tell their neighbours
-   (in closing order);
-7. the DataCollector records the end-of-day state.
+6. residents whose cases closed today update their trust and tell their neighbours, and
+   households that volunteers helped today gain trust (in time order);
+7. the weight of every resident's unresolved issues on their trust is recomputed
+   (:class:`population.Grievances`);
+8. the DataCollector records the end-of-day state.
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
 from .agents.grid_worker import DoorToDoorRounds
 from .issues import N_UNIFORMS, U_ESCALATE, U_HANDLE, Issue, IssueTypes, Level, Source, State
 from .parameters import MAX_DAYS, Parameters
-from .population import Population
-from .routing import KNOWN, Router, ServicePoint
+from .policies import lever_warnings
+from .population import Grievances, Population
+from .routing import KNOWN, Router, ServicePoint, WeeklyHours
 from .rules import handling_multiplier
 from .staffing import plan_beats
 from .worktime import HOURS_PER_DAY, Calendar
@@ -68,13 +73,18 @@ class GridGovernanceModel(mesa.Model):
     ``run(days)`` and read ``summary()``, ``timeseries()`` and ``case_log()``.
     """
 
-    def __init__(self, params: Parameters, seed: int = 0) -> None:
+    def __init__(self, params: Parameters, seed: int = 0, warmup_days: int = 0) -> None:
         if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
+        if (not isinstance(warmup_days, int | np.integer) or isinstance(warmup_days, bool)
+                or not 0 <= warmup_days <= MAX_DAYS):
+            raise ValueError(f"warmup_days must be an integer from 0 to {MAX_DAYS}, "
+                             f"not {warmup_days!r}")
         self.streams = Streams(int(seed))
         super().__init__(seed=int(self.streams.mesa.integers(2**31 - 1)))
         self.params = params
         self.seed_value = int(seed)
+        self.warmup_days = int(warmup_days)  # measures count what happens from this day on
         self.now = 0.0
         self.day = 0
         p = params
@@ -101,16 +111,29 @@ class GridGovernanceModel(mesa.Model):
         """The world, its agents and staff, the issue stores and the day-0 state."""
         p = self.params
         self.world = w = build_world(p, self.streams.world)
+        self.grievances = Grievances(w.n_residents, p["trust.expected_days"],
+                                     p["trust.loss_bad"], p["trust.burden"], p["trust.enabled"])
         self.population = Population(
-            w, p["trust.anchor"], p["trust.drift_per_day"] if p["trust.enabled"] else 0.0)
+            w, p["trust.anchor"], p["trust.drift_per_day"] if p["trust.enabled"] else 0.0,
+            self.grievances)
         self.building_first, self.building_count = w.building_members()
         self.residents: list[Resident] = [self._make_resident(i) for i in range(w.n_residents)]
         self.grid_has_branch = PartyMember.branches(self)
+        self.warnings = lever_warnings(p)  # levers that cannot act, one line each
+        if p["policy.party_branch"] and not self.grid_has_branch.any() and not any(
+                "party_branch" in x for x in self.warnings):
+            self.warnings.append("policy.party_branch: no grid has world.branch_min_members "
+                                 "Party members, so no branch forms: it changes nothing")
         self.party_by_grid = {g: np.flatnonzero(w.party & (w.resident_grid == g))
                               for g in np.flatnonzero(self.grid_has_branch)}
-        self.pool_by_grid = np.bincount(w.resident_grid[self.population.pool],
-                                        minlength=w.n_grids)
+        self.available_by_grid = np.bincount(w.resident_grid[w.available], minlength=w.n_grids)
         self.refresh_active_volunteers()
+        self.volunteer_hours = WeeklyHours(w.n_grids)
+        self.branch_hours = WeeklyHours(w.n_grids)
+        self.branch_members = np.zeros(w.n_grids)
+        for g, members in self.party_by_grid.items():
+            self.branch_members[g] = len(members)
+        self.contacts: list[tuple[int, float]] = []  # (household, time) helped by volunteers
         self._build_staff()
 
         # Issues: all of them, and the hidden ones by grid and by household.
@@ -124,9 +147,14 @@ class GridGovernanceModel(mesa.Model):
         self.daily_rate = np.where(basic[:, None],
                                    self.types.rate[None, :] * w.grid_households[:, None],
                                    self.types.dedicated_rate[None, :]) / 365.0
-        self.trust_start = self.population.mean_trust(0.0)
         self._hours_by_day: list[float] = []
         self._seed_backlog()
+        self.grievances.refresh(0.0)
+        self.trust_start = self.population.mean_trust(0.0)
+        self.window_start: dict[str, Any] = {}
+        if self.warmup_days == 0:
+            self._start_window()
+        self._refill_local_hours()  # week 0 (after the window opens: its hours count)
         self.datacollector = mesa.DataCollector(model_reporters=_reporters())
         self.datacollector.collect(self)
 
@@ -138,6 +166,27 @@ class GridGovernanceModel(mesa.Model):
         if w.stage[i] >= 0:
             return Volunteer(self, i)
         return Resident(self, i)
+
+    def _refill_local_hours(self) -> None:
+        """A new week: each grid's active volunteers and Party branch get their hours."""
+        p = self.params
+        self.volunteer_hours.refill(self.active_by_grid * p["volunteers.hours_per_week"])
+        self.branch_hours.refill(self.branch_members * p["branch.hours_per_member_week"])
+
+    def _start_window(self) -> None:
+        """Read the counters of work arrived, done and planned as the measured period
+        starts (after the warm-up): the realised loads are differences from here."""
+        points = [*self.beat_points, *self.community_points, *self.street_points,
+                  self.department_point, self.mediation_point]
+        self.window_start = {
+            "day": self.day,
+            "arrived": np.array([sp.arrived_hours for sp in points]),
+            "done": np.array([sp.hours_done for sp in points]),
+            "visits_planned": self.rounds.planned.copy(),
+            "visits_done": self.rounds.done.copy(),
+            **{f"{name}_{what}": getattr(getattr(self, f"{name}_hours"), what).copy()
+               for name in ("volunteer", "branch") for what in ("offered", "supplied", "taken")},
+        }
 
     def _build_staff(self) -> None:
         """Grid workers by beat, and the offices above the grid."""
@@ -183,8 +232,8 @@ class GridGovernanceModel(mesa.Model):
                                        p["department.case_staff"] * n_streets)
         self.mediation_point = office("mediation", Level.MEDIATION,
                                       p["mediation.case_staff"] * n_streets)
-        self.casework_hours_per_week = sum(
-            gw.calendar.hours_per_week / gw.time_factor for gw in self.grid_workers)
+        self.working_hours_per_week = sum(gw.calendar.hours_per_week
+                                          for gw in self.grid_workers)
 
     def _seed_backlog(self) -> None:
         """Hidden issues already present at day 0 (e.g. the Wenheng compound's backlog)."""
@@ -206,9 +255,12 @@ class GridGovernanceModel(mesa.Model):
         t0 = float(day)
         self.now = t0
         self.closed_today = []
-        if day > 0 and day % 7 == 0:
-            Volunteer.update_stages(self, t0)
-            Volunteer.encourage_neighbours(self, t0)
+        if day == self.warmup_days and day > 0:
+            self._start_window()
+        if day % 7 == 0:
+            if day > 0:
+                Volunteer.update_stages(self, t0)
+            self._refill_local_hours()
         if self.params["staffing.always_on"] or day % 7 < self.office_calendar.workdays:
             self.rounds.visit(self, day)
             for gw in self.dedicated_workers:
@@ -216,10 +268,14 @@ class GridGovernanceModel(mesa.Model):
         self._volunteers_spot(day)
         self._arrivals(day)
         self.router.run_until(t0 + 1.0)
-        Resident.share_experiences(self, [i for i in self.closed_today if i.resident >= 0])
+        Resident.share_experiences(self, [i for i in self.closed_today if i.resident >= 0],
+                                   self.contacts)
+        self.contacts = []
         self.now = t0 + 1.0
         self.day = day + 1
-        self._hours_by_day.append(sum(gw.hours_done for gw in self.grid_workers))
+        self.grievances.refresh(self.now)
+        self._hours_by_day.append(sum(gw.hours_done for gw in self.grid_workers)
+                                  + self.rounds.hours_done)
         self.datacollector.collect(self)
 
     def run(self, days: int, on_day: Callable[[int], None] | None = None
@@ -261,6 +317,14 @@ class GridGovernanceModel(mesa.Model):
         self.issues.clear()
         self.residents.clear()
         self.closed_today = []
+        # pending events, queues and hidden pools hold issues too; the model itself stays
+        # alive in reference cycles (router <-> model) until a full collection
+        self.router.heap.clear()
+        for sp in (*self.beat_points, *self.community_points, *self.street_points,
+                   self.department_point, self.mediation_point):
+            sp.queue.clear()
+        self.hidden_by_grid = []
+        self.hidden_by_household.clear()
         # Mesa 3.3.1 holds its agents strongly only in ``_agents`` (its AgentSets are
         # weak): emptying it lets each agent go as its last reference does, where
         # remove_all_agents() would deregister them one by one (four times slower).
@@ -287,6 +351,7 @@ class GridGovernanceModel(mesa.Model):
                              + (pick * w.grid_residents[grids]).astype(np.int64))
         households = np.where(dedicated, -1, w.resident_household[np.maximum(residents, 0)])
         sev = self.types.severity[kinds].tolist()
+        self.grievances.add(residents, times, self.types.severity[kinds])
         base = len(self.issues)
         out = [Issue(base + k, kd, g, hh, r, sv, t, uk, hk) for k, (kd, g, hh, r, sv, t, uk, hk)
                in enumerate(zip(kinds.tolist(), grids.tolist(), households.tolist(),
@@ -426,12 +491,12 @@ class GridGovernanceModel(mesa.Model):
 
     # --- outputs --------------------------------------------------------------------------
     def grid_worker_utilisation(self) -> float:
-        """Casework hours done in the last 7 days / casework hours available in a week."""
+        """Casework and visit hours done in the last 7 days / working hours in a week."""
         h = self._hours_by_day
-        if not h or self.casework_hours_per_week == 0:
+        if not h or self.working_hours_per_week == 0:
             return 0.0
         done = h[-1] - (h[-8] if len(h) >= 8 else 0.0)
-        return done / self.casework_hours_per_week * 7.0 / min(7, len(h))
+        return done / self.working_hours_per_week * 7.0 / min(7, len(h))
 
     def cost(self) -> dict[str, float]:
         """Annual cost of this run's staffing and policies, by item (yuan/year)."""
@@ -452,12 +517,19 @@ class GridGovernanceModel(mesa.Model):
             registered_volunteers=len(self.population.pool),
             mean_active_volunteers=float(active.mean()), residents=w.n_residents)
 
-    def summary(self) -> pd.Series:
-        """The per-run summary metrics as a Series indexed by metric name
-        (see :mod:`simulation.metrics`; ``summarise(model)`` gives the same as a dict)."""
+    def summary(self, followup_days: int = 0) -> pd.Series:
+        """The per-run summary metrics as a Series indexed by metric name, measured after
+        the model's warm-up and before the last ``followup_days`` days (see
+        :mod:`simulation.metrics`; ``summarise(model)`` gives the same as a dict)."""
         from .metrics import summarise
 
-        return pd.Series(summarise(self), name="summary", dtype=object)
+        return pd.Series(summarise(self, followup_days), name="summary", dtype=object)
+
+    def loads(self) -> pd.DataFrame:
+        """Every service point's analytic and realised offered load (:mod:`simulation.load`)."""
+        from .load import load_table
+
+        return load_table(self)
 
     def timeseries(self) -> pd.DataFrame:
         """The daily time series (one row per day, day 0 = initial state)."""

@@ -60,6 +60,8 @@ class DistrictTask:
     days: int
     keep_cases: bool = False
     progress: Any = None  # a queue: (district, day) is put every PROGRESS_DAYS days
+    warmup_days: int = 0
+    followup_days: int = 0
 
 
 PROGRESS_DAYS = 7
@@ -74,7 +76,7 @@ class DistrictOutcome:
     error: str
     tally: Tally | None = None
     timeseries: pd.DataFrame | None = None
-    casework_hours: float = 0.0  # grid workers' casework hours per week
+    casework_hours: float = 0.0  # grid workers' working hours per week
     cases: pd.DataFrame | None = None  # its case log, with a ``district`` column (name)
     grids: pd.DataFrame | None = None  # each grid's state at the end (metrics.grid_state)
     build_seconds: float = 0.0
@@ -82,6 +84,8 @@ class DistrictOutcome:
     peak_rss_bytes: int = 0  # the worker process's peak so far
     stream_seeds: dict[str, Any] | None = None
     events: int = 0  # events scheduled in the district's event queue
+    loads: pd.DataFrame | None = None  # its service points' loads (simulation.load)
+    warnings: tuple[str, ...] = ()  # levers that could not act in it
 
 
 def is_city(params: Parameters) -> bool:
@@ -97,6 +101,7 @@ def district_seeds(seed: int, n: int) -> list[int]:
 
 def run_district(task: DistrictTask) -> DistrictOutcome:
     """Build and run one district; never raises (a failure is returned)."""
+    from .load import load_table
     from .metrics import case_log, grid_state
     from .model import GridGovernanceModel
 
@@ -105,7 +110,7 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
                                                "world.district": task.district},
                                task.policies)
         t0 = time.perf_counter()
-        model = GridGovernanceModel(params, seed=task.seed)
+        model = GridGovernanceModel(params, seed=task.seed, warmup_days=task.warmup_days)
         t1 = time.perf_counter()
         model.run(task.days, on_day=_reporter(task))
         t2 = time.perf_counter()
@@ -113,12 +118,15 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
         if task.keep_cases:
             cases = case_log(model)
             cases.insert(0, "district", district_names(params)[task.district])
+        loads = load_table(model)
+        loads.insert(0, "district", district_names(params)[task.district])
         out = DistrictOutcome(
-            task.district, task.seed, "", Tally.of(model), model.timeseries(),
-            model.casework_hours_per_week, cases, grid_state(model), t1 - t0, t2 - t1,
-            peak_rss_bytes(),
+            task.district, task.seed, "", Tally.of(model, task.followup_days),
+            model.timeseries(), model.working_hours_per_week, cases, grid_state(model),
+            t1 - t0, t2 - t1, peak_rss_bytes(),
             {name: {"entropy": s.entropy, "spawn_key": list(s.spawn_key)}
-             for name, s in model.streams.seeds.items()}, model.router._seq)
+             for name, s in model.streams.seeds.items()}, model.router._seq, loads,
+            tuple(model.warnings))
         # Free the issues by reference counting before the collection that frees the
         # agents (measured after a year of Licheng: 2.3 s instead of 4.0 s).
         model.discard()
@@ -183,6 +191,13 @@ class CityRun:
     districts: pd.DataFrame  # one row per district: name, seed, residents, times, memory
     stream_seeds: dict[str, Any]
     grids: pd.DataFrame  # every grid's end state, numbered city-wide, with its district
+    loads: pd.DataFrame  # every service point's load, with its district
+    warnings: list[str]  # levers that could not act (in any district)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The city's summary metrics (as for one model)."""
+        return self.tally.summary(self.timeseries)
 
 
 def run_partitioned(scenario: str, days: int, seed: int,
@@ -190,7 +205,8 @@ def run_partitioned(scenario: str, days: int, seed: int,
                     policies: Iterable[Policy] = (), *,
                     executor: cf.Executor | None = None,
                     on_district: Callable[[DistrictOutcome], None] | None = None,
-                    keep_cases: bool = False, progress: Any = None) -> CityRun:
+                    keep_cases: bool = False, progress: Any = None, warmup_days: int = 0,
+                    followup_days: int = 0) -> CityRun:
     """Run every district of ``scenario`` on ``executor`` (in this process if None), largest
     first; ``on_district`` sees each outcome as it arrives (e.g. to write its cases);
     ``progress`` (a queue the workers can reach) receives (district, day) as they go."""
@@ -202,7 +218,8 @@ def run_partitioned(scenario: str, days: int, seed: int,
     n = district_count(params)
     seeds = district_seeds(seed, n)
     tasks = [DistrictTask(scenario, overrides, policies, d, seeds[d], days, keep_cases,
-                          progress) for d in _largest_first(params, n)]
+                          progress, warmup_days, followup_days)
+             for d in _largest_first(params, n)]
     results: dict[int, DistrictOutcome] = {}
     for outcome in _outcomes(executor, tasks):
         if outcome.error:
@@ -228,7 +245,9 @@ def run_partitioned(scenario: str, days: int, seed: int,
     stream_seeds = {"partition": {"entropy": seed, "districts": seeds},
                     "districts": {names[p.district]: p.stream_seeds for p in parts}}
     return CityRun(Tally.merge([p.tally for p in parts]), merge_timeseries(parts),
-                   table, stream_seeds, merge_grids(parts, names))
+                   table, stream_seeds, merge_grids(parts, names),
+                   pd.concat([p.loads for p in parts], ignore_index=True),
+                   list(dict.fromkeys(w for p in parts for w in p.warnings)))
 
 
 def merge_grids(parts: list[DistrictOutcome], names: list[str]) -> pd.DataFrame:

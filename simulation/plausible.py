@@ -39,7 +39,8 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "reporting.delay_days": (0.2, 5.0, "from the same day to within a week"),
     "reporting.platform_delay_days": (0.02, 1.0, "minutes to a day"),
     "reporting.dedicated_prob": (0.6, 1.0, "units have staff whose job is to report"),
-    "visits.hours_each": (0.25, 1.0, "DOMAIN: 1-5 household visits a day"),
+    "visits.hours_each": (0.1, 1.0, "DOMAIN: Shenzhen's fortnightly visits mean minutes; "
+                          "Beijing's 1-5 a day allow an hour"),
     "visits.trust_gain": (0.0, 0.1, "a visit is a small positive experience"),
     "visits.find_prob_min": (0.1, 0.5, "a stranger finds little"),
     "visits.dedicated_find_prob": (0.05, 0.5, "weekly to monthly inspection rounds"),
@@ -60,7 +61,17 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "volunteers.take_per_active": (0.005, 0.05, "a few active volunteers cover a grid"),
     "volunteers.take_max": (0.3, 0.9, "minor issues only"),
     "volunteers.resolve_prob": (0.5, 0.95, "volunteers settle most of what they take"),
-    "volunteers.trust_gain_week": (0.0, 0.1, "visible help raises trust slowly"),
+    "volunteers.contact_trust_gain": (0.0, 0.1, "a neighbour's help is a small positive "
+                                      "experience"),
+    "volunteers.hours_per_week": (0.5, 6.0, "DOMAIN: ~14 hours a year per registered "
+                                  "volunteer; the active few give more"),
+    "volunteers.available_share": (0.1, 0.5, "DOMAIN: most registered volunteers are idle"),
+    "branch.hours_per_member_week": (0.25, 3.0, "members are residents with jobs; some "
+                                     "retired"),
+    "visits.pause_queue": (3.0, 20.0, "a day's to a week's casework waiting"),
+    "trust.burden": (0.0, 0.3, "an unsolved problem weighs on trust, less than a failed "
+                     "case"),
+    "knowledge.handling_speedup": (0.0, 0.3, "seed: the map speeds service"),
     "branch.take_prob": (0.2, 0.9, "seed: branches settle matters in the grid"),
     "branch.resolve_prob": (0.4, 0.9, "a branch settles most of what it takes"),
     "branch.escalation_cut": (0.0, 0.6, "seed: 'small matters stay in the grid'"),

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .parameters import ParameterError, Parameters
+from .parameters import ISSUE_TYPES, ParameterError, Parameters
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,40 @@ class DigitalPlatform(Policy):
 POLICIES: dict[str, type[Policy]] = {c.name: c for c in (
     Staffing, DoorToDoorVisits, PartyBranch, VolunteerMobilisation, MediationCentre,
     DigitalPlatform)}
+
+
+def lever_warnings(params: Parameters) -> list[str]:
+    """Levers that are pulled but cannot act with these parameters, one line each (empty if
+    none). A run with such a lever gives the status quo's results under another name."""
+    p = params
+    out = []
+    mode = p["policy.mobilisation"]
+    if mode == "party_led" and not p["policy.party_branch"]:
+        out.append("policy.mobilisation = party_led acts only in grids with a Party branch, "
+                   "but policy.party_branch is off: it changes nothing (add the party_branch "
+                   "lever)")
+    if mode != "none" and (p["world.volunteer_share"] == 0 or
+                           p["volunteers.available_share"] == 0):
+        out.append(f"policy.mobilisation = {mode} has no volunteers to mobilise "
+                   "(world.volunteer_share or volunteers.available_share is 0): it changes "
+                   "nothing but the cost")
+    if p["policy.party_branch"]:
+        members = (p["world.party_share"] * p["world.households_per_grid_max"]
+                   * p["world.residents_per_household"])
+        if members < p["world.branch_min_members"]:
+            out.append(f"policy.party_branch: a grid has about {members:.1f} Party members at "
+                       f"most, fewer than world.branch_min_members "
+                       f"({p['world.branch_min_members']}): no branch can form")
+    if p["policy.mediation_centre"] and not any(
+            p[f"issue.{t}.top"] == "mediation" and p[f"issue.{t}.escalate_grid"] > 0
+            for t in ISSUE_TYPES):
+        out.append("policy.mediation_centre: no issue type escalates to the mediation centre "
+                   "(issue.*.top = mediation): it changes nothing but the cost")
+    if p["policy.digital_platform"] and (p["world.elderly_share"] >= 1.0
+                                         or p["reporting.always"]):
+        out.append("policy.digital_platform: nobody can use it (every resident is 60 or over, "
+                   "or reporting.always is on): it changes nothing but the cost")
+    return out
 
 
 def apply_policies(params: Parameters, policies: Iterable[Policy]) -> Parameters:

@@ -1,7 +1,10 @@
 """Residents' hot state held in NumPy columns behind their Mesa agents.
 
 Trust is stored with the time it was last touched and evaluated in closed form
-(:func:`rules.trust_drift`), so idle residents cost nothing between events.
+(:func:`rules.trust_drift`), so idle residents cost nothing between events. What residents'
+unresolved issues do to their trust (:class:`Grievances`) is kept apart, as a factor
+recomputed once a day from the unresolved issues alone, so its cost grows with the issues,
+not with the residents.
 """
 
 from __future__ import annotations
@@ -11,21 +14,95 @@ from typing import Any
 
 import numpy as np
 
-from .rules import FOLLOWING, INACTIVE, SELF_DRIVEN, trust_drift
+from .rules import FOLLOWING, INACTIVE, SELF_DRIVEN, trust_drift, unresolved_trust_factor
 from .world import World
 
 
-class Population:
-    """Trust and mobilisation stage of every resident, with their places."""
+class Grievances:
+    """Residents' unresolved issues (hidden or open), which weigh on their trust.
 
-    def __init__(self, world: World, anchor: float, drift_per_day: float) -> None:
+    Per issue id (growing columns): resident, when it arose and became known, severity,
+    and whether it is closed. :meth:`refresh` (once a day) recomputes ``factor``, each
+    resident's product of :func:`rules.unresolved_trust_factor` over their unresolved
+    issues (1 for everyone else), from the unresolved issues alone.
+    """
+
+    def __init__(self, n_residents: int, expected_days: float, loss: float, burden: float,
+                 enabled: bool) -> None:
+        self.expected, self.loss, self.burden = expected_days, loss, burden
+        self.enabled = enabled and (loss > 0.0 or burden > 0.0)
+        self.n = 0
+        self.resident = np.empty(1024, dtype=np.int64)
+        self.t_arisen = np.empty(1024)
+        self.t_known = np.empty(1024)
+        self.severity = np.empty(1024)
+        self.done = np.empty(1024, dtype=bool)
+        self.unresolved = np.empty(0, dtype=np.int64)  # ids, refreshed daily
+        self._new: list[np.ndarray] = []
+        self.factor = np.ones(n_residents)
+        self.touched = np.empty(0, dtype=np.int64)  # residents whose factor is not 1
+
+    def add(self, residents: np.ndarray, t_arisen: np.ndarray, severity: np.ndarray) -> None:
+        """New issues, with ids n, n+1, ... in order (resident -1: a dedicated grid's)."""
+        k = len(residents)
+        if self.n + k > len(self.resident):
+            size = max(2 * len(self.resident), self.n + k)
+            for name in ("resident", "t_arisen", "t_known", "severity", "done"):
+                old = getattr(self, name)
+                new = np.empty(size, dtype=old.dtype)
+                new[: self.n] = old[: self.n]
+                setattr(self, name, new)
+        sl = slice(self.n, self.n + k)
+        self.resident[sl], self.t_arisen[sl], self.severity[sl] = residents, t_arisen, severity
+        self.t_known[sl] = np.nan
+        self.done[sl] = False
+        ids = np.arange(self.n, self.n + k)
+        self._new.append(ids[np.asarray(residents) >= 0])
+        self.n += k
+
+    def known(self, issue_id: int, t: float) -> None:
+        """The issue became known at ``t``."""
+        self.t_known[issue_id] = t
+
+    def closed(self, issue_id: int) -> None:
+        """The issue was resolved or abandoned: it weighs no more."""
+        self.done[issue_id] = True
+
+    def refresh(self, t: float) -> None:
+        """Recompute ``factor`` at time ``t`` from the unresolved issues."""
+        ids = np.concatenate([self.unresolved, *self._new])
+        self._new = []
+        self.unresolved = ids = ids[~self.done[ids]]
+        self.factor[self.touched] = 1.0
+        if not self.enabled or len(ids) == 0:
+            self.touched = np.empty(0, dtype=np.int64)
+            return
+        f = unresolved_trust_factor(t - self.t_arisen[ids], t - self.t_known[ids],
+                                    self.severity[ids], self.expected, self.loss, self.burden)
+        who = self.resident[ids]
+        np.multiply.at(self.factor, who, f)
+        self.touched = np.unique(who)
+
+
+class Population:
+    """Trust and mobilisation stage of every resident, with their places.
+
+    Trust as measured (``trust_at``, ``all_trust``, ``mean_trust``) is the stored trust,
+    drifting between events, times the weight of the resident's unresolved issues
+    (:class:`Grievances`, as of its last refresh). Experiences update the stored trust.
+    """
+
+    def __init__(self, world: World, anchor: float, drift_per_day: float,
+                 grievances: Grievances | None = None) -> None:
         self.world = world
         self.trust = world.trust.astype(float).copy()  # value at trust_time
         self.trust_time = np.zeros(world.n_residents)  # days
         self.stage = world.stage.copy()
         self.anchor = anchor
         self.drift = drift_per_day
+        self.grievances = grievances or Grievances(world.n_residents, 1.0, 0.0, 0.0, False)
         self.pool = np.flatnonzero(self.stage >= INACTIVE)  # registered volunteers
+        self.available = world.available.copy()  # registered volunteers who can serve
         # The population mean drifts like each resident (same anchor and rate), so it is
         # kept exactly in O(updates): (mean value, time it refers to).
         self._mean = float(self.trust.mean()) if len(self.trust) else float("nan")
@@ -33,7 +110,11 @@ class Population:
         self.refresh_stage_counts()
 
     def trust_at(self, idx: np.ndarray | int, t: float) -> np.ndarray | float:
-        """Trust of residents ``idx`` at time ``t`` (days)."""
+        """Trust of residents ``idx`` at time ``t`` (days), as measured."""
+        return self.stored_trust_at(idx, t) * self.grievances.factor[idx]
+
+    def stored_trust_at(self, idx: np.ndarray | int, t: float) -> np.ndarray | float:
+        """Stored trust of residents ``idx`` at ``t``: without their unresolved issues."""
         elapsed = np.maximum(t - self.trust_time[idx], 0.0)
         return trust_drift(self.trust[idx], self.anchor, self.drift, elapsed)
 
@@ -48,21 +129,23 @@ class Population:
     def _add_to_mean(self, change: np.ndarray | float, t: np.ndarray | float) -> None:
         """Add changes made at times ``t`` to the running mean."""
         tau = max(self._mean_time, float(np.max(t)))
-        mean = self.mean_trust(tau)
+        mean = float(trust_drift(self._mean, self.anchor, self.drift, tau - self._mean_time))
         decay = np.exp(-self.drift * (tau - np.asarray(t, dtype=float)))
         self._mean = mean + float(np.sum(np.asarray(change) * decay)) / len(self.trust)
         self._mean_time = tau
 
     def mean_trust(self, t: float) -> float:
-        """Mean trust of all residents at ``t`` (no earlier than the last update), O(1)."""
+        """Mean measured trust of all residents at ``t`` (no earlier than the last update):
+        O(1) for the stored trust, plus O(residents with unresolved issues)."""
         if t < self._mean_time:
             return float(self.all_trust(t).mean())
-        return float(trust_drift(self._mean, self.anchor, self.drift, t - self._mean_time))
+        mean = float(trust_drift(self._mean, self.anchor, self.drift, t - self._mean_time))
+        who = self.grievances.touched
+        if len(who):
+            weight = self.grievances.factor[who] - 1.0
+            mean += float(np.dot(self.stored_trust_at(who, t), weight)) / len(self.trust)
+        return mean
 
-    def resync_mean(self, t: float) -> None:
-        """Recompute the running mean from all residents (after a bulk update)."""
-        self._mean = float(self.all_trust(t).mean())
-        self._mean_time = t
 
     def update_in_order(self, idx: np.ndarray, t: np.ndarray,
                         rule: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
@@ -95,9 +178,9 @@ class Population:
         self._store(who, rule(old, k), old, t_eff)
 
     def all_trust(self, t: float) -> np.ndarray:
-        """Everyone's trust at time ``t``."""
+        """Everyone's measured trust at time ``t``."""
         elapsed = np.maximum(t - self.trust_time, 0.0)
-        return trust_drift(self.trust, self.anchor, self.drift, elapsed)
+        return trust_drift(self.trust, self.anchor, self.drift, elapsed) * self.grievances.factor
 
     def active(self) -> np.ndarray:
         """Boolean column: following or self-driven volunteers."""

@@ -6,6 +6,10 @@ Routing of a known issue (``Router.route_known``):
    active volunteers); a grid Party branch takes the types it may handle with P = take_prob.
    Either settles it with P = resolve_prob (volunteers: + training_gain during a campaign),
    else passes it to the grid worker;
+   Volunteers and the branch are many hands but not unlimited: each grid's volunteers have
+   ``volunteers.hours_per_week`` each, its branch ``branch.hours_per_member_week`` per
+   member (:class:`WeeklyHours`); once the week's hours are spent they take nothing more
+   that week and the issue goes on as if they had declined it;
 2. the grid worker(s) of the grid's beat (one FIFO queue): handles, then escalates with
    P = escalate_grid x (1 - escalation_cut x knowledge) x (1 - branch cut if a branch);
 3. community → street office → a city department. With the mediation-centre policy, issues
@@ -13,6 +17,14 @@ Routing of a known issue (``Router.route_known``):
    the centre instead, skipping the community and street hand-offs. Each hand-off between
    offices takes ``routing.handoff_hours`` of office time. At the top level an issue is
    resolved or, with P = abandon_top, abandoned.
+
+A case the grid worker or a city department settles then waits for outside work (the
+property company, a repair crew, contractors, inspections) that occupies no staff:
+``grid.external_days`` or ``department.external_days`` x the case's lognormal draw (mean
+1), and closes.
+
+Every service point counts the casework hours that *arrive* at it (each issue's drawn hours
+at that level), for the realised offered load (:mod:`simulation.load`).
 
 Only pending work is in the queue (a heap of (time, sequence, kind, issue, data)), so cost
 grows with issues and staff, not with residents x days.
@@ -24,9 +36,12 @@ import heapq
 from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
+
 from .issues import (
     U_BRANCH_TAKE,
     U_ESCALATE,
+    U_EXTERNAL,
     U_LOCAL_RESOLVE,
     U_VOL_TAKE,
     Event,
@@ -35,14 +50,14 @@ from .issues import (
     Source,
     State,
 )
-from .rules import grid_escalation_probability, grid_handling_hours
+from .rules import grid_escalation_probability, grid_handling_hours, handling_multiplier
 from .worktime import Calendar
 
 if TYPE_CHECKING:
     from .model import GridGovernanceModel
 
 # Event kinds in the queue.
-KNOWN, ARRIVE, DONE, LOCAL_DONE = range(4)
+KNOWN, ARRIVE, DONE, LOCAL_DONE, EXTERNAL_DONE = range(5)
 
 
 class Server(Protocol):
@@ -59,13 +74,19 @@ class Server(Protocol):
 class ServicePoint:
     """A FIFO queue served by one or more servers (a beat's grid workers, an office)."""
 
-    __slots__ = ("level", "name", "queue", "servers")
+    __slots__ = ("arrived_hours", "level", "name", "queue", "servers")
 
     def __init__(self, name: str, level: Level, servers: list[Any]) -> None:
         self.name = name
         self.level = level
         self.servers = servers
         self.queue: deque[Issue] = deque()
+        self.arrived_hours = 0.0  # casework hours that arrived here so far
+
+    @property
+    def hours_done(self) -> float:
+        """Casework hours its servers have completed so far."""
+        return sum(s.hours_done for s in self.servers)
 
     def free_server(self, t: float) -> Any | None:
         """The idle server that can start soonest after ``t``, or None."""
@@ -79,6 +100,37 @@ class ServicePoint:
                 if start < best_t:
                     best, best_t = s, start
         return best
+
+
+class WeeklyHours:
+    """The hours each grid's volunteers (or Party branch) can still give this week.
+
+    ``refill(capacity)`` starts a week; :meth:`take` spends hours on an issue if any are
+    left (the last job of a week may overdraw it: nobody leaves a job half done).
+    ``offered`` and ``taken`` count the hours of the issues offered and taken, for the load.
+    """
+
+    def __init__(self, n_grids: int) -> None:
+        self.capacity = np.zeros(n_grids)  # hours per week
+        self.left = [0.0] * n_grids
+        self.offered = np.zeros(n_grids)
+        self.taken = np.zeros(n_grids)
+        self.supplied = np.zeros(n_grids)  # hours made available, all weeks so far
+
+    def refill(self, capacity: np.ndarray) -> None:
+        """A new week: every grid has ``capacity`` hours again."""
+        self.capacity = np.asarray(capacity, dtype=float)
+        self.left = self.capacity.tolist()
+        self.supplied += self.capacity
+
+    def take(self, grid: int, hours: float) -> bool:
+        """Spend ``hours`` in ``grid`` if any of its week's hours are left."""
+        self.offered[grid] += hours
+        if self.left[grid] <= 0.0:
+            return False
+        self.left[grid] -= hours
+        self.taken[grid] += hours
+        return True
 
 
 # Plain aliases for the hot path (enum attribute lookups cost more than module globals).
@@ -124,6 +176,9 @@ class Router:
                               BRANCH: p["branch.resolve_prob"]}
         self.has_branch = [bool(b) for b in model.grid_has_branch]
         self.points = model.service_points_by_grid()
+        self.external_days = {GRID: p["grid.external_days"],
+                              DEPARTMENT: p["department.external_days"]}
+        self.distribution, self.sigma = p["handling.distribution"], p["handling.sigma"]
 
     # --- the queue ------------------------------------------------------------------------
     def push(self, t: float, kind: int, issue: Issue, data: Any = None) -> None:
@@ -145,8 +200,10 @@ class Router:
                 make_known(issue, t, data)
             elif kind == ARRIVE:
                 arrive(issue, data, t)
-            else:
+            elif kind == LOCAL_DONE:
                 local_done(issue, data, t)
+            else:
+                self.close(issue, t, State.RESOLVED, *data)
 
     # --- transitions ----------------------------------------------------------------------
     def make_known(self, issue: Issue, t: float, source: Source) -> None:
@@ -159,26 +216,35 @@ class Router:
         issue.source = source
         issue.t_known = t
         m.counts["open"] += 1
+        m.grievances.known(issue.id, t)
+        if source == Source.VOLUNTEER and issue.household >= 0:
+            m.contacts.append((issue.household, t))  # a neighbour noticed the problem
         self.route_known(issue, t)
 
     def route_known(self, issue: Issue, t: float) -> None:
         """Send a just-known issue to volunteers, the Party branch, or the grid worker."""
         m, u, g, k = self.model, issue.u, issue.grid, issue.kind
         if (self.volunteer_ok[k] and m.active_list[g] > 0
-                and u[U_VOL_TAKE] < m.volunteer_take_probability(g)):
+                and u[U_VOL_TAKE] < m.volunteer_take_probability(g)
+                and m.volunteer_hours.take(g, self.local_hours[VOLUNTEERS]
+                                           * float(issue.hm[VOLUNTEERS]))):
             self.start_local(issue, VOLUNTEERS, t)
-        elif self.branch_ok[k] and self.has_branch[g] and u[U_BRANCH_TAKE] < self.branch_take:
+        elif (self.branch_ok[k] and self.has_branch[g] and u[U_BRANCH_TAKE] < self.branch_take
+              and m.branch_hours.take(g, self.local_hours[BRANCH] * float(issue.hm[BRANCH]))):
             self.start_local(issue, BRANCH, t)
         else:
             self.arrive(issue, GRID, t)
 
     def start_local(self, issue: Issue, level: Level, t: float) -> None:
-        """Volunteers or the Party branch take the issue (no queue: many hands)."""
+        """Volunteers or the Party branch take the issue (no queue: many hands, within
+        their week's hours)."""
         m = self.model
         handler = m.pick_local_handler(issue.grid, level)
         cal = m.volunteer_calendar
         start = cal.next_open(t)
         issue.log += ((t, ARRIVED, level, ""), (start, STARTED, level, handler))
+        if level == VOLUNTEERS and issue.household >= 0:
+            m.contacts.append((issue.household, start))  # a volunteer comes to help
         hours = self.local_hours[level] * float(issue.hm[level])
         self.push(cal.add_work(start, hours), LOCAL_DONE, issue, (level, handler))
 
@@ -195,16 +261,21 @@ class Router:
         """The issue reaches a service point's queue."""
         issue.log.append((t, ARRIVED, level, ""))
         sp = self.points[issue.grid][level]
+        servers = sp.servers
+        knowledge = (servers[0].knowledge if len(servers) == 1
+                     else sum(s.knowledge for s in servers) / len(servers))
+        sp.arrived_hours += self.mean_hours(issue, level, knowledge) * float(issue.hm[level])
         server = sp.free_server(t)
         if server is None:
             sp.queue.append(issue)
         else:
             self.start(sp, server, issue, t)
 
-    def mean_hours(self, issue: Issue, level: Level, server: Server) -> float:
-        """Mean handling time (hours of casework) of this issue at this level."""
+    def mean_hours(self, issue: Issue, level: Level, knowledge: float) -> float:
+        """Mean handling time (hours of casework) of this issue at this level, for a
+        server with local ``knowledge`` (it matters at the grid only)."""
         if level == GRID:
-            return grid_handling_hours(self.hours[issue.kind], server.knowledge, self.speedup)
+            return grid_handling_hours(self.hours[issue.kind], knowledge, self.speedup)
         return self.hours[issue.kind] * self.level_factor[level]
 
     def start(self, sp: ServicePoint, server: Server, issue: Issue, t: float) -> None:
@@ -213,7 +284,7 @@ class Router:
         cal = server.calendar
         start = cal.next_open(t)
         issue.log.append((start, STARTED, level, server.name))
-        hours = self.mean_hours(issue, level, server) * float(issue.hm[level])
+        hours = self.mean_hours(issue, level, server.knowledge) * float(issue.hm[level])
         server.busy = True
         self.push(cal.add_work(start, hours * server.time_factor), DONE, issue,
                   (sp, server, hours))
@@ -226,7 +297,11 @@ class Router:
         server.hours_done += hours
         issue.log.append((t, FINISHED, level, ""))
         nxt = self.next_level(issue, level, server)
-        if nxt is None:
+        if nxt is None and self.external_days.get(level, 0.0) > 0.0:
+            outside = self.external_days[level] * float(handling_multiplier(
+                issue.u[U_EXTERNAL], self.distribution, self.sigma))
+            self.push(t + outside, EXTERNAL_DONE, issue, (level, server.name))
+        elif nxt is None:
             self.close(issue, t, State.RESOLVED, level, server.name)
         elif nxt == "abandon":
             self.close(issue, t, State.ABANDONED, level, server.name)
@@ -264,4 +339,5 @@ class Router:
         issue.handler = handler
         m.counts["open"] -= 1
         m.counts["resolved" if state == State.RESOLVED else "abandoned"] += 1
+        m.grievances.closed(issue.id)
         m.closed_today.append(issue)

@@ -29,8 +29,8 @@ def disconfirmation(resolution_days: ArrayLike, expected_days: float) -> NDArray
     return np.clip((expected_days - r) / expected_days, -1.0, 1.0)
 
 
-def trust_after_experience(trust: ArrayLike, d: ArrayLike, gain: float, loss: float,
-                           weight: float = 1.0) -> NDArray:
+def trust_after_experience(trust: ArrayLike, d: ArrayLike, gain: ArrayLike, loss: ArrayLike,
+                           weight: ArrayLike = 1.0) -> NDArray:
     """Trust after an experience of disconfirmation ``d`` in [-1, 1].
 
     T' = T + w*gain*d*(1 - T)   if d >= 0 (good news closes part of the gap to 1)
@@ -45,6 +45,39 @@ def trust_after_experience(trust: ArrayLike, d: ArrayLike, gain: float, loss: fl
     up = t + weight * gain * d * (1.0 - t)
     down = t + weight * loss * d * t
     return np.clip(np.where(d >= 0.0, up, down), 0.0, 1.0)
+
+
+def lateness(days: ArrayLike, expected_days: float) -> NDArray:
+    """How late something is against the expected time: clip((x - E) / E, 0, 1).
+
+    0 until the expected time E, 1 at twice E and later; NaN (not started) gives 0. For a
+    case closed after r days, -lateness(r) is the negative part of
+    :func:`disconfirmation` (r, E), so lateness accrued while waiting and the penalty at
+    closing are the same quantity.
+    """
+    x = np.asarray(days, dtype=float)
+    return np.nan_to_num(np.clip((x - expected_days) / expected_days, 0.0, 1.0))
+
+
+def unresolved_trust_factor(age_days: ArrayLike, wait_days: ArrayLike, severity: ArrayLike,
+                            expected_days: float, loss: float, burden: float) -> NDArray:
+    """The factor by which one unresolved issue weighs on its resident's trust now.
+
+    F = (1 - loss x lateness(wait)) x (1 - burden x S x lateness(age))
+    - wait: days since the issue became known (NaN while hidden): a known case that takes
+      longer than expected erodes trust as it waits. At closing the same lateness is
+      applied once and for all (:func:`trust_after_experience` with d = -lateness), so
+      lateness is penalised once: the erosion is what the closing penalty would be now.
+    - age: days since it arose: a problem left unresolved weighs on a resident in
+      proportion to its severity S, hidden or not; the weight lifts when it is closed.
+    A resident's measured trust is the stored trust times the product of F over their
+    unresolved issues. Source: Van Ryzin 2006 (disconfirmation), Slovic 1993 (losses
+    weigh more), seed (trust earned by solving urgent problems); the form is an assumption.
+    """
+    wait_late = lateness(wait_days, expected_days)
+    age_late = lateness(age_days, expected_days)
+    return ((1.0 - loss * wait_late)
+            * (1.0 - burden * np.asarray(severity, dtype=float) * age_late))
 
 
 def trust_boost(trust: ArrayLike, gain: ArrayLike) -> NDArray:
@@ -131,6 +164,22 @@ def visit_find_probability(knowledge: float, p_min: float, p_max: float) -> floa
     Source: seed (the worker's hand-drawn map speeds discovery); linear form assumed.
     """
     return p_min + (p_max - p_min) * knowledge
+
+
+def visits_today(planned: ArrayLike, waiting_per_worker: ArrayLike,
+                 pause_queue: float) -> NDArray:
+    """A working day's door-to-door visits: as planned while the worker's queue is short,
+    none while it is long.
+
+    v = planned x [waiting cases per worker of the beat < pause_queue], decided each
+    morning. Visits are the flexible part of a grid worker's day: a worker with a long
+    queue does casework first and resumes the round once the queue has cleared.
+    Source: assumption (MODEL-REVIEW 3: real workers cut visits when the caseload is high;
+    DOMAIN: a Beijing grid manager *aims at* 1-5 visits a day); the threshold is
+    ``visits.pause_queue``.
+    """
+    planned = np.asarray(planned, dtype=float)
+    return np.where(np.asarray(waiting_per_worker, dtype=float) < pause_queue, planned, 0.0)
 
 
 def volunteer_take_probability(active_volunteers: float, per_active: float,

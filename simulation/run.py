@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from .load import load_table
 from .metrics import summarise
 from .model import GridGovernanceModel
 from .parameters import Parameters
@@ -47,6 +48,10 @@ class RunResult:
     wall_seconds: float = field(default=0.0, compare=False)
     stream_seeds: dict[str, Any] = field(default_factory=dict)
     districts: pd.DataFrame | None = None  # a partitioned run's districts, one row each
+    loads: pd.DataFrame | None = None  # every service point's load (simulation.load)
+    warmup_days: int = 0
+    followup_days: int = 0
+    warnings: list[str] = field(default_factory=list)  # levers that could not act
 
     def summary_record(self) -> dict[str, Any]:
         """The deterministic summary document (inputs + metrics), JSON-ready."""
@@ -54,16 +59,19 @@ class RunResult:
             "scenario": self.scenario,
             "seed": self.seed,
             "days": self.days,
+            "warmup_days": self.warmup_days,
+            "followup_days": self.followup_days,
             "overrides": self.overrides,
             "policies": self.policies,
             "partitioned": self.districts is not None,  # by district (partition.py)
+            "warnings": self.warnings,
             "stream_seeds": self.stream_seeds,
             "metrics": {k: _json_number(v) for k, v in self.summary.items()},
         }
 
     def write(self, out: str | Path) -> Path:
-        """Write summary.json, parameters.json, timeseries.csv, cases.csv (if kept),
-        districts.csv (a partitioned run) and manifest.json.
+        """Write summary.json, parameters.json, timeseries.csv, loads.csv, cases.csv (if
+        kept), districts.csv (a partitioned run) and manifest.json.
 
         Every file is written to a temporary name and renamed, so none is half-written.
         The manifest (wall time, versions) is kept apart from the deterministic results.
@@ -75,6 +83,8 @@ class RunResult:
         atomic_write_text(out / "summary.json", _dumps(self.summary_record()))
         atomic_write_text(out / "parameters.json", _dumps(params))
         atomic_write_text(out / "timeseries.csv", self.timeseries.to_csv(index=False))
+        if self.loads is not None:
+            atomic_write_text(out / "loads.csv", self.loads.to_csv(index=False))
         if self.cases is not None:
             atomic_write_text(out / "cases.csv", self.cases.to_csv(index=False))
         if self.districts is not None:
@@ -95,26 +105,42 @@ CASE_TEXT_COLUMNS = ("district", "type", "outcome", "source", "closed_by", "hand
 DEFAULT_SEED = 0
 
 
+def check_window(days: int, warmup_days: int, followup_days: int) -> None:
+    """Raise ValueError unless warm-up + follow-up leave a window of at least one day."""
+    for name, value in (("warmup_days", warmup_days), ("followup_days", followup_days)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{name} must be a whole number of days >= 0, not {value!r}")
+    if warmup_days + followup_days >= days:
+        raise ValueError(f"warm-up ({warmup_days}) + follow-up ({followup_days}) days leave no "
+                         f"measurement window in a run of {days} days")
+
+
 def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
                  overrides: Mapping[str, Any] | None = None,
                  policies: Iterable[Policy] = (),
-                 on_day: Callable[[int], None] | None = None) -> RunResult:
+                 on_day: Callable[[int], None] | None = None, warmup_days: int = 0,
+                 followup_days: int = 0) -> RunResult:
     """Build ``scenario`` (+ policies, then overrides), run it ``days`` days from ``seed``
-    as one model (``on_day(day)`` is called after each simulated day)."""
+    as one model (``on_day(day)`` is called after each simulated day). The summary
+    measures the window after ``warmup_days`` and before the last ``followup_days``
+    (:mod:`simulation.metrics`)."""
+    check_window(days, warmup_days, followup_days)
     overrides = dict(overrides or {})
     policies = list(policies)
     params = load_scenario(scenario, overrides, policies)
     t0 = time.perf_counter()
-    model = GridGovernanceModel(params, seed=seed)
+    model = GridGovernanceModel(params, seed=seed, warmup_days=warmup_days)
     model.run(days, on_day=on_day)
     result = RunResult(
         scenario=scenario, seed=seed, days=days,
         overrides={k: params[k] for k in overrides},  # as typed values, not raw text
-        policies=[p.to_dict() for p in policies], params=params, summary=summarise(model),
-        timeseries=model.timeseries(), cases=model.case_log(),
-        wall_seconds=time.perf_counter() - t0,
+        policies=[p.to_dict() for p in policies], params=params,
+        summary=summarise(model, followup_days), timeseries=model.timeseries(),
+        cases=model.case_log(), wall_seconds=time.perf_counter() - t0,
         stream_seeds={name: {"entropy": s.entropy, "spawn_key": list(s.spawn_key)}
                       for name, s in model.streams.seeds.items()},
+        loads=load_table(model), warmup_days=warmup_days, followup_days=followup_days,
+        warnings=list(model.warnings),
     )
     model.discard()
     return result
@@ -123,13 +149,15 @@ def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SE
 def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
              overrides: Mapping[str, Any] | None = None, policies: Iterable[Policy] = (),
              *, executor: Any = None, on_district: Callable[[Any], None] | None = None,
-             cases_dir: Path | None = None, progress: Any = None) -> RunResult:
+             cases_dir: Path | None = None, progress: Any = None, warmup_days: int = 0,
+             followup_days: int = 0) -> RunResult:
     """Run ``scenario`` partitioned by district (:mod:`simulation.partition`) on
     ``executor`` (in this process if None). With ``cases_dir``, each district's case log is
     written there as ``DISTRICT.parquet`` when it arrives (ids are the district's own);
     ``progress`` receives (district, day) from the districts as they run."""
     from .partition import run_partitioned
 
+    check_window(days, warmup_days, followup_days)
     overrides = dict(overrides or {})
     policies = list(policies)
     params = load_scenario(scenario, overrides, policies)
@@ -153,7 +181,8 @@ def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
     try:
         city = run_partitioned(scenario, days, seed, overrides, policies, executor=executor,
                                on_district=arrived, keep_cases=cases_dir is not None,
-                               progress=progress)
+                               progress=progress, warmup_days=warmup_days,
+                               followup_days=followup_days)
     except BaseException:
         if partial is not None:
             shutil.rmtree(partial, ignore_errors=True)
@@ -164,9 +193,10 @@ def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
     return RunResult(
         scenario=scenario, seed=seed, days=days,
         overrides={k: params[k] for k in overrides}, policies=[p.to_dict() for p in policies],
-        params=params, summary=city.tally.summary(), timeseries=city.timeseries, cases=None,
+        params=params, summary=city.summary, timeseries=city.timeseries, cases=None,
         wall_seconds=time.perf_counter() - t0, stream_seeds=city.stream_seeds,
-        districts=city.districts)
+        districts=city.districts, loads=city.loads, warmup_days=warmup_days,
+        followup_days=followup_days, warnings=city.warnings)
 
 
 def manifest(wall_seconds: float) -> dict[str, Any]:

@@ -24,9 +24,9 @@ from .experiment import MORRIS_LEVELS, unit_sample
 from .report.errors import ReportError
 from .report.results import SweepResults
 
-SENSITIVITY_METRICS = ("mean_resolution_days", "median_resolution_days", "p90_resolution_days",
-                       "share_within_5_working_days", "hidden_issues", "trust_change",
-                       "active_volunteer_share")
+SENSITIVITY_METRICS = ("unresolved_issue_days_per_household", "share_resolved_within_90_days",
+                       "share_resolved_within_5_working_days", "hidden_issues",
+                       "trust_change", "active_volunteer_share")
 ANALYSIS_SEED = 20221121
 RESAMPLES = 1000
 

@@ -4,7 +4,8 @@ Workers are counted per community: n = max(1, round(basic households / household
 worker)). With at least one worker per basic grid, each grid is its own beat and spare
 workers go to the largest grids; with fewer, neighbouring grids are joined into n beats.
 Dedicated grids get their own part-time worker (the unit's staff) under the dedicated-grid
-policy; otherwise they are folded into a beat of their community. Deterministic: no draws.
+policy; otherwise they are folded into a beat of their community. Part-time posts
+(``staffing.part_time_share``) go to beats' extra workers first. Deterministic: no draws.
 """
 
 from __future__ import annotations
@@ -53,14 +54,22 @@ def plan_beats(world: World, params: Parameters) -> tuple[list[BeatPlan], np.nda
                 beats[first + i % (len(beats) - first)].grids.append(int(g))
         for b in range(first, len(beats)):
             grid_beat[beats[b].grids] = b
-    # Spread part-time posts evenly over the basic-grid workers, in order.
-    share = params["staffing.part_time_share"]
-    j = 0
-    for beat in beats:
-        if beat.dedicated:
-            continue
-        beat.part_time = []
-        for _ in range(beat.workers):
-            beat.part_time.append(int((j + 1) * share) > int(j * share))
-            j += 1
+    _assign_part_time(beats, params["staffing.part_time_share"])
     return beats, grid_beat
+
+
+def _assign_part_time(beats: list[BeatPlan], share: float) -> None:
+    """Make floor(share x basic-grid workers) posts part-time: first the beats' extra
+    workers (a beat's second worker before any beat's first, so that no beat is left to
+    part-timers alone while others have full-timers to spare), each tier spread evenly over
+    the beats in order."""
+    basic = [b for b in beats if not b.dedicated]
+    for beat in basic:
+        beat.part_time = [False] * beat.workers
+    left = int(sum(b.workers for b in basic) * share + 1e-9)
+    for tier in range(max((b.workers for b in basic), default=0) - 1, -1, -1):
+        slots = [b for b in basic if b.workers > tier]
+        r = min(left, len(slots))
+        for i, beat in enumerate(slots):
+            beat.part_time[tier] = (i + 1) * r // len(slots) > i * r // len(slots)
+        left -= r

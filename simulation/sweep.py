@@ -9,11 +9,13 @@ Layout of the output folder::
                                means the run is complete)
     timeseries/RUN_ID.parquet  the run's daily time series
     grids/RUN_ID.parquet       each grid's state at the end (trust, backlog; for maps)
+    loads/RUN_ID.parquet       every service point's offered load (simulation.load)
     cases/RUN_ID.parquet       the run's case log (only with keep_cases)
     runs.csv, runs.parquet     one row per run (ids, seed, factors, metrics, status, error,
                                wall seconds), in run order
-    resolution.parquet         per run, 101 quantiles of the working days from known to
-                               resolved (the distribution of resolution times)
+    resolution.parquet         per run, the share of the issues arising in the window
+                               resolved within 0, 1, ..., 60 working days of arising
+                               (Kaplan-Meier)
     timeseries.parquet         every run's time series in one long table (run_id, day, ...)
     manifest.json              the experiment, design, seeds, versions, times, run statuses
     report/                    the policy comparison (gridgov compare): report.html, PNGs
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import gc
 import hashlib
 import json
 import math
@@ -46,12 +49,13 @@ from typing import Any
 import pandas as pd
 
 from .experiment import Experiment, RunSpec
-from .metrics import RESOLUTION_QUANTILES, SUMMARY_DOCS
+from .metrics import CURVE_WORKING_DAYS, SUMMARY_DOCS
 from .scenarios import load_scenario
 from .storage import atomic_write_parquet, atomic_write_text
 
-KEY_METRICS = ("mean_resolution_days", "share_within_5_working_days", "hidden_issues",
-               "mean_trust", "trust_change", "active_volunteer_share", "annual_cost_yuan")
+KEY_METRICS = ("unresolved_issue_days_per_household", "share_resolved_within_90_days",
+               "hidden_issues", "trust_change", "active_volunteer_share", "max_offered_load",
+               "annual_cost_yuan")
 
 
 class SweepError(Exception):
@@ -71,11 +75,13 @@ class RunOutcome:
     cases: pd.DataFrame | None
     wall_seconds: float
     grids: pd.DataFrame | None = None
-    resolution_quantiles: list[float] | None = None
+    resolution_curve: list[float] | None = None
+    loads: pd.DataFrame | None = None
 
 
 def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
     """Run one simulation; never raises (a failure is returned as the outcome)."""
+    from .load import load_table
     from .metrics import Tally, grid_state
     from .model import GridGovernanceModel
     from .partition import is_city
@@ -86,13 +92,17 @@ def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
         if is_city(params):
             outcome = _execute_city(run, keep_cases)
         else:
-            model = GridGovernanceModel(params, seed=run.seed)
+            model = GridGovernanceModel(params, seed=run.seed, warmup_days=run.warmup_days)
             model.run(run.days)
-            tally = Tally.of(model)  # the summary and the quantiles from one pass
-            outcome = RunOutcome(run, "ok", "", "", tally.summary(), model.timeseries(),
+            tally = Tally.of(model, run.followup_days)  # the summary and the curve
+            series = model.timeseries()
+            outcome = RunOutcome(run, "ok", "", "", tally.summary(series), series,
                                  model.case_log() if keep_cases else None, 0.0,
-                                 grid_state(model), tally.resolution_quantiles())
+                                 grid_state(model), tally.resolution_curve(),
+                                 load_table(model))
             model.discard()
+            del model
+            gc.collect()  # the model's own reference cycles (cheap once it is emptied)
     except Exception as exc:  # a failed run is data, not a crash of the sweep
         outcome = RunOutcome(run, "failed", f"{type(exc).__name__}: {exc}",
                              traceback.format_exc(), None, None, None, 0.0)
@@ -113,12 +123,13 @@ def _execute_city(run: RunSpec, keep_cases: bool) -> RunOutcome:
 
     try:
         city = run_partitioned(run.scenario, run.days, run.seed, run.overrides,
-                               on_district=keep, keep_cases=keep_cases)
+                               on_district=keep, keep_cases=keep_cases,
+                               warmup_days=run.warmup_days, followup_days=run.followup_days)
     except PartitionError as exc:
         raise RuntimeError(str(exc)) from None
-    return RunOutcome(run, "ok", "", "", city.tally.summary(), city.timeseries,
+    return RunOutcome(run, "ok", "", "", city.summary, city.timeseries,
                       pd.concat(cases, ignore_index=True) if keep_cases else None, 0.0,
-                      city.grids, city.tally.resolution_quantiles())
+                      city.grids, city.tally.resolution_curve(), city.loads)
 
 
 class InlineExecutor(cf.Executor):
@@ -315,9 +326,11 @@ def prepare_folder(out: Path, experiment: Experiment, fingerprint: str,
                    keep_cases: bool = False) -> None:
     """Create the output folder's layout and record the experiment and its design."""
     try:
-        for sub in ("runs", "timeseries", "grids", *(("cases",) if keep_cases else ())):
+        for sub in ("runs", "timeseries", "grids", "loads",
+                    *(("cases",) if keep_cases else ())):
             (out / sub).mkdir(parents=True, exist_ok=True)
-        for folder in (out, *(out / sub for sub in ("runs", "timeseries", "grids", "cases"))):
+        for folder in (out, *(out / sub for sub in ("runs", "timeseries", "grids", "loads",
+                                                    "cases"))):
             for leftover in folder.glob(".*.tmp"):  # only our own, from a killed sweep
                 leftover.unlink()
         atomic_write_text(out / "experiment.toml", experiment.text)
@@ -349,6 +362,8 @@ def store_outcome(out: Path, outcome: RunOutcome, experiment: Experiment,
         atomic_write_parquet(out / "timeseries" / f"{run.run_id}.parquet", outcome.timeseries)
     if outcome.grids is not None:
         atomic_write_parquet(out / "grids" / f"{run.run_id}.parquet", outcome.grids)
+    if outcome.loads is not None:
+        atomic_write_parquet(out / "loads" / f"{run.run_id}.parquet", outcome.loads)
     if keep_cases and outcome.cases is not None:
         atomic_write_parquet(out / "cases" / f"{run.run_id}.parquet", outcome.cases)
     record = {
@@ -357,14 +372,15 @@ def store_outcome(out: Path, outcome: RunOutcome, experiment: Experiment,
         "overrides": run.overrides, "status": outcome.status, "error": outcome.error,
         "traceback": outcome.traceback, "wall_seconds": outcome.wall_seconds,
         "metrics": outcome.summary or {},
-        "resolution_quantiles": outcome.resolution_quantiles or [],
+        "resolution_curve": outcome.resolution_curve or [],
     }
     atomic_write_text(out / "runs" / f"{run.run_id}.json",
                       json.dumps(record, indent=1, default=_json_default) + "\n")
 
 
 def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
-    """Build runs.csv / runs.parquet / timeseries.parquet from the per-run files."""
+    """Build runs.csv / runs.parquet / timeseries.parquet / resolution.parquet from the
+    per-run files."""
     rows, series, quantiles = [], [], []
     metric_names = list(SUMMARY_DOCS)
     integer_metrics: set[str] = set()
@@ -380,10 +396,11 @@ def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
         row.update({"status": record["status"], "error": record["error"],
                     "wall_seconds": record["wall_seconds"]})
         rows.append(row)
-        q = record.get("resolution_quantiles") or []
-        if record["status"] == "ok" and len(q) == len(RESOLUTION_QUANTILES):
-            quantiles.append(pd.DataFrame({"run_id": run.run_id, "quantile": RESOLUTION_QUANTILES,
-                                           "working_days": q}))
+        q = record.get("resolution_curve") or []
+        if record["status"] == "ok" and len(q) == len(CURVE_WORKING_DAYS):
+            quantiles.append(pd.DataFrame({"run_id": run.run_id,
+                                           "working_days": CURVE_WORKING_DAYS,
+                                           "share_resolved": q}))
         ts_path = out / "timeseries" / f"{run.run_id}.parquet"
         if record["status"] == "ok" and ts_path.exists():
             ts = pd.read_parquet(ts_path)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .districts import apportion, plans
+from .districts import apportion, even_split, plans
 from .parameters import ParameterError, Parameters
 from .rules import FOLLOWING, INACTIVE, NOT_VOLUNTEER, SELF_DRIVEN, WATCHING
 
@@ -49,6 +49,7 @@ class World:
     elderly: np.ndarray  # bool
     party: np.ndarray  # bool
     stage: np.ndarray  # int8 mobilisation stage, NOT_VOLUNTEER outside the volunteer pool
+    available: np.ndarray  # bool: a registered volunteer who can give time at all
     trust: np.ndarray  # initial trust, float64
 
     @property
@@ -96,13 +97,13 @@ def community_tree(params: Parameters, rng: np.random.Generator
     n_streets = 0
     for d, plan in enumerate(plans(p)):
         street_district.append(np.full(plan.streets, d))
-        per_street = apportion(plan.communities, np.ones(plan.streets))
+        per_street = even_split(plan.communities, plan.streets)
         community_street.append(n_streets + np.repeat(np.arange(plan.streets), per_street))
         n_streets += plan.streets
         if plan.basic_grids is None:
             uniform.append(plan)
         else:
-            b = apportion(plan.basic_grids, np.ones(plan.communities), 1)
+            b = even_split(plan.basic_grids, plan.communities, 1)
             basic.append(b)
             fixed_dedicated.append(apportion(plan.dedicated_grids, b))
     street_district = np.concatenate(street_district)
@@ -171,6 +172,8 @@ def build_world(params: Parameters, rng: np.random.Generator) -> World:
     u = rng.random(n_res)
     stage = np.select([u < cuts[0], u < cuts[1], u < cuts[2]],
                       [SELF_DRIVEN, FOLLOWING, WATCHING], INACTIVE).astype(np.int8)
+    available = pool & (rng.random(n_res) < p["volunteers.available_share"])
+    stage[~available] = INACTIVE  # registered, but with no time to give
     stage[~pool] = NOT_VOLUNTEER
 
     mean, sd = p["trust.initial_mean"], p["trust.initial_sd"]
@@ -189,5 +192,6 @@ def build_world(params: Parameters, rng: np.random.Generator) -> World:
         household_grid=household_grid, household_building=household_building,
         household_first=household_first, household_size=household_size,
         resident_household=resident_household, resident_building=resident_building,
-        resident_grid=resident_grid, elderly=elderly, party=party, stage=stage, trust=trust,
+        resident_grid=resident_grid, elderly=elderly, party=party, stage=stage,
+        available=available, trust=trust,
     )

@@ -97,7 +97,7 @@ def test_run_with_policy_and_set(capsys, tmp_path: Path) -> None:
     (["run", "baseline", "--set", "policy.mobilisation=all"], "one of none, party_led"),
     (["run", "baseline", "--set", "mmc.workers=3"], "unknown parameter 'mmc.workers'"),
     (["run", "mmc", "--set", "issue.facility.rate=1"], "set those instead"),
-    (["run", "baseline", "--set", "visits.per_worker_day=20"], "no time for casework"),
+    (["run", "baseline", "--set", "visits.per_worker_day=40"], "no time for casework"),
     (["run", "baseline", "--set", "trust.initial_mean=0.9", "--set", "trust.initial_sd=0.4"],
      "too large"),
     (["run", "baseline", "--days", "0"], "--days: 0 must be at least 1"),

@@ -67,7 +67,16 @@ def test_the_caption_names_the_settings_of_the_run_on_screen():
     m = DashboardModel("baseline", seed=4, party_branch=True, mobilisation="campaign")
     text = run_settings(m)
     assert "Party branch on" in text and "mobilisation campaign" in text
-    assert "seed 4" in text and "400 households per worker" in text
+    assert "seed 4" in text and "300 households per worker" in text
+    assert "⚠" not in text  # every lever here can act
+
+
+def test_the_caption_warns_of_a_lever_that_cannot_act():
+    from simulation.dashboard import run_settings
+
+    m = DashboardModel("baseline", seed=4, party_branch=False, mobilisation="party_led")
+    text = run_settings(m)
+    assert "⚠" in text and "acts only in grids with a Party branch" in text
     m.release()
 
 

@@ -121,7 +121,7 @@ def test_summary_matches_case_log(small_year: GridGovernanceModel) -> None:
     log = small_year.case_log()
     assert s["issues_arisen"] == len(log)
     assert s["issues_resolved"] == (log.outcome == "resolved").sum()
-    assert s["hidden_issues"] == (log.outcome == "hidden").sum()
+    assert s["issues_never_known"] == (log.outcome == "hidden").sum()
     res = log[log.outcome == "resolved"]
     days = res.t_closed - res.t_arisen
     assert s["mean_resolution_days"] == pytest.approx(days.mean())
@@ -144,12 +144,15 @@ def test_escalations_climb_one_level_at_a_time() -> None:
         grid_on = [lv for lv in levels if lv >= Level.GRID]
         for a, b in itertools.pairwise(grid_on):
             assert b == a + 1 or (a == Level.STREET and b == Level.DEPARTMENT)
-        assert issue.escalations == max(0, len(grid_on) - 1)
+        # an open issue may be between two levels (its hand-off still under way)
+        pending = issue.state == State.OPEN and issue.escalations == len(grid_on)
+        assert issue.escalations == max(0, len(grid_on) - 1) or pending
 
 
 def test_mediation_centre_takes_disputes_straight_from_the_grid() -> None:
     model = small_model(seed=4, days=200, **{"policy.mediation_centre": True})
-    disputes = [i for i in model.issues if i.type_name == "dispute" and i.escalations]
+    disputes = [i for i in model.issues if i.type_name == "dispute" and i.escalations
+                and i.state != State.OPEN]  # (an open one may still be on its way)
     assert disputes
     for issue in disputes:
         levels = [lv for _, ev, lv, _ in issue.log if ev == 0 and lv >= Level.GRID]

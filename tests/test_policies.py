@@ -118,10 +118,10 @@ def test_digital_platform_raises_reporting() -> None:
 def test_campaign_training_makes_volunteers_settle_more() -> None:
     """Among issues volunteers take, the share they settle rises with training_gain."""
     shares, sizes = [], []
-    for gain in (0.0, 0.2):
+    for gain in (0.0, 0.2):  # (every registered volunteer available: many hands)
         model = GridGovernanceModel(load_scenario("baseline", {
-            **SMALL, "policy.mobilisation": "campaign", "volunteers.training_gain": gain}),
-            seed=2).run(300)
+            **SMALL, "policy.mobilisation": "campaign", "volunteers.training_gain": gain,
+            "volunteers.available_share": 1.0}), seed=2).run(400)
         log = model.case_log()
         taken = log[log.t_arrive_volunteers.notna() & log.t_done_volunteers.notna()]
         shares.append((taken.closed_by == "volunteers").mean())

@@ -22,13 +22,16 @@ from simulation.rules import (
     disconfirmation,
     erlang_c,
     handling_multiplier,
+    lateness,
     mobilisation_probabilities,
     report_probability,
     social_influence,
     trust_after_experience,
     trust_boost,
     trust_drift,
+    unresolved_trust_factor,
     visit_find_probability,
+    visits_today,
 )
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True)
@@ -650,3 +653,69 @@ def test_erlang_c_handles_a_city_sized_pool():
     p = [erlang_c(0.86 * c, 1.0, c)[0] for c in (100, 300, 2580)]
     assert all(0.0 <= x < 1.0 for x in p)
     assert p[0] > p[1] > p[2] and p[2] < 1e-10
+
+
+# ------------------------------------------------------------------------------ visits_today
+
+
+def test_visits_go_ahead_while_the_queue_is_short_and_stop_when_it_is_long():
+    # pause at 8 waiting cases per worker: 0 and 7.9 visit as planned, 8 and 20 do not.
+    got = visits_today([4.0, 4.0, 4.0, 6.0], [0.0, 7.9, 8.0, 20.0], 8.0)
+    assert got.tolist() == [4.0, 4.0, 0.0, 0.0]
+
+
+@SETTINGS
+@given(st.floats(0.0, 50.0), st.floats(0.0, 100.0), st.floats(0.0, 100.0))
+def test_visits_today_is_all_or_nothing_of_the_plan(planned, waiting, pause):
+    got = float(visits_today(planned, waiting, pause))
+    assert got in (0.0, planned)
+    assert (got == planned) == (waiting < pause) or planned == 0.0
+
+
+# ---------------------------------------------------------------------------------- lateness
+
+
+@pytest.mark.parametrize(("days", "expected"), [(0.0, 0.0), (7.0, 0.0), (10.5, 0.5),
+                                                (14.0, 1.0), (100.0, 1.0), (np.nan, 0.0)])
+def test_lateness_exact_values(days, expected):
+    # E = 7: nothing until E, (x - 7) / 7 after, 1 from 2E on; NaN (not yet known) is 0.
+    assert float(lateness(days, 7.0)) == pytest.approx(expected, abs=1e-15)
+
+
+@SETTINGS
+@given(st.floats(0.0, 400.0), st.floats(0.5, 60.0))
+def test_lateness_is_the_negative_part_of_disconfirmation(r, expected_days):
+    # the erosion while waiting and the penalty at closing are one quantity
+    d = float(disconfirmation(r, expected_days))
+    assert float(lateness(r, expected_days)) == pytest.approx(max(0.0, -d), abs=1e-12)
+
+
+# ------------------------------------------------------------------- unresolved_trust_factor
+
+
+def test_unresolved_trust_factor_by_hand():
+    # E = 10, loss 0.25, burden 0.1:
+    # known 15 days ago, arose 30 days ago, severity 0.8:
+    #   (1 - 0.25 * 0.5) * (1 - 0.1 * 0.8 * 1) = 0.875 * 0.92 = 0.805
+    # hidden (wait NaN), arose 12 days ago, severity 0.5:
+    #   1 * (1 - 0.1 * 0.5 * 0.2) = 0.99
+    # new: 1
+    got = unresolved_trust_factor([30.0, 12.0, 1.0], [15.0, np.nan, np.nan],
+                                  [0.8, 0.5, 0.9], 10.0, 0.25, 0.1)
+    assert got.tolist() == pytest.approx([0.805, 0.99, 1.0], abs=1e-12)
+
+
+def test_a_known_case_at_closing_time_weighs_what_the_closing_penalty_takes():
+    # trust T with a late open case weighs T * (1 - loss * late); closing it then applies
+    # trust_after_experience with d = -late: the same value, so nothing is counted twice.
+    t, loss, expected, wait = 0.6, 0.25, 7.0, 11.0
+    weighed = t * float(unresolved_trust_factor(wait, wait, 0.0, expected, loss, 0.0))
+    closed = float(trust_after_experience(t, disconfirmation(wait, expected), 0.1, loss))
+    assert weighed == pytest.approx(closed, abs=1e-12)
+
+
+@SETTINGS
+@given(st.floats(0.0, 500.0), st.floats(0.0, 500.0), unit, unit, unit)
+def test_unresolved_trust_factor_stays_in_unit_interval(age, wait, severity, loss, burden):
+    f = float(unresolved_trust_factor(age, min(wait, age), severity, 7.0, loss, burden))
+    assert 0.0 <= f <= 1.0

@@ -361,7 +361,7 @@ BAD = [
     (header() + '[[policies]]\nname = "a"\n[[policies]]\nname = "a"\n', "used twice"),
     (header() + '[[policies]]\nname = "a"\nlevers = ["free_lunch"]\n', "unknown policy"),
     (header() + '[[policies]]\nname = "a"\nset = { "x.y" = 1 }\n', "unknown parameter 'x.y'"),
-    (header() + '[fixed]\n"visits.per_worker_day" = 15.0\n', "no time for casework"),
+    (header() + '[fixed]\n"visits.per_worker_day" = 30.0\n', "no time for casework"),
     (header() + '[factors]\n"staffing.households_per_worker" = ["250"]\n', "is text"),
     (header().replace("replications = 2", "replications = 1000000000"), "is more than"),
     (header() + '[design]\nmethod = "sobol"\nsamples = 1073741824\n[ranges]\n'

@@ -37,7 +37,8 @@ def test_resolution_times_are_right_skewed() -> None:
 
 
 @pytest.mark.parametrize("fn", [validation.branch, validation.halve_workers,
-                                validation.more_visits])
+                                validation.more_visits, validation.no_visits,
+                                validation.half_casework])
 def test_policy_patterns(fn) -> None:
     check = fn(QUICK)
     assert check.passed, check.measured
@@ -45,11 +46,45 @@ def test_policy_patterns(fn) -> None:
         assert metric["pairs"] == QUICK.reps
 
 
+def test_volunteers_who_do_no_work_raise_no_trust() -> None:
+    check = validation.idle_volunteers(QUICK)
+    assert check.passed, check.measured
+    base = check.data["trust_change"]["base_values"]
+    lever = check.data["trust_change"]["lever_values"]
+    assert base == lever  # identical, replication by replication
+
+
+def test_working_volunteers_do_raise_trust() -> None:
+    """The idle-volunteer check could fail: volunteers who work (the defaults) raise trust
+    in the same comparison."""
+    check = validation.paired_check(
+        "campaign", "a working campaign raises trust", "test", QUICK,
+        [("trust_change", +1)], {"policy.mobilisation": "campaign"}, base=validation.NO_BOOST)
+    assert check.passed, check.measured
+
+
+def test_the_status_quo_is_stationary() -> None:
+    check = validation.stationary(QUICK)
+    assert check.passed, check.measured
+    for col in validation.STEADY_SERIES:
+        assert check.data[col]["passed"]
+
+
+def test_an_overloaded_status_quo_is_not_stationary() -> None:
+    """The stationarity check can fail: with half the department officers needed, the
+    department's queue grows year after year."""
+    check = validation.stationary(validation.Size(reps=3,
+                                                  world=(("department.case_staff", 3),)))
+    assert not check.passed
+    assert check.data["queued_above_grid"]["ratio"] > 1.1
+
+
 def test_a_pattern_that_does_not_hold_is_reported_as_failed() -> None:
     """The checks can fail: expecting more visits to *raise* hidden issues fails."""
     small = (("world.communities_per_street", 1),)
     check = validation.paired_check("wrong", "more visits raise hidden issues", "none",
-                                    validation.Size(reps=6, days=120, world=small),
+                                    validation.Size(reps=6, days=120, warmup=0, followup=0,
+                                                    world=small),
                                     [("hidden_issues", +1)], {"visits.per_worker_day": 8.0})
     assert not check.passed and "NOT as expected" in check.measured
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from ..rules import trust_boost, visit_find_probability
+from ..rules import trust_boost, visit_find_probability, visits_today
 from ..worktime import HOURS_PER_DAY, Calendar
 
 if TYPE_CHECKING:
@@ -57,10 +57,17 @@ class GridWorker(mesa.Agent):
         self.hours_done = 0.0  # hours of casework completed
         self.name = f"grid_worker:{self.unique_id}"
         self.knowledge = 1.0 if dedicated else 0.0
-        self.visits_per_day = 0.0 if dedicated else visits_per_day
-        # Visits take working time from casework: processor sharing with share f.
-        f = self.visits_per_day * visit_hours / calendar.hours_per_day
-        self.time_factor = 1.0 / (1.0 - f)  # calendar hours per hour of casework
+        self.visits_per_day = 0.0 if dedicated else visits_per_day  # planned
+        self.visit_hours = visit_hours  # working hours one household visit takes
+        self.time_factor = 1.0  # calendar hours per hour of casework (set_visits)
+        self.set_visits(self.visits_per_day)
+
+    def set_visits(self, visits: float) -> None:
+        """Plan ``visits`` household visits for today: they take working time from
+        casework, as processor sharing with share f = visits x hours each / working hours of
+        the day, so a case started today takes 1 / (1 - f) calendar hours per hour of work."""
+        f = visits * self.visit_hours / self.calendar.hours_per_day
+        self.time_factor = 1.0 / (1.0 - f)
 
     def inspect_unit(self, day: int) -> None:
         """A dedicated grid's worker finds each hidden issue of the unit with a fixed chance."""
@@ -75,9 +82,12 @@ class DoorToDoorRounds:
 
     Each worker walks their beat's households in their own fixed order (their hand-drawn
     map), ``visits.per_worker_day`` a working day (fractions carry over), from opening time,
-    ``visits.hours_each`` apart. A visited household joins the worker's map; each of its
-    hidden issues is found with :func:`rules.visit_find_probability` of the worker's
-    knowledge before today's visits; its members gain trust.
+    ``visits.hours_each`` apart. With ``visits.flexible``, a worker skips the day's visits
+    while the beat's queue is long (:func:`rules.visits_today`): visits are the time a
+    worker cuts first. A visited household joins the worker's map; each of its hidden
+    issues is found with :func:`rules.visit_find_probability` of the worker's knowledge
+    before today's visits; its members gain trust. ``planned`` and ``done`` count each
+    worker's visits planned and made on working days.
     """
 
     def __init__(self, workers: list[GridWorker], routes: list[np.ndarray],
@@ -97,6 +107,11 @@ class DoorToDoorRounds:
         self.next[self.next >= self.length] = 0
         self.credit = np.zeros(len(routes))
         self.rate = np.array([w.visits_per_day for w in workers])
+        self.beat = np.array([w.beat for w in workers], dtype=np.int64)
+        self.planned = np.zeros(len(routes))
+        self.done = np.zeros(len(routes), dtype=np.int64)
+        self.hours_done = 0.0  # visit hours of all workers
+        self.visit_hours = visit_hours
         self.visit_days = visit_hours / HOURS_PER_DAY
         self.calendars = {gw.calendar for gw in workers}
         self._share_known()
@@ -109,11 +124,23 @@ class DoorToDoorRounds:
         """Everyone's visits of ``day``: discoveries, maps, and trust."""
         if len(self.workers) == 0:
             return
-        self.credit += self.rate
+        p = model.params
+        rate = self.rate
+        if p["visits.flexible"]:
+            points = model.beat_points
+            waiting = np.array([len(points[b].queue) / len(points[b].servers)
+                                for b in self.beat])
+            rate = visits_today(rate, waiting, p["visits.pause_queue"])
+        for gw, r in zip(self.workers, rate.tolist(), strict=True):
+            gw.set_visits(r)
+        self.planned += self.rate
+        self.credit += rate
         n = self.credit.astype(np.int64)
         n[self.length == 0] = 0
         self.credit -= n
+        self.done += n
         total = int(n.sum())
+        self.hours_done += total * self.visit_hours
         if total == 0:
             return
         w = np.repeat(np.arange(len(n)), n)
@@ -124,7 +151,6 @@ class DoorToDoorRounds:
         start = np.array([opening[gw.calendar] for gw in self.workers])
         times = start[w] + (k + 1) * self.visit_days
         households = self.route[flat]
-        p = model.params
         find = visit_find_probability(self.n_known / np.maximum(self.length, 1),
                                       p["visits.find_prob_min"], p["visits.find_prob_max"])
         model.discover_households(households.tolist(), times.tolist(), find[w].tolist())

@@ -99,37 +99,60 @@ class Resident(mesa.Agent):
         return model.office_calendar.next_open(issue.t_arisen + delay), Source.UNIT
 
     @classmethod
-    def share_experiences(cls, model: GridGovernanceModel, closed: list[Issue]) -> None:
-        """Update trust after residents' issues closed, and spread the news (word of mouth).
+    def share_experiences(cls, model: GridGovernanceModel, closed: list[Issue],
+                          contacts: list[tuple[int, float]] = ()) -> None:
+        """Update trust after the day's news, in time order: residents' closed cases (own
+        and neighbours'), and volunteers' help.
 
         Own update: :func:`rules.trust_after_experience` with the disconfirmation of the
         known-to-closed time (an abandoned issue counts as d = -1). Word of mouth: for each
         case, ``contacts`` random residents of the same building get the same update with
-        weight ``w``. Applied in closing order, exactly as one by one.
+        weight ``w``. Volunteer contacts ``(household, t)`` (a volunteer took or spotted the
+        household's issue): each member gains ``volunteers.contact_trust_gain`` of their gap
+        to full trust. Applied in time order, exactly as one by one.
         """
         p = model.params
-        if not closed or not p["trust.enabled"]:
+        if not p["trust.enabled"] or not (closed or contacts):
             return
-        n = len(closed)
-        owner = np.fromiter((i.resident for i in closed), np.int64, n)
-        t = np.fromiter((i.t_closed for i in closed), float, n)
-        known = np.fromiter((i.t_known for i in closed), float, n)
-        abandoned = np.fromiter((i.state == State.ABANDONED for i in closed), bool, n)
-        d = np.where(abandoned, -1.0, disconfirmation(t - known, p["trust.expected_days"]))
-        k = p["trust.contacts"]
-        building = model.world.resident_building[owner]
-        first, count = model.building_first[building], model.building_count[building]
-        picks = first[:, None] + model.streams.behaviour.integers(
-            0, np.maximum(count - 1, 1)[:, None], size=(n, k))
-        picks[picks >= owner[:, None]] += 1  # anyone in the building but oneself
-        targets = np.concatenate([owner[:, None], picks], axis=1)
-        weight = np.concatenate([np.ones((n, 1)), np.full((n, k), p["trust.word_of_mouth"])],
-                                axis=1)
-        keep = np.ones((n, k + 1), bool)
-        keep[:, 1:] = (count > 1)[:, None]  # alone in the building: nobody to tell
-        d_all = np.repeat(d, k + 1).reshape(n, k + 1)[keep]
-        w_all = weight[keep]
-        gain, loss = p["trust.gain_good"], p["trust.loss_bad"]
+        targets, times, d, gain, weight = [], [], [], [], []
+        if closed:
+            n = len(closed)
+            owner = np.fromiter((i.resident for i in closed), np.int64, n)
+            t = np.fromiter((i.t_closed for i in closed), float, n)
+            known = np.fromiter((i.t_known for i in closed), float, n)
+            abandoned = np.fromiter((i.state == State.ABANDONED for i in closed), bool, n)
+            dc = np.where(abandoned, -1.0, disconfirmation(t - known, p["trust.expected_days"]))
+            k = p["trust.contacts"]
+            building = model.world.resident_building[owner]
+            first, count = model.building_first[building], model.building_count[building]
+            picks = first[:, None] + model.streams.behaviour.integers(
+                0, np.maximum(count - 1, 1)[:, None], size=(n, k))
+            picks[picks >= owner[:, None]] += 1  # anyone in the building but oneself
+            who = np.concatenate([owner[:, None], picks], axis=1)
+            w = np.concatenate([np.ones((n, 1)), np.full((n, k), p["trust.word_of_mouth"])],
+                               axis=1)
+            keep = np.ones((n, k + 1), bool)
+            keep[:, 1:] = (count > 1)[:, None]  # alone in the building: nobody to tell
+            targets.append(who[keep])
+            times.append(np.repeat(t, k + 1).reshape(n, k + 1)[keep])
+            d.append(np.repeat(dc, k + 1).reshape(n, k + 1)[keep])
+            weight.append(w[keep])
+            gain.append(np.full(int(keep.sum()), p["trust.gain_good"]))
+        if contacts and p["volunteers.contact_trust_gain"] > 0:
+            households = np.array([h for h, _ in contacts], dtype=np.int64)
+            members = model.household_members(households)
+            size = model.world.household_size[households]
+            targets.append(members)
+            times.append(np.repeat([t for _, t in contacts], size))
+            d.append(np.ones(len(members)))
+            weight.append(np.ones(len(members)))
+            gain.append(np.full(len(members), p["volunteers.contact_trust_gain"]))
+        if not targets:
+            return
+        order = np.argsort(np.concatenate(times), kind="stable")
+        t_all = np.concatenate(times)[order]
+        d_all, g_all, w_all = (np.concatenate(x)[order] for x in (d, gain, weight))
+        loss = p["trust.loss_bad"]
         model.population.update_in_order(
-            targets[keep], np.repeat(t, k + 1).reshape(n, k + 1)[keep],
-            lambda trust, j: trust_after_experience(trust, d_all[j], gain, loss, w_all[j]))
+            np.concatenate(targets)[order], t_all,
+            lambda trust, j: trust_after_experience(trust, d_all[j], g_all[j], loss, w_all[j]))

@@ -1,7 +1,10 @@
 """Volunteers: registered residents who move inactive → watching (看着干) → following
 (跟着干) → self-driven (主动干) and back, by social influence within the grid, Party-branch
-leadership, campaigns and trust. Active volunteers (following or self-driven) spot hidden
-issues, handle minor ones, and raise their neighbours' trust.
+leadership, campaigns and trust. Most registered volunteers never serve (DOMAIN): only the
+``volunteers.available_share`` who can give time at all move through the stages. Active
+volunteers (following or self-driven) spot hidden issues and handle minor ones within their
+weekly hours; the residents they help or whose problems they spot gain a little trust
+(:func:`rules.trust_boost`), and the issues they settle count like any other case.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from ..rules import (
     FOLLOWING,
     STAGE_NAMES,
     mobilisation_probabilities,
-    trust_boost,
     volunteer_take_probability,
 )
 from .resident import Resident
@@ -40,9 +42,10 @@ class Volunteer(Resident):
     def update_stages(cls, model: GridGovernanceModel, t: float, dt_weeks: float = 1.0) -> None:
         """Move every registered volunteer up, down or not, by one stage (weekly).
 
-        Social influence is the share of the grid's volunteer pool that is active (following
-        or self-driven) (:func:`rules.mobilisation_probabilities`); Party-led mobilisation
-        acts in grids with a Party branch, a campaign everywhere.
+        Social influence is the share of the grid's available volunteers that is active
+        (following or self-driven) (:func:`rules.mobilisation_probabilities`); Party-led
+        mobilisation acts in grids with a Party branch, a campaign everywhere. Registered
+        volunteers with no time to give (not ``available``) stay inactive.
         """
         pop, w, p = model.population, model.world, model.params
         idx = pop.pool
@@ -50,7 +53,7 @@ class Volunteer(Resident):
             return
         stage = pop.stage[idx].astype(np.int64)
         grid = w.resident_grid[idx]
-        active = model.active_by_grid / np.maximum(model.pool_by_grid, 1)
+        active = model.active_by_grid / np.maximum(model.available_by_grid, 1)
         share = active[grid]
         mode = p["policy.mobilisation"]
         branch_led = (mode == "party_led") & model.grid_has_branch[grid]
@@ -61,24 +64,11 @@ class Volunteer(Resident):
             party_rate=p["volunteers.party_rate"], campaign_rate=p["volunteers.campaign_rate"],
             trust_rate=p["volunteers.trust_rate"], fallback_rate=p["volunteers.fallback_rate"],
             incentive_cut=p["volunteers.incentive_cut"], dt_weeks=dt_weeks)
+        p_up = np.where(pop.available[idx], p_up, 0.0)
         u = model.streams.behaviour.random(len(idx))
         pop.stage[idx] = stage + (u < p_up) - ((u >= p_up) & (u < p_up + p_down))
         pop.refresh_stage_counts()
         model.refresh_active_volunteers()
-
-    @classmethod
-    def encourage_neighbours(cls, model: GridGovernanceModel, t: float) -> None:
-        """Weekly: residents' trust gains gain_week x (active share of the grid's pool)."""
-        pop, p = model.population, model.params
-        if not p["trust.enabled"] or p["volunteers.trust_gain_week"] == 0.0:
-            return
-        share = model.active_by_grid / np.maximum(model.pool_by_grid, 1)
-        if not share.any():
-            return
-        gain = p["volunteers.trust_gain_week"] * share[model.world.resident_grid]
-        pop.trust[:] = trust_boost(pop.all_trust(t), gain)
-        pop.trust_time[:] = t
-        pop.resync_mean(t)
 
     @classmethod
     def spot_rates(cls, model: GridGovernanceModel) -> np.ndarray:

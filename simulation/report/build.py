@@ -124,10 +124,10 @@ def _grid_map(results: SweepResults, table: pd.DataFrame, arm_list: list[Arm],
 
 def representative_panels(results: SweepResults, table: pd.DataFrame,
                           arm_list: list[Arm]) -> list[tuple[str, pd.DataFrame]]:
-    """Grid tables for the map: the baseline's run with the median mean resolution time,
-    and the same replication under the arm that cuts resolution time the most (if any)."""
+    """Grid tables for the map: the baseline's run with the median unresolved issue-days,
+    and the same replication under the arm that cuts them the most (if any)."""
     base = next((a for a in arm_list if a.baseline is None), None)
-    metric = "mean_resolution_days"
+    metric = "unresolved_issue_days_per_household"
     if base is None or metric not in results.ok:
         return []
     runs = arm_runs(results, base).reset_index()
@@ -139,7 +139,7 @@ def representative_panels(results: SweepResults, table: pd.DataFrame,
     out = []
     grids = results.grids(rep.run_id)
     if grids is not None:
-        out.append((f"{base.label}\n{rep.run_id}\n(median mean resolution time)", grids))
+        out.append((f"{base.label}\n{rep.run_id}\n(median unresolved issue-days)", grids))
     better = table[(table.metric == metric) & (table.baseline == base.label)
                    & table.get("verdict", pd.Series("", index=table.index)).str.startswith(
                        "better")] if "verdict" in table else table.iloc[0:0]

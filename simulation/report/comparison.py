@@ -30,35 +30,72 @@ from ..analysis import (
 from .errors import ReportError
 from .results import SweepResults
 
-DEFAULT_METRICS = ("mean_resolution_days", "median_resolution_days", "p90_resolution_days",
-                   "share_within_5_working_days", "hidden_issues", "trust_change",
-                   "active_volunteer_share", "annual_cost_yuan")
+DEFAULT_METRICS = ("unresolved_issue_days_per_household", "share_resolved_within_90_days",
+                   "share_resolved_within_30_days", "share_resolved_within_5_working_days",
+                   "restricted_mean_days_to_resolve", "hidden_issues",
+                   "mean_days_known_to_resolved", "trust_change", "active_volunteer_share",
+                   "annual_cost_yuan")
 
 # +1: larger is better; -1: smaller is better; 0: neither (the words say higher / lower).
 DIRECTION = {
+    "unresolved_issue_days_per_household": -1, "share_resolved_within_90_days": +1,
+    "share_resolved_within_30_days": +1, "share_resolved_within_5_working_days": +1,
+    "restricted_mean_days_to_resolve": -1,
     "mean_wait_days": -1, "mean_resolution_days": -1, "median_resolution_days": -1,
     "p90_resolution_days": -1, "share_within_5_working_days": +1, "hidden_issues": -1,
+    "mean_days_known_to_resolved": -1, "median_days_known_to_resolved": -1,
     "issues_resolved": +1, "issues_abandoned": -1, "issues_open": -1, "issues_unresolved": -1,
+    "issues_never_known": -1, "share_known_resolved": +1,
     "share_resolved_in_grid": +1, "mean_trust": +1, "trust_change": +1,
     "active_volunteer_share": +1, "annual_cost_yuan": -1,
 }
 
 LABELS = {
-    "mean_resolution_days": ("mean resolution time", "days from arising"),
-    "median_resolution_days": ("median resolution time", "days from arising"),
-    "p90_resolution_days": ("90th-percentile resolution time", "days from arising"),
-    "share_within_5_working_days": ("resolved within 5 working days",
-                                    "share of resolved issues"),
-    "mean_days_known_to_resolved": ("mean time from known to resolved", "days"),
-    "median_days_known_to_resolved": ("median time from known to resolved", "days"),
+    "unresolved_issue_days_per_household": ("unresolved issue-days",
+                                            "per household per year, every issue"),
+    "share_resolved_within_90_days": ("resolved within 90 days of arising",
+                                      "share of every issue"),
+    "share_resolved_within_30_days": ("resolved within 30 days of arising",
+                                      "share of every issue"),
+    "share_resolved_within_5_working_days": ("resolved within 5 working days of arising",
+                                             "share of every issue"),
+    "restricted_mean_days_to_resolve": ("mean days to resolution, first 90 days",
+                                        "days, every issue"),
+    "mean_resolution_days": ("mean resolution time", "days from arising, resolved only"),
+    "median_resolution_days": ("median resolution time", "days from arising, resolved only"),
+    "p90_resolution_days": ("90th-percentile resolution time",
+                            "days from arising, resolved only"),
+    "share_within_5_working_days": ("closed within 5 working days of becoming known",
+                                    "share of resolved issues only"),
+    "mean_days_known_to_resolved": ("mean time from known to resolved",
+                                    "days, resolved only"),
+    "median_days_known_to_resolved": ("median time from known to resolved",
+                                      "days, resolved only"),
     "share_known_resolved": ("completion rate", "share of known issues resolved"),
-    "hidden_issues": ("hidden issues at the end", "issues"),
-    "trust_change": ("change in mean trust", "trust, 0-1"),
-    "mean_trust": ("mean trust at the end", "trust, 0-1"),
+    "hidden_issues": ("hidden issues", "mean over the window"),
+    "trust_change": ("change in mean trust", "trust, 0-1, over the window"),
+    "mean_trust": ("mean trust at the end of the window", "trust, 0-1"),
     "active_volunteer_share": ("active volunteers", "share of residents"),
     "annual_cost_yuan": ("annual cost", "yuan/year"),
     "mean_wait_days": ("mean wait for handling", "days"),
+    "max_offered_load": ("highest offered load of a queue", "hours arriving / available"),
 }
+
+# Measures of time to resolution (and what follows from it): meaningless where a queue never
+# settles, because they then grow with the run's length. An arm whose runs are overloaded
+# gets no verdict on these; its other measures carry a flag.
+QUEUE_TIME_METRICS = frozenset({
+    "unresolved_issue_days_per_household", "share_resolved_within_90_days",
+    "share_resolved_within_30_days", "share_resolved_within_5_working_days",
+    "restricted_mean_days_to_resolve", "mean_wait_days", "mean_resolution_days",
+    "median_resolution_days", "p90_resolution_days", "share_within_5_working_days",
+    "mean_days_known_to_resolved", "median_days_known_to_resolved", "share_known_resolved",
+    "issues_open", "issues_unresolved", "issues_resolved",
+    *(f"mean_days_known_to_resolved_{s}" for s in ("reported", "platform", "visit",
+                                                   "volunteer")),
+})
+UNSTABLE = "unstable: results depend on the run length"
+UNSTABLE_FLAG = " (unstable: overloaded)"
 
 
 def metric_label(metric: str) -> str:
@@ -121,13 +158,14 @@ def arm_runs(results: SweepResults, arm: Arm) -> pd.DataFrame:
 
 
 def check_metrics(results: SweepResults, metrics: list[str] | None) -> list[str]:
-    """The metrics to compare (default: DEFAULT_METRICS present); ReportError if unknown."""
+    """The metrics to compare (default: the DEFAULT_METRICS that the finished runs define,
+    e.g. no 90-day share for 60-day runs); ReportError if unknown."""
     numeric = [c for c in results.runs.columns if c not in
                ("run_id", "point", "policy", "replication", "seed", "status", "error",
                 "wall_seconds", *results.factor_names)
                and pd.api.types.is_numeric_dtype(results.runs[c])]
     if metrics is None:
-        return [m for m in DEFAULT_METRICS if m in numeric]
+        return [m for m in DEFAULT_METRICS if m in numeric and results.ok[m].notna().any()]
     unknown = [m for m in metrics if m not in numeric]
     if unknown:
         raise ReportError(f"unknown metric {unknown[0]!r}; choose from: {', '.join(numeric)}")
@@ -164,6 +202,9 @@ def comparison_table(results: SweepResults, metrics: list[str], baseline: str | 
                             "effect_size": c.effect_size, "test": c.test})
             rows.append(row)
     table = pd.DataFrame(rows)
+    unstable = {a.label for a in arm_list if overloaded(arm_runs(results, a))}
+    table["unstable"] = [a in unstable or b in unstable
+                         for a, b in zip(table.arm, table.baseline, strict=True)]
     if "p_value" not in table:
         return table
     compared = table.p_value.notna()
@@ -172,10 +213,19 @@ def comparison_table(results: SweepResults, metrics: list[str], baseline: str | 
     table["replications_to_decide"] = np.nan
     for i in np.flatnonzero(compared.to_numpy()):
         row = table.iloc[i]
-        table.iat[i, table.columns.get_loc("verdict")] = _words(row, alpha)
-        need = _replications_to_decide(row, alpha, int(compared.sum()))
-        table.iat[i, table.columns.get_loc("replications_to_decide")] = need
+        words = _words(row, alpha)
+        if row.unstable:
+            words = UNSTABLE if row.metric in QUEUE_TIME_METRICS else words + UNSTABLE_FLAG
+        table.iat[i, table.columns.get_loc("verdict")] = words
+        if not row.unstable:
+            need = _replications_to_decide(row, alpha, int(compared.sum()))
+            table.iat[i, table.columns.get_loc("replications_to_decide")] = need
     return table
+
+
+def overloaded(runs: pd.DataFrame) -> bool:
+    """True if any of an arm's runs has a queue with analytic offered load >= 1."""
+    return "overloaded_points" in runs and bool((runs.overloaded_points.fillna(0) > 0).any())
 
 
 def shares_seeds(base: pd.DataFrame, runs: pd.DataFrame) -> bool:
@@ -240,12 +290,16 @@ def replication_note(table: pd.DataFrame) -> dict[str, object]:
             "more_replications": replications_to_shrink(n, width, width / 2.0) - n}
 
 
+COST_OUTCOMES = (("unresolved_issue_days_per_household", "per_issue_day_cut", -1.0),
+                 ("trust_change", "per_trust_point", 100.0))
+
+
 def cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
-    """Per compared arm: extra annual cost, and yuan a year per day cut from the mean
-    resolution time and per point (0.01) of trust gained, with ranges from the outcome's
+    """Per compared arm: extra annual cost, and yuan a year per unresolved issue-day cut
+    per household and per point (0.01) of trust gained, with ranges from the outcome's
     interval. Words replace a ratio where it has no meaning (no measurable gain, a worse
-    outcome, or a gain that saves money)."""
-    need = {"annual_cost_yuan", "mean_resolution_days", "trust_change"}
+    outcome, a gain that saves money, or an overloaded arm's time measure)."""
+    need = {"annual_cost_yuan", *(m for m, _, _ in COST_OUTCOMES)}
     if not need <= set(table.metric) or "difference" not in table:
         return pd.DataFrame()
     cmp = table[table.baseline != ""].set_index(["arm", "metric"])
@@ -253,24 +307,25 @@ def cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
     for arm in dict.fromkeys(cmp.index.get_level_values(0)):
         cost = cmp.loc[(arm, "annual_cost_yuan")]
         row: dict[str, object] = {"arm": arm, "extra_cost_yuan": cost.difference}
-        for metric, name, scale in (("mean_resolution_days", "per_day_saved", -1.0),
-                                    ("trust_change", "per_trust_point", 100.0)):
+        for metric, name, scale in COST_OUTCOMES:
             r = cmp.loc[(arm, metric)]
             gain = (r.difference * scale, *sorted((r.difference_low * scale,
                                                    r.difference_high * scale)))
             row[name], row[f"{name}_range"] = _ratio(
                 (cost.difference, cost.difference_low, cost.difference_high), gain,
-                                                     r.verdict.startswith("better"),
-                                                     r.verdict.startswith("worse"))
+                r.verdict.startswith("better"), r.verdict.startswith("worse"),
+                r.verdict == UNSTABLE)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _ratio(extra_cost: tuple[float, float, float], gain: tuple[float, float, float],
-           better: bool, worse: bool) -> tuple[object, str]:
+           better: bool, worse: bool, unstable: bool = False) -> tuple[object, str]:
     """(yuan per unit gained, range text) or (nan, words). The range takes both intervals'
     ends: lowest extra cost over largest gain to highest extra cost over smallest gain."""
     cost, cost_low, cost_high = extra_cost
+    if unstable:
+        return math.nan, "unstable (overloaded)"
     if worse:
         return math.nan, "outcome worse"
     if not better:
@@ -295,7 +350,7 @@ def factor_effects(results: SweepResults, metrics: list[str]) -> pd.DataFrame:
         for m in metrics:
             y = ok[m].astype(float)
             keep = x.notna() & y.notna()
-            if keep.sum() < 4 or y[keep].nunique() < 2:
+            if keep.sum() < 4 or y[keep].nunique() < 2 or x[keep].nunique() < 2:
                 continue  # a constant outcome has no rank correlation
             rho, p = stats.spearmanr(x[keep], y[keep])
             low, high = spearman_interval(float(rho), int(keep.sum()))

@@ -41,47 +41,37 @@ def colours(arm_list: list[Arm]) -> dict[str, str]:
 
 
 def resolution_ecdf(results: SweepResults, arm_list: list[Arm]) -> Figure:
-    """Share of known issues resolved within x working days of becoming known, per arm.
-
-    Each run's distribution is its 101 stored quantiles, scaled by the share of its known
-    issues it resolved (unresolved ones never arrive); the curve is the mean over runs.
-    """
+    """Share of every issue arising in the window resolved within x working days of
+    arising, per arm: each run's Kaplan-Meier curve (unresolved issues censored, hidden and
+    abandoned ones included), the mean over runs."""
     fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
     q = results.resolution
-    if q.empty:
-        ax.text(0.5, 0.5, "no resolution times recorded", ha="center", transform=ax.transAxes)
+    if q.empty or "share_resolved" not in q:
+        ax.text(0.5, 0.5, "no resolution curves recorded", ha="center",
+                transform=ax.transAxes)
         return fig
-    top = max(float(q.working_days.max()), LIMIT_WORKING_DAYS * 2)
-    x = np.geomspace(0.05, top, 400)
     col = colours(arm_list)
-    by_run = {rid: g.working_days.to_numpy() for rid, g in q.groupby("run_id", sort=False)}
-    levels = np.linspace(0.0, 1.0, 101)
+    by_run = {rid: g.sort_values("working_days") for rid, g in q.groupby("run_id", sort=False)}
     for arm in arm_list:
-        runs = arm_runs(results, arm)
-        curves = []
-        for rid, resolved, arisen, hidden in zip(runs.run_id, runs.issues_resolved,
-                                                 runs.issues_arisen, runs.hidden_issues,
-                                                 strict=True):
-            wd = by_run.get(rid)
-            known = float(arisen) - float(hidden)
-            if wd is None or known <= 0:
-                continue
-            cdf = np.interp(x, wd, levels, left=0.0, right=1.0)
-            curves.append(cdf * float(resolved) / known)
-        if curves:
-            ax.plot(x, np.mean(curves, axis=0), color=col[arm.label], lw=2.2 if
-                    arm.baseline is None else 1.5, label=f"{arm.label} ({len(curves)} runs)")
+        curves = [by_run[rid] for rid in arm_runs(results, arm).run_id if rid in by_run]
+        if not curves:
+            continue
+        x = curves[0].working_days.to_numpy(float)
+        y = np.mean([c.share_resolved.to_numpy(float) for c in curves], axis=0)
+        ax.step(x, y, where="post", color=col[arm.label],
+                lw=2.2 if arm.baseline is None else 1.5,
+                label=f"{arm.label} ({len(curves)} runs)")
     ax.axvline(LIMIT_WORKING_DAYS, color="firebrick", ls="--", lw=1)
     ax.text(LIMIT_WORKING_DAYS * 1.05, 0.02, "5-working-day limit", color="firebrick",
             rotation=90, va="bottom")
-    ax.set_xscale("log")
-    ax.set_xlim(0.05, top)
+    ax.set_xlim(0, float(q.working_days.max()))
     ax.set_ylim(0, 1)
-    ax.set_xlabel("time from becoming known to resolved (working days, log scale)")
-    ax.set_ylabel("share of known issues resolved by then")
-    ax.set_title("How fast known issues are resolved (mean over replications)")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.set_xlabel("working days from arising")
+    ax.set_ylabel("share of issues resolved by then")
+    ax.set_title("How fast every issue is resolved, hidden ones included (Kaplan-Meier, "
+                 "mean over replications)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
     return fig
 
 
@@ -148,7 +138,8 @@ def volunteer_stages(results: SweepResults, arm_list: list[Arm]) -> Figure:
 
 
 def cost_frontier(table: pd.DataFrame, arm_list: list[Arm],
-                  outcomes: tuple[str, ...] = ("mean_resolution_days", "trust_change")) -> Figure:
+                  outcomes: tuple[str, ...] = ("unresolved_issue_days_per_household",
+                                               "trust_change")) -> Figure:
     """Each arm's outcome (median, 95% bootstrap interval) against its annual cost, with
     the cost-effectiveness frontier: the arms no other arm beats on both cost and outcome."""
     from .comparison import DIRECTION

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from .results import SweepResults
 
 CAPTIONS = {
-    "resolution_times": "Share of known issues resolved within a given number of working "
-                        "days of becoming known, mean over replications. Issues still open "
-                        "at the end never arrive, so a curve tops out at the share resolved. "
-                        "The dashed line is Shandong's 5-working-day limit.",
+    "resolution_times": "Share of every issue that arose in the measurement window resolved "
+                        "within a given number of working days of arising: the Kaplan-Meier "
+                        "estimate, with issues still hidden, open or abandoned at the end "
+                        "counted as unresolved (censored), mean over replications. The "
+                        "dashed line is Shandong's 5-working-day limit.",
     "trust_over_time": "Mean trust of all residents per day: the line is the median over "
                        "replications, the band spans the 10th to 90th percentile.",
     "volunteer_stages": "Registered volunteers by mobilisation stage (inactive, watching, "
@@ -31,8 +32,8 @@ CAPTIONS = {
                      "bootstrap intervals over replications). The dotted line links the "
                      "policies that no other policy beats on both cost and outcome.",
     "grid_map": "Every grid of a representative baseline run (the replication with the "
-                "median mean resolution time) and, below it, the same seed under the policy "
-                "that cuts the mean resolution time most, coloured by residents' mean trust "
+                "median unresolved issue-days) and, below it, the same seed under the policy "
+                "that cuts them most, coloured by residents' mean trust "
                 "and by open issues at the end. The layout is schematic (the simulated city "
                 "has no geography): each block is a community; dedicated grids (red edge) "
                 "have no residents.",
@@ -49,7 +50,8 @@ th,td{border:1px solid #ddd;padding:.25em .55em;text-align:left;vertical-align:t
 th{background:#f4f4f4}td.num{text-align:right;white-space:nowrap}
 tr.base td{background:#f8f8f8;font-style:italic}
 .better{color:#1a7f37;font-weight:600}.worse{color:#c62828;font-weight:600}
-.unclear{color:#777}figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}
+.unclear{color:#777}.unstable{color:#8a5a00;font-style:italic}
+figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.9em;color:#444}.meta{color:#555;font-size:.9em}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5em .8em}
 .wide{overflow-x:auto}table.summary{font-size:.8em}table.summary th{font-weight:600}
@@ -79,7 +81,8 @@ def render(results: SweepResults, report: Report, arm_list: list[Arm], alpha: fl
         f"<h1>Policy comparison: {e(results.name)}</h1>",
         f"<p>{e(results.description)}</p>" if results.description else "",
         f'<p class="meta">Scenario <b>{e(results.scenario)}</b>, {results.days} simulated days '
-        f"per run, {results.replications} replications per arm, base seed {results.seed} "
+        f"per run ({_window_words(results)}), {results.replications} replications per arm, "
+        f"base seed {results.seed} "
         f"(replication r uses the same seed in every arm: common random numbers). "
         f"{len(results.runs) - failed} runs finished"
         + (f", <b>{failed} failed or not run</b> (left out)" if failed else "")
@@ -118,6 +121,16 @@ def render(results: SweepResults, report: Report, arm_list: list[Arm], alpha: fl
     return "\n".join(p for p in parts if p)
 
 
+def _window_words(results: SweepResults) -> str:
+    """'a 365-day warm-up, a 365-day measured window and a 90-day follow-up'."""
+    window = results.days - results.warmup_days - results.followup_days
+    parts = [f"a {results.warmup_days}-day warm-up"] if results.warmup_days else []
+    parts.append(f"a {window}-day measured window")
+    if results.followup_days:
+        parts.append(f"a {results.followup_days}-day follow-up of its issues")
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
 def _summary(report: Report, arm_list: list[Arm], alpha: float) -> str:
     """Arms x metrics: each cell the difference from the baseline, coloured by its verdict."""
     e = html.escape
@@ -149,12 +162,17 @@ def _summary(report: Report, arm_list: list[Arm], alpha: float) -> str:
             "median of paired differences with its 95% bootstrap interval. "
             '<span class="better">Green</span>: better, <span class="worse">red</span>: worse '
             f"(Holm-adjusted p below {alpha} and the interval excludes zero); "
-            '<span class="unclear">grey</span>: the data cannot tell it from zero.</p>'
+            '<span class="unclear">grey</span>: the data cannot tell it from zero; '
+            '<span class="unstable">brown</span>: the policy (or its baseline) overloads a '
+            "service point (analytic offered load of 1 or more), so its time measures depend "
+            "on the run length and get no verdict.</p>"
             f'<div class="wide"><table class="summary"><tr><th>policy</th>{head}</tr>'
             f"{''.join(rows)}</table></div>{best}")
 
 
 def _verdict_class(verdict: str) -> str:
+    if verdict.startswith("unstable") or "(unstable" in verdict:
+        return "unstable"
     if verdict.startswith(("better", "cheaper")):
         return "better"
     if verdict.startswith(("worse", "dearer")):
@@ -172,7 +190,8 @@ def _best_lines(report: Report) -> str:
     e = html.escape
     t = report.table[report.table.baseline != ""]
     lines = []
-    for metric in ("mean_resolution_days", "share_within_5_working_days", "trust_change"):
+    for metric in ("unresolved_issue_days_per_household", "share_resolved_within_90_days",
+                   "trust_change"):
         rows = t[(t.metric == metric) & t.verdict.str.startswith("better")]
         if rows.empty:
             continue
@@ -182,16 +201,17 @@ def _best_lines(report: Report) -> str:
                      f"({e(fmt_difference(best))}).")
     cost = report.cost
     if not cost.empty:
-        for col, what in (("per_day_saved", "per day cut from the mean resolution time"),
+        for col, what in (("per_issue_day_cut", "per unresolved issue-day cut per "
+                                                 "household and year"),
                           ("per_trust_point", "per 0.01 of trust gained")):
             ok = cost[cost[col].notna()]
             if not ok.empty:
                 c = ok.loc[ok[col].idxmin()]
                 lines.append(f"Cheapest {e(what)}: <b>{e(c.arm)}</b>, {c[col]:,.0f} yuan/year "
                              f"({e(c[col + '_range'])}).")
-        free = cost[cost.per_day_saved_range == "better and not dearer"]
+        free = cost[cost.per_issue_day_cut_range == "better and not dearer"]
         for _, c in free.iterrows():
-            lines.append(f"<b>{e(c.arm)}</b> cuts resolution time at no extra cost.")
+            lines.append(f"<b>{e(c.arm)}</b> cuts the unresolved issue-days at no extra cost.")
     return "<ul>" + "".join(f"<li>{x}</li>" for x in lines) + "</ul>" if lines else ""
 
 
@@ -251,7 +271,7 @@ def _cost(report: Report) -> str:
         rows.append(
             f"<tr><td>{e(r.arm)}</td><td class=num>{fmt('annual_cost_yuan', level['median'])}"
             f"</td><td class=num>{fmt('annual_cost_yuan', r.extra_cost_yuan, signed=True)}</td>"
-            f"<td class=num>{_yuan(r.per_day_saved, r.per_day_saved_range)}</td>"
+            f"<td class=num>{_yuan(r.per_issue_day_cut, r.per_issue_day_cut_range)}</td>"
             f"<td class=num>{_yuan(r.per_trust_point, r.per_trust_point_range)}</td></tr>")
     base_rows = cost[cost.baseline == ""]
     base = "".join(f'<tr class="base"><td>{e(a)}</td><td class=num>'
@@ -259,10 +279,11 @@ def _cost(report: Report) -> str:
                    "</tr>" for a, r in base_rows.iterrows())
     return ("<p>Annual cost of grid workers, case staff and each policy's own costs "
             "(parameters <code>cost.*</code>, each with unit and source in docs/model.md). "
-            "Cost per day is per day cut from the mean resolution time; per trust point is "
-            "per 0.01 gained in residents' mean trust. Ranges follow the outcome's 95% "
-            "interval; words replace a ratio that has no meaning.</p><table><tr><th>arm</th>"
-            "<th>annual cost</th><th>extra cost</th><th>yuan/year per day saved</th>"
+            "Cost per issue-day is per unresolved issue-day cut per household and year (the "
+            "lead measure); per trust point is per 0.01 gained in residents' mean trust. "
+            "Ranges follow the outcome's 95% interval; words replace a ratio that has no "
+            "meaning.</p><table><tr><th>arm</th>"
+            "<th>annual cost</th><th>extra cost</th><th>yuan/year per issue-day cut</th>"
             "<th>yuan/year per trust point</th></tr>" + base + "".join(rows) + "</table>")
 
 

@@ -30,8 +30,10 @@ class SweepResults:
     design: dict[str, Any]  # design.json: method, factors, ranges, points, policies, seeds
     runs: pd.DataFrame  # runs.parquet: one row per run
     timeseries: pd.DataFrame  # run_id, day, ... (ok runs)
-    resolution: pd.DataFrame  # run_id, quantile, working_days (ok runs)
+    resolution: pd.DataFrame  # run_id, working_days, share_resolved (ok runs)
     manifest: dict[str, Any] = field(default_factory=dict)
+    warmup_days: int = 0
+    followup_days: int = 0
 
     @property
     def ok(self) -> pd.DataFrame:
@@ -111,7 +113,8 @@ def load_results(folder: str | Path) -> SweepResults:
         description=str(exp.get("description", "")), scenario=str(exp.get("scenario", "")),
         days=int(exp.get("days", 0)), replications=int(exp.get("replications", 0)),
         seed=int(exp.get("seed", 0)), design=design, runs=runs, timeseries=ts,
-        resolution=res, manifest=manifest)
+        resolution=res, manifest=manifest, warmup_days=int(exp.get("warmup_days", 0)),
+        followup_days=int(exp.get("followup_days", 0)))
 
 
 def _read_table(path: Path, run_ids: set[str]) -> pd.DataFrame:

@@ -16,7 +16,7 @@ A year takes a few minutes: ``gridgov run jinan`` runs the districts as separate
 
 from __future__ import annotations
 
-from ..districts import JINAN, JINAN_BASIC_GRIDS, JINAN_COMMUNITIES, JINAN_STREETS
+from ..districts import JINAN, JINAN_BASIC_GRIDS
 from ..parameters import PARAM_INDEX
 from .base import Scenario
 
@@ -34,16 +34,21 @@ _BASE_GRID = (_default("world.households_per_grid_min")
 _BASE_COMMUNITY = _BASE_GRID * (_default("world.grids_per_community_min")
                                 + _default("world.grids_per_community_max")) / 2
 _BASE_STREET = _BASE_COMMUNITY * _default("world.communities_per_street")
-STREET_RATIO = _RESIDENTS / _HOUSEHOLD / JINAN_STREETS / _BASE_STREET  # ~2.27
-COMMUNITY_RATIO = _RESIDENTS / _HOUSEHOLD / JINAN_COMMUNITIES / _BASE_COMMUNITY  # ~0.29
+# Units differ in size between districts (streets and communities are shared out by census
+# residents, grids by the published totals): staff are sized for each level's largest unit,
+# so that no unit is more heavily loaded than the baseline's (simulation/load.py).
+STREET_RATIO = max(d.basic_grids / d.streets for d in JINAN) * HOUSEHOLDS_PER_GRID \
+    / _BASE_STREET  # ~2.8
+COMMUNITY_RATIO = max(d.basic_grids / d.communities for d in JINAN) * HOUSEHOLDS_PER_GRID \
+    / _BASE_COMMUNITY  # ~0.3
 
 
 def _staff(key: str, ratio: float) -> int:
     return max(1, round(_default(key) * ratio))
 
 
-_SCALED = (f"assumption: the baseline's households per officer at Jinan's unit sizes "
-           f"(x{STREET_RATIO:.2f} households per street office)")
+_SCALED = (f"assumption: the baseline's households per officer at Jinan's largest street "
+           f"office (x{STREET_RATIO:.2f} the baseline's households)")
 SCENARIO = Scenario(
     name="jinan",
     description="The whole city: 13 districts, 12,584 basic + 3,875 dedicated grids, "
@@ -65,8 +70,8 @@ SCENARIO = Scenario(
             0.5, "seed: full- and part-time workers (专兼职); one of each per basic grid "
                  "(assumption on the split)"),
         "community.case_staff": (_staff("community.case_staff", COMMUNITY_RATIO),
-                                 f"assumption: the baseline's households per officer "
-                                 f"(x{COMMUNITY_RATIO:.2f} households per community)"),
+                                 f"assumption: the baseline's households per officer at the "
+                                 f"largest community (x{COMMUNITY_RATIO:.2f} households)"),
         "street.case_staff": (_staff("street.case_staff", STREET_RATIO), _SCALED),
         "department.case_staff": (_staff("department.case_staff", STREET_RATIO), _SCALED),
         "mediation.case_staff": (_staff("mediation.case_staff", STREET_RATIO), _SCALED),

@@ -65,6 +65,7 @@ SCENARIO = Scenario(
         "staffing.part_time_share": (0.0, "identical workers"),
         "reporting.always": (True, "every issue reported at once"),
         "visits.per_worker_day": (0.0, "no visits"),
+        "grid.external_days": (0.0, "a case closes when its handling ends"),
         "knowledge.handling_speedup": (0.0, "no knowledge effect"),
         "knowledge.escalation_cut": (0.0, "no knowledge effect"),
         "trust.enabled": (False, "no trust feedback"),

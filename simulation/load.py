@@ -1,0 +1,209 @@
+"""Offered load of every service point: casework hours arriving / casework hours available.
+
+A queue whose offered load ρ is 1 or more never settles: its backlog and waits grow for as
+long as the run lasts, so any measure of time depends on the run's length. Near 1 it settles
+only slowly and with huge waits (right-skewed handling times make it worse). Every
+comparison therefore starts from the loads.
+
+**Analytic ρ** (:func:`analytic_loads`), from the model's own rates when it is built:
+
+1. every issue that arises becomes known in the long run (hidden ones are found on visits,
+   spotted or reported), so demand counts *every arising issue*, λ[g, k] per grid and type;
+2. the grid's active volunteers take a minor issue with their take probability, up to
+   their weekly hours, and the grid Party branch the types it may handle, up to its
+   members' weekly hours; what they do not settle reaches the grid worker;
+3. the grid worker's mean hours fall with local knowledge K; K is taken at its long-run
+   value (1 where workers visit door to door: their rounds map the whole beat);
+4. escalations climb community → street office → city department (or go straight to the
+   mediation centre for disputes under that policy), each level's mean hours its
+   ``handling.factor_*`` times the type's grid hours; handling-time draws have mean 1;
+5. grid workers' demand adds their *planned* door-to-door visit hours;
+6. ρ = demand per week / working hours per week of the point's servers.
+
+Volunteers and branches are loss systems, not queues: when their week's hours are spent
+they pass the issue to the grid worker (where it is counted), so they cannot build a
+backlog. Their ρ is shown; only queues count towards ``max_offered_load`` and
+``overloaded_points``.
+
+**Realised ρ** (:func:`load_table`): casework hours that *arrived* at the point after the
+warm-up (each issue's drawn hours at that level), plus planned visit hours, over the working
+hours of the same period. Hours *done* over hours available cannot exceed 1 and so cannot
+reveal an overload; that figure is given beside it as utilisation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .issues import Level
+from .rules import grid_escalation_probability, grid_handling_hours, volunteer_take_probability
+
+if TYPE_CHECKING:
+    from .model import GridGovernanceModel
+
+STABLE_LOAD = 0.85  # the margin every default scenario keeps (docs/model.md 7.17)
+QUEUE_KINDS = ("beat", "community", "street", "department", "mediation")
+LOSS_KINDS = ("volunteers", "branch")
+
+
+def analytic_loads(model: GridGovernanceModel) -> pd.DataFrame:
+    """One row per service point: kind, name, servers, hours available and demanded per
+    week, and the analytic offered load ρ (see the module docstring)."""
+    p, ty, w = model.params, model.types, model.world
+    lam = model.daily_rate * 7.0  # issues per week, [grid, type]
+    n_grids = w.n_grids
+    has_branch = model.grid_has_branch.astype(bool)
+    active = model.active_by_grid.astype(float)
+    members = np.array([len(model.party_by_grid.get(g, ())) for g in range(n_grids)], float)
+
+    # 2. volunteers and branches, capped by their weekly hours
+    take = np.array([volunteer_take_probability(a, p["volunteers.take_per_active"],
+                                                p["volunteers.take_max"]) for a in active])
+    p_vol = np.where((active > 0)[:, None], ty.volunteer_ok[None, :] * take[:, None], 0.0)
+    vol_demand = (lam * p_vol).sum(axis=1) * p["handling.volunteer_hours"]
+    vol_capacity = active * p["volunteers.hours_per_week"]
+    p_vol *= _served_share(vol_demand, vol_capacity)[:, None]
+    p_branch = ((1.0 - p_vol) * ty.branch_ok[None, :]
+                * (has_branch * p["branch.take_prob"])[:, None])
+    branch_demand = (lam * p_branch).sum(axis=1) * p["handling.branch_hours"]
+    branch_capacity = members * has_branch * p["branch.hours_per_member_week"]
+    p_branch *= _served_share(branch_demand, branch_capacity)[:, None]
+    reach_grid = lam * (1.0 - p_vol * model.router.local_resolve[Level.VOLUNTEERS]
+                        - p_branch * model.router.local_resolve[Level.BRANCH])
+
+    # 3. the grid worker, at long-run knowledge
+    beat_of = model.grid_beat
+    knowledge = np.array([_long_run_knowledge(model, b) for b in beat_of])
+    grid_hours = np.array([[grid_handling_hours(h, k, p["knowledge.handling_speedup"])
+                            for h in ty.hours] for k in knowledge])
+    escalate = np.array([[grid_escalation_probability(e, k, p["knowledge.escalation_cut"],
+                                                      bool(b), p["branch.escalation_cut"])
+                          for e in ty.escalate[Level.GRID]]
+                         for k, b in zip(knowledge, has_branch, strict=True)])
+    beat_casework = np.bincount(beat_of, weights=(reach_grid * grid_hours).sum(axis=1),
+                                minlength=len(model.beat_points))
+
+    # 4. above the grid
+    up = reach_grid * escalate
+    to_centre = np.array([t == Level.MEDIATION for t in ty.top]) & bool(
+        p["policy.mediation_centre"])
+    mediation_demand = float((up[:, to_centre] * ty.hours[to_centre]).sum()
+                             * p["handling.factor_mediation"])
+    climb = up * ~to_centre[None, :]
+    community_of = w.grid_community
+    community_demand = np.bincount(community_of, weights=(climb * ty.hours).sum(axis=1),
+                                   minlength=len(model.community_points)) \
+        * p["handling.factor_community"]
+    street_flow = climb * ty.escalate[Level.COMMUNITY][None, :]
+    street_of = w.community_street[community_of]
+    street_demand = np.bincount(street_of, weights=(street_flow * ty.hours).sum(axis=1),
+                                minlength=len(model.street_points)) * p["handling.factor_street"]
+    department_demand = float((street_flow * ty.escalate[Level.STREET][None, :]
+                               * ty.hours).sum() * p["handling.factor_department"])
+
+    # 5. planned visits, 6. hours available
+    rows = []
+    for b, sp in enumerate(model.beat_points):
+        visits = sum(gw.visits_per_day * gw.visit_hours * gw.calendar.workdays
+                     for gw in sp.servers)
+        rows.append(_row("beat", sp, beat_casework[b] + visits, visits))
+    for c, sp in enumerate(model.community_points):
+        rows.append(_row("community", sp, community_demand[c]))
+    for s, sp in enumerate(model.street_points):
+        rows.append(_row("street", sp, street_demand[s]))
+    rows.append(_row("department", model.department_point, department_demand))
+    rows.append(_row("mediation", model.mediation_point, mediation_demand))
+    for g in np.flatnonzero(vol_capacity + vol_demand > 0):
+        rows.append({"kind": "volunteers", "point": f"volunteers:{g}", "servers": int(active[g]),
+                     "hours_per_week": float(vol_capacity[g]),
+                     "demand_per_week": float(vol_demand[g]), "visit_hours_per_week": 0.0})
+    for g in np.flatnonzero(has_branch):
+        rows.append({"kind": "branch", "point": f"branch:{g}", "servers": int(members[g]),
+                     "hours_per_week": float(branch_capacity[g]),
+                     "demand_per_week": float(branch_demand[g]), "visit_hours_per_week": 0.0})
+    table = pd.DataFrame(rows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["rho"] = np.where(table.hours_per_week > 0,
+                                table.demand_per_week / table.hours_per_week,
+                                np.where(table.demand_per_week > 0, np.inf, 0.0))
+    return table
+
+
+def _row(kind: str, sp, demand: float, visits: float = 0.0) -> dict:
+    return {"kind": kind, "point": sp.name, "servers": len(sp.servers),
+            "hours_per_week": float(sum(s.calendar.hours_per_week for s in sp.servers)),
+            "demand_per_week": float(demand), "visit_hours_per_week": float(visits)}
+
+
+def _served_share(demand: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Share of a loss system's offered work it takes: min(1, capacity / demand)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(demand > 0, np.minimum(1.0, capacity / demand), 1.0)
+
+
+def _long_run_knowledge(model: GridGovernanceModel, beat: int) -> float:
+    """Mean local knowledge of a beat's workers in the long run: 1 where they visit door to
+    door (their rounds map every household), else what they know now."""
+    servers = model.beat_points[beat].servers
+    return float(np.mean([1.0 if gw.visits_per_day > 0 else gw.knowledge for gw in servers]))
+
+
+def queue_summary(table: pd.DataFrame) -> tuple[float, int]:
+    """(max_offered_load, overloaded_points) over the queues of an analytic load table."""
+    queues = table[table.kind.isin(QUEUE_KINDS)]
+    if queues.empty:
+        return 0.0, 0
+    return float(queues.rho.max()), int((queues.rho >= 1.0).sum())
+
+
+def load_table(model: GridGovernanceModel) -> pd.DataFrame:
+    """The analytic loads of :func:`analytic_loads` with, for the period since the warm-up,
+    the realised offered load (hours arrived + planned visit hours) / hours available, the
+    utilisation (hours done + visit hours made) / hours available, each beat's visits
+    planned and made, and each queue's length at the end. Realised figures are NaN before
+    the warm-up has passed."""
+    table = analytic_loads(model)
+    w0 = model.window_start
+    n = len(table)
+    realised, used = np.full(n, np.nan), np.full(n, np.nan)
+    planned, made = np.full(n, np.nan), np.full(n, np.nan)
+    queued = np.full(n, np.nan)
+    points = [*model.beat_points, *model.community_points, *model.street_points,
+              model.department_point, model.mediation_point]
+    queued[: len(points)] = [len(sp.queue) for sp in points]
+    weeks = (model.now - w0["day"]) / 7.0 if w0 else 0.0
+    if weeks > 0:
+        rounds, beats = model.rounds, len(model.beat_points)
+        v_planned = np.bincount(rounds.beat, rounds.planned - w0["visits_planned"], beats)
+        v_made = np.bincount(rounds.beat, rounds.done - w0["visits_done"], beats)
+        planned[:beats], made[:beats] = v_planned, v_made
+        hours = rounds.visit_hours
+        extra = np.zeros(len(points))
+        extra_done = np.zeros(len(points))
+        extra[:beats], extra_done[:beats] = v_planned * hours, v_made * hours
+        available = table.hours_per_week.to_numpy()[: len(points)] * weeks
+        arrived = np.array([sp.arrived_hours for sp in points]) - w0["arrived"]
+        done = np.array([sp.hours_done for sp in points]) - w0["done"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            realised[: len(points)] = (arrived + extra) / available
+            used[: len(points)] = (done + extra_done) / available
+        for kind, name in (("volunteers", "volunteer"), ("branch", "branch")):
+            rows = np.flatnonzero(table.kind.to_numpy() == kind)
+            if not len(rows):
+                continue
+            grids = table.point.iloc[rows].str.split(":").str[1].astype(int).to_numpy()
+            pool = getattr(model, f"{name}_hours")
+            offered, supplied, taken = ((getattr(pool, what) - w0[f"{name}_{what}"])[grids]
+                                        for what in ("offered", "supplied", "taken"))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                realised[rows] = np.where(supplied > 0, offered / supplied, np.nan)
+                used[rows] = np.where(supplied > 0, taken / supplied, np.nan)
+    table["realised_rho"] = realised
+    table["utilisation"] = used
+    table["visits_planned"] = planned
+    table["visits_made"] = made
+    table["queue_at_end"] = queued
+    return table
