@@ -70,8 +70,10 @@ class Event(IntEnum):
 U_REPORT, U_DELAY, U_CHANNEL, U_VOL_TAKE, U_BRANCH_TAKE, U_LOCAL_RESOLVE = range(6)
 U_HANDLE = 6  # + int(level): handling-time draw at each level (kept as a multiplier in .hm)
 U_ESCALATE = U_HANDLE + len(Level)  # + int(level): escalation / abandonment draw
-U_EXTERNAL = U_ESCALATE + len(Level)  # a department case's outside work (contractors, ...)
+U_EXTERNAL = U_ESCALATE + len(Level)  # outside work after the grid or a department
 N_UNIFORMS = U_EXTERNAL + 1
+HANDLING_COLUMNS = [*range(U_HANDLE, U_ESCALATE), U_EXTERNAL]  # -> Issue.hm, in this order
+HM_EXTERNAL = len(Level)  # the outside-work multiplier's place in Issue.hm
 
 
 class Issue:
@@ -82,7 +84,7 @@ class Issue:
                  "t_known", "u")
 
     def __init__(self, id: int, kind: int, grid: int, household: int, resident: int,
-                 severity: float, t_arisen: float, u: np.ndarray, hm: np.ndarray) -> None:
+                 severity: float, t_arisen: float, u: np.ndarray, hm: list[float]) -> None:
         self.id = id
         self.kind = kind  # index into ISSUE_TYPES
         self.grid = grid
@@ -91,7 +93,9 @@ class Issue:
         self.severity = severity
         self.t_arisen = t_arisen
         self.u = u  # row of N_UNIFORMS uniform draws (a view into the day's array)
-        self.hm = hm  # handling-time multiplier at each level (rules.handling_multiplier)
+        # handling-time multiplier at each level, then of outside work (HM_EXTERNAL), as
+        # plain floats (rules.handling_multiplier)
+        self.hm = hm
         self.state = State.HIDDEN
         self.source: Source | None = None
         self.t_known = float("nan")

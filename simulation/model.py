@@ -33,7 +33,7 @@ import pandas as pd
 
 from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
 from .agents.grid_worker import DoorToDoorRounds
-from .issues import N_UNIFORMS, U_ESCALATE, U_HANDLE, Issue, IssueTypes, Level, Source, State
+from .issues import HANDLING_COLUMNS, N_UNIFORMS, Issue, IssueTypes, Level, Source, State
 from .parameters import MAX_DAYS, Parameters
 from .policies import lever_warnings
 from .population import Grievances, Population
@@ -344,8 +344,8 @@ class GridGovernanceModel(mesa.Model):
         n = len(grids)
         pick = rng.random(n)
         u = rng.random((n, N_UNIFORMS))
-        hm = handling_multiplier(u[:, U_HANDLE:U_ESCALATE], self.params["handling.distribution"],
-                                 self.params["handling.sigma"])
+        hm = handling_multiplier(u[:, HANDLING_COLUMNS], self.params["handling.distribution"],
+                                 self.params["handling.sigma"]).tolist()
         dedicated = w.grid_dedicated[grids]
         residents = np.where(dedicated, -1, w.grid_first_resident[grids]
                              + (pick * w.grid_residents[grids]).astype(np.int64))

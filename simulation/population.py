@@ -41,6 +41,7 @@ class Grievances:
         self._new: list[np.ndarray] = []
         self.factor = np.ones(n_residents)
         self.touched = np.empty(0, dtype=np.int64)  # residents whose factor is not 1
+        self._mark = np.zeros(n_residents, dtype=bool)  # scratch: who is touched
 
     def add(self, residents: np.ndarray, t_arisen: np.ndarray, severity: np.ndarray) -> None:
         """New issues, with ids n, n+1, ... in order (resident -1: a dedicated grid's)."""
@@ -81,7 +82,10 @@ class Grievances:
                                     self.severity[ids], self.expected, self.loss, self.burden)
         who = self.resident[ids]
         np.multiply.at(self.factor, who, f)
-        self.touched = np.unique(who)
+        # distinct residents, sorted: a flag per resident is cheaper than sorting
+        self._mark[who] = True
+        self.touched = np.flatnonzero(self._mark)
+        self._mark[self.touched] = False
 
 
 class Population:

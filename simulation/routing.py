@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from .issues import (
+    HM_EXTERNAL,
     U_BRANCH_TAKE,
     U_ESCALATE,
-    U_EXTERNAL,
     U_LOCAL_RESOLVE,
     U_VOL_TAKE,
     Event,
@@ -50,7 +50,7 @@ from .issues import (
     Source,
     State,
 )
-from .rules import grid_escalation_probability, grid_handling_hours, handling_multiplier
+from .rules import grid_escalation_probability, grid_handling_hours
 from .worktime import Calendar
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class Server(Protocol):
 class ServicePoint:
     """A FIFO queue served by one or more servers (a beat's grid workers, an office)."""
 
-    __slots__ = ("arrived_hours", "level", "name", "queue", "servers")
+    __slots__ = ("arrived_hours", "level", "name", "one_calendar", "queue", "servers")
 
     def __init__(self, name: str, level: Level, servers: list[Any]) -> None:
         self.name = name
@@ -82,6 +82,8 @@ class ServicePoint:
         self.servers = servers
         self.queue: deque[Issue] = deque()
         self.arrived_hours = 0.0  # casework hours that arrived here so far
+        # all servers on one calendar (an office): any idle one can start soonest
+        self.one_calendar = len({s.calendar for s in servers}) <= 1
 
     @property
     def hours_done(self) -> float:
@@ -89,10 +91,13 @@ class ServicePoint:
         return sum(s.hours_done for s in self.servers)
 
     def free_server(self, t: float) -> Any | None:
-        """The idle server that can start soonest after ``t``, or None."""
-        if len(self.servers) == 1:
-            s = self.servers[0]
-            return None if s.busy else s
+        """The idle server that can start soonest after ``t`` (the first listed on ties),
+        or None."""
+        if self.one_calendar:
+            for s in self.servers:
+                if not s.busy:
+                    return s
+            return None
         best, best_t = None, float("inf")
         for s in self.servers:
             if not s.busy:
@@ -178,7 +183,6 @@ class Router:
         self.points = model.service_points_by_grid()
         self.external_days = {GRID: p["grid.external_days"],
                               DEPARTMENT: p["department.external_days"]}
-        self.distribution, self.sigma = p["handling.distribution"], p["handling.sigma"]
 
     # --- the queue ------------------------------------------------------------------------
     def push(self, t: float, kind: int, issue: Issue, data: Any = None) -> None:
@@ -227,10 +231,10 @@ class Router:
         if (self.volunteer_ok[k] and m.active_list[g] > 0
                 and u[U_VOL_TAKE] < m.volunteer_take_probability(g)
                 and m.volunteer_hours.take(g, self.local_hours[VOLUNTEERS]
-                                           * float(issue.hm[VOLUNTEERS]))):
+                                           * issue.hm[VOLUNTEERS])):
             self.start_local(issue, VOLUNTEERS, t)
         elif (self.branch_ok[k] and self.has_branch[g] and u[U_BRANCH_TAKE] < self.branch_take
-              and m.branch_hours.take(g, self.local_hours[BRANCH] * float(issue.hm[BRANCH]))):
+              and m.branch_hours.take(g, self.local_hours[BRANCH] * issue.hm[BRANCH])):
             self.start_local(issue, BRANCH, t)
         else:
             self.arrive(issue, GRID, t)
@@ -245,7 +249,7 @@ class Router:
         issue.log += ((t, ARRIVED, level, ""), (start, STARTED, level, handler))
         if level == VOLUNTEERS and issue.household >= 0:
             m.contacts.append((issue.household, start))  # a volunteer comes to help
-        hours = self.local_hours[level] * float(issue.hm[level])
+        hours = self.local_hours[level] * issue.hm[level]
         self.push(cal.add_work(start, hours), LOCAL_DONE, issue, (level, handler))
 
     def local_done(self, issue: Issue, data: tuple[Level, str], t: float) -> None:
@@ -261,10 +265,15 @@ class Router:
         """The issue reaches a service point's queue."""
         issue.log.append((t, ARRIVED, level, ""))
         sp = self.points[issue.grid][level]
-        servers = sp.servers
-        knowledge = (servers[0].knowledge if len(servers) == 1
-                     else sum(s.knowledge for s in servers) / len(servers))
-        sp.arrived_hours += self.mean_hours(issue, level, knowledge) * float(issue.hm[level])
+        if level == GRID:  # knowledge matters at the grid only (a beat has 1-3 workers)
+            servers = sp.servers
+            knowledge = (servers[0].knowledge if len(servers) == 1
+                         else sum(s.knowledge for s in servers) / len(servers))
+            sp.arrived_hours += grid_handling_hours(self.hours[issue.kind], knowledge,
+                                                    self.speedup) * issue.hm[GRID]
+        else:
+            sp.arrived_hours += self.hours[issue.kind] * self.level_factor[level] \
+                * issue.hm[level]
         server = sp.free_server(t)
         if server is None:
             sp.queue.append(issue)
@@ -284,7 +293,7 @@ class Router:
         cal = server.calendar
         start = cal.next_open(t)
         issue.log.append((start, STARTED, level, server.name))
-        hours = self.mean_hours(issue, level, server.knowledge) * float(issue.hm[level])
+        hours = self.mean_hours(issue, level, server.knowledge) * issue.hm[level]
         server.busy = True
         self.push(cal.add_work(start, hours * server.time_factor), DONE, issue,
                   (sp, server, hours))
@@ -298,8 +307,7 @@ class Router:
         issue.log.append((t, FINISHED, level, ""))
         nxt = self.next_level(issue, level, server)
         if nxt is None and self.external_days.get(level, 0.0) > 0.0:
-            outside = self.external_days[level] * float(handling_multiplier(
-                issue.u[U_EXTERNAL], self.distribution, self.sigma))
+            outside = self.external_days[level] * issue.hm[HM_EXTERNAL]
             self.push(t + outside, EXTERNAL_DONE, issue, (level, server.name))
         elif nxt is None:
             self.close(issue, t, State.RESOLVED, level, server.name)
