@@ -120,7 +120,7 @@ def effects_figure(checks: list[validation.Check]) -> plt.Figure:
     """One panel per (check, metric): baseline and lever, median with the 10th-90th
     percentile over replications, in the metric's own units."""
     rows = [(c, m, d) for c in checks for m, d in c.data.items()
-            if isinstance(d, dict) and "base_values" in d]
+            if isinstance(d, dict) and "expected_sign" in d]
     fig, axes = plt.subplots(1, len(rows), figsize=(2.6 * len(rows) + 1, 3.6),
                              layout="constrained", squeeze=False)
     for ax, (check, metric, d) in zip(axes[0], rows, strict=True):
