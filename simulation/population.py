@@ -147,7 +147,8 @@ class Population:
         who = self.grievances.touched
         if len(who):
             weight = self.grievances.factor[who] - 1.0
-            mean += float(np.dot(self.stored_trust_at(who, t), weight)) / len(self.trust)
+            # (an elementwise sum, not np.dot: BLAS threads would spin against other workers)
+            mean += float(np.sum(self.stored_trust_at(who, t) * weight)) / len(self.trust)
         return mean
 
 
