@@ -171,8 +171,7 @@ def load_table(model: GridGovernanceModel) -> pd.DataFrame:
     realised, used = np.full(n, np.nan), np.full(n, np.nan)
     planned, made = np.full(n, np.nan), np.full(n, np.nan)
     queued = np.full(n, np.nan)
-    points = [*model.beat_points, *model.community_points, *model.street_points,
-              model.department_point, model.mediation_point]
+    points = model.service_points
     queued[: len(points)] = [len(sp.queue) for sp in points]
     weeks = (model.now - w0["day"]) / 7.0 if w0 else 0.0
     if weeks > 0:

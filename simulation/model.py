@@ -150,7 +150,6 @@ class GridGovernanceModel(mesa.Model):
         self._hours_by_day: list[float] = []
         self._seed_backlog()
         self.grievances.refresh(0.0)
-        self.trust_start = self.population.mean_trust(0.0)
         self.window_start: dict[str, Any] = {}
         if self.warmup_days == 0:
             self._start_window()
@@ -176,8 +175,7 @@ class GridGovernanceModel(mesa.Model):
     def _start_window(self) -> None:
         """Read the counters of work arrived, done and planned as the measured period
         starts (after the warm-up): the realised loads are differences from here."""
-        points = [*self.beat_points, *self.community_points, *self.street_points,
-                  self.department_point, self.mediation_point]
+        points = self.service_points
         self.window_start = {
             "day": self.day,
             "arrived": np.array([sp.arrived_hours for sp in points]),
@@ -320,8 +318,7 @@ class GridGovernanceModel(mesa.Model):
         # pending events, queues and hidden pools hold issues too; the model itself stays
         # alive in reference cycles (router <-> model) until a full collection
         self.router.heap.clear()
-        for sp in (*self.beat_points, *self.community_points, *self.street_points,
-                   self.department_point, self.mediation_point):
+        for sp in self.service_points:
             sp.queue.clear()
         self.hidden_by_grid = []
         self.hidden_by_household.clear()
@@ -449,6 +446,13 @@ class GridGovernanceModel(mesa.Model):
                                  issues[j], Source.VOLUNTEER)
 
     # --- lookups used by the router and the agents ------------------------------------------
+    @property
+    def service_points(self) -> list[ServicePoint]:
+        """Every queue: the beats, communities, street offices, departments and the
+        mediation centre, in that order (the order of the load table's first rows)."""
+        return [*self.beat_points, *self.community_points, *self.street_points,
+                self.department_point, self.mediation_point]
+
     def service_points_by_grid(self) -> list[list[ServicePoint | None]]:
         """For each grid, its service point at each level (None for volunteers, branch)."""
         w = self.world
