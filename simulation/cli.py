@@ -16,20 +16,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .experiment import ExperimentError
+from .errors import EXIT_FAILED, EXIT_USAGE, GridgovError, RunFailed, UsageError
 from .parameters import MAX_DAYS, ParameterError
-from .partition import PartitionError
 from .policies import POLICIES, lever_warnings, parse_policy
 from .report.errors import ReportError
 from .run import DEFAULT_DAYS, DEFAULT_SEED
 from .scenarios import SCENARIOS, get_scenario
-from .sweep import SweepError
-
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A problem with the user's input; the message is one line."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -187,12 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
-    except (UsageError, ParameterError, ExperimentError, SweepError, ReportError) as exc:
+    except GridgovError as exc:
         print(f"gridgov: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except PartitionError as exc:  # a district's run failed: not the user's input
+    except RunFailed as exc:  # a district's run failed: not the user's input
         print(f"gridgov: error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("gridgov: interrupted", file=sys.stderr)
         return 130
@@ -457,7 +449,7 @@ def _run_city(args: argparse.Namespace, overrides: dict[str, Any], policies: lis
                         on_district=arrived, cases_dir=None if out is None else out / "cases",
                         progress=None if live is None else live.worker_queue,
                         warmup_days=args.warmup, followup_days=args.followup)
-    except PartitionError as exc:
+    except RunFailed as exc:
         terminate_workers(executor)  # stop the districts still running
         where = (out or Path(tempfile.gettempdir())) / f"gridgov-error-{os.getpid()}.txt"
         try:
@@ -465,7 +457,7 @@ def _run_city(args: argparse.Namespace, overrides: dict[str, Any], policies: lis
             note = f" (traceback: {where})"
         except OSError:
             note = ""
-        raise PartitionError(f"{exc}{note}", exc.details) from None
+        raise RunFailed(f"{exc}{note}", exc.details) from None
     finally:
         if live is not None:
             live.close()

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import GridgovError
 from .parameters import MAX_DAYS, Param, ParameterError, unknown_key_message
 from .policies import lever_warnings, parse_policy
 from .scenarios import SCENARIOS, get_scenario
@@ -44,7 +45,7 @@ MAX_RUNS = 1_000_000  # runs in one sweep (each leaves files on disk)
 MAX_SAMPLES = 2**20  # points of a sampled design
 
 
-class ExperimentError(ValueError):
+class ExperimentError(GridgovError, ValueError):
     """An experiment file is not valid; the message is one line for the user."""
 
 

@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import GridgovError
+
 MAX_DAYS = 36_500  # longest run (a century): every issue is kept, so longer only exhausts memory
 
 
-class ParameterError(ValueError):
+class ParameterError(GridgovError, ValueError):
     """A parameter key or value is not valid; the message is one line for the user."""
 
 

@@ -33,19 +33,16 @@ import numpy as np
 import pandas as pd
 
 from .districts import district_count, district_names
+from .errors import RunFailed
 from .metrics import Tally
 from .parameters import Parameters
 from .policies import Policy
 from .scenarios import load_scenario
 
 
-class PartitionError(Exception):
+class PartitionError(RunFailed):
     """A district's run failed; the message names the district and the error (one line);
     ``details`` holds the district's traceback."""
-
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.details = details
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import GridgovError
 from .experiment import Experiment, RunSpec
 from .metrics import CURVE_WORKING_DAYS, SUMMARY_DOCS
 from .scenarios import load_scenario
@@ -58,7 +59,7 @@ KEY_METRICS = ("unresolved_issue_days_per_household", "share_resolved_within_90_
                "annual_cost_yuan")
 
 
-class SweepError(Exception):
+class SweepError(GridgovError):
     """A problem that stops a sweep before it starts (one line for the user)."""
 
 
