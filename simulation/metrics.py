@@ -29,6 +29,8 @@ import pandas as pd
 from scipy import stats
 
 from .issues import Event, Level, Source, State
+from .load import analytic_loads, queue_summary
+from .outcomes import OUTCOMES
 from .parameters import ISSUE_TYPES
 from .worktime import Calendar
 
@@ -38,78 +40,9 @@ if TYPE_CHECKING:
 HORIZON_DAYS = 90.0  # the restricted mean's horizon and the longest share's
 CURVE_WORKING_DAYS = np.arange(0, 61)  # where each run's resolution curve is kept
 
-SUMMARY_DOCS: dict[str, str] = {
-    "days": "simulated days (warm-up + window + follow-up)",
-    "warmup_days": "days before the window (not measured)",
-    "window_days": "days of the measurement window",
-    "residents": "residents in the world",
-    "households": "households in the world",
-    "grids": "grids (basic and dedicated)",
-    "grid_workers": "grid workers",
-    "unresolved_issue_days_per_household": "issue-days of every issue unresolved during "
-        "the window (hidden, open or abandoned), per household per year: the burden "
-        "residents carry",
-    "share_resolved_within_90_days": "share of the issues arising in the window resolved "
-        "within 90 days of arising (Kaplan-Meier; every issue, unresolved ones censored)",
-    "share_resolved_within_30_days": "share of the issues arising in the window resolved "
-        "within 30 days of arising (Kaplan-Meier)",
-    "share_resolved_within_5_working_days": "share of the issues arising in the window "
-        "resolved within 5 working days of arising (Kaplan-Meier, working-day clock)",
-    "restricted_mean_days_to_resolve": "mean days from arising to resolution over the first "
-        "90 days (an issue unresolved by then counts 90; Kaplan-Meier restricted mean)",
-    "issues_arisen": "issues that arose in the window (the cohort)",
-    "backlog_issues": "issues already present at day 0 (not in the cohort)",
-    "issues_reported": "cohort issues reported by their resident or unit",
-    "issues_found_on_visits": "cohort issues found on door-to-door visits or inspections",
-    "issues_spotted_by_volunteers": "cohort issues spotted by active volunteers",
-    "issues_resolved": "cohort issues resolved by the end of the run",
-    "issues_abandoned": "cohort issues closed unresolved at the top level",
-    "issues_open": "cohort issues known and still being handled at the end",
-    "issues_never_known": "cohort issues still hidden at the end",
-    "issues_unresolved": "cohort issues not resolved at the end (hidden + open + abandoned)",
-    "hidden_issues": "mean number of hidden issues during the window (all ages)",
-    "mean_wait_days": "mean days from known to first handling start, over cohort issues "
-                      "whose handling has started",
-    "mean_resolution_days": "mean days from arising to resolution, over resolved issues "
-                            "only",
-    "median_resolution_days": "median days from arising to resolution, over resolved issues "
-                              "only",
-    "p90_resolution_days": "90th percentile of days from arising to resolution, over "
-                           "resolved issues only",
-    "mean_days_known_to_resolved": "mean days from known to resolved, over resolved issues "
-                                   "only",
-    "median_days_known_to_resolved": "median days from known to resolved, over resolved "
-                                     "issues only",
-    "skew_known_to_resolved": "mean / median of days from known to resolved, over resolved "
-                              "issues only: the right skew of resolution times",
-    "mean_days_known_to_resolved_reported": "mean days from known to resolved of resolved "
-                                            "issues their resident or unit reported in person",
-    "mean_days_known_to_resolved_platform": "the same, reported on the digital platform",
-    "mean_days_known_to_resolved_visit": "the same, found on a visit or inspection",
-    "mean_days_known_to_resolved_volunteer": "the same, spotted by a volunteer",
-    "share_known_resolved": "share of known cohort issues resolved by the end: the "
-                            "completion rate",
-    "share_within_5_working_days": "share of resolved issues closed within 5 working days "
-                                   "of becoming known (resolved issues only; Shandong rule)",
-    "share_resolved_in_grid": "share of resolved issues settled by volunteers, the Party "
-                              "branch or the grid worker",
-    "escalation_rate": "share of handled issues that went beyond the grid",
-    "trust_start": "mean trust at the start of the window",
-    "mean_trust": "mean trust at the end of the window",
-    "trust_change": "mean trust at the end of the window minus at its start",
-    "active_volunteer_share": "share of residents following or self-driven at the end of "
-                              "the window",
-    "max_offered_load": "highest analytic offered load of a queue (beat or office): casework "
-                        "hours arriving / hours available; 1 or more never settles",
-    "overloaded_points": "queues with an analytic offered load of 1 or more",
-    "visits_done_share": "door-to-door visits made / visits planned after the warm-up",
-    "trend_open_issues": "change of open issues per year over the second half of the run, "
-                         "relative to their mean there (0: steady)",
-    "trend_hidden_issues": "the same for the hidden stock",
-    "trend_queued_above_grid": "the same for the queues above the grid",
-    "annual_cost_yuan": "yuan a year for grid workers, case staff and the policies' own "
-                        "costs (simulation/cost.py)",
-}
+# What each summary key means (simulation/outcomes.py holds it, with label, unit and
+# direction); Tally.summary returns exactly these keys, in this order.
+SUMMARY_DOCS: dict[str, str] = {k: o.meaning for k, o in OUTCOMES.items()}
 SOURCE_GROUPS = {"reported": (Source.IN_PERSON, Source.UNIT), "platform": (Source.PLATFORM,),
                  "visit": (Source.VISIT,), "volunteer": (Source.VOLUNTEER,)}
 
@@ -148,8 +81,6 @@ class Tally:
     def of(cls, model: GridGovernanceModel, followup_days: int = 0) -> Tally:
         """The tally of a finished (or running) model; the last ``followup_days`` days are
         the follow-up."""
-        from .load import analytic_loads, queue_summary
-
         issues = model.issues
         now = model.now
         start, top = _first_starts_and_tops(issues)
@@ -408,6 +339,17 @@ def _first_starts_and_tops(issues: list) -> tuple[np.ndarray, np.ndarray]:
             start[k] = first
         top[k] = high
     return start, top
+
+
+def window_problem(days: int, warmup_days: int, followup_days: int) -> str | None:
+    """Why a run of ``days`` days leaves no measurement window after ``warmup_days`` of
+    warm-up and before ``followup_days`` of follow-up (None if it leaves one); ``days`` is
+    the whole run (warm-up + window + follow-up)."""
+    if warmup_days + followup_days >= days:
+        return (f"{days} days leave no measurement window after warmup_days = {warmup_days} "
+                f"and followup_days = {followup_days}; days is the whole run (warm-up + "
+                "window + follow-up)")
+    return None
 
 
 def summarise(model: GridGovernanceModel, followup_days: int = 0) -> dict[str, Any]:

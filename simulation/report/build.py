@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..results_folder import ResultsFolder
 from ..storage import atomic_write_text
 from . import figures
 from .comparison import (
@@ -21,11 +21,11 @@ from .comparison import (
     comparison_table,
     cost_effectiveness,
     factor_effects,
-    metric_label,
     replication_note,
 )
 from .errors import ReportError
-from .formatting import fmt_difference, fmt_interval, fmt_p, fmt_width
+from .formatting import fmt_difference, fmt_interval, fmt_p, metric_label, replication_sentence
+from .html import render
 from .results import SweepResults, load_results
 
 ALPHA = 0.05
@@ -53,12 +53,10 @@ def build_report(folder: str | Path, out: str | Path | None = None, baseline: st
                  metrics: list[str] | None = None, alpha: float = ALPHA) -> Report:
     """Compare the arms of the sweep in ``folder``; write the report to ``out``
     (default: FOLDER/report). ReportError for an unusable folder, baseline or metric."""
-    from .html import render
-
     results = load_results(folder)
     metric_list = check_metrics(results, metrics)
     arm_list = arms(results, baseline)  # bad names fail here, before anything is written
-    out = Path(out) if out is not None else results.folder / "report"
+    out = Path(out) if out is not None else ResultsFolder(results.folder).report
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -178,27 +176,3 @@ def text_table(report: Report) -> str:
         lines.append(replication_sentence(note))
     lines += [f"note: {n}" for n in report.notes]
     return "\n".join(lines)
-
-
-def replication_sentence(note: dict[str, object]) -> str:
-    """The replication statement in words."""
-    pairs = (f"{note['pairs_min']}" if note["pairs_min"] == note["pairs_max"]
-             else f"{note['pairs_min']}-{note['pairs_max']}")
-    kind = "paired replications" if note.get("paired", True) else \
-        "replications each (unpaired: the runs do not share seeds)"
-    return (f"Each comparison rests on {pairs} {kind}. The widest difference "
-            f"interval, relative to the baseline's median, is {note['widest_arm']} on "
-            f"{metric_label(str(note['widest_metric']))} "
-            f"(width {fmt_width(str(note['widest_metric']), float(note['widest_width']))}); "
-            f"halving it needs about {note['halve_replications']} replications "
-            f"({note['more_replications']} more).")
-
-
-def undecided(report: Report) -> list[tuple[str, str, float]]:
-    """(arm, metric, replications to decide) for differences not told apart from zero."""
-    t = report.table
-    if "replications_to_decide" not in t:
-        return []
-    rows = t[t.replications_to_decide.notna()]
-    return [(r.arm, r.metric, float(r.replications_to_decide)) for _, r in rows.iterrows()
-            if math.isfinite(r.replications_to_decide)]

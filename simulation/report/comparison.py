@@ -27,81 +27,14 @@ from ..analysis import (
     replications_to_shrink,
     verdict,
 )
+from ..outcomes import OUTCOMES, QUEUE_TIME, REPORT, sign
 from .errors import ReportError
 from .results import SweepResults
 
-DEFAULT_METRICS = ("unresolved_issue_days_per_household", "share_resolved_within_90_days",
-                   "share_resolved_within_30_days", "share_resolved_within_5_working_days",
-                   "restricted_mean_days_to_resolve", "hidden_issues",
-                   "mean_days_known_to_resolved", "trust_change", "active_volunteer_share",
-                   "annual_cost_yuan")
-
-# +1: larger is better; -1: smaller is better; 0: neither (the words say higher / lower).
-DIRECTION = {
-    "unresolved_issue_days_per_household": -1, "share_resolved_within_90_days": +1,
-    "share_resolved_within_30_days": +1, "share_resolved_within_5_working_days": +1,
-    "restricted_mean_days_to_resolve": -1,
-    "mean_wait_days": -1, "mean_resolution_days": -1, "median_resolution_days": -1,
-    "p90_resolution_days": -1, "share_within_5_working_days": +1, "hidden_issues": -1,
-    "mean_days_known_to_resolved": -1, "median_days_known_to_resolved": -1,
-    "issues_resolved": +1, "issues_abandoned": -1, "issues_open": -1, "issues_unresolved": -1,
-    "issues_never_known": -1, "share_known_resolved": +1,
-    "share_resolved_in_grid": +1, "mean_trust": +1, "trust_change": +1,
-    "active_volunteer_share": +1, "annual_cost_yuan": -1,
-}
-
-LABELS = {
-    "unresolved_issue_days_per_household": ("unresolved issue-days",
-                                            "per household per year, every issue"),
-    "share_resolved_within_90_days": ("resolved within 90 days of arising",
-                                      "share of every issue"),
-    "share_resolved_within_30_days": ("resolved within 30 days of arising",
-                                      "share of every issue"),
-    "share_resolved_within_5_working_days": ("resolved within 5 working days of arising",
-                                             "share of every issue"),
-    "restricted_mean_days_to_resolve": ("mean days to resolution, first 90 days",
-                                        "days, every issue"),
-    "mean_resolution_days": ("mean resolution time", "days from arising, resolved only"),
-    "median_resolution_days": ("median resolution time", "days from arising, resolved only"),
-    "p90_resolution_days": ("90th-percentile resolution time",
-                            "days from arising, resolved only"),
-    "share_within_5_working_days": ("closed within 5 working days of becoming known",
-                                    "share of resolved issues only"),
-    "mean_days_known_to_resolved": ("mean time from known to resolved",
-                                    "days, resolved only"),
-    "median_days_known_to_resolved": ("median time from known to resolved",
-                                      "days, resolved only"),
-    "share_known_resolved": ("completion rate", "share of known issues resolved"),
-    "hidden_issues": ("hidden issues", "mean over the window"),
-    "trust_change": ("change in mean trust", "trust, 0-1, over the window"),
-    "mean_trust": ("mean trust at the end of the window", "trust, 0-1"),
-    "active_volunteer_share": ("active volunteers", "share of residents"),
-    "annual_cost_yuan": ("annual cost", "yuan/year"),
-    "mean_wait_days": ("mean wait for handling", "days"),
-    "max_offered_load": ("highest offered load of a queue", "hours arriving / available"),
-}
-
-# Measures of time to resolution (and what follows from it): meaningless where a queue never
-# settles, because they then grow with the run's length. An arm whose runs are overloaded
-# gets no verdict on these; its other measures carry a flag.
-QUEUE_TIME_METRICS = frozenset({
-    "unresolved_issue_days_per_household", "share_resolved_within_90_days",
-    "share_resolved_within_30_days", "share_resolved_within_5_working_days",
-    "restricted_mean_days_to_resolve", "mean_wait_days", "mean_resolution_days",
-    "median_resolution_days", "p90_resolution_days", "share_within_5_working_days",
-    "mean_days_known_to_resolved", "median_days_known_to_resolved", "share_known_resolved",
-    "issues_open", "issues_unresolved", "issues_resolved",
-    *(f"mean_days_known_to_resolved_{s}" for s in ("reported", "platform", "visit",
-                                                   "volunteer")),
-})
+# An overloaded arm's verdict on a measure of time to resolution (outcomes.QUEUE_TIME: it
+# grows with the run's length), and the flag on its other measures' verdicts.
 UNSTABLE = "unstable: results depend on the run length"
 UNSTABLE_FLAG = " (unstable: overloaded)"
-
-
-def metric_label(metric: str) -> str:
-    """'mean resolution time (days)' for a metric name."""
-    name, unit = LABELS.get(metric, (metric.replace("_", " "), ""))
-    return f"{name} ({unit})" if unit else name
 
 
 @dataclass(frozen=True)
@@ -158,14 +91,14 @@ def arm_runs(results: SweepResults, arm: Arm) -> pd.DataFrame:
 
 
 def check_metrics(results: SweepResults, metrics: list[str] | None) -> list[str]:
-    """The metrics to compare (default: the DEFAULT_METRICS that the finished runs define,
-    e.g. no 90-day share for 60-day runs); ReportError if unknown."""
+    """The metrics to compare (default: those of outcomes.REPORT that the finished runs
+    define, e.g. no 90-day share for 60-day runs); ReportError if unknown."""
     numeric = [c for c in results.runs.columns if c not in
                ("run_id", "point", "policy", "replication", "seed", "status", "error",
                 "wall_seconds", *results.factor_names)
                and pd.api.types.is_numeric_dtype(results.runs[c])]
     if metrics is None:
-        return [m for m in DEFAULT_METRICS if m in numeric and results.ok[m].notna().any()]
+        return [m for m in REPORT if m in numeric and results.ok[m].notna().any()]
     unknown = [m for m in metrics if m not in numeric]
     if unknown:
         raise ReportError(f"unknown metric {unknown[0]!r}; choose from: {', '.join(numeric)}")
@@ -215,7 +148,7 @@ def comparison_table(results: SweepResults, metrics: list[str], baseline: str | 
         row = table.iloc[i]
         words = _words(row, alpha)
         if row.unstable:
-            words = UNSTABLE if row.metric in QUEUE_TIME_METRICS else words + UNSTABLE_FLAG
+            words = UNSTABLE if row.metric in QUEUE_TIME else words + UNSTABLE_FLAG
         table.iat[i, table.columns.get_loc("verdict")] = words
         if not row.unstable:
             need = _replications_to_decide(row, alpha, int(compared.sum()))
@@ -238,8 +171,9 @@ def shares_seeds(base: pd.DataFrame, runs: pd.DataFrame) -> bool:
 def _words(row: pd.Series, alpha: float) -> str:
     c = Comparison(Interval(row.difference, row.difference_low, row.difference_high, 0.95),
                    row.p_value, row.effect_size, row.test, int(row.pairs))
-    better = DIRECTION.get(row.metric, 0)
-    if row.metric.endswith("_yuan"):  # for money, say what it is
+    better = sign(row.metric)
+    outcome = OUTCOMES.get(row.metric)
+    if outcome is not None and outcome.unit == "yuan per year":  # for money, say what it is
         text = verdict(c, row.p_holm, alpha, better)
         return text.replace("better", "cheaper").replace("worse", "dearer")
     if better:
@@ -266,6 +200,15 @@ def _replications_to_decide(row: pd.Series, alpha: float, m: int) -> float:
     by_width = math.ceil(n * (h / abs(est)) ** 2) if h > 0 else n
     by_test = math.floor(math.log2(2.0 * max(m, 1) / alpha)) + 1
     return float(max(by_width, by_test, n + 1))
+
+
+def undecided(table: pd.DataFrame) -> list[tuple[str, str, float]]:
+    """(arm, metric, replications to decide) for differences not told apart from zero."""
+    if "replications_to_decide" not in table:
+        return []
+    rows = table[table.replications_to_decide.notna()]
+    return [(r.arm, r.metric, float(r.replications_to_decide)) for _, r in rows.iterrows()
+            if math.isfinite(r.replications_to_decide)]
 
 
 def replication_note(table: pd.DataFrame) -> dict[str, object]:

@@ -17,7 +17,9 @@ from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from .comparison import Arm, arm_runs, metric_label
+from ..outcomes import sign
+from .comparison import Arm, arm_runs
+from .formatting import metric_label
 from .results import SweepResults
 
 LIMIT_WORKING_DAYS = 5.0  # Shandong's hotline rule: resolve within 5 working days
@@ -142,8 +144,6 @@ def cost_frontier(table: pd.DataFrame, arm_list: list[Arm],
                                                "trust_change")) -> Figure:
     """Each arm's outcome (median, 95% bootstrap interval) against its annual cost, with
     the cost-effectiveness frontier: the arms no other arm beats on both cost and outcome."""
-    from .comparison import DIRECTION
-
     outcomes = tuple(m for m in outcomes if m in set(table.metric))
     fig, axes = plt.subplots(1, len(outcomes), figsize=(6.5 * len(outcomes), 5),
                              layout="constrained", squeeze=False)
@@ -162,7 +162,7 @@ def cost_frontier(table: pd.DataFrame, arm_list: list[Arm],
                         fmt="o", color=col.get(arm, "grey"), capsize=3, ms=6)
             ax.annotate(arm, (x[arm], t.loc[arm, "median"]), textcoords="offset points",
                         xytext=(6, 4), fontsize=8)
-        front = _frontier(x.to_numpy(), t["median"].to_numpy(), DIRECTION.get(m, -1))
+        front = _frontier(x.to_numpy(), t["median"].to_numpy(), sign(m))
         ax.plot(x.to_numpy()[front], t["median"].to_numpy()[front], color="grey", ls=":",
                 lw=1.2, drawstyle="steps-post", label="frontier (not beaten on both)")
         ax.set_xlabel("annual cost (million yuan/year)")

@@ -1,8 +1,25 @@
-"""Numbers as a policymaker reads them: units, sensible precision, intervals."""
+"""Numbers and names as a policymaker reads them: labels, units, sensible precision,
+intervals. Labels and units come from the outcome registry (simulation/outcomes.py)."""
 
 from __future__ import annotations
 
 import math
+
+from ..outcomes import OUTCOMES
+
+
+def metric_label(metric: str) -> str:
+    """'mean resolution time (days from arising, resolved only)' for a metric name; the
+    name in words for a name that is not an outcome."""
+    outcome = OUTCOMES.get(metric)
+    return outcome.label if outcome is not None else metric.replace("_", " ")
+
+
+def _unit(metric: str) -> str:
+    """The unit by which ``fmt`` prints ``metric``: the outcome's unit, or "" (a plain
+    number) for an outcome printed bare or a name that is not an outcome."""
+    outcome = OUTCOMES.get(metric)
+    return outcome.unit if outcome is not None and outcome.print_unit else ""
 
 
 def fmt(metric: str, value: float, signed: bool = False, unit: bool = True) -> str:
@@ -16,16 +33,16 @@ def fmt(metric: str, value: float, signed: bool = False, unit: bool = True) -> s
             text = text.removesuffix(suffix)
         return text
     sign = "+" if signed and value > 0 else ""
-    if metric.startswith("share") or metric == "active_volunteer_share" or metric == \
-            "escalation_rate":
+    kind = _unit(metric)
+    if kind == "share":
         return f"{sign}{value * 100:.1f}{' pp' if signed else '%'}"
-    if metric.endswith("_days"):
+    if kind == "days":
         return f"{sign}{value:.1f} d"
-    if metric.endswith("_yuan"):
+    if kind == "yuan per year":
         if abs(value) < 1e5:
             return f"{sign}{value:,.0f} ¥"
         return f"{sign}{value / 1e6:.2f} M¥"
-    if "trust" in metric:
+    if kind == "trust (0-1)":
         return f"{sign}{value:.3f}"
     if float(value).is_integer() or abs(value) >= 100:
         return f"{sign}{value:,.0f}"
@@ -59,3 +76,17 @@ def fmt_difference(row: object) -> str:
 def fmt_width(metric: str, width: float) -> str:
     """The width of a difference interval: shares in percentage points."""
     return fmt(metric, width, signed=True).lstrip("+")
+
+
+def replication_sentence(note: dict[str, object]) -> str:
+    """The replication statement of ``comparison.replication_note`` in words."""
+    pairs = (f"{note['pairs_min']}" if note["pairs_min"] == note["pairs_max"]
+             else f"{note['pairs_min']}-{note['pairs_max']}")
+    kind = "paired replications" if note.get("paired", True) else \
+        "replications each (unpaired: the runs do not share seeds)"
+    return (f"Each comparison rests on {pairs} {kind}. The widest difference "
+            f"interval, relative to the baseline's median, is {note['widest_arm']} on "
+            f"{metric_label(str(note['widest_metric']))} "
+            f"(width {fmt_width(str(note['widest_metric']), float(note['widest_width']))}); "
+            f"halving it needs about {note['halve_replications']} replications "
+            f"({note['more_replications']} more).")

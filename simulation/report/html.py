@@ -10,8 +10,18 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .comparison import DIRECTION, Arm, metric_label
-from .formatting import fmt, fmt_difference, fmt_interval, fmt_p
+from ..outcomes import sign
+from ..parameters import ParameterError
+from ..scenarios import get_scenario
+from .comparison import Arm, undecided
+from .formatting import (
+    fmt,
+    fmt_difference,
+    fmt_interval,
+    fmt_p,
+    metric_label,
+    replication_sentence,
+)
 
 if TYPE_CHECKING:
     from .build import Report
@@ -69,8 +79,6 @@ window.addEventListener("load", function () {
 
 def render(results: SweepResults, report: Report, arm_list: list[Arm], alpha: float) -> str:
     """The whole page as a string."""
-    from .build import replication_sentence, undecided
-
     e = html.escape
     failed = int((results.runs.status != "ok").sum())
     commit = results.manifest.get("git_commit") or "unknown"
@@ -93,7 +101,7 @@ def render(results: SweepResults, report: Report, arm_list: list[Arm], alpha: fl
     if report.replications:
         parts.append(f'<p class="note">{e(replication_sentence(report.replications))}</p>')
     parts += [f'<p class="note">Note: {e(n)}.</p>' for n in report.notes]
-    open_cases = undecided(report)
+    open_cases = undecided(report.table)
     if open_cases:
         items = "".join(f"<li>{e(a)} on {e(metric_label(m))}: about {n:,.0f} replications</li>"
                         for a, m, n in open_cases[:12])
@@ -195,8 +203,7 @@ def _best_lines(report: Report) -> str:
         rows = t[(t.metric == metric) & t.verdict.str.startswith("better")]
         if rows.empty:
             continue
-        sign = DIRECTION.get(metric, 1)
-        best = rows.loc[(sign * rows.difference).idxmax()]
+        best = rows.loc[(sign(metric) * rows.difference).idxmax()]
         lines.append(f"Largest gain in {e(metric_label(metric))}: <b>{e(best.arm)}</b> "
                      f"({e(fmt_difference(best))}).")
     cost = report.cost
@@ -289,9 +296,6 @@ def _cost(report: Report) -> str:
 
 def _rates(results: SweepResults) -> str:
     """The cost rates of the experiment's scenario, with unit and source."""
-    from ..parameters import ParameterError
-    from ..scenarios import get_scenario
-
     e = html.escape
     try:
         params = get_scenario(results.scenario).parameters({})

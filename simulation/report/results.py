@@ -1,4 +1,5 @@
-"""A sweep's results folder, read back for reporting (see :mod:`simulation.sweep`)."""
+"""A sweep's results folder, read back for reporting (its layout:
+:mod:`simulation.results_folder`; written by :mod:`simulation.sweep`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..results_folder import ResultsFolder
 from .errors import ReportError
 
 SAMPLED_METHODS = ("lhs", "sobol", "saltelli", "morris")
@@ -70,44 +72,43 @@ class SweepResults:
 
     def grids(self, run_id: str) -> pd.DataFrame | None:
         """Each grid's state at the end of run ``run_id`` (None if not recorded)."""
-        path = self.folder / "grids" / f"{run_id}.parquet"
+        path = ResultsFolder(self.folder).per_run("grids", run_id)
         return pd.read_parquet(path) if path.exists() else None
 
 
 def load_results(folder: str | Path) -> SweepResults:
     """Read a finished (or partly finished) sweep's folder; ReportError if it is not one."""
     folder = Path(folder)
+    files = ResultsFolder(folder)
     if not folder.is_dir():
         raise ReportError(f"{str(folder)!r} is not a folder; give a sweep's results folder, "
                           "e.g. results/policy_comparison")
-    missing = [f for f in ("design.json", "experiment.toml", "runs.parquet")
-               if not (folder / f).is_file()]
+    missing = [f.name for f in (files.design, files.experiment, files.runs_table)
+               if not f.is_file()]
     if missing:
         raise ReportError(f"{str(folder)!r} holds no sweep results (missing "
                           f"{', '.join(missing)}); run `gridgov sweep FILE` first")
     try:
-        design = json.loads((folder / "design.json").read_text(encoding="utf-8"))
-        exp = tomllib.loads((folder / "experiment.toml").read_text(encoding="utf-8")).get(
-            "experiment")
+        design = json.loads(files.design.read_text(encoding="utf-8"))
+        exp = tomllib.loads(files.experiment.read_text(encoding="utf-8")).get("experiment")
         if not isinstance(exp, dict):
-            raise ReportError(f"{str(folder / 'experiment.toml')!r} has no [experiment] "
+            raise ReportError(f"{str(files.experiment)!r} has no [experiment] "
                               "table: not a sweep's copy of its experiment file")
-        runs = pd.read_parquet(folder / "runs.parquet")
-        manifest_path = folder / "manifest.json"
-        manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
-                    if manifest_path.is_file() else {})
+        runs = pd.read_parquet(files.runs_table)
+        manifest = (json.loads(files.manifest.read_text(encoding="utf-8"))
+                    if files.manifest.is_file() else {})
     except (OSError, ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
         raise ReportError(f"cannot read the results in {str(folder)!r}: {exc}") from None
     missing = [c for c in RUN_COLUMNS if c not in runs]
     if missing:
-        raise ReportError(f"{str(folder / 'runs.parquet')!r} lacks the column {missing[0]!r}: "
+        raise ReportError(f"{str(files.runs_table)!r} lacks the column {missing[0]!r}: "
                           "not a runs table of gridgov sweep")
     if not (runs.status == "ok").any():
         raise ReportError(f"{str(folder)!r} has no finished runs "
                           f"({len(runs)} recorded); nothing to report")
     ok_ids = set(runs.run_id[runs.status == "ok"])
-    ts = _read_table(folder / "timeseries.parquet", ok_ids)
-    res = _read_table(folder / "resolution.parquet", ok_ids)
+    ts = _read_table(files.timeseries, ok_ids)
+    res = _read_table(files.resolution, ok_ids)
     return SweepResults(
         folder=folder, name=str(exp.get("name", folder.name)),
         description=str(exp.get("description", "")), scenario=str(exp.get("scenario", "")),
