@@ -30,13 +30,14 @@ import pandas as pd
 
 from simulation import validation
 from simulation.rules import erlang_c
+from simulation.seeds import queue_check_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "validation.md"
 FIGS = ROOT / "docs" / "validation"
 CALIBRATION = ROOT / "results" / "calibration" / "calibration"
 QUICK_OUT = ROOT / "results" / "validation-quick"  # --quick never overwrites docs/
-QUEUE_SEED = 20221121  # each row's replications: SeedSequence([this, lambda, mu, c, grids])
+QUEUE_SEED = 20221121  # each row's replications: seeds.queue_check_seeds(this, row...)
 
 # (lambda, mu, workers per grid, grids, days, replications): light to heavy, 1 and 3 workers.
 # 30 replications a row: at heavy load a run's mean wait has a long right tail, and the
@@ -51,8 +52,7 @@ QUEUES = [
 
 def queue_row(lam: float, mu: float, c: int, grids: int, days: int, reps: int) -> dict:
     """Simulated mean wait per (replication, grid) against Erlang C / M/M/1."""
-    root = np.random.SeedSequence([QUEUE_SEED, int(lam * 1000), int(mu * 1000), c, grids])
-    seeds = [int(s.generate_state(1)[0]) for s in root.spawn(reps)]
+    seeds = queue_check_seeds(QUEUE_SEED, lam, mu, c, grids, reps)
     waits = validation.queue_waits(lam, mu, c, grids, days, seeds).ravel()
     x = waits
     se = x.std(ddof=1) / math.sqrt(len(x))

@@ -4,10 +4,11 @@ An experiment is a scenario, a set of design points (a full factorial over ``[fa
 crossed with ``samples`` points over ``[ranges]`` for ``lhs`` / ``sobol`` designs), a list of
 named policies, and ``replications`` seeds. Every run = (design point, policy, replication).
 
-Seeds (common random numbers): replication r of *every* design point and policy gets the
-same run seed, derived as ``SeedSequence(seed, spawn_key=(0,)).spawn(R)[r]``; inside a run
-each random process has its own stream (see ``simulation.model.Streams``). Sampled designs
-draw from ``SeedSequence(seed, spawn_key=(1,))``, so adding replications does not move them.
+Seeds (common random numbers, :mod:`simulation.seeds`): replication r of *every* design
+point and policy gets the same run seed, derived as
+``SeedSequence(seed, spawn_key=(0,)).spawn(R)[r]``; inside a run each random process has its
+own stream. Sampled designs draw from ``SeedSequence(seed, spawn_key=(1,))``, so adding
+replications does not move them.
 
 Everything is checked before any run starts; a problem raises :class:`ExperimentError`
 whose message names the file, the section and key, and what is valid.
@@ -26,9 +27,12 @@ from typing import Any
 import numpy as np
 
 from .errors import GridgovError
+from .metrics import window_problem
+from .outcomes import OUTCOMES
 from .parameters import MAX_DAYS, Param, ParameterError, unknown_key_message
 from .policies import lever_warnings, parse_policy
 from .scenarios import SCENARIOS, get_scenario
+from .seeds import design_rng, model_seed, replication_seeds, replication_sequences, seed_record
 
 SECTIONS = ("experiment", "fixed", "factors", "policies", "design", "ranges", "targets")
 TARGET_KEYS = ("value", "tolerance", "source")
@@ -145,17 +149,9 @@ class Experiment:
             "policies": [{"name": p.name, "set": p.values, "description": p.description}
                          for p in self.policies],
             "replication_seeds": [
-                {"replication": r, "seed": s,
-                 "seed_sequence": {"entropy": self.seed, "spawn_key": [0, r]}}
-                for r, s in enumerate(self.run_seeds())],
+                {"replication": r, "seed": model_seed(seq), "seed_sequence": seed_record(seq)}
+                for r, seq in enumerate(replication_sequences(self.seed, self.replications))],
         }
-
-
-def replication_seeds(base_seed: int, replications: int) -> list[int]:
-    """Run seed of each replication: SeedSequence(base, spawn_key=(0,)).spawn(R)[r]."""
-    root = np.random.SeedSequence(base_seed, spawn_key=(0,))
-    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-            for child in root.spawn(replications)]
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -220,11 +216,9 @@ class _Validator:
         for key, value in (("warmup_days", warmup), ("followup_days", followup)):
             if value < 0:
                 raise self.fail(f"[experiment] {key!r}", f"{value} must be at least 0")
-        if warmup + followup >= exp["days"]:
-            raise self.fail("[experiment] 'days'", f"{exp['days']} days leave no measurement "
-                            f"window after warmup_days = {warmup} and followup_days = "
-                            f"{followup}; days is the whole run (warm-up + window + "
-                            "follow-up)")
+        problem = window_problem(exp["days"], warmup, followup)
+        if problem:
+            raise self.fail("[experiment] 'days'", problem)
         scenario = get_scenario(exp["scenario"])
         self.specs = scenario.specs()
 
@@ -296,14 +290,12 @@ class _Validator:
 
     def targets(self) -> dict[str, Target]:
         """[targets]: metric = { value = x, tolerance = y, source = "..." }."""
-        from .metrics import SUMMARY_DOCS
-
         out = {}
         for key, spec in self.table("targets").items():
             where = f"[targets] {key!r}"
-            if key not in SUMMARY_DOCS:
+            if key not in OUTCOMES:
                 raise self.fail(where, "unknown metric; choose from "
-                                + ", ".join(SUMMARY_DOCS))
+                                + ", ".join(OUTCOMES))
             if not isinstance(spec, dict):
                 raise self.fail(where, "must be a table: { value = 0.9, tolerance = 0.03, "
                                 "source = \"...\" }")
@@ -482,7 +474,7 @@ def design_points(factors: dict[str, list[Any]], ranges: dict[str, tuple[Any, An
 def unit_sample(method: str, names: list[str], samples: int, seed: int) -> np.ndarray:
     """The design's points on the unit hypercube [0, 1]^d, one row per point, from the
     experiment's seed (stream spawn_key=(1,)): what :func:`design_points` maps to ranges."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    rng = design_rng(seed)
     d = len(names)
     unit = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
     if method == "lhs":

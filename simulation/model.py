@@ -31,31 +31,33 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from . import metrics
 from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
 from .agents.grid_worker import DoorToDoorRounds
+from .cost import annual_cost
 from .issues import HANDLING_COLUMNS, N_UNIFORMS, Issue, IssueTypes, Level, Source, State
+from .load import load_table
 from .parameters import MAX_DAYS, Parameters
 from .policies import lever_warnings
 from .population import Grievances, Population
 from .routing import KNOWN, Router, ServicePoint, WeeklyHours
-from .rules import handling_multiplier
+from .rules import Stage, handling_multiplier
+from .seeds import STREAMS as STREAMS  # re-exported: the streams' names moved to seeds
+from .seeds import stream_sequences
 from .staffing import plan_beats
 from .worktime import HOURS_PER_DAY, Calendar
 from .world import build_world
 
-# Named random streams, in a fixed order: append new ones at the end so that existing
-# streams keep their seeds (common random numbers across versions and policies).
-STREAMS = ("world", "arrivals", "behaviour", "visits", "mesa")
 _SOURCES = list(Source)
 
 
 class Streams:
-    """One NumPy generator per random process, all derived from the run's seed."""
+    """One NumPy generator per random process, all derived from the run's seed
+    (:mod:`simulation.seeds` says what each stream draws)."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-        self.seeds = dict(zip(STREAMS, children, strict=True))
+        self.seeds = stream_sequences(seed)
         for name, child in self.seeds.items():
             setattr(self, name, np.random.default_rng(child))
 
@@ -162,7 +164,7 @@ class GridGovernanceModel(mesa.Model):
         w = self.world
         if w.party[i]:
             return PartyMember(self, i)
-        if w.stage[i] >= 0:
+        if int(w.stage[i]) >= Stage.INACTIVE:  # int(): NumPy scalar vs enum is ~30x slower
             return Volunteer(self, i)
         return Resident(self, i)
 
@@ -504,8 +506,6 @@ class GridGovernanceModel(mesa.Model):
 
     def cost(self) -> dict[str, float]:
         """Annual cost of this run's staffing and policies, by item (yuan/year)."""
-        from .cost import annual_cost
-
         p, w = self.params, self.world
         staff = (len(self.community_points) * p["community.case_staff"]
                  + len(self.street_points) * p["street.case_staff"]
@@ -525,14 +525,10 @@ class GridGovernanceModel(mesa.Model):
         """The per-run summary metrics as a Series indexed by metric name, measured after
         the model's warm-up and before the last ``followup_days`` days (see
         :mod:`simulation.metrics`; ``summarise(model)`` gives the same as a dict)."""
-        from .metrics import summarise
-
-        return pd.Series(summarise(self, followup_days), name="summary", dtype=object)
+        return pd.Series(metrics.summarise(self, followup_days), name="summary", dtype=object)
 
     def loads(self) -> pd.DataFrame:
         """Every service point's analytic and realised offered load (:mod:`simulation.load`)."""
-        from .load import load_table
-
         return load_table(self)
 
     def timeseries(self) -> pd.DataFrame:
@@ -541,9 +537,7 @@ class GridGovernanceModel(mesa.Model):
 
     def case_log(self) -> pd.DataFrame:
         """One row per issue with every timestamp (see :mod:`simulation.metrics`)."""
-        from .metrics import case_log
-
-        return case_log(self)
+        return metrics.case_log(self)
 
     def state_counts(self) -> dict[str, int]:
         """Issues by state, recounted from the issue records (for the conservation check)."""
@@ -554,7 +548,7 @@ class GridGovernanceModel(mesa.Model):
 def _reporters() -> dict[str, Any]:
     """Model reporters of the DataCollector: the daily time series."""
 
-    def stage(k: int):
+    def stage(k: Stage):
         return lambda m: int(m.population.stage_counts[k])
 
     return {
@@ -569,10 +563,10 @@ def _reporters() -> dict[str, Any]:
         + len(m.department_point.queue) + len(m.mediation_point.queue),
         "closed_today": lambda m: len(m.closed_today),
         "mean_trust": lambda m: m.population.mean_trust(m.now),
-        "inactive": stage(0),
-        "watching": stage(1),
-        "following": stage(2),
-        "self_driven": stage(3),
+        "inactive": stage(Stage.INACTIVE),
+        "watching": stage(Stage.WATCHING),
+        "following": stage(Stage.FOLLOWING),
+        "self_driven": stage(Stage.SELF_DRIVEN),
         "active_volunteer_share": lambda m: m.population.active_share,
         "grid_worker_utilisation": lambda m: m.grid_worker_utilisation(),
     }

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .rules import FOLLOWING, INACTIVE, SELF_DRIVEN, trust_drift, unresolved_trust_factor
+from .rules import Stage, trust_drift, unresolved_trust_factor
 from .world import World
 
 
@@ -105,7 +105,7 @@ class Population:
         self.anchor = anchor
         self.drift = drift_per_day
         self.grievances = grievances or Grievances(world.n_residents, 1.0, 0.0, 0.0, False)
-        self.pool = np.flatnonzero(self.stage >= INACTIVE)  # registered volunteers
+        self.pool = np.flatnonzero(self.stage >= Stage.INACTIVE)  # registered volunteers
         self.available = world.available.copy()  # registered volunteers who can serve
         # The population mean drifts like each resident (same anchor and rate), so it is
         # kept exactly in O(updates): (mean value, time it refers to).
@@ -189,14 +189,15 @@ class Population:
 
     def active(self) -> np.ndarray:
         """Boolean column: following or self-driven volunteers."""
-        return self.stage >= FOLLOWING
+        return self.stage >= Stage.FOLLOWING
 
     def refresh_stage_counts(self) -> None:
-        """Recount registered volunteers by stage (call after stages change)."""
-        self.stage_counts = np.bincount(self.stage[self.pool], minlength=SELF_DRIVEN + 1)
+        """Recount registered volunteers by stage (call after stages change):
+        ``stage_counts[Stage.X]`` volunteers are at stage X."""
+        self.stage_counts = np.bincount(self.stage[self.pool], minlength=Stage.SELF_DRIVEN + 1)
 
     @property
     def active_share(self) -> float:
         """Share of all residents who are active volunteers (following or self-driven)."""
         n = len(self.stage)
-        return float(self.stage_counts[FOLLOWING:].sum() / n) if n else 0.0
+        return float(self.stage_counts[Stage.FOLLOWING:].sum() / n) if n else 0.0

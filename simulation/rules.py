@@ -7,14 +7,37 @@ each equation with its source.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, ndtri
 
-# Volunteer mobilisation stages (看着干 -> 跟着干 -> 主动干).
-NOT_VOLUNTEER, INACTIVE, WATCHING, FOLLOWING, SELF_DRIVEN = -1, 0, 1, 2, 3
-STAGE_NAMES = {INACTIVE: "inactive", WATCHING: "watching", FOLLOWING: "following",
-               SELF_DRIVEN: "self_driven"}
+
+class Stage(IntEnum):
+    """A resident's volunteer mobilisation stage (看着干 -> 跟着干 -> 主动干), in order.
+
+    The values are the int8 codes of the stage columns (``world.stage``,
+    ``population.stage``): the columns stay int8 arrays, the enum names their codes.
+    NumPy treats a member as a 64-bit integer, not as a Python int: an array compared with
+    it gives the same booleans, but arithmetic with it would widen an int8 array to int64,
+    so stored columns are only assigned to, never computed with a member.
+    """
+
+    NOT_VOLUNTEER = -1  # not registered as a volunteer
+    INACTIVE = 0  # registered, not serving (those with no time to give stay here)
+    WATCHING = 1  # 看着干: watches others serve, does not serve yet
+    FOLLOWING = 2  # 跟着干: serves when led (active)
+    SELF_DRIVEN = 3  # 主动干: serves on their own initiative (active)
+
+
+# The stages' former names, kept importable.
+NOT_VOLUNTEER = Stage.NOT_VOLUNTEER
+INACTIVE = Stage.INACTIVE
+WATCHING = Stage.WATCHING
+FOLLOWING = Stage.FOLLOWING
+SELF_DRIVEN = Stage.SELF_DRIVEN
+STAGE_NAMES = {s: s.name.lower() for s in Stage if s >= Stage.INACTIVE}  # registered stages
 
 
 def disconfirmation(resolution_days: ArrayLike, expected_days: float) -> NDArray:
@@ -148,9 +171,9 @@ def mobilisation_probabilities(stage: ArrayLike, active_share: ArrayLike, trust:
     h_up = (base_rate + social_rate * social_influence(active_share, threshold, width)
             + party_rate * np.asarray(branch_led, dtype=float)
             + (campaign_rate if campaign else 0.0) + trust_rate * (t - 0.5))
-    h_up = np.where(s >= SELF_DRIVEN, 0.0, np.maximum(h_up, 0.0))
+    h_up = np.where(s >= Stage.SELF_DRIVEN, 0.0, np.maximum(h_up, 0.0))
     cut = incentive_cut if campaign else 0.0
-    h_down = np.where(s <= INACTIVE, 0.0, fallback_rate * (1.0 - t) * (1.0 - cut))
+    h_down = np.where(s <= Stage.INACTIVE, 0.0, fallback_rate * (1.0 - t) * (1.0 - cut))
     p_up = -np.expm1(-h_up * dt_weeks)
     p_down = -np.expm1(-h_down * dt_weeks)
     total = np.maximum(1.0, p_up + p_down)

@@ -26,9 +26,10 @@ import pandas as pd
 
 from .analysis import compare, median_interval
 from .issues import State
-from .metrics import summarise
 from .model import GridGovernanceModel
+from .runner import run_model
 from .scenarios import load_scenario
+from .seeds import validation_seeds
 
 BASE_SEED = 20221121
 ALPHA = 0.05
@@ -46,10 +47,9 @@ class Size:
     world: tuple[tuple[str, Any], ...] = ()  # e.g. (("world.communities_per_street", 2),)
 
     def seeds(self) -> list[int]:
-        """Replication seeds, from one SeedSequence (as the sweeps derive theirs)."""
-        root = np.random.SeedSequence(BASE_SEED, spawn_key=(2,))
-        return [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1))
-                for s in root.spawn(self.reps)]
+        """Replication seeds: ``SeedSequence(BASE_SEED, spawn_key=(2,))``'s children
+        (:func:`simulation.seeds.validation_seeds`)."""
+        return validation_seeds(BASE_SEED, self.reps)
 
 
 FULL = Size()
@@ -85,15 +85,24 @@ class Run:
 
 def run(scenario: str, overrides: dict[str, Any], seed: int, days: int, warmup: int = 0,
         followup: int = 0) -> Run:
-    """Run one replication and keep what the checks need."""
-    model = GridGovernanceModel(load_scenario(scenario, overrides), seed=seed,
-                                warmup_days=warmup).run(days)
-    backlog = [i for i in model.issues if i.t_arisen < 0]
-    out = Run(summarise(model, followup), model.timeseries(), len(backlog),
-              sum(i.state == State.RESOLVED for i in backlog))
-    out.summary.update(_yearly(model))
-    model.discard()
+    """Run one replication (:func:`simulation.runner.run_model`) and keep what the checks
+    need."""
+    record = run_model(load_scenario(scenario, overrides), seed=seed, days=days,
+                       warmup_days=warmup, followup_days=followup, inspect=_backlog_and_years)
+    extra = record.extra
+    out = Run(record.summary, record.timeseries, extra.pop("backlog_total"),
+              extra.pop("backlog_resolved"))
+    out.summary.update(extra)
     return out
+
+
+def _backlog_and_years(model: GridGovernanceModel) -> dict[str, Any]:
+    """What :func:`run` reads from the finished model: the initial backlog (issues that
+    arose before day 0), how much of it was resolved, and :func:`_yearly`'s figures."""
+    backlog = [i for i in model.issues if i.t_arisen < 0]
+    return {"backlog_total": len(backlog),
+            "backlog_resolved": sum(i.state == State.RESOLVED for i in backlog),
+            **_yearly(model)}
 
 
 def replicate(scenario: str, overrides: dict[str, Any], size: Size) -> list[Run]:
@@ -131,13 +140,14 @@ def queue_waits(lam: float, mu: float, workers: int, grids: int, days: int,
     params = load_scenario("mmc", {"mmc.arrivals_per_day": lam, "mmc.handling_per_day": mu,
                                    "mmc.workers": workers, "mmc.grids": grids})
     out = np.zeros((len(seeds), grids))
+
+    def waits(model: GridGovernanceModel) -> dict[str, Any]:
+        return {"waits": [np.mean([i.t_start - i.t_known for i in model.issues
+                                   if i.grid == g and i.t_known >= QUEUE_WARMUP_DAYS
+                                   and i.t_start <= model.now]) for g in range(grids)]}
+
     for r, seed in enumerate(seeds):
-        model = GridGovernanceModel(params, seed=seed).run(days)
-        for g in range(grids):
-            out[r, g] = np.mean([i.t_start - i.t_known for i in model.issues
-                                 if i.grid == g and i.t_known >= QUEUE_WARMUP_DAYS
-                                 and i.t_start <= model.now])
-        model.release()
+        out[r] = run_model(params, seed=seed, days=days, inspect=waits).extra["waits"]
     return out
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .districts import apportion, even_split, plans
 from .parameters import ParameterError, Parameters
-from .rules import FOLLOWING, INACTIVE, NOT_VOLUNTEER, SELF_DRIVEN, WATCHING
+from .rules import Stage
 
 DEDICATED_KINDS = ("school", "hospital", "market", "enterprise")
 MAX_HOUSEHOLD = 8
@@ -48,7 +48,7 @@ class World:
     resident_grid: np.ndarray
     elderly: np.ndarray  # bool
     party: np.ndarray  # bool
-    stage: np.ndarray  # int8 mobilisation stage, NOT_VOLUNTEER outside the volunteer pool
+    stage: np.ndarray  # int8 codes of rules.Stage, NOT_VOLUNTEER outside the volunteer pool
     available: np.ndarray  # bool: a registered volunteer who can give time at all
     trust: np.ndarray  # initial trust, float64
 
@@ -171,10 +171,11 @@ def build_world(params: Parameters, rng: np.random.Generator) -> World:
                       p["volunteers.initial_watching"]])
     u = rng.random(n_res)
     stage = np.select([u < cuts[0], u < cuts[1], u < cuts[2]],
-                      [SELF_DRIVEN, FOLLOWING, WATCHING], INACTIVE).astype(np.int8)
+                      [Stage.SELF_DRIVEN, Stage.FOLLOWING, Stage.WATCHING],
+                      Stage.INACTIVE).astype(np.int8)
     available = pool & (rng.random(n_res) < p["volunteers.available_share"])
-    stage[~available] = INACTIVE  # registered, but with no time to give
-    stage[~pool] = NOT_VOLUNTEER
+    stage[~available] = Stage.INACTIVE  # registered, but with no time to give
+    stage[~pool] = Stage.NOT_VOLUNTEER
 
     mean, sd = p["trust.initial_mean"], p["trust.initial_sd"]
     if sd > 0:
