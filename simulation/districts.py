@@ -14,11 +14,13 @@ city run (:mod:`simulation.partition`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .parameters import ParameterError
+from .parameters import CONSISTENCY_CHECKS, ParameterError
 
 LAYOUTS = ("uniform", "jinan")
 
@@ -98,19 +100,6 @@ JINAN_COMMUNITIES = 5_028  # DOMAIN: 400 urban community + 4,628 village committ
 # Shizhong's grids are published (DOMAIN): 939 residential + 218 dedicated grids.
 _PINNED = {"Shizhong": (939, 218)}
 
-JINAN_SOURCES = {
-    "residents": "2020 census by district (DOMAIN); Tianqiao, Jiyang and Gangcheng share the "
-                 "rest of 9,202,432 equally (assumption)",
-    "basic_grids": f"{JINAN_BASIC_GRIDS:,} in the city (seed); Shizhong 939 (DOMAIN); the "
-                   "rest in proportion to residents (assumption)",
-    "dedicated_grids": f"{JINAN_DEDICATED_GRIDS:,} in the city (seed); Shizhong 218 (DOMAIN); "
-                       "the rest in proportion to residents (assumption)",
-    "streets": f"{JINAN_STREETS} street offices and towns (2005 chronicle, DOMAIN) in "
-               "proportion to residents (assumption; the 2019 Laiwu merger is not counted)",
-    "communities": f"{JINAN_COMMUNITIES:,} community and village committees (2005, DOMAIN) in "
-                   "proportion to residents (assumption)",
-}
-
 
 def _jinan() -> tuple[District, ...]:
     rest = _CENSUS_TOTAL - sum(_KNOWN.values())
@@ -167,11 +156,28 @@ def plans(params: dict) -> list[Plan]:
         n_streets = min(max(1, round(s * streets)), n_comm)
         factor = want / n_comm  # grids per community follow the scale exactly on average
         out = [Plan(name, n_streets, n_comm, None, None, factor) for name in names]
+    check_district(p)
     k = p["world.district"]
-    if k >= len(out):
-        raise ParameterError(f"world.district: {k} is out of range; the {p['world.layout']} "
-                             f"layout has districts 0 to {len(out) - 1} (-1: all)")
     return out if k < 0 else [out[k]]
+
+
+def check_district(params: Mapping[str, Any]) -> None:
+    """Raise ParameterError if ``world.district`` names a district the layout does not have.
+
+    The one place of this check: :class:`parameters.Parameters` runs it on every update
+    (registered in ``parameters.CONSISTENCY_CHECKS`` below), :func:`plans` before building.
+    """
+    k = params.get("world.district", -1)
+    if k < 0:
+        return
+    n = district_count(params)
+    if k >= n:
+        raise ParameterError(f"world.district: {k} is out of range; the "
+                             f"{params['world.layout']} layout has districts 0 to {n - 1} "
+                             "(-1: all)")
+
+
+CONSISTENCY_CHECKS["world.district"] = check_district
 
 
 def _scaled_table(d: District, s: float) -> Plan:

@@ -477,6 +477,13 @@ PARAMS: tuple[Param, ...] = (
 PARAM_INDEX: dict[str, Param] = {p.key: p for p in PARAMS}
 
 
+# Consistency checks that need knowledge another module owns, registered by that module
+# (which imports this one; this module imports none of them): name -> check(values), which
+# raises ParameterError. Today: "world.district" (simulation/districts.py), which knows how
+# many districts each layout has. Run by Parameters.check_consistency.
+CONSISTENCY_CHECKS: dict[str, Callable[[Mapping[str, Any]], None]] = {}
+
+
 def unknown_key_message(key: str, valid: Iterable[str]) -> str:
     """One-line message for an unknown key, with the closest valid keys."""
     valid = list(valid)
@@ -533,7 +540,8 @@ class Parameters(Mapping[str, Any]):
         return new
 
     def check_consistency(self) -> None:
-        """Raise ParameterError where two values contradict each other."""
+        """Raise ParameterError where two values contradict each other (including the
+        checks other modules registered in :data:`CONSISTENCY_CHECKS`)."""
         v = self.values
         pairs = [
             ("world.grids_per_community_min", "world.grids_per_community_max"),
@@ -561,14 +569,8 @@ class Parameters(Mapping[str, Any]):
                     f"visits.per_worker_day x visits.hours_each = {visit:g} h leaves no time for "
                     f"casework in a {short:g} h working day; lower either"
                 )
-        if v.get("world.district", -1) >= 0:
-            from .districts import district_count
-
-            n = district_count(v)
-            if v["world.district"] >= n:
-                raise ParameterError(
-                    f"world.district: {v['world.district']} is out of range; the "
-                    f"{v['world.layout']} layout has districts 0 to {n - 1} (-1: all)")
+        for check in CONSISTENCY_CHECKS.values():
+            check(v)
         mean, sd = v.get("trust.initial_mean", 0.5), v.get("trust.initial_sd", 0.0)
         if sd * sd >= mean * (1.0 - mean):
             raise ParameterError(

@@ -1,12 +1,18 @@
-"""Policy levers: composable objects with a name, a description and a serialisable form.
+"""Levers: the policy choices a run can make, as composable objects with a name, a
+description and a serialisable form.
 
-A policy sets parameters (EMA Workbench's "lever"); a scenario plus a list of policies plus
-overrides gives a run's parameters. ``Policy.from_dict(p.to_dict()) == p`` for every policy.
+Words (one per concept): a *lever* (:class:`Lever`, EMA Workbench's word) is one policy
+choice and sets ``policy.*`` and other parameters; a *policy* is a named bundle of levers
+and parameter values, e.g. an experiment file's ``[[policies]]`` entry with its ``levers``
+list. A scenario plus a list of levers plus overrides gives a run's parameters.
+``Lever.from_dict(x.to_dict()) == x`` for every lever. (The serialised form's key
+``"policy"``, the ``--policy`` option and the error texts keep their old word: they are
+what users type and what results folders hold.)
 
->>> from simulation.policies import PartyBranch, VolunteerMobilisation, apply_policies
+>>> from simulation.policies import PartyBranch, VolunteerMobilisation, apply_levers
 >>> from simulation import load_scenario
->>> params = apply_policies(load_scenario("baseline"),
-...                         [PartyBranch(), VolunteerMobilisation("party_led")])
+>>> params = apply_levers(load_scenario("baseline"),
+...                       [PartyBranch(), VolunteerMobilisation("party_led")])
 >>> params["policy.party_branch"], params["policy.mobilisation"]
 (True, 'party_led')
 """
@@ -22,33 +28,35 @@ from .parameters import ISSUE_TYPES, ParameterError, Parameters
 
 
 @dataclass(frozen=True)
-class Policy:
-    """Base class: subclasses are frozen dataclasses whose fields are the lever's settings."""
+class Lever:
+    """Base class of levers: subclasses are frozen dataclasses whose fields are the lever's
+    settings."""
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
 
     def overrides(self) -> dict[str, Any]:
-        """The parameter values this policy sets (None fields leave a value as it is)."""
+        """The parameter values this lever sets (None fields leave a value as it is)."""
         raise NotImplementedError
 
     def apply(self, params: Parameters) -> Parameters:
-        """``params`` with this policy's values (validated)."""
+        """``params`` with this lever's values (validated); their source is recorded as
+        ``policy NAME``."""
         return params.with_values(self.overrides(), source=f"policy {self.name}")
 
     def to_dict(self) -> dict[str, Any]:
-        """Serialisable form: {"policy": name, **settings}."""
+        """Serialisable form: {"policy": name, **settings} (the key keeps its old word)."""
         return {"policy": self.name, **dataclasses.asdict(self)}
 
     @staticmethod
-    def from_dict(data: dict[str, Any]) -> Policy:
+    def from_dict(data: dict[str, Any]) -> Lever:
         """Inverse of :meth:`to_dict`; unknown names or settings raise ParameterError."""
         data = dict(data)
         name = data.pop("policy", None)
-        cls = POLICIES.get(name)
+        cls = LEVERS.get(name)
         if cls is None:
             raise ParameterError(
-                f"unknown policy {name!r}; choose one of {', '.join(POLICIES)}")
+                f"unknown policy {name!r}; choose one of {', '.join(LEVERS)}")
         fields = {f.name for f in dataclasses.fields(cls)}
         bad = sorted(set(data) - fields)
         if bad:
@@ -58,7 +66,7 @@ class Policy:
 
 
 @dataclass(frozen=True)
-class Staffing(Policy):
+class Staffing(Lever):
     """Grid-worker staffing: households per worker, part-time share, dedicated grids."""
 
     name: ClassVar[str] = "staffing"
@@ -76,7 +84,7 @@ class Staffing(Policy):
 
 
 @dataclass(frozen=True)
-class DoorToDoorVisits(Policy):
+class DoorToDoorVisits(Lever):
     """Door-to-door visits (走家串户): households a grid worker visits per working day."""
 
     name: ClassVar[str] = "visits"
@@ -89,7 +97,7 @@ class DoorToDoorVisits(Policy):
 
 
 @dataclass(frozen=True)
-class PartyBranch(Policy):
+class PartyBranch(Lever):
     """Party branch in the grid (党支部建在网格上)."""
 
     name: ClassVar[str] = "party_branch"
@@ -102,7 +110,7 @@ class PartyBranch(Policy):
 
 
 @dataclass(frozen=True)
-class VolunteerMobilisation(Policy):
+class VolunteerMobilisation(Lever):
     """Volunteer mobilisation: none, Party-led (needs branches), or a campaign."""
 
     name: ClassVar[str] = "mobilisation"
@@ -115,7 +123,7 @@ class VolunteerMobilisation(Policy):
 
 
 @dataclass(frozen=True)
-class MediationCentre(Policy):
+class MediationCentre(Lever):
     """The one-stop mediation centre (一站式矛盾纠纷多元调解中心)."""
 
     name: ClassVar[str] = "mediation_centre"
@@ -128,7 +136,7 @@ class MediationCentre(Policy):
 
 
 @dataclass(frozen=True)
-class DigitalPlatform(Policy):
+class DigitalPlatform(Lever):
     """A digital reporting platform (数字化)."""
 
     name: ClassVar[str] = "digital_platform"
@@ -140,7 +148,7 @@ class DigitalPlatform(Policy):
         return {"policy.digital_platform": self.enabled}
 
 
-POLICIES: dict[str, type[Policy]] = {c.name: c for c in (
+LEVERS: dict[str, type[Lever]] = {c.name: c for c in (
     Staffing, DoorToDoorVisits, PartyBranch, VolunteerMobilisation, MediationCentre,
     DigitalPlatform)}
 
@@ -179,20 +187,21 @@ def lever_warnings(params: Parameters) -> list[str]:
     return out
 
 
-def apply_policies(params: Parameters, policies: Iterable[Policy]) -> Parameters:
-    """Apply policies in order (a later one wins where two set the same key)."""
-    for policy in policies:
-        params = policy.apply(params)
+def apply_levers(params: Parameters, levers: Iterable[Lever]) -> Parameters:
+    """Apply levers in order (a later one wins where two set the same key)."""
+    for lever in levers:
+        params = lever.apply(params)
     return params
 
 
-def parse_policy(spec: str) -> Policy:
-    """Parse a command-line policy: ``NAME`` or ``NAME:key=value,key=value``."""
+def parse_lever(spec: str) -> Lever:
+    """Parse a lever as written on the command line (``--policy``) or in an experiment's
+    ``levers`` list: ``NAME`` or ``NAME:key=value,key=value``."""
     name, _, rest = spec.partition(":")
     data: dict[str, Any] = {"policy": name.strip()}
-    cls = POLICIES.get(data["policy"])
+    cls = LEVERS.get(data["policy"])
     if cls is None:
-        raise ParameterError(f"unknown policy {name!r}; choose one of {', '.join(POLICIES)}")
+        raise ParameterError(f"unknown policy {name!r}; choose one of {', '.join(LEVERS)}")
     types = {f.name: f.type for f in dataclasses.fields(cls)}
     for item in filter(None, (s.strip() for s in rest.split(","))):
         key, eq, value = item.partition("=")
@@ -203,7 +212,7 @@ def parse_policy(spec: str) -> Policy:
             raise ParameterError(f"policy {name!r} has no setting {key!r}; valid: "
                                  f"{', '.join(types) or 'none'}")
         data[key] = _parse_setting(value.strip(), str(types[key]))
-    return Policy.from_dict(data)
+    return Lever.from_dict(data)
 
 
 def _parse_setting(text: str, type_text: str) -> Any:
@@ -218,3 +227,10 @@ def _parse_setting(text: str, type_text: str) -> Any:
         except ValueError:
             pass
     return text
+
+
+# Old names, kept for compatibility: existing imports keep working.
+Policy = Lever  # old name, kept for compatibility
+POLICIES = LEVERS  # old name, kept for compatibility
+apply_policies = apply_levers  # old name, kept for compatibility
+parse_policy = parse_lever  # old name, kept for compatibility

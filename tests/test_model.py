@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -90,24 +89,6 @@ def test_in_person_reports_wait_for_office_hours(small_year: GridGovernanceModel
         assert (i.t_known % 1) * 24 == pytest.approx(9.0)
 
 
-def test_grid_workers_handle_only_in_working_hours(small_year: GridGovernanceModel) -> None:
-    cal = small_year.office_calendar
-    starts = [t for i in small_year.issues for t, ev, lv, _ in i.log
-              if ev == 1 and lv == Level.GRID]
-    assert len(starts) > 500
-    assert all(cal.is_open(t) for t in starts)
-
-
-def test_trust_stays_in_unit_interval_and_mean_is_exact(small_year: GridGovernanceModel) -> None:
-    pop = small_year.population
-    now = small_year.now
-    trust = pop.all_trust(now)
-    assert ((trust >= 0) & (trust <= 1)).all()
-    assert pop.mean_trust(now) == pytest.approx(trust.mean(), abs=1e-12)
-    ts = small_year.timeseries()
-    assert ts.mean_trust.between(0, 1).all()
-
-
 def test_timeseries_has_one_row_per_day(small_year: GridGovernanceModel) -> None:
     ts = small_year.timeseries()
     assert list(ts.day) == list(range(366))
@@ -135,28 +116,6 @@ def test_summary_matches_case_log(small_year: GridGovernanceModel) -> None:
 def test_resolution_times_are_right_skewed(small_year: GridGovernanceModel) -> None:
     s = small_year.summary()
     assert s["mean_resolution_days"] > 1.5 * s["median_resolution_days"]
-
-
-def test_escalations_climb_one_level_at_a_time() -> None:
-    model = small_model(seed=4, days=200)
-    for issue in model.issues:
-        levels = [lv for _, ev, lv, _ in issue.log if ev == 0]
-        grid_on = [lv for lv in levels if lv >= Level.GRID]
-        for a, b in itertools.pairwise(grid_on):
-            assert b == a + 1 or (a == Level.STREET and b == Level.DEPARTMENT)
-        # an open issue may be between two levels (its hand-off still under way)
-        pending = issue.state == State.OPEN and issue.escalations == len(grid_on)
-        assert issue.escalations == max(0, len(grid_on) - 1) or pending
-
-
-def test_mediation_centre_takes_disputes_straight_from_the_grid() -> None:
-    model = small_model(seed=4, days=200, **{"policy.mediation_centre": True})
-    disputes = [i for i in model.issues if i.type_name == "dispute" and i.escalations
-                and i.state != State.OPEN]  # (an open one may still be on its way)
-    assert disputes
-    for issue in disputes:
-        levels = [lv for _, ev, lv, _ in issue.log if ev == 0 and lv >= Level.GRID]
-        assert levels == [Level.GRID, Level.MEDIATION]
 
 
 def test_wenheng_starts_with_a_hidden_backlog() -> None:

@@ -20,11 +20,6 @@ if TYPE_CHECKING:
 class PartyMember(Volunteer):
     """A Party member living in a grid."""
 
-    @property
-    def in_branch(self) -> bool:
-        """True if this member belongs to an active grid Party branch."""
-        return bool(self.model.grid_has_branch[self.grid])
-
     @classmethod
     def branches(cls, model: GridGovernanceModel) -> np.ndarray:
         """Boolean per grid: a branch exists (policy on, enough members, basic grid)."""

@@ -1,8 +1,9 @@
 """Residents: belong to a household, building and grid; raise issues, report them or not,
 and update their trust from their own and their neighbours' experience.
 
-A resident's hot state (trust, stage) lives in ``model.population`` columns; the agent is a
-view on its row. Population-wide decisions are class methods working on whole columns.
+A resident's state (trust, stage) and places live in ``model.population`` and
+``model.world`` columns; the agent holds its row (``index``). Population-wide decisions are
+class methods working on whole columns.
 """
 
 from __future__ import annotations
@@ -28,31 +29,6 @@ class Resident(mesa.Agent):
     def __init__(self, model: GridGovernanceModel, index: int) -> None:
         super().__init__(model)
         self.index = index  # row in the population columns
-
-    @property
-    def household(self) -> int:
-        """Household id."""
-        return int(self.model.world.resident_household[self.index])
-
-    @property
-    def building(self) -> int:
-        """Building id."""
-        return int(self.model.world.resident_building[self.index])
-
-    @property
-    def grid(self) -> int:
-        """Grid id."""
-        return int(self.model.world.resident_grid[self.index])
-
-    @property
-    def elderly(self) -> bool:
-        """Aged 60 or over."""
-        return bool(self.model.world.elderly[self.index])
-
-    @property
-    def trust(self) -> float:
-        """Trust in local governance now, in [0, 1]."""
-        return float(self.model.population.trust_at(self.index, self.model.now))
 
     @classmethod
     def decide_reports(cls, model: GridGovernanceModel, residents: np.ndarray,

@@ -14,7 +14,7 @@ from . import baseline, jinan, mmc, wenheng
 from .base import Scenario
 
 if TYPE_CHECKING:
-    from ..policies import Policy
+    from ..policies import Lever
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (baseline.SCENARIO, wenheng.SCENARIO,
                                                       mmc.SCENARIO, jinan.SCENARIO)}
@@ -30,9 +30,13 @@ def get_scenario(name: str) -> Scenario:
 
 
 def load_scenario(name: str, overrides: Mapping[str, Any] | None = None,
-                  policies: Iterable[Policy] = ()) -> Parameters:
-    """Parameters of scenario ``name``: its values, then ``policies``, then ``overrides``."""
-    return get_scenario(name).parameters(overrides or {}, policies)
+                  levers: Iterable[Lever] = (), *,
+                  policies: Iterable[Lever] | None = None) -> Parameters:
+    """Parameters of scenario ``name``: its values, then ``levers``, then ``overrides``
+    (``policies=`` is the old name of ``levers``, kept as an alias)."""
+    if policies is not None:
+        levers = policies
+    return get_scenario(name).parameters(overrides or {}, levers)
 
 
 __all__ = ["SCENARIOS", "Scenario", "get_scenario", "load_scenario"]

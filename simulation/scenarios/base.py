@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..parameters import PARAM_INDEX, Param, Parameters
 
 if TYPE_CHECKING:
-    from ..policies import Policy
+    from ..policies import Lever
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,9 @@ class Scenario:
         return {**PARAM_INDEX, **{p.key: p for p in self.inputs}}
 
     def parameters(self, overrides: Mapping[str, Any],
-                   policies: Iterable[Policy] = ()) -> Parameters:
+                   levers: Iterable[Lever] = ()) -> Parameters:
         """Resolved, validated parameters: defaults, then this scenario's overrides, then
-        ``policies`` in order, then the user's ``overrides`` (which win)."""
+        ``levers`` in order, then the user's ``overrides`` (which win)."""
         specs = self.specs()
         values = {k: p.default for k, p in specs.items()}
         sources = {k: p.source for k, p in specs.items()}
@@ -42,6 +42,6 @@ class Scenario:
             sources[key] = f"{self.name}: {source}"
         params = Parameters(values, sources, specs, self.derive, self.name)
         params = params.with_values({})  # derive and check the scenario on its own
-        for policy in policies:
-            params = policy.apply(params)
+        for lever in levers:
+            params = lever.apply(params)
         return params.with_values(overrides, source="override")
