@@ -9,13 +9,13 @@ True
 
 from __future__ import annotations
 
+__version__ = "0.1.0"  # before the imports: simulation.provenance reads it
+
 from .model import GridGovernanceModel
 from .parameters import PARAMS, ParameterError, Parameters
 from .policies import POLICIES, Policy, apply_policies
 from .run import RunResult, run_scenario
 from .scenarios import SCENARIOS, load_scenario
-
-__version__ = "0.1.0"
 
 __all__ = [
     "PARAMS",

@@ -185,6 +185,11 @@ class Router:
                               DEPARTMENT: p["department.external_days"]}
 
     # --- the queue ------------------------------------------------------------------------
+    @property
+    def events_scheduled(self) -> int:
+        """Events scheduled so far (the cost measure of the benchmarks)."""
+        return self._seq
+
     def push(self, t: float, kind: int, issue: Issue, data: Any = None) -> None:
         """Schedule an event at time ``t`` (days); ties run in scheduling order."""
         self._seq += 1

@@ -10,48 +10,91 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .load import load_table
-from .metrics import summarise
-from .model import GridGovernanceModel
+from .executors import Backend
+from .metrics import window_problem
 from .parameters import Parameters
-from .policies import Policy
+from .partition import DistrictOutcome, run_partitioned
+from .policies import Lever
+from .provenance import manifest
+from .runner import RunRecord, run_model
 from .scenarios import load_scenario
 from .storage import atomic_write_parquet, atomic_write_text
+
+__all__ = ["RunResult", "manifest", "run_city", "run_one", "run_scenario"]
 
 
 @dataclass
 class RunResult:
-    """What one run gives: inputs, summary metrics, daily time series and case log."""
+    """What ``gridgov run`` gives: the run's inputs and its record (summary, daily series,
+    grids, loads, case log; :class:`simulation.runner.RunRecord`)."""
 
     scenario: str
     seed: int
     days: int
-    overrides: dict[str, Any]
-    policies: list[dict[str, Any]]
+    overrides: dict[str, Any]  # the keys the user set, as typed values
+    levers: list[dict[str, Any]]  # each lever's serialised form (Lever.to_dict)
     params: Parameters
-    summary: dict[str, Any]
-    timeseries: pd.DataFrame
-    cases: pd.DataFrame | None  # None for a partitioned run (written per district)
-    wall_seconds: float = field(default=0.0, compare=False)
-    stream_seeds: dict[str, Any] = field(default_factory=dict)
-    districts: pd.DataFrame | None = None  # a partitioned run's districts, one row each
-    loads: pd.DataFrame | None = None  # every service point's load (simulation.load)
+    record: RunRecord
     warmup_days: int = 0
     followup_days: int = 0
-    warnings: list[str] = field(default_factory=list)  # levers that could not act
+
+    @property
+    def policies(self) -> list[dict[str, Any]]:
+        """The old name of :attr:`levers`."""
+        return self.levers
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The summary outcomes (simulation.outcomes)."""
+        return self.record.summary
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per day, day 0 the initial state."""
+        return self.record.timeseries
+
+    @property
+    def cases(self) -> pd.DataFrame | None:
+        """The case log (None for a partitioned run: written per district)."""
+        return self.record.cases
+
+    @property
+    def grids(self) -> pd.DataFrame:
+        """Each grid's state at the end."""
+        return self.record.grids
+
+    @property
+    def loads(self) -> pd.DataFrame:
+        """Every service point's offered load (simulation.load)."""
+        return self.record.loads
+
+    @property
+    def districts(self) -> pd.DataFrame | None:
+        """A partitioned run's districts, one row each (None for one model)."""
+        return self.record.districts
+
+    @property
+    def stream_seeds(self) -> dict[str, Any]:
+        """The seeds of every random stream (simulation.seeds)."""
+        return self.record.stream_seeds
+
+    @property
+    def warnings(self) -> list[str]:
+        """Levers that could not act."""
+        return self.record.warnings
+
+    @property
+    def wall_seconds(self) -> float:
+        """Wall-clock seconds of the run."""
+        return self.record.wall_seconds
 
     def summary_record(self) -> dict[str, Any]:
         """The deterministic summary document (inputs + metrics), JSON-ready."""
@@ -62,7 +105,7 @@ class RunResult:
             "warmup_days": self.warmup_days,
             "followup_days": self.followup_days,
             "overrides": self.overrides,
-            "policies": self.policies,
+            "policies": self.levers,  # the file's old key
             "partitioned": self.districts is not None,  # by district (partition.py)
             "warnings": self.warnings,
             "stream_seeds": self.stream_seeds,
@@ -110,66 +153,63 @@ def check_window(days: int, warmup_days: int, followup_days: int) -> None:
     for name, value in (("warmup_days", warmup_days), ("followup_days", followup_days)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{name} must be a whole number of days >= 0, not {value!r}")
-    if warmup_days + followup_days >= days:
-        raise ValueError(f"warm-up ({warmup_days}) + follow-up ({followup_days}) days leave no "
-                         f"measurement window in a run of {days} days")
+    problem = window_problem(days, warmup_days, followup_days)
+    if problem:
+        raise ValueError(problem)
 
 
 def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
                  overrides: Mapping[str, Any] | None = None,
-                 policies: Iterable[Policy] = (),
+                 levers: Iterable[Lever] = (),
                  on_day: Callable[[int], None] | None = None, warmup_days: int = 0,
-                 followup_days: int = 0) -> RunResult:
-    """Build ``scenario`` (+ policies, then overrides), run it ``days`` days from ``seed``
+                 followup_days: int = 0, *,
+                 policies: Iterable[Lever] | None = None) -> RunResult:
+    """Build ``scenario`` (+ levers, then overrides), run it ``days`` days from ``seed``
     as one model (``on_day(day)`` is called after each simulated day). The summary
     measures the window after ``warmup_days`` and before the last ``followup_days``
-    (:mod:`simulation.metrics`)."""
-    check_window(days, warmup_days, followup_days)
+    (:mod:`simulation.metrics`). ``policies=`` is the old name of ``levers``."""
     overrides = dict(overrides or {})
-    policies = list(policies)
-    params = load_scenario(scenario, overrides, policies)
-    t0 = time.perf_counter()
-    model = GridGovernanceModel(params, seed=seed, warmup_days=warmup_days)
-    model.run(days, on_day=on_day)
-    result = RunResult(
-        scenario=scenario, seed=seed, days=days,
-        overrides={k: params[k] for k in overrides},  # as typed values, not raw text
-        policies=[p.to_dict() for p in policies], params=params,
-        summary=summarise(model, followup_days), timeseries=model.timeseries(),
-        cases=model.case_log(), wall_seconds=time.perf_counter() - t0,
-        stream_seeds={name: {"entropy": s.entropy, "spawn_key": list(s.spawn_key)}
-                      for name, s in model.streams.seeds.items()},
-        loads=load_table(model), warmup_days=warmup_days, followup_days=followup_days,
-        warnings=list(model.warnings),
-    )
-    model.discard()
-    return result
+    levers = list(levers if policies is None else policies)
+    params = load_scenario(scenario, overrides, levers)
+    return run_one(params, scenario=scenario, seed=seed, days=days, overrides=overrides,
+                   levers=levers, on_day=on_day, warmup_days=warmup_days,
+                   followup_days=followup_days)
 
 
-def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
-             overrides: Mapping[str, Any] | None = None, policies: Iterable[Policy] = (),
-             *, executor: Any = None, on_district: Callable[[Any], None] | None = None,
+def run_one(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
+            days: int = DEFAULT_DAYS, overrides: Iterable[str] = (),
+            levers: Iterable[Lever] = (), on_day: Callable[[int], None] | None = None,
+            warmup_days: int = 0, followup_days: int = 0) -> RunResult:
+    """Run ``params`` (scenario ``scenario`` with ``levers`` and the ``overrides`` keys
+    set, which the result records) as one model in this process, its case log kept."""
+    check_window(days, warmup_days, followup_days)
+    record = run_model(params, seed=seed, days=days, warmup_days=warmup_days,
+                       followup_days=followup_days, keep_cases=True, on_day=on_day)
+    return _result(record, params, scenario, seed, days, overrides, levers, warmup_days,
+                   followup_days)
+
+
+def run_city(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
+             days: int = DEFAULT_DAYS, overrides: Iterable[str] = (),
+             levers: Iterable[Lever] = (), backend: Backend | None = None,
+             on_district: Callable[[DistrictOutcome], None] | None = None,
              cases_dir: Path | None = None, progress: Any = None, warmup_days: int = 0,
              followup_days: int = 0) -> RunResult:
-    """Run ``scenario`` partitioned by district (:mod:`simulation.partition`) on
-    ``executor`` (in this process if None). With ``cases_dir``, each district's case log is
-    written there as ``DISTRICT.parquet`` when it arrives (ids are the district's own);
-    ``progress`` receives (district, day) from the districts as they run."""
-    from .partition import run_partitioned
-
+    """Run ``params`` partitioned by district (:mod:`simulation.partition`) on ``backend``
+    (in this process if None). With ``cases_dir``, each district's case log is written
+    there as ``DISTRICT.parquet`` when it arrives (ids are the district's own), so the
+    city's cases are never all in memory; ``progress`` (a queue) receives (district, day)
+    from the districts as they run."""
     check_window(days, warmup_days, followup_days)
-    overrides = dict(overrides or {})
-    policies = list(policies)
-    params = load_scenario(scenario, overrides, policies)
-
     # The parts go to a hidden folder that replaces ``cases_dir`` only when every district
     # has finished: a failed or interrupted run leaves no partial case log behind.
     partial = None if cases_dir is None else cases_dir.with_name(f".{cases_dir.name}.partial")
 
-    def arrived(outcome: Any) -> None:
-        if partial is not None and outcome.cases is not None:
+    def arrived(outcome: DistrictOutcome) -> None:
+        cases = outcome.record.cases if outcome.record is not None else None
+        if partial is not None and cases is not None:
             # one Arrow schema for every part, even a district without issues
-            cases = outcome.cases.astype({c: "string" for c in CASE_TEXT_COLUMNS})
+            cases = cases.astype({c: "string" for c in CASE_TEXT_COLUMNS})
             atomic_write_parquet(partial / f"{outcome.district:02d}.parquet", cases)
         if on_district is not None:
             on_district(outcome)
@@ -177,12 +217,11 @@ def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
     if partial is not None:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-    t0 = time.perf_counter()
     try:
-        city = run_partitioned(scenario, days, seed, overrides, policies, executor=executor,
-                               on_district=arrived, keep_cases=cases_dir is not None,
-                               progress=progress, warmup_days=warmup_days,
-                               followup_days=followup_days)
+        record = run_partitioned(params, seed=seed, days=days, warmup_days=warmup_days,
+                                 followup_days=followup_days,
+                                 keep_cases=cases_dir is not None, backend=backend,
+                                 on_district=arrived, progress=progress)
     except BaseException:
         if partial is not None:
             shutil.rmtree(partial, ignore_errors=True)
@@ -190,43 +229,17 @@ def run_city(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
     if partial is not None and cases_dir is not None:
         shutil.rmtree(cases_dir, ignore_errors=True)  # a previous run's parts
         partial.rename(cases_dir)
-    return RunResult(
-        scenario=scenario, seed=seed, days=days,
-        overrides={k: params[k] for k in overrides}, policies=[p.to_dict() for p in policies],
-        params=params, summary=city.summary, timeseries=city.timeseries, cases=None,
-        wall_seconds=time.perf_counter() - t0, stream_seeds=city.stream_seeds,
-        districts=city.districts, loads=city.loads, warmup_days=warmup_days,
-        followup_days=followup_days, warnings=city.warnings)
+    return _result(record, params, scenario, seed, days, overrides, levers, warmup_days,
+                   followup_days)
 
 
-def manifest(wall_seconds: float) -> dict[str, Any]:
-    """Where and with what a result was made (not part of the deterministic results)."""
-    import mesa
-    import numpy
-
-    from . import __version__
-
-    return {
-        "gridgov_version": __version__,
-        "git_commit": _git_commit(),
-        "python": platform.python_version(),
-        "mesa": mesa.__version__,
-        "numpy": numpy.__version__,
-        "pandas": pd.__version__,
-        "platform": platform.platform(),
-        "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_seconds": round(wall_seconds, 3),
-        "argv": sys.argv,
-    }
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
+def _result(record: RunRecord, params: Parameters, scenario: str, seed: int, days: int,
+            overrides: Iterable[str], levers: Iterable[Lever], warmup_days: int,
+            followup_days: int) -> RunResult:
+    return RunResult(scenario=scenario, seed=seed, days=days,
+                     overrides={k: params[k] for k in overrides},  # typed, not raw text
+                     levers=[p.to_dict() for p in levers], params=params, record=record,
+                     warmup_days=warmup_days, followup_days=followup_days)
 
 
 def _json_number(v: Any) -> Any:

@@ -23,13 +23,19 @@ from simulation.districts import (
     apportion,
     plans,
 )
+from simulation.executors import open_backend
 from simulation.metrics import Tally
 from simulation.parameters import ParameterError
 from simulation.partition import district_seeds, run_partitioned
-from simulation.sweep import make_executor
 
 TINY_CITY = {"world.scale": 0.004}  # Jinan's 13 districts, ~50 grids, ~36,000 residents
 DAYS = 60
+
+
+def city(scenario: str, days: int, seed: int, overrides: dict | None = None, backend=None):
+    """A partitioned run of ``scenario`` with ``overrides``."""
+    return run_partitioned(load_scenario(scenario, overrides), seed=seed, days=days,
+                           backend=backend)
 
 
 def same_summary(a: dict, b: dict) -> bool:
@@ -40,7 +46,7 @@ def same_summary(a: dict, b: dict) -> bool:
 
 @pytest.fixture(scope="module")
 def inline_city():
-    return run_partitioned("jinan", DAYS, 5, TINY_CITY)
+    return city("jinan", DAYS, 5, TINY_CITY)
 
 
 # ------------------------------------------------------------------------------- layouts
@@ -169,18 +175,14 @@ def test_merged_summary_adds_counts_and_weights_means(inline_city):
 def test_partitioned_run_is_identical_on_processes_and_dask(inline_city):
     from dask.distributed import LocalCluster
 
-    executor, _, close = make_executor(2, None)
-    try:
-        procs = run_partitioned("jinan", DAYS, 5, TINY_CITY, executor=executor)
-    finally:
-        close()
+    with open_backend(workers=2) as backend:
+        assert backend.kind == "processes"
+        procs = city("jinan", DAYS, 5, TINY_CITY, backend=backend)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
-        executor, _, close = make_executor(None, cluster.scheduler_address)
-        try:
-            dask = run_partitioned("jinan", DAYS, 5, TINY_CITY, executor=executor)
-        finally:
-            close()
+                      dashboard_address=None) as cluster, \
+            open_backend(scheduler=cluster.scheduler_address) as backend:
+        assert backend.kind == "dask"
+        dask = city("jinan", DAYS, 5, TINY_CITY, backend=backend)
     for other in (procs, dask):
         assert same_summary(other.summary, inline_city.summary)
         pd.testing.assert_frame_equal(other.timeseries, inline_city.timeseries)
@@ -261,7 +263,7 @@ def unpartitioned_city4() -> list[dict]:
 
 def test_partitioned_and_unpartitioned_runs_agree_within_replication_noise(
         unpartitioned_city4):
-    part = [run_partitioned("baseline", 365, 100 + r, CITY4).summary
+    part = [city("baseline", 365, 100 + r, CITY4).summary
             for r in range(REPS)]
     assert part[0]["residents"] > 35_000 and part[0]["issues_arisen"] > 20_000
     z = _z_scores(part, unpartitioned_city4)
@@ -271,7 +273,7 @@ def test_partitioned_and_unpartitioned_runs_agree_within_replication_noise(
 def test_the_agreement_check_detects_a_real_difference(unpartitioned_city4):
     """The same check at the same replications flags half the grid workers (it can fail)."""
     fewer = {**CITY4, "staffing.households_per_worker": 800.0}
-    part = [run_partitioned("baseline", 365, 100 + r, fewer).summary
+    part = [city("baseline", 365, 100 + r, fewer).summary
             for r in range(REPS)]
     z = _z_scores(part, unpartitioned_city4)
     assert z["mean_resolution_days"] > Z_MAX and z["mean_wait_days"] > Z_MAX
@@ -291,9 +293,8 @@ def test_a_sweep_runs_each_city_partitioned_like_gridgov_run(tmp_path: Path):
     table = run_sweep(experiment, tmp_path / "out", workers=1, keep_cases=True)
     assert (table.status == "ok").all()
     for run in experiment.runs():
-        city = run_partitioned("jinan", 20, run.seed, run.overrides)
+        expected = city("jinan", 20, run.seed, run.overrides).summary
         row = table.set_index("run_id").loc[run.run_id]
-        expected = city.summary
         assert row.issues_arisen == expected["issues_arisen"]
         assert row.mean_trust == pytest.approx(expected["mean_trust"], rel=1e-12)
         grids = pd.read_parquet(tmp_path / "out" / "grids" / f"{run.run_id}.parquet")
