@@ -1,62 +1,48 @@
-"""Run an experiment's sweep on local processes, a Dask cluster, or any
-``concurrent.futures`` executor; write each run as it completes; resume after a crash.
+"""Run an experiment's sweep inline, on local processes or on a Dask cluster
+(:mod:`simulation.executors`); store each run as it completes; resume after a crash.
 
-Layout of the output folder::
-
-    experiment.toml            the file as read
-    design.json                the resolved design and seeds (checked again on --resume)
-    runs/RUN_ID.json           one record per finished run (written last: its presence
-                               means the run is complete)
-    timeseries/RUN_ID.parquet  the run's daily time series
-    grids/RUN_ID.parquet       each grid's state at the end (trust, backlog; for maps)
-    loads/RUN_ID.parquet       every service point's offered load (simulation.load)
-    cases/RUN_ID.parquet       the run's case log (only with keep_cases)
-    runs.csv, runs.parquet     one row per run (ids, seed, factors, metrics, status, error,
-                               wall seconds), in run order
-    resolution.parquet         per run, the share of the issues arising in the window
-                               resolved within 0, 1, ..., 60 working days of arising
-                               (Kaplan-Meier)
-    timeseries.parquet         every run's time series in one long table (run_id, day, ...)
-    manifest.json              the experiment, design, seeds, versions, times, run statuses
-    report/                    the policy comparison (gridgov compare): report.html, PNGs
-
-Every file is written to a temporary name and renamed, so a killed sweep leaves no
-half-written file; ``resume=True`` skips the runs whose record exists with status "ok" and
-re-runs the rest (failed runs included). Results do not depend on the executor or the
-number of workers: each run depends only on its own inputs and seed, and the tables are
-assembled in run order.
+The folder's layout is :mod:`simulation.results_folder`. Every file is written to a
+temporary name and renamed, so a killed sweep leaves no half-written file; ``resume=True``
+skips the runs whose record exists with status "ok" and re-runs the rest (failed runs
+included). Results do not depend on the executor or the number of workers: each run
+depends only on its own inputs and seed, and the tables are assembled in run order.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import gc
 import hashlib
 import json
 import math
-import multiprocessing
 import os
-import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .errors import GridgovError
+from .executors import InlineExecutor, open_backend
 from .experiment import Experiment, RunSpec
-from .metrics import CURVE_WORKING_DAYS, SUMMARY_DOCS
-from .scenarios import load_scenario
+from .metrics import CURVE_WORKING_DAYS
+from .outcomes import KEY, OUTCOMES
+from .partition import PartitionError, is_city, run_partitioned
+from .progress import Progress
+from .provenance import manifest as environment
+from .results_folder import ResultsFolder
+from .runner import RunRecord, run_model
+from .scenarios import get_scenario, load_scenario
 from .storage import atomic_write_parquet, atomic_write_text
 
-KEY_METRICS = ("unresolved_issue_days_per_household", "share_resolved_within_90_days",
-               "hidden_issues", "trust_change", "active_volunteer_share", "max_offered_load",
-               "annual_cost_yuan")
+KEY_METRICS = KEY  # the outcomes the sweep's table shows (simulation.outcomes)
+
+__all__ = ["InlineExecutor", "RunOutcome", "SweepError", "execute_run", "run_sweep"]
 
 
 class SweepError(GridgovError):
@@ -65,187 +51,130 @@ class SweepError(GridgovError):
 
 @dataclass
 class RunOutcome:
-    """What a worker sends back for one run."""
+    """What a worker sends back for one run: its record, or why it failed."""
 
     run: RunSpec
     status: str  # "ok" or "failed"
-    error: str
-    traceback: str
-    summary: dict[str, Any] | None
-    timeseries: pd.DataFrame | None
-    cases: pd.DataFrame | None
-    wall_seconds: float
-    grids: pd.DataFrame | None = None
-    resolution_curve: list[float] | None = None
-    loads: pd.DataFrame | None = None
+    error: str = ""
+    traceback: str = ""
+    record: RunRecord | None = None
+    wall_seconds: float = math.nan
+
+    @property
+    def ok(self) -> bool:
+        """True if the run finished."""
+        return self.status == "ok"
 
 
 def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
-    """Run one simulation; never raises (a failure is returned as the outcome)."""
-    from .load import load_table
-    from .metrics import Tally, grid_state
-    from .model import GridGovernanceModel
-    from .partition import is_city
-
+    """Run one simulation (a city partitioned by district, its districts one after
+    another in this worker); never raises (a failure is returned as the outcome)."""
     t0 = time.perf_counter()
     try:
         params = load_scenario(run.scenario, run.overrides)
-        if is_city(params):
-            outcome = _execute_city(run, keep_cases)
-        else:
-            model = GridGovernanceModel(params, seed=run.seed, warmup_days=run.warmup_days)
-            model.run(run.days)
-            tally = Tally.of(model, run.followup_days)  # the summary and the curve
-            series = model.timeseries()
-            outcome = RunOutcome(run, "ok", "", "", tally.summary(series), series,
-                                 model.case_log() if keep_cases else None, 0.0,
-                                 grid_state(model), tally.resolution_curve(),
-                                 load_table(model))
-            model.discard()
-            del model
-            gc.collect()  # the model's own reference cycles (cheap once it is emptied)
+        window = {"seed": run.seed, "days": run.days, "warmup_days": run.warmup_days,
+                  "followup_days": run.followup_days, "keep_cases": keep_cases}
+        record = _run_city(params, window) if is_city(params) else run_model(params, **window)
+        outcome = RunOutcome(run, "ok", record=record)
     except Exception as exc:  # a failed run is data, not a crash of the sweep
         outcome = RunOutcome(run, "failed", f"{type(exc).__name__}: {exc}",
-                             traceback.format_exc(), None, None, None, 0.0)
+                             traceback.format_exc())
     outcome.wall_seconds = time.perf_counter() - t0
     return outcome
 
 
-def _execute_city(run: RunSpec, keep_cases: bool) -> RunOutcome:
+def _run_city(params: Any, window: dict[str, Any]) -> RunRecord:
     """A city run inside one sweep worker: its districts in turn, one in memory at a time
-    (:mod:`simulation.partition`; the same results as ``gridgov run``)."""
-    from .partition import PartitionError, run_partitioned
-
+    (the same results as ``gridgov run``); with ``keep_cases`` its case log is the
+    districts' logs joined."""
     cases: list[pd.DataFrame] = []
 
     def keep(outcome: Any) -> None:
-        if outcome.cases is not None:
-            cases.append(outcome.cases)
+        if outcome.record.cases is not None:
+            cases.append(outcome.record.cases)
 
     try:
-        city = run_partitioned(run.scenario, run.days, run.seed, run.overrides,
-                               on_district=keep, keep_cases=keep_cases,
-                               warmup_days=run.warmup_days, followup_days=run.followup_days)
+        record = run_partitioned(params, on_district=keep, **window)
     except PartitionError as exc:
         raise RuntimeError(str(exc)) from None
-    return RunOutcome(run, "ok", "", "", city.summary, city.timeseries,
-                      pd.concat(cases, ignore_index=True) if keep_cases else None, 0.0,
-                      city.grids, city.tally.resolution_curve(), city.loads)
+    if window["keep_cases"]:
+        record.cases = pd.concat(cases, ignore_index=True)
+    return record
 
 
-class InlineExecutor(cf.Executor):
-    """Runs each task at once in this process (the executor for one worker)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # pragma: no cover - execute_run does not raise
-            future.set_exception(exc)
-        return future
-
-
-def make_executor(workers: int | None, scheduler: str | None) -> tuple[cf.Executor, str,
-                                                                          Callable[[], None]]:
-    """(executor, description, close function) for the requested backend."""
-    if scheduler:
-        try:
-            from dask.distributed import Client
-        except ImportError:  # pragma: no cover - dask is a dependency
-            raise SweepError("--scheduler needs dask.distributed: pip install "
-                             "'dask[distributed]'") from None
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise SweepError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
-        return client.get_executor(), f"dask scheduler {scheduler}", client.close
-    n = workers or os.cpu_count() or 1
-    if n == 1:
-        return InlineExecutor(), "1 local worker (in process)", lambda: None
-    pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
-    # Every future is done when close() is called: let the workers exit (freeing what
-    # they hold) while the caller goes on, e.g. to write the report.
-    return pool, f"{n} local worker processes", lambda: pool.shutdown(wait=False,
-                                                                     cancel_futures=True)
-
-
-def terminate_workers(executor: cf.Executor) -> None:
-    """Stop a local process pool's workers at once (after an error: the tasks still
-    running are of no use, and waiting for them would hold the command open)."""
-    processes = getattr(executor, "_processes", None) or {}
-    for process in list(processes.values()):
-        process.terminate()
-
-
-def design_fingerprint(experiment: Experiment) -> str:
+def design_fingerprint(experiment: Experiment, runs: list[RunSpec] | None = None) -> str:
     """A hash of everything that determines the runs (to refuse a mismatched --resume):
     every run's inputs and seed, and the scenario's resolved defaults of the keys the design
     does not set itself (so new defaults, e.g. from a calibration, do not mix with runs made
     under the old ones, while a calibration's own folder stays valid after its fit is
     adopted: its [ranges] override the keys it fits)."""
-    from .scenarios import get_scenario
-
     own = {*experiment.fixed, *experiment.factor_names,
            *(k for pol in experiment.policies for k in pol.values)}
     defaults = {k: v for k, v in get_scenario(experiment.scenario).parameters({}).items()
                 if k not in own}
-    doc = {"runs": [asdict(r) for r in experiment.runs()], "scenario_defaults": defaults}
+    runs = experiment.runs() if runs is None else runs
+    doc = {"runs": [asdict(r) for r in runs], "scenario_defaults": defaults}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
               scheduler: str | None = None, executor: cf.Executor | None = None,
               resume: bool = False, keep_cases: bool = False,
-              progress: Callable[[int, int, int, RunOutcome], None] | None = None,
+              progress: Progress | None = None,
               run_fn: Callable[[RunSpec, bool], RunOutcome] | None = None) -> pd.DataFrame:
     """Run every run of ``experiment`` not yet done in ``out``; return the runs table.
 
     ``executor`` (any concurrent.futures executor) overrides ``workers``/``scheduler``;
     with neither and one worker, runs go one after another in this process. Each run is
-    stored as soon as it finishes. ``progress(done, total, failed, outcome)`` is called
-    after each run.
+    stored as soon as it finishes, then ``progress.done(run_id, ...)`` is told.
     """
-    out = Path(out)
+    folder = ResultsFolder(out)
     run_fn = run_fn or execute_run
     runs = experiment.runs()
-    fingerprint = design_fingerprint(experiment)
-    check_folder(out, fingerprint, resume)
-    close: Callable[[], None] = lambda: None  # noqa: E731
-    description = "given executor"
-    if executor is None:  # reach the scheduler before anything is written
-        executor, description, close = make_executor(workers, scheduler)
-    lock = None
-    try:
-        lock = acquire_lock(out)
-        prepare_folder(out, experiment, fingerprint, keep_cases)
-        done = completed_runs(out) if resume else set()
-        todo = [r for r in runs if r.run_id not in done]
-        started = datetime.now(UTC)
-        # Record the session now, so that its trace survives even a SIGKILL.
-        write_manifest(out, experiment, fingerprint, status_table(out, experiment), started,
-                       description, keep_cases, finished=False)
-        failed = 0
-        finished = len(runs) - len(todo)
-        for outcome in _outcomes(executor, run_fn, todo, keep_cases):
-            store_outcome(out, outcome, experiment, keep_cases)
-            finished += 1
-            failed += outcome.status != "ok"
-            if progress is not None:
-                progress(finished, len(runs), failed, outcome)
-            del outcome  # keep no finished run in memory
-        table = assemble(out, experiment)
-        write_manifest(out, experiment, fingerprint, table, started, description, keep_cases)
-    finally:
-        close()
-        if lock is not None:
-            lock.unlink(missing_ok=True)
+    fingerprint = design_fingerprint(experiment, runs)
+    check_folder(folder, fingerprint, resume)
+    # reach the scheduler before anything is written
+    with open_backend(workers, scheduler, executor) as backend:
+        lock = None
+        try:
+            lock = acquire_lock(folder)
+            prepare_folder(folder, experiment, fingerprint, keep_cases)
+            done = completed_runs(folder) if resume else set()
+            todo = [r for r in runs if r.run_id not in done]
+            started = datetime.now(UTC)
+            # Record the session now, so that its trace survives even a SIGKILL.
+            write_manifest(folder, experiment, fingerprint, status_table(folder, runs),
+                           started, backend.description, keep_cases, finished=False)
+            for outcome in backend.results(partial(run_fn, keep_cases=keep_cases), todo,
+                                           _worker_failed):
+                store_outcome(folder, outcome, keep_cases)
+                if progress is not None:
+                    progress.done(outcome.run.run_id, _progress_note(outcome), outcome.ok)
+                del outcome  # keep no finished run in memory
+            table = assemble(folder, experiment, runs)
+            write_manifest(folder, experiment, fingerprint, table, started,
+                           backend.description, keep_cases)
+        finally:
+            if lock is not None:
+                lock.unlink(missing_ok=True)
     return table
 
 
-def acquire_lock(out: Path) -> Path:
+def _worker_failed(run: RunSpec, message: str) -> RunOutcome:
+    """The outcome of a run whose worker (not the run) failed: a crash, a lost worker."""
+    return RunOutcome(run, "failed", message)
+
+
+def _progress_note(outcome: RunOutcome) -> str:
+    err = f" ({outcome.error})" if not outcome.ok else ""
+    return f"{outcome.status}{err} in {outcome.wall_seconds:.1f} s"
+
+
+def acquire_lock(folder: ResultsFolder) -> Path:
     """Take ``out/.lock`` (holding this process's id); refuse if a live sweep holds it."""
+    out = folder.root
     out.mkdir(parents=True, exist_ok=True)
-    path = out / ".lock"
+    path = folder.lock
     for _ in range(2):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -275,37 +204,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def status_table(out: Path, experiment: Experiment) -> pd.DataFrame:
+def status_table(folder: ResultsFolder, runs: list[RunSpec]) -> pd.DataFrame:
     """Each run's id and recorded status (a light version of the runs table)."""
-    return pd.DataFrame({"run_id": [r.run_id for r in experiment.runs()],
-                         "status": [_read_record(out / "runs" / f"{r.run_id}.json")["status"]
-                                    for r in experiment.runs()]})
+    return pd.DataFrame({"run_id": [r.run_id for r in runs],
+                         "status": [read_record(folder.record(r.run_id))["status"]
+                                    for r in runs]})
 
 
-def _outcomes(executor: cf.Executor | None, run_fn: Callable[[RunSpec, bool], RunOutcome],
-              todo: list[RunSpec], keep_cases: bool) -> Iterator[RunOutcome]:
-    """Outcomes as runs finish; one at a time in this process for the inline executor."""
-    if isinstance(executor, InlineExecutor):
-        for run in todo:
-            yield run_fn(run, keep_cases)
-        return
-    futures = {executor.submit(run_fn, r, keep_cases): r for r in todo}
-    for future in cf.as_completed(futures):
-        run = futures.pop(future)  # drop the finished result as soon as it is stored
-        try:
-            outcome = future.result()
-        except Exception as exc:  # the worker, not the run, failed (crash, lost worker)
-            outcome = RunOutcome(run, "failed", f"{type(exc).__name__}: "
-                                 f"{exc or 'worker process died'}", "", None, None, None,
-                                 math.nan)
-        yield outcome
-
-
-def check_folder(out: Path, fingerprint: str, resume: bool) -> None:
+def check_folder(folder: ResultsFolder, fingerprint: str, resume: bool) -> None:
     """Refuse an output folder that is a file, someone else's folder, or another sweep."""
+    out = folder.root
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {str(out)!r} is a file, not a folder")
-    design_file = out / "design.json"
+    design_file = folder.design
     if design_file.exists():
         try:
             previous = json.loads(design_file.read_text(encoding="utf-8")).get("fingerprint")
@@ -318,34 +229,32 @@ def check_folder(out: Path, fingerprint: str, resume: bool) -> None:
             raise SweepError(f"{out} holds a different experiment (design, seeds or the scenario's "
                              "default parameters changed); "
                              "choose another --out")
-    elif out.exists() and any(p.name != ".lock" for p in out.iterdir()):
+    elif out.exists() and any(p.name != folder.lock.name for p in out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep's results; choose a new or "
                          "empty folder for --out")
 
 
-def prepare_folder(out: Path, experiment: Experiment, fingerprint: str,
+def prepare_folder(folder: ResultsFolder, experiment: Experiment, fingerprint: str,
                    keep_cases: bool = False) -> None:
     """Create the output folder's layout and record the experiment and its design."""
     try:
-        for sub in ("runs", "timeseries", "grids", "loads",
-                    *(("cases",) if keep_cases else ())):
-            (out / sub).mkdir(parents=True, exist_ok=True)
-        for folder in (out, *(out / sub for sub in ("runs", "timeseries", "grids", "loads",
-                                                    "cases"))):
-            for leftover in folder.glob(".*.tmp"):  # only our own, from a killed sweep
+        for sub in folder.folders(keep_cases):
+            sub.mkdir(parents=True, exist_ok=True)
+        for sub in (folder.root, *folder.folders(keep_cases=True)):
+            for leftover in sub.glob(".*.tmp"):  # only our own, from a killed sweep
                 leftover.unlink()
-        atomic_write_text(out / "experiment.toml", experiment.text)
-        atomic_write_text(out / "design.json", json.dumps(
+        atomic_write_text(folder.experiment, experiment.text)
+        atomic_write_text(folder.design, json.dumps(
             {"fingerprint": fingerprint, **experiment.design_record()}, indent=2,
             default=str) + "\n")
     except OSError as exc:
-        raise SweepError(f"cannot write to {str(out)!r}: {exc.strerror or exc}") from None
+        raise SweepError(f"cannot write to {str(folder.root)!r}: {exc.strerror or exc}") from None
 
 
-def completed_runs(out: Path) -> set[str]:
+def completed_runs(folder: ResultsFolder) -> set[str]:
     """Ids of runs recorded as finished successfully (unreadable records are re-run)."""
     done = set()
-    for path in (out / "runs").glob("*.json"):
+    for path in folder.records.glob("*.json"):
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -355,39 +264,37 @@ def completed_runs(out: Path) -> set[str]:
     return done
 
 
-def store_outcome(out: Path, outcome: RunOutcome, experiment: Experiment,
-                  keep_cases: bool) -> None:
+def store_outcome(folder: ResultsFolder, outcome: RunOutcome, keep_cases: bool) -> None:
     """Write one run's files; the record goes last and marks the run as complete."""
-    run = outcome.run
-    if outcome.timeseries is not None:
-        atomic_write_parquet(out / "timeseries" / f"{run.run_id}.parquet", outcome.timeseries)
-    if outcome.grids is not None:
-        atomic_write_parquet(out / "grids" / f"{run.run_id}.parquet", outcome.grids)
-    if outcome.loads is not None:
-        atomic_write_parquet(out / "loads" / f"{run.run_id}.parquet", outcome.loads)
-    if keep_cases and outcome.cases is not None:
-        atomic_write_parquet(out / "cases" / f"{run.run_id}.parquet", outcome.cases)
-    record = {
+    run, record = outcome.run, outcome.record
+    if record is not None:
+        atomic_write_parquet(folder.per_run("timeseries", run.run_id), record.timeseries)
+        atomic_write_parquet(folder.per_run("grids", run.run_id), record.grids)
+        atomic_write_parquet(folder.per_run("loads", run.run_id), record.loads)
+        if keep_cases and record.cases is not None:
+            atomic_write_parquet(folder.per_run("cases", run.run_id), record.cases)
+    doc = {
         "run_id": run.run_id, "point": run.point, "policy": run.policy,
         "replication": run.replication, "seed": run.seed, "factors": run.factors,
         "overrides": run.overrides, "status": outcome.status, "error": outcome.error,
         "traceback": outcome.traceback, "wall_seconds": outcome.wall_seconds,
-        "metrics": outcome.summary or {},
-        "resolution_curve": outcome.resolution_curve or [],
+        "metrics": record.summary if record is not None else {},
+        "resolution_curve": record.resolution_curve if record is not None else [],
     }
-    atomic_write_text(out / "runs" / f"{run.run_id}.json",
-                      json.dumps(record, indent=1, default=_json_default) + "\n")
+    atomic_write_text(folder.record(run.run_id),
+                      json.dumps(doc, indent=1, default=_json_default) + "\n")
 
 
-def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
+def assemble(folder: ResultsFolder, experiment: Experiment,
+             runs: list[RunSpec] | None = None) -> pd.DataFrame:
     """Build runs.csv / runs.parquet / timeseries.parquet / resolution.parquet from the
     per-run files."""
     rows, series, quantiles = [], [], []
-    metric_names = list(SUMMARY_DOCS)
+    metric_names = list(OUTCOMES)
     integer_metrics: set[str] = set()
     float_metrics: set[str] = set()
-    for run in experiment.runs():
-        record = _read_record(out / "runs" / f"{run.run_id}.json")
+    for run in runs if runs is not None else experiment.runs():
+        record = read_record(folder.record(run.run_id))
         row = {"run_id": run.run_id, "point": run.point, "policy": run.policy,
                "replication": run.replication, "seed": run.seed}
         row.update({k: run.factors.get(k) for k in experiment.factor_names})
@@ -402,7 +309,7 @@ def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
             quantiles.append(pd.DataFrame({"run_id": run.run_id,
                                            "working_days": CURVE_WORKING_DAYS,
                                            "share_resolved": q}))
-        ts_path = out / "timeseries" / f"{run.run_id}.parquet"
+        ts_path = folder.per_run("timeseries", run.run_id)
         if record["status"] == "ok" and ts_path.exists():
             ts = pd.read_parquet(ts_path)
             ts.insert(0, "run_id", run.run_id)
@@ -411,26 +318,23 @@ def assemble(out: Path, experiment: Experiment) -> pd.DataFrame:
     for m in metric_names:  # counts stay integers even where a failed run leaves a gap
         if m in integer_metrics and m not in float_metrics:
             table[m] = table[m].astype("Int64")
-    atomic_write_text(out / "runs.csv", table.to_csv(index=False))
-    atomic_write_parquet(out / "runs.parquet", table)
+    atomic_write_text(folder.runs_csv, table.to_csv(index=False))
+    atomic_write_parquet(folder.runs_table, table)
     if series:
-        atomic_write_parquet(out / "timeseries.parquet", pd.concat(series, ignore_index=True))
+        atomic_write_parquet(folder.timeseries, pd.concat(series, ignore_index=True))
     if quantiles:
-        atomic_write_parquet(out / "resolution.parquet",
-                             pd.concat(quantiles, ignore_index=True))
+        atomic_write_parquet(folder.resolution, pd.concat(quantiles, ignore_index=True))
     return table
 
 
-def write_manifest(out: Path, experiment: Experiment, fingerprint: str, table: pd.DataFrame,
-                   started: datetime, executor: str, keep_cases: bool,
+def write_manifest(folder: ResultsFolder, experiment: Experiment, fingerprint: str,
+                   table: pd.DataFrame, started: datetime, executor: str, keep_cases: bool,
                    finished: bool = True) -> None:
     """manifest.json: inputs, design, seeds, versions, times and every run's status.
 
     Written when a session starts (``finished=False``) and again when it ends; ``sessions``
     keeps one entry per session of a resumed sweep.
     """
-    from .run import manifest as environment
-
     env = environment(0.0)
     env.pop("wall_seconds", None)
     session = {"session": f"{started.isoformat(timespec='microseconds')}/{os.getpid()}",
@@ -440,7 +344,7 @@ def write_manifest(out: Path, experiment: Experiment, fingerprint: str, table: p
                "keep_cases": keep_cases}
     sessions = []
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # keep the history
-        sessions = list(json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        sessions = list(json.loads(folder.manifest.read_text(encoding="utf-8"))
                         ["sessions"])
     sessions = [*(s for s in sessions if s.get("session") != session["session"]), session]
     doc = {
@@ -461,7 +365,7 @@ def write_manifest(out: Path, experiment: Experiment, fingerprint: str, table: p
         "sessions": sessions,
         "mixed_code_versions": len({s.get("git_commit") for s in sessions}) > 1,
     }
-    atomic_write_text(out / "manifest.json",
+    atomic_write_text(folder.manifest,
                       json.dumps(doc, indent=2, default=_json_default) + "\n")
 
 
@@ -478,41 +382,7 @@ def summary_table(table: pd.DataFrame, metrics: Iterable[str] = KEY_METRICS) -> 
     return out
 
 
-def plain_progress(stream: Any = None) -> Callable[[int, int, int, RunOutcome], None]:
-    """Progress as plain lines (for logs and pipes): runs done, failures, time left."""
-    t0 = time.perf_counter()
-    first: list[int] = []
-
-    def report(done: int, total: int, failed: int, outcome: RunOutcome) -> None:
-        if not first:
-            first.append(done - 1)
-        elapsed = time.perf_counter() - t0
-        rate = (done - first[0]) / elapsed if elapsed > 0 else 0.0
-        left = (total - done) / rate if rate > 0 else math.nan
-        eta = f"{left:.0f} s left" if math.isfinite(left) else "time left unknown"
-        err = f" ({outcome.error})" if outcome.status != "ok" else ""
-        print(f"[{done}/{total}] {outcome.run.run_id} {outcome.status}{err} "
-              f"in {outcome.wall_seconds:.1f} s; {failed} failed; {eta}",
-              file=stream or sys.stderr, flush=True)
-
-    return report
-
-
-def bar_progress(total: int, initial: int) -> tuple[Callable[[int, int, int, RunOutcome],
-                                                             None], Callable[[], None]]:
-    """A tqdm progress bar (for terminals): runs done, failures, time left."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, initial=initial, unit="run", file=sys.stderr, dynamic_ncols=True)
-
-    def report(done: int, total: int, failed: int, outcome: RunOutcome) -> None:
-        bar.update(done - bar.n)
-        bar.set_postfix(failed=failed, refresh=False)
-
-    return report, bar.close
-
-
-def _read_record(path: Path) -> dict[str, Any]:
+def read_record(path: Path) -> dict[str, Any]:
     """A run's record, or a "not run" placeholder if it is missing or unreadable."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from simulation import GridGovernanceModel, load_scenario
@@ -26,6 +28,24 @@ SMALL_FIXED_TOML = """
 "world.households_per_grid_max" = 100
 "staffing.households_per_worker" = 90.0
 """
+
+
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "tiny.toml"  # 2 design points x 2 policies x 3 replications of 40 days
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    """``text`` written to ``tmp_path/name`` (an experiment file for a test)."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def header(name: str = "t", days: int = 30, reps: int = 2, seed: int = 1,
+           scenario: str = "baseline") -> str:
+    """An [experiment] table."""
+    return (f'[experiment]\nname = "{name}"\nscenario = "{scenario}"\ndays = {days}\n'
+            f"replications = {reps}\nseed = {seed}\n")
 
 
 def small_model(seed: int = 1, scenario: str = "baseline", days: int = 0,

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SMALL_FIXED_TOML
+from conftest import SMALL_FIXED_TOML, TINY
 
 from simulation.cli import main
 from simulation.experiment import load_experiment
@@ -29,8 +29,6 @@ from simulation.report.formatting import fmt, fmt_interval, fmt_p
 from simulation.report.results import load_results
 from simulation.sweep import run_sweep
 
-DATA = Path(__file__).parent / "data"
-TINY = DATA / "tiny.toml"
 # the small world, without its staffing (each policy here sets its own)
 SMALL = SMALL_FIXED_TOML.replace('"staffing.households_per_worker" = 90.0\n', "")
 PNG = b"\x89PNG\r\n\x1a\n"

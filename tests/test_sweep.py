@@ -1,5 +1,6 @@
-"""Experiment files, designs, seeds and common random numbers, and the sweep runner:
-executors, atomic per-run storage, failures, resume after SIGKILL, bad input."""
+"""Common random numbers across a sweep, and the sweep runner: executors, atomic per-run
+storage, failures, resume after SIGKILL, bad input. (Experiment files, designs and seeds:
+tests/test_experiment.py.)"""
 
 from __future__ import annotations
 
@@ -15,26 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SMALL_FIXED_TOML
+from conftest import SMALL_FIXED_TOML, TINY, header, write
 
 from simulation.cli import main
-from simulation.experiment import ExperimentError, load_experiment, replication_seeds
+from simulation.experiment import load_experiment
+from simulation.progress import NoProgress
 from simulation.sweep import InlineExecutor, execute_run, run_sweep
 
-DATA = Path(__file__).parent / "data"
-TINY = DATA / "tiny.toml"
 SMALL_FIXED = SMALL_FIXED_TOML
-
-
-def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def header(name: str = "t", days: int = 30, reps: int = 2, seed: int = 1) -> str:
-    return (f'[experiment]\nname = "{name}"\nscenario = "baseline"\ndays = {days}\n'
-            f"replications = {reps}\nseed = {seed}\n")
 
 
 def comparable(table: pd.DataFrame) -> pd.DataFrame:
@@ -42,63 +31,7 @@ def comparable(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=["wall_seconds"]).reset_index(drop=True)
 
 
-# --- designs ------------------------------------------------------------------------------
-def test_factorial_design_is_the_full_product() -> None:
-    e = load_experiment(TINY)
-    assert e.points == [{"visits.per_worker_day": 2.0}, {"visits.per_worker_day": 6.0}]
-    runs = e.runs()
-    assert len(runs) == 2 * 2 * 3
-    assert len({r.run_id for r in runs}) == len(runs)
-    branch = next(r for r in runs if r.policy == "branch")
-    assert branch.overrides["policy.party_branch"] is True
-    assert branch.overrides["branch.take_prob"] == 0.8
-    assert branch.overrides["world.communities_per_street"] == 1
-
-
-@pytest.mark.parametrize("method", ["lhs", "sobol"])
-def test_sampled_designs_cover_the_ranges(tmp_path: Path, method: str) -> None:
-    text = header() + f"""
-[factors]
-"policy.party_branch" = [false, true]
-[design]
-method = "{method}"
-samples = 16
-[ranges]
-"trust.gain_good" = [0.05, 0.25]
-"trust.contacts" = [0, 7]
-"""
-    e = load_experiment(write(tmp_path, text))
-    assert len(e.points) == 2 * 16
-    gains = np.array([p["trust.gain_good"] for p in e.points[:16]])
-    contacts = [p["trust.contacts"] for p in e.points[:16]]
-    assert ((gains >= 0.05) & (gains < 0.25)).all()
-    assert all(isinstance(c, int) and 0 <= c <= 7 for c in contacts)  # integers stay integers
-    assert len(set(contacts)) == 8  # 16 stratified points hit all 8 integers
-    # each factor level is crossed with the same 16 samples
-    assert [p["trust.gain_good"] for p in e.points[16:]] == list(gains)
-    # stratified: one point in each sixteenth of the range (both LHS and Sobol do this in 1-D)
-    strata = np.floor((gains - 0.05) / 0.2 * 16).astype(int)
-    assert sorted(strata) == list(range(16))
-    # deterministic from the seed; another seed gives another design
-    assert load_experiment(write(tmp_path, text)).points == e.points
-    other = load_experiment(write(tmp_path, text.replace("seed = 1", "seed = 2"), "o.toml"))
-    assert other.points != e.points
-
-
-# --- seeds and common random numbers --------------------------------------------------------
-def test_replication_seeds_are_shared_recorded_and_stable() -> None:
-    seeds = replication_seeds(20221121, 5)
-    assert len(set(seeds)) == 5 and all(0 <= s < 2**63 for s in seeds)
-    assert replication_seeds(20221121, 3) == seeds[:3]  # adding replications moves nothing
-    assert replication_seeds(20221122, 3) != seeds[:3]
-    e = load_experiment(TINY)
-    by_rep: dict[int, set[int]] = {}
-    for r in e.runs():
-        by_rep.setdefault(r.replication, set()).add(r.seed)
-    assert all(len(s) == 1 for s in by_rep.values())  # same seed across points and policies
-    assert [next(iter(by_rep[r])) for r in range(3)] == e.run_seeds()
-
-
+# --- common random numbers -----------------------------------------------------------------
 def test_common_random_numbers_shrink_the_variance_of_differences(tmp_path: Path) -> None:
     """Paired differences between two policies vary far less than unpaired ones would."""
     text = header(days=200, reps=12) + SMALL_FIXED + """
@@ -275,10 +208,11 @@ def test_one_worker_stores_each_run_as_it_finishes(tmp_path: Path) -> None:
     out = tmp_path / "seq"
     seen = []
 
-    def progress(done, total, failed, outcome):
-        seen.append((out / "runs" / f"{outcome.run.run_id}.json").exists())
+    class Watch(NoProgress):
+        def _show(self, label, note, ok):
+            seen.append((out / "runs" / f"{label}.json").exists())
 
-    run_sweep(load_experiment(TINY), out, workers=1, progress=progress)
+    run_sweep(load_experiment(TINY), out, workers=1, progress=Watch(12))
     assert seen == [True] * 12
 
 
@@ -333,58 +267,6 @@ def test_resume_refuses_a_different_experiment(tmp_path: Path, inline_result) ->
 
 
 # --- bad input ------------------------------------------------------------------------------
-BAD = [
-    ("", "missing section"),
-    ("[experiment\nname='x'", "not valid TOML"),
-    (header() + "[extras]\na = 1\n", "[extras]: unknown section"),
-    (header() + "colour = 'red'\n", "[experiment] 'colour': unknown key"),
-    ('[experiment]\nname = "x"\nscenario = "baseline"\ndays = 3\nseed = 1\n',
-     "'replications': missing"),
-    (header().replace('"baseline"', '"atlantis"'), "unknown scenario 'atlantis'"),
-    (header().replace("days = 30", "days = 0"), "'days': 0 must be at least 1"),
-    (header().replace("days = 30", 'days = "long"'), "is not a whole number"),
-    (header().replace("days = 30", "days = 99999999"), "is more than 36500"),
-    (header().replace('name = "t"', 'name = "a/b"'), "'name'"),
-    (header() + '[fixed]\n"trust.gain_god" = 0.1\n', "did you mean trust.gain_good"),
-    (header() + '[fixed]\n"trust.gain_good" = 3.0\n', "[fixed] 'trust.gain_good'"),
-    (header() + '[factors]\n"trust.gain_good" = 0.1\n', "non-empty list"),
-    (header() + '[factors]\n"policy.mobilisation" = ["none", "lots"]\n', "one of none"),
-    (header() + '[design]\nmethod = "grid"\n', "is not one of factorial, lhs, sobol"),
-    (header() + '[design]\nmethod = "sobol"\nsamples = 10\n[ranges]\n"trust.gain_good" = '
-     "[0.1, 0.2]\n", "not a power of 2"),
-    (header() + '[design]\nmethod = "lhs"\nsamples = 8\n', "[ranges]: missing"),
-    (header() + '[ranges]\n"trust.gain_good" = [0.1, 0.2]\n', "needs a sampled [design] method"),
-    (header() + '[design]\nmethod = "lhs"\nsamples = 8\n[ranges]\n"policy.party_branch" = '
-     "[0, 1]\n", "not numeric"),
-    (header() + '[design]\nmethod = "lhs"\nsamples = 8\n[ranges]\n"trust.gain_good" = '
-     "[0.3, 0.2]\n", "must be below high"),
-    (header() + '[[policies]]\nname = "a"\n[[policies]]\nname = "a"\n', "used twice"),
-    (header() + '[[policies]]\nname = "a"\nlevers = ["free_lunch"]\n', "unknown policy"),
-    (header() + '[[policies]]\nname = "a"\nset = { "x.y" = 1 }\n', "unknown parameter 'x.y'"),
-    (header() + '[fixed]\n"visits.per_worker_day" = 30.0\n', "no time for casework"),
-    (header() + '[factors]\n"staffing.households_per_worker" = ["250"]\n', "is text"),
-    (header().replace("replications = 2", "replications = 1000000000"), "is more than"),
-    (header() + '[design]\nmethod = "sobol"\nsamples = 1073741824\n[ranges]\n'
-     '"trust.gain_good" = [0.1, 0.2]\n', "from 2 to 1048576"),
-    (header(reps=1001) + '[factors]\n"trust.contacts" = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n'
-     '"trust.gain_good" = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]\n'
-     '"trust.loss_bad" = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]\n',
-     "1001000 runs"),
-]
-
-
-@pytest.mark.parametrize(("text", "needle"), BAD)
-def test_bad_experiment_files_fail_before_any_run(tmp_path: Path, capsys, text, needle) -> None:
-    path = write(tmp_path, text)
-    with pytest.raises(ExperimentError, match=None) as info:
-        load_experiment(path)
-    assert needle in str(info.value) and str(path) in str(info.value)
-    code = main(["sweep", str(path), "--out", str(tmp_path / "never")])
-    _, err = capsys.readouterr()
-    assert code == 2 and err.count("\n") == 1 and needle in err and "Traceback" not in err
-    assert not (tmp_path / "never").exists()
-
-
 def test_missing_file_and_conflicting_options(tmp_path: Path, capsys) -> None:
     assert main(["sweep", str(tmp_path / "nope.toml")]) == 2
     assert "no such file" in capsys.readouterr().err
@@ -395,33 +277,25 @@ def test_missing_file_and_conflicting_options(tmp_path: Path, capsys) -> None:
     assert "more than 1024" in capsys.readouterr().err
 
 
-def test_shipped_experiment_files_are_valid() -> None:
-    root = Path(__file__).resolve().parents[1] / "experiments"
-    names = {p.stem for p in root.glob("*.toml")}
-    assert {"policy_comparison", "staffing", "volunteer_mobilisation", "sensitivity"} <= names
-    for path in root.glob("*.toml"):
-        assert load_experiment(path).runs()
-
-
 def test_new_scenario_defaults_change_the_fingerprint(monkeypatch) -> None:
     """Runs made under old defaults (say, before a calibration) must not be resumed into."""
-    import simulation.scenarios as scenarios
+    import simulation.sweep as sweep
     from simulation.sweep import design_fingerprint
 
     e = load_experiment(TINY)
     before = design_fingerprint(e)
-    real = scenarios.get_scenario
+    real = sweep.get_scenario
 
     def recalibrated(name):
         sc = real(name)
         return replace(sc, overrides={**sc.overrides, "handling.sigma": (0.9, "new fit")})
 
-    monkeypatch.setattr(scenarios, "get_scenario", recalibrated)
+    monkeypatch.setattr(sweep, "get_scenario", recalibrated)
     assert design_fingerprint(e) != before
 
     def refit_own_key(name):  # a default the design sets itself does not matter
         sc = real(name)
         return replace(sc, overrides={**sc.overrides, "visits.per_worker_day": (3.0, "fit")})
 
-    monkeypatch.setattr(scenarios, "get_scenario", refit_own_key)
+    monkeypatch.setattr(sweep, "get_scenario", refit_own_key)
     assert design_fingerprint(e) == before
