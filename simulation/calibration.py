@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -26,10 +28,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .experiment import Target
+from .errors import GridgovError
+from .experiment import Experiment, Target
 from .load import STABLE_LOAD
 from .report.errors import ReportError
 from .report.results import SweepResults
+from .storage import atomic_write_text
 
 DEFAULT_ACCEPT = 0.1  # share of design points accepted
 MIN_ESS = 50  # below this effective sample size the credible intervals are rough
@@ -172,3 +176,78 @@ def figure(cal: Calibration, units: dict[str, str] | None = None) -> Figure:
     fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8)
     fig.suptitle("Rejection ABC: distance of each design point to the targets")
     return fig
+
+
+class CalibrationError(GridgovError):
+    """An experiment file that cannot be a calibration (one line for the user)."""
+
+
+def check_experiment(experiment: Experiment) -> None:
+    """Raise :class:`CalibrationError` unless ``experiment`` is a calibration: [targets],
+    a prior sampled over [ranges] (lhs or sobol), no [factors], one policy."""
+    where = f"{experiment.path}:"
+    if not experiment.targets:
+        raise CalibrationError(f"{where} [targets]: missing; a calibration fits metrics to "
+                               "published figures: metric = { value = ..., tolerance = ..., "
+                               "source = \"...\" }")
+    if experiment.method not in ("lhs", "sobol") or not experiment.ranges:
+        raise CalibrationError(f"{where} [design]: a calibration samples its prior over "
+                               "[ranges] with method = \"lhs\" or \"sobol\"")
+    if experiment.factors:
+        raise CalibrationError(f"{where} [factors]: a calibration fits [ranges] alone; move "
+                               "these keys to [fixed] (one value) or [ranges] (a prior)")
+    if len(experiment.policies) > 1:
+        raise CalibrationError(f"{where} [[policies]]: a calibration fits one configuration; "
+                               "keep one policy (or set its keys in [fixed])")
+
+
+def toml_value(v: Any) -> str:
+    """``v`` as a TOML value (booleans, strings with escapes, numbers)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(v)
+
+
+def fitted_toml(experiment: Experiment, cal: Calibration) -> str:
+    """fitted.toml: a [fixed] table of the posterior medians, each with its 90% credible
+    interval as a comment (ready to paste into a scenario or an experiment file)."""
+    accepted = int(cal.points.accepted.sum())
+    lines = [f"# Fitted by `gridgov calibrate {experiment.path}`: rejection ABC, {accepted} of "
+             f"{len(cal.points)} design points accepted.",
+             "# Posterior medians; the comment gives the 90% credible interval.", "[fixed]"]
+    values = cal.fitted()
+    for _, r in cal.posterior.iterrows():
+        lines.append(f'"{r.parameter}" = {toml_value(values[r.parameter])}   '
+                     f"# 90% CrI [{r.q05:.4g}, {r.q95:.4g}]")
+    return "\n".join(lines) + "\n"
+
+
+def verify_toml(experiment: Experiment, cal: Calibration, replications: int) -> str:
+    """verify.toml: an experiment that runs the fitted values afresh, ``replications``
+    times with new seeds (the calibration's seed + 1), to check the fit."""
+    fixed = {**experiment.fixed, **cal.fitted()}
+    lines = ["# The fitted values run afresh (new seeds) to check the fit.", "[experiment]",
+             f'name = "{experiment.name}-verify"', f'scenario = "{experiment.scenario}"',
+             f"days = {experiment.days}", f"warmup_days = {experiment.warmup_days}",
+             f"followup_days = {experiment.followup_days}", f"replications = {replications}",
+             f"seed = {experiment.seed + 1}", "", "[fixed]"]
+    lines += [f'"{k}" = {toml_value(v)}' for k, v in fixed.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_files(cal: Calibration, experiment: Experiment, folder: Path,
+                units: dict[str, str] | None = None) -> list[Path]:
+    """Write points.csv, posterior.csv, fitted.toml and calibration.png into ``folder``
+    (created); return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / n for n in ("points.csv", "posterior.csv", "fitted.toml",
+                                  "calibration.png")]
+    atomic_write_text(paths[0], cal.points.to_csv(index_label="point"))
+    atomic_write_text(paths[1], cal.posterior.to_csv(index=False))
+    atomic_write_text(paths[2], fitted_toml(experiment, cal))
+    fig = figure(cal, units)
+    fig.savefig(paths[3], dpi=110)
+    plt.close(fig)
+    return paths

@@ -11,6 +11,7 @@ SALib's bootstrap 95% intervals (estimate +- conf), computed with a fixed seed.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import matplotlib
 
@@ -21,12 +22,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .experiment import MORRIS_LEVELS, unit_sample
+from .outcomes import SENSITIVITY
 from .report.errors import ReportError
+from .report.formatting import metric_label
 from .report.results import SweepResults
+from .storage import atomic_write_text
 
-SENSITIVITY_METRICS = ("unresolved_issue_days_per_household", "share_resolved_within_90_days",
-                       "share_resolved_within_5_working_days", "hidden_issues",
-                       "trust_change", "active_volunteer_share")
+SENSITIVITY_METRICS = SENSITIVITY  # the default metrics (simulation/outcomes.py)
 ANALYSIS_SEED = 20221121
 RESAMPLES = 1000
 
@@ -121,8 +123,6 @@ def bar_chart(indices: pd.DataFrame) -> Figure:
     fig, axes = plt.subplots(len(groups), 1, figsize=(9, 2.2 + 0.32 * indices.parameter
                                                         .nunique() * len(groups)),
                              layout="constrained", squeeze=False)
-    from .report.comparison import metric_label
-
     for ax, (policy, metric) in zip(axes[:, 0], groups, strict=True):
         t = indices[(indices.policy == policy) & (indices.metric == metric)]
         pos = np.arange(len(t))
@@ -174,3 +174,17 @@ def text_table(indices: pd.DataFrame) -> str:
         lines.append("")
     lines += [f"warning: {w}" for w in warnings_for(indices)]
     return "\n".join(lines)
+
+
+def write_files(indices: pd.DataFrame, folder: Path) -> list[Path]:
+    """Write sensitivity.csv (and sensitivity.png if there are indices) into ``folder``
+    (created); return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / "sensitivity.csv"]
+    atomic_write_text(paths[0], indices.to_csv(index=False))
+    if not indices.empty:
+        fig = bar_chart(indices)
+        fig.savefig(folder / "sensitivity.png", dpi=110)
+        plt.close(fig)
+        paths.append(folder / "sensitivity.png")
+    return paths

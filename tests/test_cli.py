@@ -146,3 +146,20 @@ def test_console_script_runs_in_a_fresh_process() -> None:
     bad = subprocess.run([*cmd, "run", "baseline", "--set", "x=1"], capture_output=True,
                          text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_python_m_runs_the_command_and_loads_only_the_command_s_group() -> None:
+    """`python -m simulation.cli` is the command; a listing or a run does not import the
+    report's plotting stack, the sweep machinery or Dask (they load with their command)."""
+    ok = subprocess.run([sys.executable, "-m", "simulation.cli", "policies"],
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "visits" in ok.stdout
+    probe = ("import sys\nfrom simulation.cli import main\n"
+             "for argv in (['scenarios'], ['run', 'mmc', '--days', '2']):\n"
+             "    assert main(argv) == 0\n"
+             "print(sorted(m for m in ('matplotlib', 'dask', 'simulation.sweep', "
+             "'simulation.report.build') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write as write_file
 
 from simulation.cli import main
 from simulation.experiment import ExperimentError, load_experiment, resample, unit_sample
@@ -21,9 +22,7 @@ RANGES = '[ranges]\n"trust.gain_good" = [0.02, 0.3]\n"trust.contacts" = [0, 10]\
 
 
 def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "s.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_file(tmp_path, text, "s.toml")
 
 
 def test_design_sizes_follow_saltelli_and_morris(tmp_path: Path) -> None:

@@ -1,0 +1,135 @@
+"""The command line's surface in one place: every command, its arguments and help, and
+the module and function that handle it (imported only when that command runs, so
+``gridgov scenarios`` does not load the report's plotting stack)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..parameters import MAX_DAYS
+from ..policies import LEVERS
+from ..run import DEFAULT_DAYS, DEFAULT_SEED
+from .options import Parser, int_between, probability, scale
+
+
+def handled_by(parser: argparse.ArgumentParser, module: str, function: str) -> None:
+    """Say which function of which ``simulation.cli`` module handles ``parser``'s command."""
+    parser.set_defaults(handler=(module, function))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface: one sub-parser per command, each with its handler."""
+    ap = Parser(prog="gridgov", description="Agent-based simulation of urban grid governance.")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    handled_by(sub.add_parser("scenarios", help="list the scenarios"), "info", "scenarios")
+    pp = sub.add_parser("params", help="list a scenario's parameters with unit and source")
+    pp.add_argument("scenario", metavar="SCENARIO")
+    handled_by(pp, "info", "params")
+    handled_by(sub.add_parser("policies", help="list the policy levers"), "info", "levers")
+
+    dp = sub.add_parser("dashboard", help="the interactive dashboard in the browser: pull "
+                        "the policy levers, step the model, watch the grids")
+    dp.add_argument("scenario", metavar="SCENARIO", nargs="?", default="baseline",
+                    help="the scenario to start from (baseline)")
+    dp.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
+    dp.add_argument("--port", type=int_between(1, 65535), default=8765,
+                    help="port to serve on (8765)")
+    handled_by(dp, "dashboard", "dashboard")
+
+    rp = sub.add_parser("run", help="run one simulation and print its summary")
+    rp.add_argument("scenario", metavar="SCENARIO")
+    rp.add_argument("--days", type=int_between(1, MAX_DAYS), default=DEFAULT_DAYS,
+                    help=f"days to simulate ({DEFAULT_DAYS}; at most {MAX_DAYS}, a century)")
+    rp.add_argument("--seed", type=int_between(0), default=DEFAULT_SEED,
+                    help=f"random seed ({DEFAULT_SEED})")
+    rp.add_argument("--warmup", type=int_between(0, MAX_DAYS), default=0, metavar="DAYS",
+                    help="days before the measured window (0): the summary counts issues "
+                    "arising after them (docs/model.md 7.14)")
+    rp.add_argument("--followup", type=int_between(0, MAX_DAYS), default=0, metavar="DAYS",
+                    help="last days that only follow up the window's issues (0)")
+    rp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a parameter (repeatable); keys: `gridgov params SCENARIO`")
+    rp.add_argument("--policy", action="append", default=[], metavar="NAME[:k=v,...]",
+                    help=f"apply a policy lever (repeatable): {', '.join(LEVERS)}")
+    rp.add_argument("--out", metavar="DIR", help="write summary.json, timeseries.csv, "
+                    "cases.csv (a partitioned run: cases/DISTRICT.parquet, districts.csv), "
+                    "parameters.json and manifest.json here")
+    rp.add_argument("--scale", type=scale, metavar="S",
+                    help="shrink the scenario to S times its grids, communities and street "
+                    "offices (e.g. 0.01 for a quick look; same as --set world.scale=S)")
+    rp.add_argument("--workers", type=int_between(1, 1024), metavar="N",
+                    help="local worker processes for a city's districts (one per core)")
+    rp.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run the districts on a Dask distributed cluster, e.g. "
+                    "tcp://10.0.0.5:8786")
+    rp.add_argument("--no-partition", action="store_true",
+                    help="run a city of several districts as one model in this process "
+                    "(needs all its memory at once)")
+    handled_by(rp, "run", "run")
+
+    sw = sub.add_parser("sweep", help="run an experiment file: designs x policies x "
+                        "replications, in parallel, resumable")
+    sw.add_argument("file", metavar="FILE", help="experiment file (TOML), e.g. "
+                    "experiments/policy_comparison.toml")
+    add_run_options(sw, "results/NAME")
+    sw.add_argument("--keep-cases", action="store_true",
+                    help="also keep every run's case log (cases/RUN_ID.parquet)")
+    sw.add_argument("--no-report", action="store_true",
+                    help="do not write the comparison report (OUT/report/) at the end")
+    handled_by(sw, "sweep", "sweep")
+
+    sp = sub.add_parser("sensitivity", help="Sobol indices (or Morris screening) of the "
+                        "key outcomes over an experiment file's [ranges]")
+    sp.add_argument("file", metavar="FILE", help="experiment file with [ranges], e.g. "
+                    "experiments/sensitivity.toml")
+    sp.add_argument("--method", choices=("sobol", "morris"), default="sobol",
+                    help="sobol: first- and total-order indices from Saltelli's design of "
+                    "N (d + 2) points; morris: screening with N trajectories (sobol)")
+    sp.add_argument("--samples", type=int_between(2, 2**20), metavar="N",
+                    help="N: base samples (a power of 2) or trajectories (the file's samples)")
+    sp.add_argument("--metrics", metavar="M1,M2,...", help="outcomes to analyse (default: "
+                    "unresolved issue-days, shares resolved within 90 days and 5 working "
+                    "days, hidden issues, trust change, active volunteers)")
+    add_run_options(sp, "results/NAME-METHOD unless the file's own design is used")
+    handled_by(sp, "analyses", "run_sensitivity")
+
+    kp = sub.add_parser("calibrate", help="fit an experiment file's [ranges] to its "
+                        "[targets] by approximate Bayesian computation")
+    kp.add_argument("file", metavar="FILE", help="experiment file with [ranges], [targets] "
+                    "and a sampled [design], e.g. experiments/calibration.toml")
+    kp.add_argument("--accept", type=probability, default=0.1,
+                    help="share of design points accepted (0.1)")
+    kp.add_argument("--verify", type=int_between(0, 10_000), default=10, metavar="N",
+                    help="replications of the fitted values run afresh to check the fit "
+                    "(10; 0 skips)")
+    add_run_options(kp, "results/NAME")
+    handled_by(kp, "analyses", "run_calibration")
+
+    cp = sub.add_parser("compare", help="compare a sweep's policies with a baseline: "
+                        "table, report.html and figures")
+    cp.add_argument("folder", metavar="RESULTS_DIR", help="a sweep's results folder, e.g. "
+                    "results/policy_comparison")
+    cp.add_argument("--baseline", metavar="POLICY", help="the policy (or, with one policy, "
+                    "the design point pNNNN) to compare with (status_quo, else the first)")
+    cp.add_argument("--metrics", metavar="M1,M2,...", help="metrics to compare (default: "
+                    "unresolved issue-days, shares resolved within 90, 30 days and 5 working "
+                    "days, mean days to resolution, hidden issues, days known to resolved, "
+                    "trust change, active volunteers, cost)")
+    cp.add_argument("--out", metavar="DIR", help="report folder (RESULTS_DIR/report)")
+    cp.add_argument("--alpha", type=probability, default=0.05,
+                    help="family-wise error rate for Holm's correction (0.05)")
+    handled_by(cp, "compare", "run_compare")
+    return ap
+
+
+def add_run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
+    """--out, --workers, --scheduler and --resume: the options of every command that runs
+    a sweep."""
+    parser.add_argument("--out", metavar="DIR", help=f"results folder ({default_out})")
+    parser.add_argument("--workers", type=int_between(1, 1024), metavar="N",
+                        help="local worker processes (one per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip runs already completed in the results folder")

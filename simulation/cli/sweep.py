@@ -1,0 +1,103 @@
+"""``gridgov sweep FILE``: an experiment's runs, in parallel and resumable, then the
+comparison report; and what every sweeping command shares (folder, progress, failures)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import UsageError
+from ..experiment import Experiment, load_experiment
+from ..progress import make_progress
+from ..report.errors import ReportError
+from ..results_folder import ResultsFolder
+from ..sweep import completed_runs, run_sweep, summary_table
+from .compare import compare
+from .options import wide_pandas
+
+
+def sweep(args: argparse.Namespace) -> int:
+    """Run the sweep; print the report's table (or the runs' summary); exit 1 on failures."""
+    experiment = load_experiment(args.file)
+    out = sweep_folder(args, experiment.name)
+    table = execute(experiment, out, args, keep_cases=args.keep_cases)
+    failed = table[table.status != "ok"]
+    folder = ResultsFolder(out)
+    written = [p.name for p in folder.summary_files if p.exists()]
+    if args.no_report or len(failed) == len(table):
+        with wide_pandas():
+            print(summary_table(table).to_string())
+        print(f"wrote {out}/" + ", ".join(written))
+    else:
+        print(f"wrote {out}/" + ", ".join(written))
+        try:
+            compare(str(out), None, None, None, 0.05)
+        except ReportError as exc:  # the runs are safe; say why there is no report
+            print(f"gridgov: no report: {exc}", file=sys.stderr)
+    return report_failures(table, out)
+
+
+def sweep_folder(args: argparse.Namespace, default_name: str) -> Path:
+    """The results folder from --out (or results/NAME), after checking the options."""
+    if args.workers and args.scheduler:
+        raise UsageError("give --workers or --scheduler, not both")
+    if args.out is not None and not args.out.strip():
+        raise UsageError("--out needs a folder name")
+    return Path(args.out) if args.out else Path("results") / default_name
+
+
+def execute(experiment: Experiment, out: Path, args: argparse.Namespace,
+            keep_cases: bool = False) -> pd.DataFrame:
+    """Run ``experiment``'s sweep into ``out`` with progress; the runs table."""
+    runs = experiment.runs()
+    folder = ResultsFolder(out)
+    done = len(completed_runs(folder)) if args.resume and folder.records.is_dir() else 0
+    for line in experiment.warnings:
+        print(f"gridgov: warning: {line}", file=sys.stderr)
+    window = (f" (warm-up {experiment.warmup_days}, follow-up {experiment.followup_days})"
+              if experiment.warmup_days or experiment.followup_days else "")
+    print(f"gridgov sweep {experiment.name}: {len(runs)} runs = {len(experiment.points)} "
+          f"design points x {len(experiment.policies)} policies x {experiment.replications} "
+          f"replications of {experiment.scenario} for {experiment.days} days{window}"
+          + (f"; {done} already done" if done else "") + f" -> {out}", flush=True)
+    try:
+        with make_progress(len(runs), done, unit="run") as progress:
+            table = run_sweep(experiment, out, workers=args.workers,
+                              scheduler=args.scheduler, resume=args.resume,
+                              keep_cases=keep_cases, progress=progress)
+    except OSError as exc:  # e.g. a full disk mid-sweep: finished runs are kept
+        raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror or exc}; finished "
+                         "runs are kept: fix it and add --resume") from None
+    warn_overloaded_runs(table)
+    return table
+
+
+def warn_overloaded_runs(table: pd.DataFrame) -> None:
+    """One line on standard error naming the policies (and design points) whose runs have
+    an overloaded service point."""
+    if "overloaded_points" not in table:
+        return
+    bad = table[(table.status == "ok") & (table.overloaded_points.fillna(0) > 0)]
+    if bad.empty:
+        return
+    arms = sorted({f"{r.policy}" + (f" at p{int(r.point):04d}" if table.point.nunique() > 1
+                                    else "") for r in bad.itertuples()})
+    shown = ", ".join(arms[:6]) + (f" and {len(arms) - 6} more" if len(arms) > 6 else "")
+    print(f"gridgov: warning: {len(bad)} of {len(table)} runs are overloaded (a service "
+          f"point's analytic offered load >= 1, up to {bad.max_offered_load.max():.2f}): "
+          f"{shown}; their time measures depend on the run length (loads/ per run)",
+          file=sys.stderr)
+
+
+def report_failures(table: pd.DataFrame, out: Path) -> int:
+    """Exit status 1 (and a line on stderr) if any run failed, else 0."""
+    failed = table[table.status != "ok"]
+    if len(failed):
+        ids = ", ".join(failed.run_id[:10]) + (" ..." if len(failed) > 10 else "")
+        print(f"gridgov: {len(failed)} of {len(table)} runs failed: {ids} "
+              f"(errors in {out}/runs.csv; rerun them with --resume)", file=sys.stderr)
+        return 1
+    return 0
