@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import doctest
-import sys
 from pathlib import Path
 
 import pytest
 
+from simulation.parameter_table import END, START, render
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import param_table  # noqa: E402
 
 ODD_SECTIONS = ("Purpose", "Entities, state variables and scales",
                 "Process overview and scheduling", "Design concepts", "Initialisation",
@@ -18,8 +17,18 @@ ODD_SECTIONS = ("Purpose", "Entities, state variables and scales",
 
 
 def test_parameter_table_in_model_md_matches_the_registry() -> None:
-    text = param_table.DOC.read_text(encoding="utf-8")
-    assert param_table.render(text) == text, "run: python scripts/param_table.py"
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    assert render(text, ROOT / "experiments") == text, "run: python scripts/param_table.py"
+
+
+def test_rendering_replaces_only_what_is_between_the_markers() -> None:
+    text = f"# head\n{START}\nstale table\n{END}\ntail\n"
+    new = render(text, ROOT / "experiments")
+    assert new.startswith(f"# head\n{START}\n| key | default |") and new.endswith(f"{END}\ntail\n")
+    assert "stale table" not in new and "| `trust.gain_good` |" in new
+    assert render(new, ROOT / "experiments") == new
+    with pytest.raises(ValueError, match="not found"):
+        render("no markers here", ROOT / "experiments")
 
 
 def test_model_md_follows_the_odd_protocol_order() -> None:
@@ -48,3 +57,28 @@ def test_every_plausible_range_names_a_real_parameter_and_brackets_its_default()
         spec = PARAM_INDEX[key]  # a KeyError names a stale entry
         assert low < high and basis
         assert low <= spec.default <= high, key
+
+
+def test_readme_names_every_module_of_the_package() -> None:
+    """README's "What is in the box" stays current: every module of simulation/ (and every
+    sub-package) is named there, and nothing named there is gone."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    box = text[text.index("## What is in the box"):text.index("## Reproducibility")]
+    package = ROOT / "simulation"
+    modules = {p.name for p in package.glob("*.py") if not p.name.startswith("__")}
+    modules |= {f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").exists()}
+    missing = sorted(m for m in modules if f"`{m}`" not in box)
+    assert not missing, f"README's module list lacks {missing}"
+    import re
+
+    named = set(re.findall(r"`([a-z_]+\.py)`", box.split("| `experiments/` |")[0]))
+    gone = sorted(n for n in named if not any(package.rglob(n)))
+    assert not gone, f"README names modules that do not exist: {gone}"
+
+
+def test_architecture_page_says_where_a_run_an_outcome_and_a_seed_live() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for where in ("simulation/runner.py", "simulation/outcomes.py", "simulation/seeds.py"):
+        assert where in text and (ROOT / where).is_file()
+    assert "scenario ──► parameters ──► model ──► run record ──► results folder ──► report" \
+        in text
