@@ -128,7 +128,7 @@ def time_city(scenario: str, overrides: dict, days: int, seed: int, workers: int
         t0 = time.perf_counter()
         with open_backend(workers) as backend:
             city = run_partitioned(params, seed=seed, days=days,
-                                   backend=None if backend.inline else backend)
+                                   backend=backend)
         wall = time.perf_counter() - t0
     t = city.districts
     # Mesa agents per district: residents + grid workers (office staff are not agents)

@@ -13,21 +13,27 @@ __version__ = "0.1.0"  # before the imports: simulation.provenance reads it
 
 from .model import GridGovernanceModel
 from .parameters import PARAMS, ParameterError, Parameters
-from .policies import POLICIES, Policy, apply_policies
+from .policies import LEVERS, POLICIES, Lever, Policy, apply_levers, apply_policies
 from .run import RunResult, run_scenario
+from .runner import RunRecord, run_model
 from .scenarios import SCENARIOS, load_scenario
 
 __all__ = [
+    "LEVERS",
     "PARAMS",
-    "POLICIES",
+    "POLICIES",  # old name of LEVERS
     "SCENARIOS",
     "GridGovernanceModel",
+    "Lever",
     "ParameterError",
     "Parameters",
-    "Policy",
+    "Policy",  # old name of Lever
+    "RunRecord",
     "RunResult",
     "__version__",
-    "apply_policies",
+    "apply_levers",
+    "apply_policies",  # old name of apply_levers
     "load_scenario",
+    "run_model",
     "run_scenario",
 ]

@@ -79,7 +79,7 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
     try:
         record = run_model(task.params, seed=task.seed, days=task.days,
                            warmup_days=task.warmup_days, followup_days=task.followup_days,
-                           keep_cases=task.keep_cases,
+                           keep_cases=task.keep_cases, collect_garbage=True,
                            on_day=day_reporter(task.progress, task.district, task.days))
         if record.cases is not None:
             record.cases.insert(0, "district", task.name)

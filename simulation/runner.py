@@ -55,12 +55,15 @@ def run_model(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
               followup_days: int = 0, keep_cases: bool = False,
               on_day: Callable[[int], None] | None = None,
               inspect: Callable[[GridGovernanceModel], dict[str, Any]] | None = None,
-              ) -> RunRecord:
+              collect_garbage: bool = False) -> RunRecord:
     """Build the model ``params`` describe, run it ``days`` days from ``seed`` and collect
     its record; the summary measures the window after ``warmup_days`` and before the last
     ``followup_days`` (:mod:`simulation.metrics`). ``on_day(day)`` is called after each
     simulated day; ``inspect(model)`` may read the finished model for anything the record
-    lacks (its dict becomes ``record.extra``). The model is discarded afterwards."""
+    lacks (its dict becomes ``record.extra``). The model is discarded afterwards; with
+    ``collect_garbage`` its memory is returned at once by a full garbage collection (what a
+    worker running model after model wants; in a process that holds much else, such as a
+    notebook or the test suite, a full collection costs time in proportion to all of it)."""
     t0 = time.perf_counter()
     model = GridGovernanceModel(params, seed=seed, warmup_days=warmup_days)
     t1 = time.perf_counter()
@@ -80,7 +83,8 @@ def run_model(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
     # (measured after a year of Licheng: 2.3 s instead of 4.0 s).
     model.discard()
     del model
-    gc.collect()  # the model's own reference cycles (cheap once it is emptied)
+    if collect_garbage:
+        gc.collect()  # the model's own reference cycles (cheap once it is emptied)
     record.build_seconds, record.run_seconds, record.collect_seconds = t1 - t0, t2 - t1, t3 - t2
     record.wall_seconds = time.perf_counter() - t0
     record.peak_rss_bytes = peak_rss_bytes()

@@ -74,7 +74,8 @@ def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
         params = load_scenario(run.scenario, run.overrides)
         window = {"seed": run.seed, "days": run.days, "warmup_days": run.warmup_days,
                   "followup_days": run.followup_days, "keep_cases": keep_cases}
-        record = _run_city(params, window) if is_city(params) else run_model(params, **window)
+        record = (_run_city(params, window) if is_city(params) else
+                  run_model(params, **window, collect_garbage=True))
         outcome = RunOutcome(run, "ok", record=record)
     except Exception as exc:  # a failed run is data, not a crash of the sweep
         outcome = RunOutcome(run, "failed", f"{type(exc).__name__}: {exc}",

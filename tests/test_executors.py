@@ -84,7 +84,14 @@ def running(pid: int) -> bool:
         return False
 
 
-def test_an_unreachable_scheduler_is_one_line() -> None:
+def test_an_unreachable_scheduler_is_one_line(monkeypatch) -> None:
+    import dask.distributed
+
+    def refuse(address, timeout):  # what Client raises after its 10 s timeout
+        assert timeout == "10s"
+        raise OSError(f"Timed out trying to connect to {address} after 10 s")
+
+    monkeypatch.setattr(dask.distributed, "Client", refuse)
     with pytest.raises(BackendError) as info:
         make_backend(scheduler="tcp://127.0.0.1:1")
     assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:1'" in str(info.value)

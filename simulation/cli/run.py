@@ -149,7 +149,7 @@ def _run_city(args: argparse.Namespace, params: Parameters, overrides: dict[str,
             try:
                 return run_city(params, scenario=args.scenario, seed=args.seed,
                                 days=args.days, overrides=overrides, levers=levers,
-                                backend=None if backend.inline else backend,
+                                backend=backend,
                                 on_district=arrived,
                                 cases_dir=None if out is None else out / "cases",
                                 progress=progress.day_queue(), warmup_days=args.warmup,
