@@ -17,6 +17,7 @@ reported as failed (docs/validation.md).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -105,11 +106,26 @@ def _backlog_and_years(model: GridGovernanceModel) -> dict[str, Any]:
             **_yearly(model)}
 
 
+# Replications already run in this process, by everything that determines them: several
+# checks pair their lever with the same status quo (the same scenario, overrides, window and
+# seeds), and a run is a function of those alone. Shared: callers read, never modify.
+_REPLICATED: dict[str, list[Run]] = {}
+REPLICATED_MAX = 32  # entries kept (the oldest goes first)
+
+
 def replicate(scenario: str, overrides: dict[str, Any], size: Size) -> list[Run]:
-    """``size.reps`` replications of ``scenario`` with the size's world overrides."""
+    """``size.reps`` replications of ``scenario`` with the size's world overrides (run
+    once per process for the same inputs)."""
     over = {**dict(size.world), **overrides}
-    return [run(scenario, over, seed, size.days, size.warmup, size.followup)
-            for seed in size.seeds()]
+    seeds = size.seeds()
+    key = json.dumps([scenario, over, size.days, size.warmup, size.followup, seeds],
+                     sort_keys=True, default=str)
+    if key not in _REPLICATED:
+        while len(_REPLICATED) >= REPLICATED_MAX:
+            _REPLICATED.pop(next(iter(_REPLICATED)))
+        _REPLICATED[key] = [run(scenario, over, seed, size.days, size.warmup, size.followup)
+                            for seed in seeds]
+    return _REPLICATED[key]
 
 
 def _yearly(model: GridGovernanceModel) -> dict[str, float]:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
 import pytest
 
 from simulation import validation
@@ -84,3 +87,19 @@ def test_seeds_come_from_a_seed_sequence_and_differ() -> None:
     seeds = validation.Size(reps=5).seeds()
     assert len(set(seeds)) == 5 and seeds == validation.Size(reps=5).seeds()
     assert validation.Size(reps=3).seeds() == seeds[:3]
+
+
+def test_replications_are_run_once_per_inputs_and_equal_fresh_runs() -> None:
+    """Checks that pair with the same status quo share its replications; the shared runs
+    are the runs themselves, and other inputs are other runs."""
+    size = validation.Size(reps=2, days=40, warmup=0, followup=0,
+                           world=(("world.communities_per_street", 1),))
+    a = validation.replicate("baseline", {}, size)
+    assert validation.replicate("baseline", {}, size) is a
+    fresh = [validation.run("baseline", dict(size.world), seed, 40) for seed in size.seeds()]
+    pd.testing.assert_frame_equal(pd.DataFrame([r.summary for r in a]),
+                                  pd.DataFrame([r.summary for r in fresh]), check_exact=True)
+    other = validation.replicate("baseline", {"visits.per_worker_day": 8.0}, size)
+    assert other is not a and [r.summary for r in other] != [r.summary for r in a]
+    longer = validation.replicate("baseline", {}, replace(size, days=41))
+    assert len(longer[0].timeseries) == 42 and longer is not a
