@@ -44,7 +44,8 @@ DESIGN_METHODS = ("factorial", "lhs", "sobol", "saltelli", "morris")
 SENSITIVITY_METHODS = {"sobol": "saltelli", "morris": "morris"}  # gridgov sensitivity
 MORRIS_LEVELS = 4  # grid levels of a Morris design (SALib's default)
 DESIGN_KEYS = ("method", "samples")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MAX_FILE_BYTES = 1_000_000  # an experiment file is a few kB; larger is not one
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # used with fullmatch: no "\n" at the end
 MAX_RUNS = 1_000_000  # runs in one sweep (each leaves files on disk)
 MAX_SAMPLES = 2**20  # points of a sampled design
 
@@ -158,9 +159,15 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read, validate and resolve an experiment file; raises ExperimentError."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: no such file") from None
+        if not path.is_file():
+            raise ExperimentError(f"{path}: no such file" if not path.exists() else
+                                  f"{path}: not a regular file; give an experiment file "
+                                  "(TOML), e.g. experiments/policy_comparison.toml")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ExperimentError(f"{path}: {path.stat().st_size:,} bytes is too large for "
+                                  f"an experiment file (at most {MAX_FILE_BYTES:,})")
+        # "utf-8-sig": a byte-order mark (as some editors write) is not part of the TOML
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ExperimentError(f"{path}: cannot read: {exc}") from None
     try:
@@ -200,7 +207,7 @@ class _Validator:
                 what = "a whole number" if kind is int else "text"
                 raise self.fail(f"[experiment] {key!r}", f"{exp[key]!r} is not {what}")
         name = exp["name"]
-        if not NAME_RE.match(name):
+        if not NAME_RE.fullmatch(name):
             raise self.fail("[experiment] 'name'", f"{name!r} must be letters, digits, '_', "
                             "'-' or '.' (it names the results folder)")
         if exp["scenario"] not in SCENARIOS:
@@ -363,7 +370,7 @@ class _Validator:
                     raise self.fail(f"{where} {key!r}",
                                     f"unknown key; valid: {', '.join(POLICY_KEYS)}")
             name = entry.get("name")
-            if not isinstance(name, str) or not NAME_RE.match(name):
+            if not isinstance(name, str) or not NAME_RE.fullmatch(name):
                 raise self.fail(f"{where} 'name'", "missing or not letters, digits, '_', '-'")
             if name in {p.name for p in out}:
                 raise self.fail(f"{where} 'name'", f"{name!r} is used twice")

@@ -62,6 +62,12 @@ class Lever:
         if bad:
             raise ParameterError(f"policy {name!r} has no setting {bad[0]!r}; valid: "
                                  f"{', '.join(sorted(fields)) or 'none'}")
+        needed = [f.name for f in dataclasses.fields(cls)
+                  if f.name not in data and f.default is dataclasses.MISSING
+                  and f.default_factory is dataclasses.MISSING]
+        if needed:
+            raise ParameterError(f"policy {name!r} needs a value for {needed[0]!r}: write "
+                                 f"{name}:{needed[0]}=VALUE")
         return cls(**data)
 
 

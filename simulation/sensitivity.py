@@ -41,7 +41,8 @@ def point_means(results: SweepResults, metric: str,
     is noise, (within / R) / var(point means)). ReportError if a point has no run."""
     ok = results.ok if policy is None else results.ok[results.ok.policy == policy]
     n_points = len(results.design.get("points", []))
-    reps = ok.groupby("point")[metric]
+    # as floats: a count column (Int64) would give pd.NA, not NaN, where a point has one run
+    reps = ok[metric].astype(float).groupby(ok["point"])
     y = reps.mean().reindex(range(n_points))
     missing = int(y.isna().sum())
     if missing:

@@ -232,6 +232,10 @@ BAD = [
      "[0.3, 0.2]\n", "must be below high"),
     (header() + '[[policies]]\nname = "a"\n[[policies]]\nname = "a"\n', "used twice"),
     (header() + '[[policies]]\nname = "a"\nlevers = ["free_lunch"]\n', "unknown policy"),
+    (header() + '[[policies]]\nname = "a"\nlevers = ["visits"]\n',
+     "'levers': policy 'visits' needs a value for 'per_worker_day'"),
+    (header().replace('name = "t"', 'name = "abc\\n"'), "[experiment] 'name'"),
+    (header() + '[[policies]]\nname = "a\\n"\n', "'name'"),
     (header() + '[[policies]]\nname = "a"\nset = { "x.y" = 1 }\n', "unknown parameter 'x.y'"),
     (header() + '[fixed]\n"visits.per_worker_day" = 30.0\n', "no time for casework"),
     (header() + '[factors]\n"staffing.households_per_worker" = ["250"]\n', "is text"),
@@ -298,3 +302,41 @@ def test_shipped_experiment_files_are_valid() -> None:
     assert {"policy_comparison", "staffing", "volunteer_mobilisation", "sensitivity"} <= names
     for path in root.glob("*.toml"):
         assert load_experiment(path).runs()
+
+
+def test_a_byte_order_mark_is_not_part_of_the_file(tmp_path: Path) -> None:
+    """Editors that write UTF-8 with a byte-order mark make files that load as without."""
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + header().encode("utf-8"))
+    assert load_experiment(path).name == "t"
+
+
+@pytest.mark.parametrize("make, needle", [
+    (lambda tmp: tmp, "not a regular file"),
+    (lambda tmp: write(tmp, "# " + "x" * 1_100_000 + "\n" + header()), "too large"),
+    (lambda tmp: tmp / "missing.toml", "no such file"),
+])
+def test_what_is_not_an_experiment_file_is_one_line(tmp_path: Path, capsys, make,
+                                                   needle: str) -> None:
+    path = make(tmp_path)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_endless_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    """`gridgov sweep /dev/zero`: one line, exit 2, in a process whose memory is capped
+    (so that a regression fails here instead of exhausting the machine)."""
+    import resource
+    import subprocess
+    import sys
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))
+
+    done = subprocess.run([sys.executable, "-m", "simulation.cli", "sweep", "/dev/zero",
+                           "--out", str(tmp_path / "o")], capture_output=True, text=True,
+                          timeout=120, preexec_fn=cap)
+    assert done.returncode == 2, done.stderr
+    assert "/dev/zero: not a regular file" in done.stderr and done.stderr.count("\n") == 1

@@ -144,3 +144,13 @@ def test_a_policy_does_not_reshuffle_the_issues_that_arise() -> None:
     cols = ["id", "type", "grid", "resident", "t_arisen"]
     pd.testing.assert_frame_equal(logs[0][cols], logs[1][cols])
     assert not logs[0].t_closed.equals(logs[1].t_closed)
+
+
+@pytest.mark.parametrize("spec", ["visits", "visits:", "visits: "])
+def test_a_lever_without_its_required_setting_is_one_line(spec: str, capsys) -> None:
+    from simulation.cli import main
+
+    assert main(["run", "mmc", "--days", "2", "--policy", spec]) == 2
+    err = capsys.readouterr().err
+    assert "policy 'visits' needs a value for 'per_worker_day': write " \
+        "visits:per_worker_day=VALUE" in err and err.count("\n") == 1

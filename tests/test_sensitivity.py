@@ -120,3 +120,13 @@ def test_unknown_metric_fails_before_any_run(tmp_path: Path, capsys) -> None:
     assert main(["sensitivity", str(path), "--out", str(out), "--metrics", "nosuch"]) == 2
     assert "unknown metric 'nosuch'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_one_replication_per_point_has_no_noise_estimate_not_a_crash() -> None:
+    """A common Sobol set-up (replications = 1) with a count outcome (Int64 in the runs
+    table): the point means are the runs, the noise shares are undefined (NaN)."""
+    results = fake_results("saltelli", 8, ["a", "b"], lambda x: 10 * x[0])
+    results.runs["y"] = results.runs["y"].round().astype("Int64")
+    y, noise, noise_means = point_means(results, "y")
+    assert len(y) == len(results.design["points"]) and np.isnan(noise) and np.isnan(noise_means)
+    assert not analyse(results, ["y"]).empty

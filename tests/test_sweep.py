@@ -299,3 +299,21 @@ def test_new_scenario_defaults_change_the_fingerprint(monkeypatch) -> None:
 
     monkeypatch.setattr(sweep, "get_scenario", refit_own_key)
     assert design_fingerprint(e) == before
+
+
+def test_a_sweep_whose_runs_all_fail_says_so_without_an_empty_table(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    import simulation.sweep as sweep
+
+    real = sweep.execute_run
+
+    def broken(run, keep_cases):  # an impossible world in every run
+        return real(replace(run, overrides={**run.overrides, "world.districts": 0}),
+                    keep_cases)
+
+    monkeypatch.setattr(sweep, "execute_run", broken)
+    path = write(tmp_path, header(days=5, reps=2, scenario="mmc"))
+    assert main(["sweep", str(path), "--out", str(tmp_path / "x"), "--workers", "1"]) == 1
+    out, err = capsys.readouterr()
+    assert "Empty DataFrame" not in out and "no run finished; wrote" in out
+    assert "2 of 2 runs failed" in err and "runs.csv" in err

@@ -27,7 +27,9 @@ def sweep(args: argparse.Namespace) -> int:
     failed = table[table.status != "ok"]
     folder = ResultsFolder(out)
     written = [p.name for p in folder.summary_files if p.exists()]
-    if args.no_report or len(failed) == len(table):
+    if len(failed) == len(table):  # nothing to tabulate: say so, not an empty table
+        print(f"no run finished; wrote {out}/" + ", ".join(written))
+    elif args.no_report:
         with wide_pandas():
             print(summary_table(table).to_string())
         print(f"wrote {out}/" + ", ".join(written))
