@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from .errors import GridgovError
 
@@ -102,6 +103,21 @@ def worker_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc or 'worker process died'}"
 
 
+def check_address(address: str) -> str:
+    """``address`` if it can name a Dask scheduler (``tcp://HOST:PORT``, ``HOST:PORT``, a
+    scheme Dask knows); else BackendError saying what is wrong."""
+    if not address.strip():
+        raise BackendError("--scheduler needs an address, e.g. tcp://10.0.0.5:8786")
+    try:
+        port = urlsplit(address if "://" in address else f"tcp://{address}").port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise BackendError(f"--scheduler {address!r}: the port must be a number from 1 to "
+                           "65535, e.g. tcp://10.0.0.5:8786")
+    return address
+
+
 def make_backend(workers: int | None = None, scheduler: str | None = None,
                  executor: cf.Executor | None = None) -> Backend:
     """The backend for ``executor`` (any concurrent.futures executor, used as given), else
@@ -110,7 +126,8 @@ def make_backend(workers: int | None = None, scheduler: str | None = None,
     if executor is not None:
         kind = "inline" if isinstance(executor, InlineExecutor) else "given"
         return Backend(executor, kind, "given executor")
-    if scheduler:
+    if scheduler is not None:
+        check_address(scheduler)
         try:
             from dask.distributed import Client
         except ImportError:  # pragma: no cover - dask is a dependency

@@ -407,3 +407,29 @@ def test_bad_compare_input_creates_no_folder(tiny: Path, tmp_path: Path) -> None
     out = tmp_path / "never"
     assert main(["compare", str(tiny), "--out", str(out), "--baseline", "nope"]) == 2
     assert not out.exists()
+
+
+def test_a_measure_undefined_in_every_run_says_no_data(tiny: Path) -> None:
+    """40-day runs have no 90-day share: that is "no data", not "cannot be told apart"."""
+    from simulation.report.comparison import NO_DATA
+
+    report = build_report(tiny, tiny / "r_nodata",
+                          metrics=["share_resolved_within_90_days", "hidden_issues"])
+    rows = report.table[report.table.baseline != ""]
+    undefined = rows[rows.pairs == 0]
+    assert len(undefined) and set(undefined.metric) == {"share_resolved_within_90_days"}
+    assert (undefined.verdict == NO_DATA).all()
+    assert undefined.p_value.isna().all() and undefined.p_holm.isna().all()
+    assert not rows[rows.pairs > 0].verdict.eq(NO_DATA).any()
+    assert "no data" in text_table(report)
+
+
+def test_one_replication_is_said_to_decide_nothing() -> None:
+    from simulation.report.formatting import replication_sentence
+
+    note = {"pairs_min": 1, "pairs_max": 1, "paired": True, "widest_arm": "a",
+            "widest_metric": "hidden_issues", "widest_width": 0.0, "widest_relative": 0.0,
+            "halve_replications": 1, "more_replications": 0}
+    text = replication_sentence(note)
+    assert text.startswith("Each comparison rests on 1 paired replication: one replication "
+                           "gives no interval") and "(0 more)" not in text

@@ -21,7 +21,7 @@ from conftest import SMALL_FIXED_TOML, TINY, header, write
 from simulation.cli import main
 from simulation.experiment import load_experiment
 from simulation.progress import NoProgress
-from simulation.sweep import InlineExecutor, execute_run, run_sweep
+from simulation.sweep import InlineExecutor, SweepError, execute_run, run_sweep
 
 SMALL_FIXED = SMALL_FIXED_TOML
 
@@ -317,3 +317,35 @@ def test_a_sweep_whose_runs_all_fail_says_so_without_an_empty_table(
     out, err = capsys.readouterr()
     assert "Empty DataFrame" not in out and "no run finished; wrote" in out
     assert "2 of 2 runs failed" in err and "runs.csv" in err
+
+
+@pytest.mark.parametrize("address, needle", [
+    ("", "needs an address, e.g. tcp://10.0.0.5:8786"),
+    ("tcp://127.0.0.1:99999", "the port must be a number from 1 to 65535"),
+    ("10.0.0.5:0", "the port must be a number from 1 to 65535"),
+])
+@pytest.mark.parametrize("command", ["sweep", "run"])
+def test_a_scheduler_address_that_cannot_be_one_is_refused(address: str, needle: str,
+                                                           command: str, capsys) -> None:
+    args = (["sweep", str(TINY)] if command == "sweep" else ["run", "jinan", "--scale", "0.004"])
+    assert main([*args, "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
+
+
+def test_a_lock_left_by_a_process_whose_id_was_reused_is_stale(tmp_path: Path,
+                                                                capsys) -> None:
+    """The lock records its holder's start time: a live process with that id but another
+    start time (an id reused after a crash) does not hold the folder."""
+    from simulation.results_folder import ResultsFolder
+    from simulation.sweep import acquire_lock
+
+    folder = ResultsFolder(tmp_path / "f")
+    folder.root.mkdir()
+    folder.lock.write_text(f"{os.getppid()} 1.0")  # alive, but started in 1970
+    assert acquire_lock(folder) == folder.lock
+    pid, started = folder.lock.read_text().split()
+    assert int(pid) == os.getpid() and float(started) > 1e9
+    folder.lock.write_text(str(os.getppid()))  # an old lock: alive is enough, with a hint
+    with pytest.raises(SweepError, match=r"if no sweep is running there, delete .*\.lock"):
+        acquire_lock(folder)

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from ..errors import UsageError
+from ..executors import BackendError, check_address
 from ..parameters import PARAM_INDEX, ParameterError
 
 
@@ -113,3 +114,11 @@ def wide_pandas() -> Any:
     """Wide, untruncated pandas printing (a context manager)."""
     return pd.option_context("display.width", 200, "display.max_columns", 50,
                              "display.max_colwidth", 40)
+
+
+def scheduler_address(text: str) -> str:
+    """An argparse type: a Dask scheduler's address (not empty, a valid port)."""
+    try:
+        return check_address(text)
+    except BackendError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("--scheduler ", "")) from None

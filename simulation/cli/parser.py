@@ -9,7 +9,7 @@ import argparse
 from ..parameters import MAX_DAYS
 from ..policies import LEVERS
 from ..run import DEFAULT_DAYS, DEFAULT_SEED
-from .options import Parser, int_between, probability, scale
+from .options import Parser, int_between, probability, scale, scheduler_address
 
 
 def handled_by(parser: argparse.ArgumentParser, module: str, function: str) -> None:
@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "offices (e.g. 0.01 for a quick look; same as --set world.scale=S)")
     rp.add_argument("--workers", type=int_between(1, 1024), metavar="N",
                     help="local worker processes for a city's districts (one per core)")
-    rp.add_argument("--scheduler", metavar="ADDRESS",
+    rp.add_argument("--scheduler", metavar="ADDRESS", type=scheduler_address,
                     help="run the districts on a Dask distributed cluster, e.g. "
                     "tcp://10.0.0.5:8786")
     rp.add_argument("--no-partition", action="store_true",
@@ -129,7 +129,7 @@ def add_run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
     parser.add_argument("--out", metavar="DIR", help=f"results folder ({default_out})")
     parser.add_argument("--workers", type=int_between(1, 1024), metavar="N",
                         help="local worker processes (one per core)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
+    parser.add_argument("--scheduler", metavar="ADDRESS", type=scheduler_address,
                         help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
     parser.add_argument("--resume", action="store_true",
                         help="skip runs already completed in the results folder")

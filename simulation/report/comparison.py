@@ -35,6 +35,9 @@ from .results import SweepResults
 # grows with the run's length), and the flag on its other measures' verdicts.
 UNSTABLE = "unstable: results depend on the run length"
 UNSTABLE_FLAG = " (unstable: overloaded)"
+# A comparison without a single finite pair (e.g. a 90-day share in runs shorter than 90
+# days): no verdict, no test, and no replications that would decide it.
+NO_DATA = "no data: the measure is undefined in these runs"
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,9 @@ def comparison_table(results: SweepResults, metrics: list[str], baseline: str | 
                          for a, b in zip(table.arm, table.baseline, strict=True)]
     if "p_value" not in table:
         return table
+    # no finite pair (the measure is undefined in these runs): no test, and say so
+    no_data = table.baseline.ne("") & table.pairs.fillna(0).eq(0)
+    table.loc[no_data, ["p_value", "effect_size"]] = np.nan
     compared = table.p_value.notna()
     table.loc[compared, "p_holm"] = holm(table.loc[compared, "p_value"].to_numpy())
     table["verdict"] = ""
@@ -153,6 +159,7 @@ def comparison_table(results: SweepResults, metrics: list[str], baseline: str | 
         if not row.unstable:
             need = _replications_to_decide(row, alpha, int(compared.sum()))
             table.iat[i, table.columns.get_loc("replications_to_decide")] = need
+    table.loc[no_data, "verdict"] = NO_DATA
     return table
 
 

@@ -84,6 +84,10 @@ def replication_sentence(note: dict[str, object]) -> str:
              else f"{note['pairs_min']}-{note['pairs_max']}")
     kind = "paired replications" if note.get("paired", True) else \
         "replications each (unpaired: the runs do not share seeds)"
+    if int(note["pairs_max"]) < 2:  # one pair: an interval of zero width says nothing
+        return (f"Each comparison rests on {pairs} {kind.replace('replications', 'replication')}: "
+                "one replication gives no interval and no test, so no difference here can "
+                "be told from chance; run at least 8 replications.")
     return (f"Each comparison rests on {pairs} {kind}. The widest difference "
             f"interval, relative to the baseline's median, is {note['widest_arm']} on "
             f"{metric_label(str(note['widest_metric']))} "
