@@ -23,7 +23,6 @@ import argparse
 import gc
 import os
 import platform
-import resource
 import statistics
 import threading
 import time
@@ -36,7 +35,7 @@ import psutil
 from simulation import load_scenario
 from simulation.executors import open_backend
 from simulation.partition import run_partitioned
-from simulation.runner import run_model
+from simulation.runner import peak_rss_bytes, run_model
 
 CASES = {
     "baseline": ("baseline", {}),
@@ -96,11 +95,6 @@ class TreePeak:
         self._thread.join()
 
 
-def own_peak() -> int:
-    """This process's peak resident memory (bytes; Linux ru_maxrss is in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def time_model(scenario: str, overrides: dict, days: int, seed: int, repeats: int) -> dict:
     """One model in this process (:func:`simulation.runner.run_model`): medians of build,
     run (the simulation alone) and collect (the outputs) over ``repeats``."""
@@ -118,7 +112,7 @@ def time_model(scenario: str, overrides: dict, days: int, seed: int, repeats: in
         del record
     med = statistics.median
     return {**out, "build": med(build), "run": med(run), "collect": med(collect),
-            "wall": med(build) + med(run), "cpu": med(build) + med(run), "peak": own_peak()}
+            "wall": med(build) + med(run), "cpu": med(build) + med(run), "peak": peak_rss_bytes()}
 
 
 def time_city(scenario: str, overrides: dict, days: int, seed: int, workers: int) -> dict:
@@ -138,7 +132,7 @@ def time_city(scenario: str, overrides: dict, days: int, seed: int, workers: int
             "build": float(t.build_seconds.sum()), "run": float(t.run_seconds.sum()),
             "collect": city.collect_seconds, "wall": wall,
             "cpu": float(t.build_seconds.sum() + t.run_seconds.sum()),
-            "peak": max(peak.peak, own_peak()), "districts": t}
+            "peak": max(peak.peak, peak_rss_bytes()), "districts": t}
 
 
 def time_reference(n_agents: int, days: int, repeats: int) -> tuple[float, float]:
@@ -185,7 +179,7 @@ def main() -> None:
         g = time_model(scenario, overrides, args.days, args.seed, repeats)
     ref_build, ref_run = time_reference(g["agents"], ref_days, repeats)
     ref_year = ref_run * args.days / ref_days
-    ref_peak = own_peak()
+    ref_peak = peak_rss_bytes()
 
     residents, days = g["residents"], args.days
     print(f"machine: {os.cpu_count()} cores, "

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .districts import district_count, district_names, plans
 from .errors import RunFailed
-from .executors import Backend
+from .executors import Backend, make_backend
 from .metrics import Tally
 from .parameters import Parameters
 from .progress import day_reporter
@@ -90,6 +90,11 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
                                f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
 
 
+def _worker_failed(task: DistrictTask, message: str) -> DistrictOutcome:
+    """The outcome of a district whose worker (not its model) failed."""
+    return DistrictOutcome(task.district, task.seed, message)
+
+
 def run_partitioned(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
                     followup_days: int = 0, keep_cases: bool = False,
                     backend: Backend | None = None,
@@ -111,10 +116,8 @@ def run_partitioned(params: Parameters, *, seed: int, days: int, warmup_days: in
                           days, keep_cases, progress, warmup_days, followup_days)
              for d in _largest_first(params, n)]
     records: dict[int, RunRecord] = {}
-    outcomes = (map(run_district, tasks) if backend is None else
-                backend.results(run_district, tasks, lambda t, message: DistrictOutcome(
-                    t.district, t.seed, message)))
-    for outcome in outcomes:
+    backend = backend or make_backend(workers=1)  # None: in this process, in turn
+    for outcome in backend.results(run_district, tasks, _worker_failed):
         if outcome.error or outcome.record is None:
             raise PartitionError(f"district {outcome.district} ({names[outcome.district]}) "
                                  f"failed: {outcome.error.splitlines()[0]}", outcome.error)

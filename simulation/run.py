@@ -185,8 +185,9 @@ def run_one(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
     check_window(days, warmup_days, followup_days)
     record = run_model(params, seed=seed, days=days, warmup_days=warmup_days,
                        followup_days=followup_days, keep_cases=True, on_day=on_day)
-    return _result(record, params, scenario, seed, days, overrides, levers, warmup_days,
-                   followup_days)
+    return _result(record, params, scenario=scenario, seed=seed, days=days,
+                   overrides=overrides, levers=levers, warmup_days=warmup_days,
+                   followup_days=followup_days)
 
 
 def run_city(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
@@ -229,11 +230,12 @@ def run_city(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
     if partial is not None and cases_dir is not None:
         shutil.rmtree(cases_dir, ignore_errors=True)  # a previous run's parts
         partial.rename(cases_dir)
-    return _result(record, params, scenario, seed, days, overrides, levers, warmup_days,
-                   followup_days)
+    return _result(record, params, scenario=scenario, seed=seed, days=days,
+                   overrides=overrides, levers=levers, warmup_days=warmup_days,
+                   followup_days=followup_days)
 
 
-def _result(record: RunRecord, params: Parameters, scenario: str, seed: int, days: int,
+def _result(record: RunRecord, params: Parameters, *, scenario: str, seed: int, days: int,
             overrides: Iterable[str], levers: Iterable[Lever], warmup_days: int,
             followup_days: int) -> RunResult:
     return RunResult(scenario=scenario, seed=seed, days=days,
