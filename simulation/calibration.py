@@ -16,6 +16,7 @@ the fitted values afresh with new replications and reports the fit against each 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ from .experiment import Experiment, Target
 from .load import STABLE_LOAD
 from .report.errors import ReportError
 from .report.results import SweepResults
-from .storage import atomic_write_text
+from .results_folder import write_owned
+from .storage import atomic_write_figure, atomic_write_text
 
 DEFAULT_ACCEPT = 0.1  # share of design points accepted
 MIN_ESS = 50  # below this effective sample size the credible intervals are rough
@@ -238,16 +240,19 @@ def verify_toml(experiment: Experiment, cal: Calibration, replications: int) -> 
 
 
 def write_files(cal: Calibration, experiment: Experiment, folder: Path,
-                units: dict[str, str] | None = None) -> list[Path]:
+                units: dict[str, str] | None = None, later: Iterable[str] = ()) -> list[Path]:
     """Write points.csv, posterior.csv, fitted.toml and calibration.png into ``folder``
-    (created); return their paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / n for n in ("points.csv", "posterior.csv", "fitted.toml",
-                                  "calibration.png")]
-    atomic_write_text(paths[0], cal.points.to_csv(index_label="point"))
-    atomic_write_text(paths[1], cal.posterior.to_csv(index=False))
-    atomic_write_text(paths[2], fitted_toml(experiment, cal))
+    (created; only over files of an earlier ``gridgov calibrate``: its ownership record,
+    which also lists ``later``, the files the caller writes next); return their paths."""
     fig = figure(cal, units)
-    fig.savefig(paths[3], dpi=110)
-    plt.close(fig)
-    return paths
+    writers: dict[str, Callable[[Path], object]] = {
+        "points.csv": lambda p: atomic_write_text(p, cal.points.to_csv(index_label="point")),
+        "posterior.csv": lambda p: atomic_write_text(p, cal.posterior.to_csv(index=False)),
+        "fitted.toml": lambda p: atomic_write_text(p, fitted_toml(experiment, cal)),
+        "calibration.png": lambda p: atomic_write_figure(p, fig, dpi=110),
+    }
+    try:
+        return write_owned(folder, "calibrate", writers, later, marker="posterior.csv",
+                           layout=(*writers, "verify.toml", "fit.csv"))
+    finally:
+        plt.close(fig)

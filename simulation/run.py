@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from .parameters import Parameters
 from .partition import DistrictOutcome, run_partitioned
 from .policies import Lever
 from .provenance import manifest
+from .results_folder import Ownership
 from .runner import RunRecord, run_model
 from .scenarios import load_scenario
 from .storage import atomic_write_parquet, atomic_write_text
@@ -45,6 +48,7 @@ class RunResult:
     record: RunRecord
     warmup_days: int = 0
     followup_days: int = 0
+    case_parts: Path | None = None  # where run_city put the districts' case logs
 
     @property
     def policies(self) -> list[dict[str, Any]]:
@@ -112,15 +116,28 @@ class RunResult:
             "metrics": {k: _json_number(v) for k, v in self.summary.items()},
         }
 
+    def outputs(self, out: str | Path) -> list[str]:
+        """The files :meth:`write` writes into ``out`` (ownership entries)."""
+        cases = self.case_parts == Path(out) / "cases"
+        return output_entries(self.districts is not None, len(self.districts)
+                              if self.districts is not None and cases else 0,
+                              one_model_cases=self.cases is not None,
+                              loads=self.loads is not None)
+
     def write(self, out: str | Path) -> Path:
         """Write summary.json, parameters.json, timeseries.csv, loads.csv, cases.csv (if
         kept), districts.csv (a partitioned run) and manifest.json.
 
         Every file is written to a temporary name and renamed, so none is half-written.
         The manifest (wall time, versions) is kept apart from the deterministic results.
+        Only files this command wrote before (``out/.gridgov-run.json``) are overwritten or,
+        if this run does not write them again, deleted; FolderError if a path it would
+        write exists and is not its own, OSError if a file cannot be written.
         """
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        entries = self.outputs(out)
+        own = run_ownership(out)
+        own.begin(entries)
         params = {k: {"value": self.params[k], "source": self.params.sources.get(k, "")}
                   for k in self.params}
         atomic_write_text(out / "summary.json", _dumps(self.summary_record()))
@@ -132,13 +149,42 @@ class RunResult:
             atomic_write_text(out / "cases.csv", self.cases.to_csv(index=False))
         if self.districts is not None:
             atomic_write_text(out / "districts.csv", self.districts.to_csv(index=False))
-            (out / "cases.csv").unlink(missing_ok=True)  # a one-model run's, now stale
-        else:  # a partitioned run's files, now stale
-            (out / "districts.csv").unlink(missing_ok=True)
-            if (out / "cases").is_dir():
-                shutil.rmtree(out / "cases")
         atomic_write_text(out / "manifest.json", _dumps(manifest(self.wall_seconds)))
+        own.finish(entries)  # e.g. a one-model run's cases.csv after a city run: ours, stale
         return out
+
+
+# What gridgov run --out writes (before its districts' case logs, cases/NN.parquet).
+RUN_FILES = ("summary.json", "parameters.json", "timeseries.csv", "loads.csv", "cases.csv",
+             "districts.csv", "manifest.json")
+
+
+def output_entries(partitioned: bool, districts: int = 0, one_model_cases: bool = True,
+                   loads: bool = True) -> list[str]:
+    """The files ``gridgov run --out`` writes: a one-model run's cases.csv, or a
+    partitioned run's districts.csv and (``districts`` > 0) its case logs
+    cases/NN.parquet."""
+    entries = [f for f in RUN_FILES if (f != "loads.csv" or loads)
+               and (f != "cases.csv" or (one_model_cases and not partitioned))
+               and (f != "districts.csv" or partitioned)]
+    if partitioned and districts:
+        entries += ["cases/", *(f"cases/{d:02d}.parquet" for d in range(districts))]
+    return entries
+
+
+def run_ownership(out: str | Path) -> Ownership:
+    """``gridgov run``'s ownership record in ``out``; a folder an older gridgov run wrote
+    (summary.json with stream seeds) is adopted."""
+    return Ownership.open(out, "run", adopt=[*RUN_FILES, "cases/", "cases/[0-9][0-9].parquet"],
+                          legacy=lambda root: _has_key(root / "summary.json", "stream_seeds"))
+
+
+def _has_key(path: Path, key: str) -> bool:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(doc, dict) and key in doc
 
 
 DEFAULT_DAYS = 365  # one simulated year
@@ -198,13 +244,18 @@ def run_city(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
              followup_days: int = 0) -> RunResult:
     """Run ``params`` partitioned by district (:mod:`simulation.partition`) on ``backend``
     (in this process if None). With ``cases_dir``, each district's case log is written
-    there as ``DISTRICT.parquet`` when it arrives (ids are the district's own), so the
-    city's cases are never all in memory; ``progress`` (a queue) receives (district, day)
+    as ``NN.parquet`` (NN the district's number) when it arrives, to a hidden folder beside
+    ``cases_dir`` whose parts move into it (replacing the same districts' parts) when every
+    district has finished (ids are the district's own), so the city's cases are never all
+    in memory; ``progress`` (a queue) receives (district, day)
     from the districts as they run."""
     check_window(days, warmup_days, followup_days)
-    # The parts go to a hidden folder that replaces ``cases_dir`` only when every district
-    # has finished: a failed or interrupted run leaves no partial case log behind.
-    partial = None if cases_dir is None else cases_dir.with_name(f".{cases_dir.name}.partial")
+    # The parts go to a fresh hidden folder beside ``cases_dir`` and move into it only when
+    # every district has finished: a failed or interrupted run leaves no partial case log.
+    partial = None
+    if cases_dir is not None:
+        cases_dir.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(dir=cases_dir.parent, prefix=f".{cases_dir.name}."))
 
     def arrived(outcome: DistrictOutcome) -> None:
         cases = outcome.record.cases if outcome.record is not None else None
@@ -215,24 +266,23 @@ def run_city(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
         if on_district is not None:
             on_district(outcome)
 
-    if partial is not None:
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
     try:
         record = run_partitioned(params, seed=seed, days=days, warmup_days=warmup_days,
                                  followup_days=followup_days,
                                  keep_cases=cases_dir is not None, backend=backend,
                                  on_district=arrived, progress=progress)
-    except BaseException:
+        if partial is not None and cases_dir is not None:
+            cases_dir.mkdir(exist_ok=True)
+            for part in sorted(partial.iterdir()):  # each replaces the same district's
+                os.replace(part, cases_dir / part.name)
+    finally:
         if partial is not None:
-            shutil.rmtree(partial, ignore_errors=True)
-        raise
-    if partial is not None and cases_dir is not None:
-        shutil.rmtree(cases_dir, ignore_errors=True)  # a previous run's parts
-        partial.rename(cases_dir)
-    return _result(record, params, scenario=scenario, seed=seed, days=days,
-                   overrides=overrides, levers=levers, warmup_days=warmup_days,
-                   followup_days=followup_days)
+            shutil.rmtree(partial, ignore_errors=True)  # our own fresh folder
+    result = _result(record, params, scenario=scenario, seed=seed, days=days,
+                     overrides=overrides, levers=levers, warmup_days=warmup_days,
+                     followup_days=followup_days)
+    result.case_parts = cases_dir
+    return result
 
 
 def _result(record: RunRecord, params: Parameters, *, scenario: str, seed: int, days: int,

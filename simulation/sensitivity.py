@@ -11,6 +11,7 @@ SALib's bootstrap 95% intervals (estimate +- conf), computed with a fixed seed.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -26,7 +27,8 @@ from .outcomes import SENSITIVITY
 from .report.errors import ReportError
 from .report.formatting import metric_label
 from .report.results import SweepResults
-from .storage import atomic_write_text
+from .results_folder import write_owned
+from .storage import atomic_write_figure, atomic_write_text
 
 SENSITIVITY_METRICS = SENSITIVITY  # the default metrics (simulation/outcomes.py)
 ANALYSIS_SEED = 20221121
@@ -179,13 +181,16 @@ def text_table(indices: pd.DataFrame) -> str:
 
 def write_files(indices: pd.DataFrame, folder: Path) -> list[Path]:
     """Write sensitivity.csv (and sensitivity.png if there are indices) into ``folder``
-    (created); return their paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / "sensitivity.csv"]
-    atomic_write_text(paths[0], indices.to_csv(index=False))
+    (created; only over files of an earlier ``gridgov sensitivity``: its ownership record);
+    return their paths."""
+    writers: dict[str, Callable[[Path], object]] = {
+        "sensitivity.csv": lambda p: atomic_write_text(p, indices.to_csv(index=False))}
     if not indices.empty:
         fig = bar_chart(indices)
-        fig.savefig(folder / "sensitivity.png", dpi=110)
-        plt.close(fig)
-        paths.append(folder / "sensitivity.png")
-    return paths
+        writers["sensitivity.png"] = lambda p: atomic_write_figure(p, fig, dpi=110)
+    try:
+        return write_owned(folder, "sensitivity", writers, marker="sensitivity.csv",
+                           layout=("sensitivity.csv", "sensitivity.png"))
+    finally:
+        if not indices.empty:
+            plt.close(fig)

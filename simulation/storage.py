@@ -10,6 +10,10 @@ from typing import Any
 
 import pandas as pd
 
+# Temporary files are named .NAME.gridgov-XXXXXXXX.tmp beside NAME (what a command may
+# clean up after a crash: simulation.results_folder.Ownership.clean_temporaries).
+TEMP_TAG = "gridgov-"
+
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -24,8 +28,13 @@ def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
     _atomic(Path(path), lambda tmp: frame.to_parquet(tmp, index=False))
 
 
+def atomic_write_figure(path: Path, figure: Any, dpi: int = 110) -> None:
+    """Save a matplotlib ``figure`` as PNG via a temporary file and a rename."""
+    _atomic(Path(path), lambda tmp: figure.savefig(tmp, dpi=dpi, format="png"))
+
+
 def _atomic(path: Path, write: Callable[[str], Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{TEMP_TAG}", suffix=".tmp")
     os.close(fd)
     try:
         write(tmp)

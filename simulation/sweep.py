@@ -27,6 +27,8 @@ from typing import Any
 
 import pandas as pd
 import psutil
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .errors import GridgovError
 from .executors import InlineExecutor, open_backend
@@ -36,7 +38,7 @@ from .outcomes import KEY, OUTCOMES
 from .partition import PartitionError, is_city, run_partitioned
 from .progress import Progress
 from .provenance import manifest as environment
-from .results_folder import ResultsFolder
+from .results_folder import PER_RUN, SWEEP_FILES, ResultsFolder
 from .runner import RunRecord, run_model
 from .scenarios import get_scenario, load_scenario
 from .storage import atomic_write_parquet, atomic_write_text
@@ -141,7 +143,7 @@ def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
         try:
             lock = acquire_lock(folder)
             prepare_folder(folder, experiment, fingerprint, keep_cases)
-            done = completed_runs(folder) if resume else set()
+            done = completed_runs(folder, runs, keep_cases) if resume else set()
             todo = [r for r in runs if r.run_id not in done]
             started = datetime.now(UTC)
             # Record the session now, so that its trace survives even a SIGKILL.
@@ -237,37 +239,52 @@ def status_table(folder: ResultsFolder, runs: list[RunSpec]) -> pd.DataFrame:
 
 
 def check_folder(folder: ResultsFolder, fingerprint: str, resume: bool) -> None:
-    """Refuse an output folder that is a file, someone else's folder, or another sweep."""
+    """Refuse an output folder that is a file, holds a path the sweep would write that is
+    not the sweep's own (:class:`~simulation.results_folder.Ownership`), or holds another
+    sweep (or this one without --resume). An unreadable design.json falls back on the
+    manifest's fingerprint; with neither, --resume keeps only the records that match
+    their runs (:func:`completed_runs`)."""
     out = folder.root
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {str(out)!r} is a file, not a folder")
-    design_file = folder.design
-    if design_file.exists():
-        try:
-            previous = json.loads(design_file.read_text(encoding="utf-8")).get("fingerprint")
-        except (OSError, ValueError, AttributeError):
-            raise SweepError(f"{design_file} is unreadable; choose another --out") from None
-        if not resume:
-            raise SweepError(f"{out} already holds results of a sweep; add --resume to "
-                             "continue it, or choose another --out")
-        if previous != fingerprint:
-            raise SweepError(f"{out} holds a different experiment (design, seeds or the scenario's "
-                             "default parameters changed); "
-                             "choose another --out")
-    elif out.exists() and any(p.name != folder.lock.name for p in out.iterdir()):
-        raise SweepError(f"{out} is not empty and holds no sweep's results; choose a new or "
-                         "empty folder for --out")
+    # (the lock has its own protocol: acquire_lock)
+    folder.ownership().check([*(f for f in SWEEP_FILES if f != folder.lock.name),
+                              *(f"{k}/" for k in ("runs", *PER_RUN))])
+    if not folder.design.exists():
+        return
+    previous = _fingerprint(folder.design)
+    if previous is None:
+        previous = _fingerprint(folder.manifest)
+    if not resume:
+        raise SweepError(f"{out} already holds results of a sweep; add --resume to "
+                         "continue it, or choose another --out")
+    if previous is not None and previous != fingerprint:
+        raise SweepError(f"{out} holds a different experiment (design, seeds or the "
+                         "scenario's default parameters changed); choose another --out")
+
+
+def _fingerprint(path: Path) -> str | None:
+    """The design fingerprint recorded in ``path`` (design.json or manifest.json), or
+    None if it is missing or unreadable."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    value = doc.get("fingerprint") if isinstance(doc, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def prepare_folder(folder: ResultsFolder, experiment: Experiment, fingerprint: str,
                    keep_cases: bool = False) -> None:
-    """Create the output folder's layout and record the experiment and its design."""
+    """Record the sweep's ownership of its layout, create it, delete the temporary files
+    a killed sweep of ours left, and record the experiment and its design."""
     try:
+        own = folder.ownership()
+        own.owned.add(folder.lock.name)  # taken by this sweep just now (acquire_lock)
+        own.begin(folder.layout)
         for sub in folder.folders(keep_cases):
             sub.mkdir(parents=True, exist_ok=True)
-        for sub in (folder.root, *folder.folders(keep_cases=True)):
-            for leftover in sub.glob(".*.tmp"):  # only our own, from a killed sweep
-                leftover.unlink()
+        own.clean_temporaries()  # only our own, from a killed sweep
         atomic_write_text(folder.experiment, experiment.text)
         atomic_write_text(folder.design, json.dumps(
             {"fingerprint": fingerprint, **experiment.design_record()}, indent=2,
@@ -276,17 +293,40 @@ def prepare_folder(folder: ResultsFolder, experiment: Experiment, fingerprint: s
         raise SweepError(f"cannot write to {str(folder.root)!r}: {exc.strerror or exc}") from None
 
 
-def completed_runs(folder: ResultsFolder) -> set[str]:
-    """Ids of runs recorded as finished successfully (unreadable records are re-run)."""
+def completed_runs(folder: ResultsFolder, runs: list[RunSpec] | None = None,
+                   keep_cases: bool = False) -> set[str]:
+    """Ids of the runs a resumed sweep keeps: each record says "ok", matches its run (id,
+    seed, overrides; when ``runs`` is given), holds every outcome of the registry, and its
+    per-run files (timeseries, grids, loads; cases with ``keep_cases``) are readable
+    Parquet. Every other run is run again."""
+    specs = {r.run_id: r for r in runs} if runs is not None else None
     done = set()
     for path in folder.records.glob("*.json"):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        record = read_record(path)
+        run_id = record.get("run_id")
+        if record["status"] != "ok" or not isinstance(run_id, str):
             continue
-        if isinstance(record, dict) and record.get("status") == "ok":
-            done.add(record.get("run_id"))
+        if specs is not None:
+            spec = specs.get(run_id)
+            if spec is None or record.get("seed") != spec.seed or (
+                    record.get("overrides") != json.loads(
+                        json.dumps(spec.overrides, default=_json_default))):
+                continue
+        if not isinstance(record["metrics"], dict) or not set(OUTCOMES) <= set(record["metrics"]):
+            continue
+        kinds = PER_RUN if keep_cases else PER_RUN[:3]
+        if all(_readable_parquet(folder.per_run(k, run_id)) for k in kinds):
+            done.add(run_id)
     return done
+
+
+def _readable_parquet(path: Path) -> bool:
+    """True if ``path`` is a Parquet file whose footer can be read (not truncated)."""
+    try:
+        pq.read_metadata(path)
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    return True
 
 
 def store_outcome(folder: ResultsFolder, outcome: RunOutcome, keep_cases: bool) -> None:
@@ -313,8 +353,10 @@ def store_outcome(folder: ResultsFolder, outcome: RunOutcome, keep_cases: bool) 
 def assemble(folder: ResultsFolder, experiment: Experiment,
              runs: list[RunSpec] | None = None) -> pd.DataFrame:
     """Build runs.csv / runs.parquet / timeseries.parquet / resolution.parquet from the
-    per-run files."""
+    per-run files. A finished run whose series cannot be read is listed in
+    ``table.attrs["series_missing"]`` (and the manifest), not skipped quietly."""
     rows, series, quantiles = [], [], []
+    missing: list[str] = []
     metric_names = list(OUTCOMES)
     integer_metrics: set[str] = set()
     float_metrics: set[str] = set()
@@ -334,12 +376,17 @@ def assemble(folder: ResultsFolder, experiment: Experiment,
             quantiles.append(pd.DataFrame({"run_id": run.run_id,
                                            "working_days": CURVE_WORKING_DAYS,
                                            "share_resolved": q}))
-        ts_path = folder.per_run("timeseries", run.run_id)
-        if record["status"] == "ok" and ts_path.exists():
-            ts = pd.read_parquet(ts_path)
+        if record["status"] == "ok":
+            try:
+                ts = pd.read_parquet(folder.per_run("timeseries", run.run_id))
+            except (OSError, ValueError, pa.ArrowException):
+                missing.append(run.run_id)
+                continue
             ts.insert(0, "run_id", run.run_id)
             series.append(ts)
     table = pd.DataFrame(rows)
+    # finished runs whose daily series is missing or unreadable (said, never skipped quietly)
+    table.attrs["series_missing"] = missing
     for m in metric_names:  # counts stay integers even where a failed run leaves a gap
         if m in integer_metrics and m not in float_metrics:
             table[m] = table[m].astype("Int64")
@@ -382,6 +429,7 @@ def write_manifest(folder: ResultsFolder, experiment: Experiment, fingerprint: s
         "runs_failed": int((table.status == "failed").sum()),
         "finished": finished,
         "run_status": dict(zip(table.run_id, table.status, strict=True)),
+        "series_missing": list(table.attrs.get("series_missing", [])),
         "executor": executor,
         "keep_cases": keep_cases,
         "started_utc": sessions[0]["started_utc"],

@@ -27,6 +27,7 @@ def swept(tmp_path_factory) -> tuple[ResultsFolder, list[str]]:
 def test_a_sweep_writes_exactly_the_layout(swept) -> None:
     folder, run_ids = swept
     expected = {folder.experiment, folder.design, folder.manifest, *folder.summary_files,
+                folder.ownership().path,
                 *(folder.record(r) for r in run_ids),
                 *(folder.per_run(kind, r) for kind in PER_RUN for r in run_ids)}
     written = {p for p in folder.root.rglob("*") if p.is_file()}

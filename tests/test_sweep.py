@@ -234,16 +234,27 @@ def test_a_crashed_worker_process_does_not_stop_the_sweep(tmp_path: Path, inline
     pd.testing.assert_frame_equal(comparable(resumed), comparable(good))
 
 
-def test_out_must_be_new_empty_or_a_sweep_folder(tmp_path: Path, capsys) -> None:
+def test_a_sweep_touches_only_what_it_owns(tmp_path: Path, capsys) -> None:
     mine = tmp_path / "home"
     (mine / "deep").mkdir(parents=True)
     (mine / "deep" / ".draft.tmp").write_text("keep me")
     (mine / "notes.txt").write_text("keep me too")
-    for extra in ([], ["--resume"]):
+    (mine / ".runs.csv.x1.tmp").write_text("a stranger's, named like our temporaries")
+    (mine / "runs.csv").write_text("the user's own table")
+    before = {p: p.read_bytes() for p in mine.rglob("*") if p.is_file()}
+    for extra in ([], ["--resume"]):  # a path it would write is not its own: one line
         assert main(["sweep", str(TINY), "--out", str(mine), *extra]) == 2
-        assert "not empty" in capsys.readouterr().err
-    assert (mine / "deep" / ".draft.tmp").read_text() == "keep me"
-    assert sorted(p.name for p in mine.iterdir()) == ["deep", "notes.txt"]
+        err = capsys.readouterr().err
+        assert f"{mine / 'runs.csv'} exists and gridgov sweep did not write it" in err
+        assert len(err.strip().splitlines()) == 1
+        assert {p: p.read_bytes() for p in mine.rglob("*") if p.is_file()} == before
+    (mine / "runs.csv").unlink()
+    del before[mine / "runs.csv"]
+    assert main(["sweep", str(TINY), "--out", str(mine), "--workers", "1"]) == 0
+    assert all(p.read_bytes() == b for p, b in before.items())  # nothing else touched
+    assert main(["sweep", str(TINY), "--out", str(mine), "--resume"]) == 0  # its own
+    assert all(p.read_bytes() == b for p, b in before.items())
+    capsys.readouterr()
     afile = tmp_path / "afile"
     afile.write_text("x")
     assert main(["sweep", str(TINY), "--out", str(afile), "--resume"]) == 2

@@ -13,7 +13,7 @@ from ..experiment import SENSITIVITY_METHODS, load_experiment, resample
 from ..outcomes import OUTCOMES, SENSITIVITY
 from ..report.comparison import check_metrics
 from ..report.results import load_results
-from ..results_folder import ResultsFolder
+from ..results_folder import ResultsFolder, output_error
 from ..scenarios import get_scenario
 from ..storage import atomic_write_text
 from .options import metric_names
@@ -41,7 +41,10 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     metrics = check_metrics(results, names or [m for m in SENSITIVITY if m in results.runs])
     indices = sensitivity.analyse(results, metrics)
     folder = ResultsFolder(out).sensitivity
-    sensitivity.write_files(indices, folder)
+    try:
+        sensitivity.write_files(indices, folder)
+    except OSError as exc:
+        raise output_error(exc.filename or folder, exc) from None
     print(sensitivity.text_table(indices))
     print(f"wrote {folder}/sensitivity.csv and sensitivity.png")
     return report_failures(table, out)
@@ -59,7 +62,11 @@ def run_calibration(args: argparse.Namespace) -> int:
     cal = calibration.calibrate(load_results(out), args.accept)
     folder = ResultsFolder(out).calibration
     units = {k: v.unit for k, v in get_scenario(experiment.scenario).specs().items()}
-    calibration.write_files(cal, experiment, folder, units)
+    later = ("verify.toml", "fit.csv") if args.verify else ()
+    try:
+        calibration.write_files(cal, experiment, folder, units, later)
+    except OSError as exc:
+        raise output_error(exc.filename or folder, exc) from None
     accepted = int(cal.points.accepted.sum())
     print(f"rejection ABC: {accepted} of {len(cal.points)} design points accepted "
           f"({accepted / len(cal.points):.0%}), effective sample size {cal.ess:.1f}"

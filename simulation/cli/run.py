@@ -22,7 +22,8 @@ from ..parameters import Parameters
 from ..partition import DistrictOutcome, district_sizes, is_city
 from ..policies import Lever, lever_warnings, parse_lever
 from ..progress import make_progress
-from ..run import RunResult, run_city, run_one
+from ..results_folder import output_error
+from ..run import RunResult, output_entries, run_city, run_one, run_ownership
 from ..scenarios import get_scenario, load_scenario
 from .options import check_writable, fmt, parse_sets
 
@@ -62,14 +63,19 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None and not args.out.strip():
         raise UsageError("--out needs a folder name")
     out = check_writable(args.out) if args.out else None
+    if out is not None:  # claim what it will write before the run: refuse a stranger's file
+        entries = output_entries(partitioned, len(district_names(params)) if partitioned else 0)
+        try:
+            run_ownership(out).begin(entries)
+        except OSError as exc:
+            raise output_error(out, exc) from None
     try:
         if partitioned:
             result = _run_city(args, params, overrides, levers, out)
         else:
             result = _run_one(args, params, overrides, levers)
     except OSError as exc:  # e.g. a full disk while writing a district's cases
-        raise UsageError(f"cannot write to --out {str(out)!r}: {exc.strerror or exc}; "
-                         "nothing was kept") from None
+        raise output_error(exc.filename or out, exc) from None
     print(f"gridgov run {args.scenario}: {args.days} days, seed {args.seed}, "
           f"{result.summary['residents']:,} residents, {result.summary['grids']:,} grids, "
           f"{result.summary['issues_arisen']:,} issues in the window, "
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             result.write(out)
         except OSError as exc:
-            raise UsageError(f"cannot write to --out {str(out)!r}: {exc.strerror}") from None
+            raise output_error(exc.filename or out, exc) from None
         cases = "cases/*.parquet, districts.csv" if partitioned else "cases.csv"
         print(f"wrote {out}/summary.json, timeseries.csv, loads.csv, {cases}, "
               "parameters.json, manifest.json")

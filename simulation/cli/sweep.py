@@ -11,12 +11,13 @@ import pandas as pd
 
 from ..errors import UsageError
 from ..experiment import Experiment, load_experiment
+from ..memory import check_disk, fit_sweep, sweep_needs
 from ..progress import make_progress
 from ..report.errors import ReportError
 from ..results_folder import ResultsFolder
 from ..sweep import completed_runs, run_sweep, summary_table
 from .compare import compare
-from .options import wide_pandas
+from .options import Workers, wide_pandas
 
 
 def sweep(args: argparse.Namespace) -> int:
@@ -56,7 +57,9 @@ def execute(experiment: Experiment, out: Path, args: argparse.Namespace,
     """Run ``experiment``'s sweep into ``out`` with progress; the runs table."""
     runs = experiment.runs()
     folder = ResultsFolder(out)
-    done = len(completed_runs(folder)) if args.resume and folder.records.is_dir() else 0
+    done = (len(completed_runs(folder, runs, keep_cases))
+            if args.resume and folder.records.is_dir() else 0)
+    workers = guard(experiment, out, args, len(runs) - done, keep_cases)
     for line in experiment.warnings:
         print(f"gridgov: warning: {line}", file=sys.stderr)
     window = (f" (warm-up {experiment.warmup_days}, follow-up {experiment.followup_days})"
@@ -67,14 +70,43 @@ def execute(experiment: Experiment, out: Path, args: argparse.Namespace,
           + (f"; {done} already done" if done else "") + f" -> {out}", flush=True)
     try:
         with make_progress(len(runs), done, unit="run") as progress:
-            table = run_sweep(experiment, out, workers=args.workers,
+            table = run_sweep(experiment, out, workers=workers,
                               scheduler=args.scheduler, resume=args.resume,
                               keep_cases=keep_cases, progress=progress)
     except OSError as exc:  # e.g. a full disk mid-sweep: finished runs are kept
         raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror or exc}; finished "
                          "runs are kept: fix it and add --resume") from None
     warn_overloaded_runs(table)
+    missing = table.attrs.get("series_missing") or []
+    if missing:
+        print(f"gridgov: warning: {len(missing)} finished run(s) have no readable daily "
+              f"series ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}): "
+              "timeseries.parquet leaves them out; add --resume to run them again",
+              file=sys.stderr)
     return table
+
+
+def guard(experiment: Experiment, out: Path, args: argparse.Namespace, todo: int,
+          keep_cases: bool) -> int | None:
+    """The workers to run with: at most the cores and, unless --force, as many runs as fit
+    in memory at once (one line on stderr if fewer than asked); :class:`TooBig` or
+    :class:`NoRoom` (exit 2, naming --force) if one run, the sweep itself or its results
+    cannot fit. With --scheduler only the sweep's own memory and its disk are this
+    machine's (None: the cluster's workers)."""
+    needs = None if getattr(args, "force", False) else sweep_needs(experiment, todo,
+                                                                   keep_cases)
+    if args.scheduler:
+        if needs is not None:
+            fit_sweep(needs, 1, cluster=True)
+            check_disk(needs.disk, out)
+        return None
+    workers = Workers.of(args.workers)
+    if needs is not None:
+        fit = fit_sweep(needs, workers.used)
+        workers.lower(fit.workers, fit.why)
+        check_disk(needs.disk, out)
+    workers.say("run")
+    return workers.used
 
 
 def warn_overloaded_runs(table: pd.DataFrame) -> None:

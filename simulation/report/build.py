@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..results_folder import ResultsFolder
-from ..storage import atomic_write_text
+from ..results_folder import FolderError, Ownership, ResultsFolder, output_error
+from ..storage import atomic_write_figure, atomic_write_text
 from . import figures
 from .comparison import (
     Arm,
@@ -57,11 +57,8 @@ def build_report(folder: str | Path, out: str | Path | None = None, baseline: st
     metric_list = check_metrics(results, metrics)
     arm_list = arms(results, baseline)  # bad names fail here, before anything is written
     out = Path(out) if out is not None else ResultsFolder(results.folder).report
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ReportError(f"cannot write the report to {str(out)!r}: "
-                          f"{exc.strerror or exc}") from None
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"{out} is a file, not a folder; choose another --out")
     table = comparison_table(results, metric_list, baseline, alpha)
     report = Report(out, table, cost_effectiveness(table), factor_effects(results, metric_list),
                     replication_note(table),
@@ -79,10 +76,44 @@ def build_report(folder: str | Path, out: str | Path | None = None, baseline: st
         report.notes.append(f"some comparisons rest on fewer than {SMALL_N} replications: "
                             "bootstrap intervals are then too narrow (about 85% coverage "
                             "at n = 4); add replications before relying on them")
-    for name, frame in (("comparison", table), ("cost_effectiveness", report.cost),
-                        ("factor_effects", report.effects)):
-        if not frame.empty:
-            atomic_write_text(out / f"{name}.csv", frame.to_csv(index=False))
+    tables = {f"{name}.csv": frame for name, frame in
+              (("comparison", table), ("cost_effectiveness", report.cost),
+               ("factor_effects", report.effects)) if not frame.empty}
+    drawn = _draw(results, table, arm_list, metric_list, report)
+    try:
+        _write(report, tables, drawn, lambda: render(results, report, arm_list, alpha))
+    finally:
+        for fig in drawn.values():
+            plt.close(fig)
+    return report
+
+
+# Everything gridgov compare may write into its folder (an older report's files are these).
+REPORT_FILES = ("comparison.csv", "cost_effectiveness.csv", "factor_effects.csv",
+                "resolution_times.png", "trust_over_time.png", "volunteer_stages.png",
+                "cost_frontier.png", "grid_map.png", "factor_effects.png", "report.html")
+
+
+def report_ownership(out: Path) -> Ownership:
+    """``gridgov compare``'s ownership record in ``out`` (a report folder written before
+    records existed, with its report.html and a comparison.csv of gridgov's columns, is
+    adopted)."""
+    return Ownership.open(out, "compare", adopt=REPORT_FILES, legacy=_older_report)
+
+
+def _older_report(root: Path) -> bool:
+    """True if ``root`` holds a report an older gridgov compare wrote."""
+    try:
+        with (root / "comparison.csv").open(encoding="utf-8") as f:
+            head = f.readline()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return (root / "report.html").is_file() and head.startswith("arm,policy,point,baseline,")
+
+
+def _draw(results: SweepResults, table: pd.DataFrame, arm_list: list[Arm],
+          metric_list: list[str], report: Report) -> dict[str, Figure]:
+    """The report's figures, by name (those that apply to this sweep)."""
     makers: dict[str, Callable[[], Figure | None]] = {
         "resolution_times": lambda: figures.resolution_ecdf(results, arm_list),
         "trust_over_time": lambda: figures.trust_over_time(results, arm_list),
@@ -94,21 +125,43 @@ def build_report(folder: str | Path, out: str | Path | None = None, baseline: st
         "factor_effects": lambda: (figures.factor_effects(report.effects)
                                    if not report.effects.empty else None),
     }
+    drawn = {}
     for name, make in makers.items():
         try:
             fig = make()
         except (KeyError, AttributeError) as exc:  # results of an older gridgov, say
             report.notes.append(f"figure {name} not drawn: the results lack {exc}")
             continue
-        if fig is None:
-            continue
-        path = out / f"{name}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        report.figures[name] = path
+        if fig is not None:
+            drawn[name] = fig
+    return drawn
+
+
+def _write(report: Report, tables: dict[str, pd.DataFrame], drawn: dict[str, Figure],
+           html: Callable[[], str]) -> None:
+    """Write the report's files into ``report.out``: only over files of an earlier report
+    of ours (its ownership record), each atomically; report.html is removed first and
+    written last, so a folder without it holds no finished report. The earlier report's
+    files this one does not write again (a figure for a metric no longer compared) are
+    deleted."""
+    out = report.out
+    report.figures = {name: out / f"{name}.png" for name in drawn}
     report.html = out / "report.html"
-    atomic_write_text(report.html, render(results, report, arm_list, alpha))
-    return report
+    entries = [*tables, *(p.name for p in report.figures.values()), report.html.name]
+    try:
+        own = report_ownership(out)
+        own.begin(entries)
+        report.html.unlink(missing_ok=True)  # ours (begin checked): stale until rewritten
+        for name, frame in tables.items():
+            atomic_write_text(out / name, frame.to_csv(index=False))
+        for name, fig in drawn.items():
+            atomic_write_figure(report.figures[name], fig, dpi=110)
+        atomic_write_text(report.html, html())
+        own.finish(entries)
+    except OSError as exc:
+        raise ReportError(str(output_error(exc.filename or out, exc))) from None
+    except FolderError as exc:  # a stranger's file where the report goes
+        raise ReportError(str(exc)) from None
 
 
 def _grid_map(results: SweepResults, table: pd.DataFrame, arm_list: list[Arm],

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
+import pyarrow as pa
 
 from ..results_folder import ResultsFolder
 from .errors import ReportError
@@ -71,9 +73,15 @@ class SweepResults:
         return ""
 
     def grids(self, run_id: str) -> pd.DataFrame | None:
-        """Each grid's state at the end of run ``run_id`` (None if not recorded)."""
+        """Each grid's state at the end of run ``run_id`` (None if not recorded);
+        ReportError if the file is damaged."""
         path = ResultsFolder(self.folder).per_run("grids", run_id)
-        return pd.read_parquet(path) if path.exists() else None
+        if not path.exists():
+            return None
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise damaged(path, exc, self.folder) from None
 
 
 def load_results(folder: str | Path) -> SweepResults:
@@ -88,17 +96,14 @@ def load_results(folder: str | Path) -> SweepResults:
     if missing:
         raise ReportError(f"{str(folder)!r} holds no sweep results (missing "
                           f"{', '.join(missing)}); run `gridgov sweep FILE` first")
-    try:
-        design = json.loads(files.design.read_text(encoding="utf-8"))
-        exp = tomllib.loads(files.experiment.read_text(encoding="utf-8")).get("experiment")
-        if not isinstance(exp, dict):
-            raise ReportError(f"{str(files.experiment)!r} has no [experiment] "
-                              "table: not a sweep's copy of its experiment file")
-        runs = pd.read_parquet(files.runs_table)
-        manifest = (json.loads(files.manifest.read_text(encoding="utf-8"))
-                    if files.manifest.is_file() else {})
-    except (OSError, ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
-        raise ReportError(f"cannot read the results in {str(folder)!r}: {exc}") from None
+    design = _read(files.design, folder, lambda p: _object(json.loads(_text(p))))
+    exp = _read(files.experiment, folder, lambda p: tomllib.loads(_text(p)).get("experiment"))
+    if not isinstance(exp, dict):
+        raise ReportError(f"{str(files.experiment)!r} has no [experiment] "
+                          "table: not a sweep's copy of its experiment file")
+    runs = _read(files.runs_table, folder, pd.read_parquet)
+    manifest = (_read(files.manifest, folder, lambda p: _object(json.loads(_text(p))))
+                if files.manifest.is_file() else {})
     missing = [c for c in RUN_COLUMNS if c not in runs]
     if missing:
         raise ReportError(f"{str(files.runs_table)!r} lacks the column {missing[0]!r}: "
@@ -107,8 +112,8 @@ def load_results(folder: str | Path) -> SweepResults:
         raise ReportError(f"{str(folder)!r} has no finished runs "
                           f"({len(runs)} recorded); nothing to report")
     ok_ids = set(runs.run_id[runs.status == "ok"])
-    ts = _read_table(files.timeseries, ok_ids)
-    res = _read_table(files.resolution, ok_ids)
+    ts = _read(files.timeseries, folder, lambda p: _read_table(p, ok_ids))
+    res = _read(files.resolution, folder, lambda p: _read_table(p, ok_ids))
     return SweepResults(
         folder=folder, name=str(exp.get("name", folder.name)),
         description=str(exp.get("description", "")), scenario=str(exp.get("scenario", "")),
@@ -116,6 +121,40 @@ def load_results(folder: str | Path) -> SweepResults:
         seed=int(exp.get("seed", 0)), design=design, runs=runs, timeseries=ts,
         resolution=res, manifest=manifest, warmup_days=int(exp.get("warmup_days", 0)),
         followup_days=int(exp.get("followup_days", 0)))
+
+
+def damaged(path: Path, exc: BaseException, folder: Path) -> ReportError:
+    """One line for a results file that cannot be read: which, why, and how to rebuild
+    it (a resumed sweep re-assembles the tables and re-runs a run whose files are
+    damaged)."""
+    reason = (exc.strerror if isinstance(exc, OSError) and exc.strerror else
+              str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    return ReportError(f"{path} is damaged or unreadable ({reason}); rebuild it with "
+                       f"`gridgov sweep {folder / 'experiment.toml'} --out {folder} "
+                       "--resume`")
+
+
+T = TypeVar("T")
+
+
+def _read(path: Path, folder: Path, read: Callable[[Path], T]) -> T:
+    """``read(path)``, a damaged file turned into one line (:func:`damaged`)."""
+    try:
+        return read(path)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError,
+            tomllib.TOMLDecodeError, pa.ArrowException) as exc:
+        raise damaged(path, exc, folder) from None
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _object(doc: Any) -> dict[str, Any]:
+    """``doc`` if it is a JSON object (TypeError otherwise: a damaged file)."""
+    if not isinstance(doc, dict):
+        raise TypeError(f"a JSON {type(doc).__name__}, not an object")
+    return doc
 
 
 def _read_table(path: Path, run_ids: set[str]) -> pd.DataFrame:
