@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import queue
 import sys
 import threading
 import time
+from multiprocessing.managers import SyncManager
 from typing import Any, TextIO
 
 from tqdm import tqdm
+
+from .executors import ignoring_ctrl_c, start_worker
 
 PROGRESS_DAYS = 7  # a task reports its simulated day every this many days
 
@@ -108,8 +112,10 @@ class BarProgress(Progress):
                         bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}<{remaining}{postfix}]")
         self._manager: Any = None
         self._queue: Any = queue.Queue()
-        if reach == "processes":
-            self._manager = multiprocessing.get_context("spawn").Manager()
+        if reach == "processes":  # a server process, which dies with this one (Linux)
+            self._manager = SyncManager(ctx=multiprocessing.get_context("spawn"))
+            with ignoring_ctrl_c():
+                self._manager.start(start_worker, (os.getpid(),))
             self._queue = self._manager.Queue()
         self._reach = reach
         self._lock = threading.Lock()  # the drain thread and done() both advance

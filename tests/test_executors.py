@@ -3,12 +3,20 @@ manager and one as-completed loop; a dead worker becomes a failed task, not a cr
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
+import sys
+import threading
 import time
 
 import psutil
 import pytest
+from conftest import TINY
 
+from simulation import executors
+from simulation.cli import main
 from simulation.executors import (
     BackendError,
     InlineExecutor,
@@ -84,15 +92,115 @@ def running(pid: int) -> bool:
         return False
 
 
-def test_an_unreachable_scheduler_is_one_line(monkeypatch) -> None:
-    import dask.distributed
+# --- a Dask scheduler's start-up is bounded: real sockets, a lowered timeout ----------------
+class Listener:
+    """A TCP server on 127.0.0.1 that accepts connections and holds them open, sending
+    ``greeting`` first (nothing: silent); it never speaks Dask."""
 
-    def refuse(address, timeout):  # what Client raises after its 10 s timeout
-        assert timeout == "10s"
-        raise OSError(f"Timed out trying to connect to {address} after 10 s")
+    def __init__(self, greeting: bytes = b"") -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.greeting = greeting
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
 
-    monkeypatch.setattr(dask.distributed, "Client", refuse)
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):  # closed by close()
+            while True:
+                conn, _ = self.server.accept()
+                self.held.append(conn)
+                if self.greeting:
+                    conn.sendall(self.greeting)
+
+    def close(self) -> None:
+        for conn in [*self.held, self.server]:
+            conn.close()
+
+
+@pytest.fixture
+def listener(request):
+    server = Listener(getattr(request, "param", b""))
+    yield server
+    server.close()
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("listener, needle", [
+    (b"", "accepted the connection but did not answer as a Dask scheduler within 1 s"),
+    (b"\xff" * 64, "is not a Dask scheduler: its answer is not in Dask's protocol ("),
+    (b"HTTP/1.1 400 Bad Request\r\n\r\n", "its answer is not in Dask's protocol ("),
+], indirect=["listener"], ids=["silent", "garbage", "http"])
+def test_a_listener_that_is_no_dask_scheduler_fails_in_bounded_time(
+        listener, needle: str, monkeypatch) -> None:
+    """Dask's connect timeout does not cover its handshake: a silent listener hung the
+    client forever, and garbage bytes crashed it ("Unable to allocate 3.01 EiB")."""
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", 1.0)
+    address = f"tcp://127.0.0.1:{listener.port}"
+    t0 = time.monotonic()
     with pytest.raises(BackendError) as info:
-        make_backend(scheduler="tcp://127.0.0.1:1")
-    assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:1'" in str(info.value)
-    assert "\n" not in str(info.value)
+        make_backend(scheduler=address)
+    assert time.monotonic() - t0 < 5
+    message = str(info.value)
+    assert needle in message and repr(address) in message and "\n" not in message
+    assert "not another service's" in message
+    assert not [t for t in threading.enumerate() if t.name == "gridgov-scheduler-probe"]
+
+
+def test_an_unreachable_scheduler_is_one_line(monkeypatch) -> None:
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", 0.5)
+    address = f"127.0.0.1:{free_port()}"
+    t0 = time.monotonic()
+    with pytest.raises(BackendError) as info:
+        make_backend(scheduler=address)
+    assert time.monotonic() - t0 < 5
+    message = str(info.value)
+    assert f"cannot reach the Dask scheduler at {address!r} within 0.5 s" in message
+    assert "Connection refused" in message and "\n" not in message
+
+
+def test_a_dask_worker_is_not_taken_for_its_scheduler() -> None:
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      protocol="tcp", dashboard_address=None) as cluster:
+        executors.probe_scheduler(cluster.scheduler_address)  # the scheduler: no error
+        worker = next(iter(cluster.scheduler_info["workers"]))
+        with pytest.raises(BackendError, match="is a Dask Worker, not a scheduler"):
+            executors.probe_scheduler(worker)
+
+
+@pytest.mark.parametrize("command", ["sweep", "run"])
+def test_the_commands_give_up_on_a_silent_scheduler_with_one_line(
+        command: str, listener, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", 1.0)
+    args = ([command, str(TINY), "--out", str(tmp_path / "out")] if command == "sweep"
+            else [command, "jinan", "--scale", "0.004"])
+    assert main([*args, "--scheduler", f"127.0.0.1:{listener.port}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"gridgov: error: '127.0.0.1:{listener.port}' accepted the "
+                          "connection but did not answer as a Dask scheduler within 1 s")
+    assert err.count("\n") == 1
+
+
+def test_gridgov_sweep_exits_on_a_silent_scheduler_and_leaves_nothing_running(
+        listener, tmp_path) -> None:
+    """The whole program, in a process of its own: one line, status 2, and no thread
+    left behind holding the process open (the timeout lowered to 1 s)."""
+    script = ("import sys\nfrom simulation import executors\n"
+              "executors.SCHEDULER_TIMEOUT = 1.0\n"
+              "from simulation.cli import main\nsys.exit(main())\n")
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", script, "sweep", str(TINY), "--out",
+                           str(tmp_path / "out"), "--scheduler",
+                           f"127.0.0.1:{listener.port}"],
+                          capture_output=True, text=True, timeout=30)
+    assert time.monotonic() - t0 < 30
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "did not answer as a Dask scheduler within 1 s" in proc.stderr
