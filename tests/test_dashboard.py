@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +113,190 @@ def test_dashboard_refuses_a_city_and_a_busy_port(capsys):
         assert main(["dashboard", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert f"cannot serve on 127.0.0.1:{port}" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_server_starts_with_the_limits_the_options_give(monkeypatch, capsys):
+    import runpy
+
+    import solara.server.settings as solara_settings
+    import solara.util
+
+    import simulation.cli.dashboard as cli
+    import simulation.dashboard
+
+    launched = []
+    monkeypatch.setattr(cli.os, "execve", lambda path, argv, env: launched.append(env))
+    port = str(_free_port())
+    assert main(["dashboard", "--port", port]) == 0
+    assert main(["dashboard", "wenheng", "--port", port, "--cull-after", "5",
+                 "--max-sessions", "3", "--max-days", "400"]) == 0
+    default, chosen = launched
+    assert default["SOLARA_KERNEL_CULL_TIMEOUT"] == f"{cli.CULL_SECONDS}s"
+    assert default["GRIDGOV_DASHBOARD_MAX_SESSIONS"] == str(cli.MAX_SESSIONS)
+    assert default["GRIDGOV_DASHBOARD_MAX_DAYS"] == str(cli.MAX_PLAYED_DAYS)
+    assert "at most 3 tabs at once and 400 days a run" in capsys.readouterr().out
+    # what Solara and the app read from the environment the server starts with
+    for key, value in chosen.items():
+        monkeypatch.setenv(key, value)
+    assert solara.util.parse_timedelta(solara_settings.Kernel().cull_timeout) == 5.0
+    pages = []
+    monkeypatch.setattr(simulation.dashboard, "make_page",
+                        lambda *args, **kwargs: pages.append((args, kwargs)))
+    runpy.run_module("simulation.dashboard_app")
+    assert pages == [(("wenheng",), {"max_days": 400, "max_sessions": 3})]
+    for bad in (["--max-sessions", "0"], ["--cull-after", "0"], ["--max-days", "0"]):
+        assert main(["dashboard", "--port", port, *bad]) == 2
+    assert len(launched) == 2
+
+
+def test_a_model_stops_at_its_last_day():
+    from simulation.dashboard import stop_note
+
+    m = DashboardModel("baseline", max_days=3)
+    for _ in range(2):
+        m.step()
+    assert m.running and stop_note(m) == ""
+    for _ in range(5):  # as Mesa's render interval steps several days a click
+        m.step()
+    assert (m.day, m.running, len(m.resolution_days)) == (3, False, 3)
+    assert "Stopped at day 3" in stop_note(m) and "--max-days" in stop_note(m)
+    m.release()
+
+
+@pytest.fixture
+def tabs(monkeypatch):
+    """Open a dashboard page in an in-process Solara kernel, as the server does for a
+    browser tab: ``open(page)`` returns (kernel context, render context, model or None)."""
+    import matplotlib
+    import mesa
+
+    monkeypatch.setenv("MPLBACKEND", matplotlib.get_backend())  # Solara would switch it
+    import solara
+    import solara.server.app  # as served: each kernel's widgets apart (Solara's patch)
+    from solara.server import kernel_context
+    from solara.server.kernel import Kernel
+
+    import simulation.dashboard
+
+    opened = []
+
+    def open_tab(page: object) -> tuple:
+        before = set(mesa.Agent._ids)
+        ctx = kernel_context.VirtualKernelContext(id=f"test-{len(opened)}-{time.time_ns()}",
+                                                  kernel=Kernel(), session_id="test")
+        kernel_context.contexts[ctx.id] = ctx
+        opened.append(weakref.ref(ctx))  # not to keep a closed tab's model alive
+        ctx.page_connect("page")
+        with ctx:
+            _, rc = solara.render(solara.AppLayout(children=[page()]), handle_error=False)
+            ctx.app_object = rc
+        new = [m for m in mesa.Agent._ids if m not in before]
+        return ctx, rc, (new[0] if new else None)
+
+    yield open_tab
+    for ref in opened:
+        if (ctx := ref()) is not None and not ctx.closed_event.is_set():
+            ctx.close()
+    simulation.dashboard._sessions.clear()
+
+
+def _wait_for(condition, seconds: float = 30.0) -> bool:
+    """Whether ``condition()`` came true within ``seconds`` (polled every 50 ms)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _alerts(ctx, rc) -> list[str]:
+    import ipyvuetify as v
+
+    with ctx:
+        return [str(w.children) for w in rc.find(v.Alert).widgets]
+
+
+def _button(ctx, rc, label: str):
+    import ipyvuetify as v
+
+    with ctx:
+        return rc.find(v.Btn, children=[label]).widget
+
+
+def _click(ctx, rc, label: str) -> None:
+    """Click a button as its tab would: in the tab's kernel."""
+    button = _button(ctx, rc, label)
+    with ctx:
+        button.click()
+
+
+def test_play_stops_at_the_day_cap_says_why_and_reset_keeps_the_cap(tabs):
+    from simulation.dashboard import make_page
+
+    ctx, rc, model = tabs(make_page("baseline", max_days=3, max_sessions=2))
+    assert model.max_days == 3 and _alerts(ctx, rc) == []
+    _click(ctx, rc, "▶")
+    # ▶'s loop ends and the page renders the last day (a day takes ~0.5 s here)
+    assert _wait_for(lambda: any("Stopped at day 3" in a for a in _alerts(ctx, rc)))
+    assert (model.day, model.running) == (3, False)
+    assert _button(ctx, rc, "Step").disabled and _button(ctx, rc, "❚❚").disabled
+    import mesa
+
+    before = set(mesa.Agent._ids)
+    _click(ctx, rc, "Reset")  # a new run, with the same cap; the old one let go
+    new = [m for m in mesa.Agent._ids if m not in before]
+    assert len(new) == 1 and new[0] is not model and new[0].max_days == 3
+    assert model.halted and model not in mesa.Agent._ids
+    assert _wait_for(lambda: not _button(ctx, rc, "Step").disabled, 10)
+    assert _alerts(ctx, rc) == []
+
+
+def test_a_tab_beyond_the_cap_waits_unless_an_idle_one_makes_room(tabs, monkeypatch):
+    import mesa
+    import solara.server.settings as solara_settings
+    from solara.server import kernel_context
+
+    from simulation.dashboard import make_page
+
+    monkeypatch.setattr(solara_settings.kernel, "cull_timeout", "1h")  # no cull by Solara
+    page = make_page("baseline", max_days=10, max_sessions=2)
+    first, _, model = tabs(page)
+    tabs(page)
+    ctx, rc, refused = tabs(page)  # both tabs are on screen: the third waits, no model
+    assert refused is None
+    assert any("The dashboard is busy: 2 tabs" in a for a in _alerts(ctx, rc))
+    first.page_disconnect("page")  # the first tab's connection dropped
+    ctx, rc, admitted = tabs(page)  # room is made by closing it
+    assert admitted is not None and _alerts(ctx, rc) == []
+    assert first.closed_event.wait(10) and first.id not in kernel_context.contexts
+    assert model.halted and model not in mesa.Agent._ids
+
+
+def test_a_dropped_tab_is_culled_after_the_timeout_and_its_play_stops(tabs, monkeypatch):
+    import mesa
+    import solara.server.settings as solara_settings
+    from solara.server import kernel_context
+
+    from simulation.dashboard import make_page
+
+    monkeypatch.setattr(solara_settings.kernel, "cull_timeout", "0.2s")
+    ctx, rc, model = tabs(make_page("baseline", max_sessions=2))
+    _click(ctx, rc, "▶")
+    t0 = time.perf_counter()
+    ctx.page_disconnect("page")  # a tab closed without Solara's beacon, still playing
+    assert ctx.closed_event.wait(10), "the dropped tab's kernel was not culled"
+    waited = time.perf_counter() - t0
+    assert ctx.id not in kernel_context.contexts and 0.2 <= waited < 5
+    assert model.halted and model not in mesa.Agent._ids
+    day = model.day
+    time.sleep(0.5)  # ▶'s thread would step on if the model were not stopped
+    assert model.day == day
+    # and nothing keeps it: not Mesa, nor the task Solara keeps of each tab (solara#1180)
+    gone = weakref.ref(model)
+    del model, ctx, rc
+    gc.collect()
+    assert gone() is None
 
 
 def _free_port() -> int:

@@ -12,6 +12,28 @@ from ..districts import district_count
 from ..errors import UsageError
 from ..scenarios import get_scenario, load_scenario
 
+# The limits of a served dashboard (``gridgov dashboard --help``). Each browser tab is a
+# Solara kernel with a model of its own: about 30 MiB of the server's memory at day 0
+# (baseline, measured: 85-89 MiB a 3 tabs), growing by about 0.085 MiB a simulated day.
+# These bound what the server can be made to hold, by a colleague's forgotten tabs or by
+# anyone who can reach the port: at worst MAX_SESSIONS x ~340 MiB (~2.7 GiB).
+CULL_SECONDS = 60  # a tab whose connection dropped without closing is culled after this
+MAX_SESSIONS = 8  # tabs with a model at once
+MAX_PLAYED_DAYS = 3650  # ten years: ▶ and Step stop here (a model then holds ~340 MiB)
+
+
+def server_environment(scenario: str, cull_seconds: int, max_sessions: int,
+                       max_days: int) -> dict[str, str]:
+    """The environment the Solara server starts with: the app's scenario and limits
+    (read by simulation/dashboard_app.py) and Solara's own settings, which it reads once
+    at import, so they must be set before the server starts."""
+    return {**os.environ, "GRIDGOV_DASHBOARD_SCENARIO": scenario,
+            "GRIDGOV_DASHBOARD_MAX_SESSIONS": str(max_sessions),
+            "GRIDGOV_DASHBOARD_MAX_DAYS": str(max_days),
+            # Solara's default keeps a dropped tab's kernel for 24 hours
+            "SOLARA_KERNEL_CULL_TIMEOUT": f"{cull_seconds}s",
+            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}  # nothing is sent anywhere
+
 
 def dashboard(args: argparse.Namespace) -> int:
     """Serve the dashboard with Solara until interrupted (this process becomes the
@@ -33,11 +55,12 @@ def dashboard(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}; "
                          "choose another --port or --host") from None
     solara = Path(sys.executable).with_name("solara")
-    env = {**os.environ, "GRIDGOV_DASHBOARD_SCENARIO": scenario,
-           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}  # nothing is sent anywhere
+    env = server_environment(scenario, args.cull_after, args.max_sessions, args.max_days)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
     print(f"gridgov dashboard: {scenario} at http://{shown}:{port}/ (Ctrl-C stops it; "
           "pause ▶ first, or press it twice)", flush=True)
+    print(f"  at most {args.max_sessions} tabs at once and {args.max_days} days a run; a tab "
+          f"that drops its connection is freed after {args.cull_after} s", flush=True)
     # this process becomes the server, so signals (Ctrl-C, SIGTERM) reach it directly
     os.execve(solara, [str(solara), "run", "simulation.dashboard_app", "--host", host,
                        "--port", str(port), "--no-open", "--production",
