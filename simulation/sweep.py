@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import GridgovError
-from .executors import InlineExecutor, open_backend
+from .executors import Backend, InlineExecutor, open_backend
 from .experiment import Experiment, RunSpec
 from .metrics import CURVE_WORKING_DAYS
 from .outcomes import KEY, OUTCOMES
@@ -41,7 +41,7 @@ from .provenance import manifest as environment
 from .results_folder import PER_RUN, SWEEP_FILES, ResultsFolder
 from .runner import RunRecord, run_model
 from .scenarios import get_scenario, load_scenario
-from .storage import atomic_write_parquet, atomic_write_text
+from .storage import TEMP_TAG, atomic_write_parquet, atomic_write_text
 
 KEY_METRICS = KEY  # the outcomes the sweep's table shows (simulation.outcomes)
 
@@ -117,20 +117,31 @@ def design_fingerprint(experiment: Experiment, runs: list[RunSpec] | None = None
     defaults = {k: v for k, v in get_scenario(experiment.scenario).parameters({}).items()
                 if k not in own}
     runs = experiment.runs() if runs is None else runs
-    doc = {"runs": [asdict(r) for r in runs], "scenario_defaults": defaults}
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+    # The SHA-256 of json.dumps({"runs": [asdict(r) ...], "scenario_defaults": defaults},
+    # sort_keys=True, default=str), fed run by run so a large design is never one string.
+    digest = hashlib.sha256(b'{"runs": [')
+    for i, run in enumerate(runs):
+        digest.update(((", " if i else "") + json.dumps(asdict(run), sort_keys=True,
+                                                          default=str)).encode())
+    digest.update(b'], "scenario_defaults": ')
+    digest.update(json.dumps(defaults, sort_keys=True, default=str).encode())
+    digest.update(b"}")
+    return digest.hexdigest()
 
 
 def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
               scheduler: str | None = None, executor: cf.Executor | None = None,
               resume: bool = False, keep_cases: bool = False,
               progress: Progress | None = None,
-              run_fn: Callable[[RunSpec, bool], RunOutcome] | None = None) -> pd.DataFrame:
+              run_fn: Callable[[RunSpec, bool], RunOutcome] | None = None,
+              on_backend: Callable[[Backend], None] | None = None) -> pd.DataFrame:
     """Run every run of ``experiment`` not yet done in ``out``; return the runs table.
 
     ``executor`` (any concurrent.futures executor) overrides ``workers``/``scheduler``;
     with neither and one worker, runs go one after another in this process. Each run is
     stored as soon as it finishes, then ``progress.done(run_id, ...)`` is told.
+    ``on_backend(backend)`` is called once the backend is open, before anything is written
+    (e.g. to check a Dask cluster's memory; it may raise to stop the sweep).
     """
     folder = ResultsFolder(out)
     run_fn = run_fn or execute_run
@@ -139,6 +150,8 @@ def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
     check_folder(folder, fingerprint, resume)
     # reach the scheduler before anything is written
     with open_backend(workers, scheduler, executor) as backend:
+        if on_backend is not None:
+            on_backend(backend)
         lock = None
         try:
             lock = acquire_lock(folder)
@@ -350,53 +363,188 @@ def store_outcome(folder: ResultsFolder, outcome: RunOutcome, keep_cases: bool) 
                       json.dumps(doc, indent=1, default=_json_default) + "\n")
 
 
+# assemble writes the daily series and the resolution curves a batch of runs at a time (one
+# Parquet row group each): this many runs, or fewer whose series reach this many rows. A
+# batch holds ~18 kB a run and ~280 B a row (~30 MB for 1,000 runs of 30 days, ~75 MB for
+# 250,000 rows); each row group's metadata stays in memory until its file is closed
+# (~14 kB for the series, ~3 kB for the curves), so batches are not made smaller.
+ASSEMBLE_BATCH_RUNS = 1_000
+ASSEMBLE_BATCH_ROWS = 250_000
+
+
 def assemble(folder: ResultsFolder, experiment: Experiment,
              runs: list[RunSpec] | None = None) -> pd.DataFrame:
     """Build runs.csv / runs.parquet / timeseries.parquet / resolution.parquet from the
     per-run files. A finished run whose series cannot be read is listed in
-    ``table.attrs["series_missing"]`` (and the manifest), not skipped quietly."""
-    rows, series, quantiles = [], [], []
+    ``table.attrs["series_missing"]`` (and the manifest), not skipped quietly.
+
+    The long tables are streamed (:class:`_ParquetStream`: a batch of runs at a time,
+    :data:`ASSEMBLE_BATCH_RUNS`), so only the runs table grows with the runs, one tuple a
+    run until it is built; the files are what one ``pd.concat`` of every run's frame
+    would give. Each table goes to a temporary file renamed into place at the end: an
+    interrupted assembly leaves the previous tables as they were."""
+    rows: list[tuple[Any, ...]] = []  # one a run (far smaller than a dict)
+    columns: list[str] | None = None
     missing: list[str] = []
     metric_names = list(OUTCOMES)
     integer_metrics: set[str] = set()
     float_metrics: set[str] = set()
-    for run in runs if runs is not None else experiment.runs():
-        record = read_record(folder.record(run.run_id))
-        row = {"run_id": run.run_id, "point": run.point, "policy": run.policy,
-               "replication": run.replication, "seed": run.seed}
-        row.update({k: run.factors.get(k) for k in experiment.factor_names})
-        row.update({m: _nan(record["metrics"].get(m)) for m in metric_names})
-        for m, v in record["metrics"].items():
-            (integer_metrics if isinstance(v, int) else float_metrics).add(m)
-        row.update({"status": record["status"], "error": record["error"],
-                    "wall_seconds": record["wall_seconds"]})
-        rows.append(row)
-        q = record.get("resolution_curve") or []
-        if record["status"] == "ok" and len(q) == len(CURVE_WORKING_DAYS):
-            quantiles.append(pd.DataFrame({"run_id": run.run_id,
-                                           "working_days": CURVE_WORKING_DAYS,
-                                           "share_resolved": q}))
-        if record["status"] == "ok":
-            try:
-                ts = pd.read_parquet(folder.per_run("timeseries", run.run_id))
-            except (OSError, ValueError, pa.ArrowException):
-                missing.append(run.run_id)
-                continue
-            ts.insert(0, "run_id", run.run_id)
-            series.append(ts)
-    table = pd.DataFrame(rows)
-    # finished runs whose daily series is missing or unreadable (said, never skipped quietly)
-    table.attrs["series_missing"] = missing
-    for m in metric_names:  # counts stay integers even where a failed run leaves a gap
-        if m in integer_metrics and m not in float_metrics:
-            table[m] = table[m].astype("Int64")
-    atomic_write_text(folder.runs_csv, table.to_csv(index=False))
-    atomic_write_parquet(folder.runs_table, table)
-    if series:
-        atomic_write_parquet(folder.timeseries, pd.concat(series, ignore_index=True))
-    if quantiles:
-        atomic_write_parquet(folder.resolution, pd.concat(quantiles, ignore_index=True))
+    series, quantiles = _ParquetStream(folder.timeseries), _ParquetStream(folder.resolution)
+    staged: list[tuple[Path, Path]] = []  # (temporary file, table) written, to rename
+    batch: list[pd.DataFrame] = []
+    curves: list[pd.DataFrame] = []
+    held = batch_rows = 0
+    try:
+        for run in runs if runs is not None else experiment.runs():
+            if held >= ASSEMBLE_BATCH_RUNS or batch_rows >= ASSEMBLE_BATCH_ROWS:
+                series.write(batch)
+                quantiles.write(curves)
+                held = batch_rows = 0
+            held += 1
+            record = read_record(folder.record(run.run_id))
+            row = {"run_id": run.run_id, "point": run.point, "policy": run.policy,
+                   "replication": run.replication, "seed": run.seed}
+            row.update({k: run.factors.get(k) for k in experiment.factor_names})
+            row.update({m: _nan(record["metrics"].get(m)) for m in metric_names})
+            for m, v in record["metrics"].items():
+                (integer_metrics if isinstance(v, int) else float_metrics).add(m)
+            row.update({"status": record["status"], "error": record["error"],
+                        "wall_seconds": record["wall_seconds"]})
+            columns = columns or list(row)  # the same keys for every run
+            rows.append(tuple(row.values()))
+            q = record.get("resolution_curve") or []
+            if record["status"] == "ok" and len(q) == len(CURVE_WORKING_DAYS):
+                curves.append(pd.DataFrame({"run_id": run.run_id,
+                                            "working_days": CURVE_WORKING_DAYS,
+                                            "share_resolved": q}))
+            if record["status"] == "ok":
+                try:
+                    ts = pd.read_parquet(folder.per_run("timeseries", run.run_id))
+                except (OSError, ValueError, pa.ArrowException):
+                    missing.append(run.run_id)
+                    continue
+                ts.insert(0, "run_id", run.run_id)
+                batch.append(ts)
+                batch_rows += len(ts)
+        series.write(batch)
+        quantiles.write(curves)
+        # (as pd.DataFrame of the rows as dicts: the same inference of each column's dtype)
+        table = pd.DataFrame(rows, columns=columns)
+        del rows
+        # finished runs whose daily series is missing or unreadable (said, never skipped
+        # quietly)
+        table.attrs["series_missing"] = missing
+        for m in metric_names:  # counts stay integers even where a failed run leaves a gap
+            if m in integer_metrics and m not in float_metrics:
+                table[m] = table[m].astype("Int64")
+        staged.append((_temporary(folder.runs_csv), folder.runs_csv))
+        table.to_csv(staged[-1][0], index=False, encoding="utf-8")  # as it is formatted
+        staged.append((_temporary(folder.runs_table), folder.runs_table))
+        table.to_parquet(staged[-1][0], index=False)
+        staged += [(tmp, s.path) for s in (series, quantiles)  # (only if any run had one)
+                   if (tmp := s.close()) is not None]
+        for tmp, path in staged:  # all written: each replaces its table
+            os.replace(tmp, path)
+        staged.clear()
+    finally:  # what an interrupted assembly had written (the previous tables stay)
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        series.discard()
+        quantiles.discard()
     return table
+
+
+def _temporary(path: Path) -> Path:
+    """A new empty file beside ``path``, named as simulation.storage names its temporary
+    files (``.NAME.gridgov-XXXXXXXX.tmp``: what a later sweep cleans up after a kill) and
+    with a new file's permissions (the umask's, as storage gives the files it renames)."""
+    while True:
+        tmp = path.with_name(f".{path.name}.{TEMP_TAG}{os.urandom(4).hex()}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+
+
+class _ParquetStream:
+    """A long table written to ``path`` one batch of frames at a time (each a row group)
+    to a temporary file beside it: :meth:`close` ends it and hands it over (None if no
+    batch came), :meth:`discard` deletes it.
+
+    Its columns and dtypes are those of ``pd.concat`` of every frame: those of the first
+    batch, widened (the file so far rewritten, one row group at a time) if a later batch
+    brings columns or dtypes that ``pd.concat`` would combine into others."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp: Path | None = None
+        self.writer: pq.ParquetWriter | None = None
+        self.sample: pd.DataFrame | None = None  # one row with the table's dtypes
+
+    def write(self, frames: list[pd.DataFrame]) -> None:
+        """Write ``frames`` (concatenated) as one row group, and empty the list."""
+        if not frames:
+            return
+        frame = pd.concat(frames, ignore_index=True)
+        frames.clear()
+        if self.sample is None:
+            self._open(frame.iloc[:1].copy())  # (a copy: a view would keep the batch)
+        elif not (frame.columns.equals(self.sample.columns)
+                  and frame.dtypes.equals(self.sample.dtypes)):
+            self._widen(frame.iloc[:1])
+            frame = _cast(frame, self.sample)
+        self._write(frame)
+
+    def close(self) -> Path | None:
+        """End the file (its footer) and hand it over: its temporary path, None if no
+        batch was written."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        tmp, self.tmp = self.tmp, None
+        return tmp
+
+    def discard(self) -> None:
+        """Delete what was written (if not handed over)."""
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+            self.writer = None
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
+            self.tmp = None
+
+    def _open(self, sample: pd.DataFrame) -> None:
+        self.sample = sample
+        self.tmp = _temporary(self.path)
+        schema = pa.Schema.from_pandas(sample, preserve_index=False)
+        self.writer = pq.ParquetWriter(self.tmp, schema)
+
+    def _write(self, frame: pd.DataFrame) -> None:
+        assert self.writer is not None
+        self.writer.write_table(pa.Table.from_pandas(frame, schema=self.writer.schema,
+                                                     preserve_index=False))
+
+    def _widen(self, sample: pd.DataFrame) -> None:
+        """Take the dtypes ``pd.concat`` gives the table so far and ``sample``, and write
+        what was written again with them."""
+        assert self.sample is not None and self.writer is not None and self.tmp is not None
+        self.writer.close()
+        old, self.writer, self.tmp = self.tmp, None, None
+        try:
+            self._open(pd.concat([self.sample, sample], ignore_index=True).iloc[:1])
+            with pq.ParquetFile(old) as written:
+                for i in range(written.num_row_groups):
+                    self._write(_cast(written.read_row_group(i).to_pandas(), self.sample))
+        finally:
+            old.unlink(missing_ok=True)
+
+
+def _cast(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the columns (missing ones empty) and dtypes of ``like``."""
+    frame = frame.reindex(columns=like.columns)
+    return frame.astype(like.dtypes.to_dict())
 
 
 def write_manifest(folder: ResultsFolder, experiment: Experiment, fingerprint: str,

@@ -312,6 +312,23 @@ def test_new_scenario_defaults_change_the_fingerprint(monkeypatch) -> None:
     assert design_fingerprint(e) == before
 
 
+def test_the_fingerprint_is_fed_run_by_run_to_the_same_hash() -> None:
+    """A large design is hashed piece by piece; older folders keep their fingerprint."""
+    import hashlib
+    from dataclasses import asdict
+
+    from simulation.scenarios import get_scenario
+    from simulation.sweep import design_fingerprint
+
+    e = load_experiment(TINY)
+    own = {*e.fixed, *e.factor_names, *(k for pol in e.policies for k in pol.values)}
+    defaults = {k: v for k, v in get_scenario(e.scenario).parameters({}).items()
+                if k not in own}
+    doc = {"runs": [asdict(r) for r in e.runs()], "scenario_defaults": defaults}
+    whole = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+    assert design_fingerprint(e) == whole
+
+
 def test_a_sweep_whose_runs_all_fail_says_so_without_an_empty_table(
         tmp_path: Path, capsys, monkeypatch) -> None:
     import simulation.sweep as sweep
@@ -360,3 +377,113 @@ def test_a_lock_left_by_a_process_whose_id_was_reused_is_stale(tmp_path: Path,
     folder.lock.write_text(str(os.getppid()))  # an old lock: alive is enough, with a hint
     with pytest.raises(SweepError, match=r"if no sweep is running there, delete .*\.lock"):
         acquire_lock(folder)
+
+
+# --- assembling the tables: streamed in batches -----------------------------------------------
+def assembly_folder(inline_result, tmp_path: Path):
+    """A copy of the inline sweep with a failed run (a gap in its counts), a finished run
+    whose series is unreadable, and series that differ from the first ones late in run
+    order: a bool column only in the first, a column missing, a count as floats and a
+    text column in two others."""
+    import shutil
+
+    from simulation.results_folder import ResultsFolder
+
+    folder = ResultsFolder(tmp_path / "s")
+    shutil.copytree(inline_result[0], folder.root, ignore=shutil.ignore_patterns("grids", "loads"))
+    ids = [r.run_id for r in load_experiment(TINY).runs()]
+    record = json.loads(folder.record(ids[3]).read_text())
+    record.update(status="failed", error="RuntimeError: x", metrics={}, resolution_curve=[])
+    folder.record(ids[3]).write_text(json.dumps(record))
+    with folder.per_run("timeseries", ids[5]).open("r+b") as f:
+        f.truncate(60)
+    for i, change in ((0, lambda ts: ts.assign(first_only=True)),
+                      (9, lambda ts: ts.drop(columns="arisen")),
+                      (10, lambda ts: ts.assign(resolved=ts.resolved * 1.0, note="x"))):
+        path = folder.per_run("timeseries", ids[i])
+        change(pd.read_parquet(path)).to_parquet(path, index=False)
+    return folder, ids
+
+
+def assembled(folder) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, bytes]:
+    """The assembled tables as read back, and runs.csv as written."""
+    return (pd.read_parquet(folder.runs_table), pd.read_parquet(folder.timeseries),
+            pd.read_parquet(folder.resolution), folder.runs_csv.read_bytes())
+
+
+def test_assemble_streams_batches_that_make_the_tables_of_one(inline_result, tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """The long tables are written a batch of runs at a time (one row group each) and read
+    back as one concatenation of every run's frame would be, whatever the batches: the
+    same columns, dtypes and values; runs.csv byte for byte."""
+    import pyarrow.parquet as pq
+
+    import simulation.sweep as sweep
+
+    folder, ids = assembly_folder(inline_result, tmp_path)
+    experiment = load_experiment(TINY)
+    monkeypatch.setattr(sweep, "ASSEMBLE_BATCH_RUNS", 10**6)
+    table = sweep.assemble(folder, experiment)
+    whole = assembled(folder)
+    assert table.attrs["series_missing"] == [ids[5]]
+    assert table.issues_arisen.dtype == "Int64" and table.issues_arisen.isna().sum() == 1
+    series = []  # as it was written whole: every readable series of a finished run
+    for run_id in ids[:3] + ids[4:5] + ids[6:]:
+        ts = pd.read_parquet(folder.per_run("timeseries", run_id))
+        ts.insert(0, "run_id", run_id)
+        series.append(ts)
+    pd.concat(series, ignore_index=True).to_parquet(tmp_path / "whole.parquet", index=False)
+    pd.testing.assert_frame_equal(whole[1], pd.read_parquet(tmp_path / "whole.parquet"))
+    assert whole[1].first_only.dtype == object and whole[1].arisen.dtype == float
+    assert whole[1].day.dtype == "int64" and whole[1].note.dtype == "str"
+    for runs, rows in ((5, 10**6), (2, 10**6), (10**6, 100), (1, 1)):
+        monkeypatch.setattr(sweep, "ASSEMBLE_BATCH_RUNS", runs)
+        monkeypatch.setattr(sweep, "ASSEMBLE_BATCH_ROWS", rows)
+        again = sweep.assemble(folder, experiment)
+        pd.testing.assert_frame_equal(again, table)
+        assert again.attrs == table.attrs
+        for got, want in zip(assembled(folder), whole, strict=True):
+            if isinstance(want, bytes):
+                assert got == want
+            else:
+                pd.testing.assert_frame_equal(got, want, check_exact=True)
+        groups = pq.ParquetFile(folder.timeseries).num_row_groups
+        assert groups == {5: 3, 2: 6, 10**6: 4, 1: 10}[runs]  # (4: 3 series of 41 rows)
+    assert not list(folder.root.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("where", ["mid-stream", "tables written"])
+def test_an_interrupted_assembly_leaves_the_previous_tables(inline_result, tmp_path: Path,
+                                                            monkeypatch, where: str) -> None:
+    """The tables go to temporary files beside them (named as a later sweep cleans up)
+    and are renamed together once all are written: an assembly stopped mid-way leaves
+    every previous table in place, untouched, and no temporary file."""
+    import simulation.sweep as sweep
+
+    folder, _ = assembly_folder(inline_result, tmp_path)
+    experiment = load_experiment(TINY)
+    monkeypatch.setattr(sweep, "ASSEMBLE_BATCH_RUNS", 2)
+    sweep.assemble(folder, experiment)
+    paths = [folder.runs_csv, folder.runs_table, folder.timeseries, folder.resolution]
+    before = [(p.stat().st_ino, p.read_bytes()) for p in paths]
+    temporaries = []
+    calls = 0
+
+    def stop(path: Path, *args):  # at the 9th run (4 batches written), or runs.parquet
+        nonlocal calls
+        calls += 1
+        if calls == 9 if where == "mid-stream" else path.name == "runs.parquet":
+            temporaries.extend(folder.root.glob(".*.gridgov-*.tmp"))
+            raise KeyboardInterrupt
+        return real(path, *args)
+
+    name = "read_record" if where == "mid-stream" else "_temporary"
+    real = getattr(sweep, name)
+    monkeypatch.setattr(sweep, name, stop)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.assemble(folder, experiment)
+    names = sorted(p.name.split(".gridgov-")[0] for p in temporaries)
+    assert names == ([".resolution.parquet", ".timeseries.parquet"] if where == "mid-stream"
+                     else [".resolution.parquet", ".runs.csv", ".timeseries.parquet"])
+    assert [(p.stat().st_ino, p.read_bytes()) for p in paths] == before
+    assert not [p for p in folder.root.iterdir() if p.name.endswith(".tmp")]
