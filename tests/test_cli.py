@@ -64,7 +64,8 @@ def test_run_prints_summary_and_writes_deterministic_outputs(capsys, tmp_path: P
     assert len(ts) == 61
     params = json.loads((tmp_path / "a" / "parameters.json").read_text())
     assert params["mmc.workers"] == {"value": 2, "source": "override"}
-    assert not list((tmp_path / "a").glob(".*"))  # no temporary files left behind
+    # no temporary files left behind: only the ownership record is hidden
+    assert [p.name for p in (tmp_path / "a").glob(".*")] == [".gridgov-run.json"]
 
 
 def test_run_with_policy_and_set(capsys, tmp_path: Path) -> None:
@@ -163,3 +164,163 @@ def test_python_m_runs_the_command_and_loads_only_the_command_s_group() -> None:
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 14: memory, disk and size guards before work starts (simulation/memory.py). They
+# never prompt: fewer workers with one line, or exit 2 with one line naming --force.
+GUARD_TINY = """[experiment]
+name = "tiny"
+scenario = "mmc"
+days = 5
+replications = 2
+seed = 1
+"""
+
+
+def guarded(tmp_path: Path, fixed: str = "") -> Path:
+    path = tmp_path / "e.toml"
+    path.write_text(GUARD_TINY + fixed)
+    return path
+
+
+def one_line_naming_force(code: int, out: str, err: str) -> None:
+    assert code == 2 and out == "", err
+    assert err.count("\n") == 1 and err.startswith("gridgov: error: ") and "--force" in err
+    assert "Traceback" not in err
+
+
+def test_a_sweep_of_a_huge_fixed_world_is_refused_before_any_run(tmp_path: Path) -> None:
+    """A million street offices of a thousand communities: each run would need terabytes.
+    One line, exit 2, nothing written (in a fresh process, as a user meets it)."""
+    path = guarded(tmp_path).with_name("huge.toml")
+    path.write_text(GUARD_TINY.replace('"mmc"', '"baseline"') + '[fixed]\n'
+                    '"world.communities_per_street" = 1000\n'
+                    '"world.streets_per_district" = 1000\n')
+    done = subprocess.run([sys.executable, "-m", "simulation.cli", "sweep", str(path),
+                           "--out", str(tmp_path / "o")], capture_output=True, text=True,
+                          timeout=120)
+    one_line_naming_force(done.returncode, done.stdout, done.stderr)
+    assert "one run of this design (~6,288.0 M residents for 5 days) needs" in done.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_force_starts_a_sweep_the_memory_guard_refuses(capsys, monkeypatch,
+                                                       tmp_path: Path) -> None:
+    import simulation.memory as memory
+
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**10)  # 1 KiB: nothing fits
+    path = guarded(tmp_path)
+    one_line_naming_force(*run_cli(capsys, "sweep", str(path), "--out", str(tmp_path / "a"),
+                                   "--no-report"))
+    assert not (tmp_path / "a").exists()
+    code, _, err = run_cli(capsys, "sweep", str(path), "--out", str(tmp_path / "b"),
+                             "--no-report", "--workers", "1", "--force")
+    assert code == 0, err
+    assert len(pd.read_csv(tmp_path / "b" / "runs.csv")) == 2
+
+
+def test_the_disk_guard_refuses_results_that_cannot_fit(capsys, monkeypatch,
+                                                        tmp_path: Path) -> None:
+    import simulation.memory as memory
+
+    monkeypatch.setattr(memory, "free_disk_bytes", lambda out: 10_000)
+    path = guarded(tmp_path)
+    code, out, err = run_cli(capsys, "sweep", str(path), "--out", str(tmp_path / "a"))
+    one_line_naming_force(code, out, err)
+    assert "free some space or choose another --out" in err
+    assert run_cli(capsys, "sweep", str(path), "--out", str(tmp_path / "b"), "--no-report",
+                   "--workers", "1", "--force")[0] == 0
+
+
+def test_fewer_runs_at_once_when_fewer_fit(capsys, monkeypatch, tmp_path: Path) -> None:
+    """Room for one run in this process but not two worker processes: one run at a time,
+    said in one line, and the sweep's results are complete."""
+    import simulation.memory as memory
+
+    monkeypatch.setattr(memory, "usable_cores", lambda: 4)
+    monkeypatch.setattr(memory, "available_bytes", lambda: memory.PROCESS_BYTES)
+    code, _, err = run_cli(capsys, "sweep", str(guarded(tmp_path)), "--out",
+                             str(tmp_path / "a"), "--no-report", "--workers", "2")
+    assert code == 0, err
+    lowered = [line for line in err.splitlines() if "at a time" in line]
+    assert lowered == [lowered[0]] and lowered[0].startswith(
+        "gridgov: warning: running 1 run at a time, not --workers 2: each run needs")
+    assert "1 local worker (in process)" in (tmp_path / "a" / "manifest.json").read_text()
+
+
+def test_workers_beyond_the_cores_are_lowered_with_one_line(capsys, monkeypatch,
+                                                            tmp_path: Path) -> None:
+    import simulation.memory as memory
+
+    monkeypatch.setattr(memory, "usable_cores", lambda: 1)
+    code, _, err = run_cli(capsys, "sweep", str(guarded(tmp_path)), "--out",
+                           str(tmp_path / "a"), "--no-report", "--workers", "1024")
+    assert code == 0, err
+    assert "gridgov: warning: running 1 run at a time, not --workers 1024: 1 core here\n" in err
+    code, _, err = run_cli(capsys, "run", "baseline", "--set", "world.districts=2",
+                             "--scale", "0.05", "--days", "5", "--workers", "1024")
+    assert code == 0, err
+    assert err.startswith("gridgov: warning: running 1 district at a time, not --workers "
+                          "1024: 1 core here\n")
+    assert "2 districts on 1 local worker (in process)" in err
+
+
+def test_run_names_no_partition_only_where_it_was_given(capsys) -> None:
+    """Issue 14: a one-district model too large for memory is not told to drop
+    --no-partition; a city run as one model is."""
+    code, out, err = run_cli(capsys, "run", "baseline", "--set",
+                             "world.communities_per_street=1000", "--set",
+                             "world.streets_per_district=1000")
+    one_line_naming_force(code, out, err)
+    assert "no-partition" not in err and "use --scale or fewer --days" in err
+    code, out, err = run_cli(capsys, "run", "jinan", "--scale", "10", "--no-partition")
+    one_line_naming_force(code, out, err)
+    assert "drop --no-partition" in err
+    code, out, err = run_cli(capsys, "run", "baseline", "--days", "36500", "--set",
+                             "world.streets_per_district=100")  # the days count
+    one_line_naming_force(code, out, err)
+    assert "for 36,500 days needs" in err
+
+
+def test_a_cluster_s_runs_are_not_checked_against_this_machine(monkeypatch,
+                                                               tmp_path: Path) -> None:
+    """With --scheduler the runs go to the cluster's workers: only the sweep's own memory
+    and its disk are this machine's (no false refusal)."""
+    import argparse
+
+    import simulation.memory as memory
+    from simulation.cli.sweep import guard
+    from simulation.experiment import load_experiment
+
+    exp = load_experiment(guarded(tmp_path))
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**20)  # no run fits here
+    args = argparse.Namespace(workers=None, scheduler="tcp://10.0.0.5:8786", force=False)
+    workers, needs = guard(exp, tmp_path / "o", args, 2, False)
+    assert workers is None and needs is not None  # kept for the cluster check
+    monkeypatch.setattr(memory, "available_bytes", lambda: 100)  # nor the sweep itself
+    with pytest.raises(memory.TooBig, match="the sweep itself needs"):
+        guard(exp, tmp_path / "o", args, 2, False)
+
+
+def test_a_cluster_is_checked_by_its_workers_memory_once_connected(capsys) -> None:
+    """Once connected, the Dask workers' memory limits decide: none that can hold a run is
+    one line naming --force; some that cannot hold one per thread is a warning."""
+    from types import SimpleNamespace
+
+    import simulation.memory as memory
+    from simulation.cli.sweep import guard_cluster
+
+    def backend(*workers: tuple[int, int]) -> SimpleNamespace:
+        info = {"workers": {f"w{i}": {"memory_limit": m, "nthreads": t}
+                            for i, (m, t) in enumerate(workers)}}
+        return SimpleNamespace(client=SimpleNamespace(scheduler_info=lambda: info))
+
+    run = 3 * 2**30
+    with pytest.raises(memory.TooBig, match="--force"):
+        guard_cluster(backend((2 * 2**30, 1), (2 * 2**30, 2)), run)
+    guard_cluster(backend((16 * 2**30, 2)), run)
+    assert capsys.readouterr().err == ""
+    guard_cluster(backend((16 * 2**30, 2), (5 * 2**30, 4)), run)
+    assert capsys.readouterr().err.startswith("gridgov: warning: ")
+    guard_cluster(SimpleNamespace(client=None), run)  # local workers: checked before

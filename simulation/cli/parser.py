@@ -9,6 +9,7 @@ import argparse
 from ..parameters import MAX_DAYS
 from ..policies import LEVERS
 from ..run import DEFAULT_DAYS, DEFAULT_SEED
+from .dashboard import CULL_SECONDS, MAX_PLAYED_DAYS, MAX_SESSIONS
 from .options import Parser, int_between, probability, scale, scheduler_address
 
 
@@ -35,6 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
     dp.add_argument("--port", type=int_between(1, 65535), default=8765,
                     help="port to serve on (8765)")
+    dp.add_argument("--max-sessions", type=int_between(1, 1000), default=MAX_SESSIONS,
+                    metavar="N", help=f"browser tabs with a model at once ({MAX_SESSIONS}): "
+                    "one more frees the oldest tab no longer connected, or is told to wait")
+    dp.add_argument("--max-days", type=int_between(1, MAX_DAYS), default=MAX_PLAYED_DAYS,
+                    metavar="DAYS", help=f"days a model may be played ({MAX_PLAYED_DAYS}, "
+                    "ten years; a model grows ~0.085 MiB a day)")
+    dp.add_argument("--cull-after", type=int_between(1, 86_400), default=CULL_SECONDS,
+                    metavar="SECONDS", help="seconds a tab's model is kept after its "
+                    f"connection drops, for it to reconnect ({CULL_SECONDS})")
     handled_by(dp, "dashboard", "dashboard")
 
     rp = sub.add_parser("run", help="run one simulation and print its summary")
@@ -59,13 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help="shrink the scenario to S times its grids, communities and street "
                     "offices (e.g. 0.01 for a quick look; same as --set world.scale=S)")
     rp.add_argument("--workers", type=int_between(1, 1024), metavar="N",
-                    help="local worker processes for a city's districts (one per core)")
+                    help="local worker processes for a city's districts (one per core; at "
+                    "most the cores, fewer if fewer districts fit in memory at once)")
     rp.add_argument("--scheduler", metavar="ADDRESS", type=scheduler_address,
                     help="run the districts on a Dask distributed cluster, e.g. "
                     "tcp://10.0.0.5:8786")
     rp.add_argument("--no-partition", action="store_true",
                     help="run a city of several districts as one model in this process "
                     "(needs all its memory at once)")
+    add_force(rp)
     handled_by(rp, "run", "run")
 
     sw = sub.add_parser("sweep", help="run an experiment file: designs x policies x "
@@ -128,8 +140,18 @@ def add_run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
     a sweep."""
     parser.add_argument("--out", metavar="DIR", help=f"results folder ({default_out})")
     parser.add_argument("--workers", type=int_between(1, 1024), metavar="N",
-                        help="local worker processes (one per core)")
+                        help="local worker processes (one per core; at most the cores, "
+                        "fewer if fewer runs fit in memory at once)")
     parser.add_argument("--scheduler", metavar="ADDRESS", type=scheduler_address,
                         help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
     parser.add_argument("--resume", action="store_true",
                         help="skip runs already completed in the results folder")
+    add_force(parser)
+
+
+def add_force(parser: argparse.ArgumentParser) -> None:
+    """--force: start even where the guards say it will not fit."""
+    parser.add_argument("--force", action="store_true",
+                        help="skip the memory and disk guards: start even if the estimates "
+                        "say a run or the results will not fit (--workers stays at most "
+                        "the cores)")

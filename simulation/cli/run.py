@@ -15,7 +15,13 @@ from tqdm import tqdm
 from ..districts import district_names
 from ..errors import RunFailed, UsageError
 from ..executors import open_backend
-from ..memory import check_memory, expected_residents
+from ..memory import (
+    check_cluster,
+    check_memory,
+    cluster_memory,
+    district_bytes,
+    expected_residents,
+)
 from ..metrics import window_problem
 from ..outcomes import OUTCOMES
 from ..parameters import Parameters
@@ -25,7 +31,7 @@ from ..progress import make_progress
 from ..results_folder import output_error
 from ..run import RunResult, output_entries, run_city, run_one, run_ownership
 from ..scenarios import get_scenario, load_scenario
-from .options import check_writable, fmt, parse_sets
+from .options import Workers, check_writable, fmt, parse_sets
 
 # A one-model run shows a bar of simulated days on a terminal above this many residents.
 BAR_RESIDENTS = 200_000
@@ -55,8 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.scheduler:
         raise UsageError("give either --workers (local processes) or --scheduler (a Dask "
                          "cluster), not both")
-    if not args.scheduler:  # a cluster's memory is the cluster's to check
-        check_memory(params, partitioned, args.workers or os.cpu_count() or 1)
+    guard_memory(args, params, partitioned)
     told = lever_warnings(params)
     for line in told:
         print(f"gridgov: warning: {line}", file=sys.stderr)
@@ -94,6 +99,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {out}/summary.json, timeseries.csv, loads.csv, {cases}, "
               "parameters.json, manifest.json")
     return 0
+
+
+def guard_memory(args: argparse.Namespace, params: Parameters, partitioned: bool) -> None:
+    """Set ``args.workers`` for a city's districts: at most the cores and, unless --force,
+    as many as fit in memory at once (one line on stderr if fewer than asked); TooBig
+    (exit 2, naming --force) if the run cannot fit even one district at a time. With
+    --scheduler only the city's merged results are this machine's."""
+    force = getattr(args, "force", False)
+    if not partitioned or args.scheduler:
+        if not force:
+            check_memory(params, partitioned, 1, args.days, cluster=bool(args.scheduler))
+        return
+    workers = Workers.of(args.workers)
+    if not force:
+        fit = check_memory(params, True, workers.used, args.days)
+        workers.lower(fit.workers, fit.why)
+    workers.say("district")
+    args.workers = workers.used
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -139,6 +162,11 @@ def _run_city(args: argparse.Namespace, params: Parameters, overrides: dict[str,
     finished district. A failed district stops the rest; its traceback goes to a file."""
     names = district_names(params)
     with open_backend(args.workers, args.scheduler) as backend:
+        if backend.client is not None and not getattr(args, "force", False):
+            line = check_cluster(district_bytes(params, args.days)[0],
+                                 cluster_memory(backend.client))
+            if line:
+                print(f"gridgov: warning: {line}", file=sys.stderr)
         print(f"gridgov run {args.scenario}: {len(names)} districts on "
               f"{backend.description}", file=sys.stderr, flush=True)
         reach = "remote" if backend.kind == "dask" else backend.kind

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import UsageError
+from ..executors import Backend
 from ..experiment import Experiment, load_experiment
-from ..memory import check_disk, fit_sweep, sweep_needs
+from ..memory import SweepNeeds, check_cluster, check_disk, cluster_memory, fit_sweep, sweep_needs
 from ..progress import make_progress
 from ..report.errors import ReportError
 from ..results_folder import ResultsFolder
@@ -55,24 +56,27 @@ def sweep_folder(args: argparse.Namespace, default_name: str) -> Path:
 def execute(experiment: Experiment, out: Path, args: argparse.Namespace,
             keep_cases: bool = False) -> pd.DataFrame:
     """Run ``experiment``'s sweep into ``out`` with progress; the runs table."""
-    runs = experiment.runs()
+    total = len(experiment.points) * len(experiment.policies) * experiment.replications
     folder = ResultsFolder(out)
-    done = (len(completed_runs(folder, runs, keep_cases))
+    # the guards come before the run list is built (a million runs take 0.5 GB and 20 s)
+    done = (len(completed_runs(folder, experiment.runs(), keep_cases))
             if args.resume and folder.records.is_dir() else 0)
-    workers = guard(experiment, out, args, len(runs) - done, keep_cases)
+    workers, needs = guard(experiment, out, args, total - done, keep_cases)
     for line in experiment.warnings:
         print(f"gridgov: warning: {line}", file=sys.stderr)
     window = (f" (warm-up {experiment.warmup_days}, follow-up {experiment.followup_days})"
               if experiment.warmup_days or experiment.followup_days else "")
-    print(f"gridgov sweep {experiment.name}: {len(runs)} runs = {len(experiment.points)} "
+    print(f"gridgov sweep {experiment.name}: {total} runs = {len(experiment.points)} "
           f"design points x {len(experiment.policies)} policies x {experiment.replications} "
           f"replications of {experiment.scenario} for {experiment.days} days{window}"
           + (f"; {done} already done" if done else "") + f" -> {out}", flush=True)
     try:
-        with make_progress(len(runs), done, unit="run") as progress:
+        with make_progress(total, done, unit="run") as progress:
             table = run_sweep(experiment, out, workers=workers,
                               scheduler=args.scheduler, resume=args.resume,
-                              keep_cases=keep_cases, progress=progress)
+                              keep_cases=keep_cases, progress=progress,
+                              on_backend=None if needs is None else
+                              lambda backend: guard_cluster(backend, needs.run))
     except OSError as exc:  # e.g. a full disk mid-sweep: finished runs are kept
         raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror or exc}; finished "
                          "runs are kept: fix it and add --resume") from None
@@ -87,26 +91,37 @@ def execute(experiment: Experiment, out: Path, args: argparse.Namespace,
 
 
 def guard(experiment: Experiment, out: Path, args: argparse.Namespace, todo: int,
-          keep_cases: bool) -> int | None:
+          keep_cases: bool) -> tuple[int | None, SweepNeeds | None]:
     """The workers to run with: at most the cores and, unless --force, as many runs as fit
     in memory at once (one line on stderr if fewer than asked); :class:`TooBig` or
     :class:`NoRoom` (exit 2, naming --force) if one run, the sweep itself or its results
     cannot fit. With --scheduler only the sweep's own memory and its disk are this
-    machine's (None: the cluster's workers)."""
+    machine's (None: the cluster's workers, checked by :func:`guard_cluster` once
+    connected). Also the estimates (None with --force)."""
     needs = None if getattr(args, "force", False) else sweep_needs(experiment, todo,
                                                                    keep_cases)
     if args.scheduler:
         if needs is not None:
             fit_sweep(needs, 1, cluster=True)
             check_disk(needs.disk, out)
-        return None
+        return None, needs
     workers = Workers.of(args.workers)
     if needs is not None:
         fit = fit_sweep(needs, workers.used)
         workers.lower(fit.workers, fit.why)
         check_disk(needs.disk, out)
     workers.say("run")
-    return workers.used
+    return workers.used, needs
+
+
+def guard_cluster(backend: Backend, run: float) -> None:
+    """With a Dask cluster: TooBig (exit 2, naming --force) if no worker can hold one run
+    of ``run`` bytes; one line if some cannot hold one on each of their threads."""
+    if backend.client is None:
+        return
+    line = check_cluster(run, cluster_memory(backend.client))
+    if line:
+        print(f"gridgov: warning: {line}", file=sys.stderr)
 
 
 def warn_overloaded_runs(table: pd.DataFrame) -> None:
