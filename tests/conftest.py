@@ -61,3 +61,14 @@ def small_model(seed: int = 1, scenario: str = "baseline", days: int = 0,
 def small_year() -> GridGovernanceModel:
     """One small baseline model run for a year (shared by read-only tests)."""
     return small_model(seed=3, days=365)
+
+
+@pytest.fixture(scope="session")
+def tiny_sweep(tmp_path_factory) -> Path:
+    """A finished sweep of TINY with its case logs (12 runs; read-only: copy it first)."""
+    from simulation.experiment import load_experiment
+    from simulation.sweep import run_sweep
+
+    out = tmp_path_factory.mktemp("tiny-sweep") / "sweep"
+    run_sweep(load_experiment(TINY), out, workers=1, keep_cases=True)
+    return out

@@ -20,17 +20,15 @@ from conftest import TINY
 from simulation.cli import main
 from simulation.experiment import load_experiment
 from simulation.results_folder import ResultsFolder
-from simulation.sweep import assemble, completed_runs, run_sweep
+from simulation.sweep import assemble, completed_runs
 
 GRIDGOV = [sys.executable, "-m", "simulation.cli"]
 
 
-@pytest.fixture(scope="module")
-def swept(tmp_path_factory) -> Path:
+@pytest.fixture
+def swept(tiny_sweep) -> Path:
     """An undamaged finished sweep of TINY (12 runs), copied by each test."""
-    out = tmp_path_factory.mktemp("damaged") / "sweep"
-    run_sweep(load_experiment(TINY), out, workers=1)
-    return out
+    return tiny_sweep
 
 
 def copy(swept: Path, tmp_path: Path) -> ResultsFolder:
@@ -68,7 +66,8 @@ def test_resume_reruns_what_does_not_pass_and_heals(swept: Path, tmp_path: Path,
     folder.record(ids[7]).write_text(json.dumps(record))
     folder.design.write_text("{garbled")  # falls back on the manifest's fingerprint
     assert completed_runs(folder, runs) == set(ids) - {ids[2], ids[5], ids[7]}
-    assert main(["sweep", str(TINY), "--out", str(folder.root), "--resume"]) == 0
+    assert main(["sweep", str(TINY), "--out", str(folder.root), "--resume",
+                 "--no-report"]) == 0
     assert "9 already done" in capsys.readouterr().out
     for got, want in zip(tables(folder), tables(ResultsFolder(swept)), strict=True):
         pd.testing.assert_frame_equal(got, want)
@@ -82,7 +81,8 @@ def test_resume_without_a_readable_design_or_manifest(swept: Path, tmp_path: Pat
     seeds = json.loads(folder.record("p0001-branch-r002").read_text())
     seeds["seed"] += 1  # a record that does not match its run is not kept
     folder.record("p0001-branch-r002").write_text(json.dumps(seeds))
-    assert main(["sweep", str(TINY), "--out", str(folder.root), "--resume"]) == 0
+    assert main(["sweep", str(TINY), "--out", str(folder.root), "--resume",
+                 "--no-report"]) == 0
     assert "11 already done" in capsys.readouterr().out
     for got, want in zip(tables(folder), tables(ResultsFolder(swept)), strict=True):
         pd.testing.assert_frame_equal(got, want)
@@ -131,7 +131,8 @@ def test_the_advised_resume_heals_every_damaged_file(swept: Path, tmp_path: Path
     folder = copy(swept, tmp_path)
     for name in DAMAGEABLE:
         damage(folder, name)
-    assert main(["sweep", str(folder.experiment), "--out", str(folder.root), "--resume"]) == 0
+    assert main(["sweep", str(folder.experiment), "--out", str(folder.root), "--resume",
+                 "--no-report"]) == 0
     for got, want in zip(tables(folder), tables(ResultsFolder(swept)), strict=True):
         pd.testing.assert_frame_equal(got, want)
     assert main(["compare", str(folder.root)]) == 0

@@ -11,13 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TINY
 
 from simulation.cli import main
-from simulation.experiment import load_experiment
 from simulation.results_folder import FolderError, Ownership, write_owned
 from simulation.sensitivity import write_files as write_sensitivity
-from simulation.sweep import run_sweep
 
 
 def snapshot(folder: Path) -> dict[Path, bytes]:
@@ -150,10 +147,11 @@ def test_a_city_run_and_a_one_model_run_replace_each_others_files(tmp_path: Path
     capsys.readouterr()
 
 
-def test_run_into_a_sweep_folder_is_refused_and_changes_nothing(tmp_path: Path,
+def test_run_into_a_sweep_folder_is_refused_and_changes_nothing(tmp_path: Path, tiny_sweep,
                                                                 capsys) -> None:
     out = tmp_path / "sweep"
-    run_sweep(load_experiment(TINY), out, workers=1, keep_cases=True)
+    shutil.copytree(tiny_sweep, out)
+    assert list((out / "cases").iterdir())  # the sweep kept its case logs
     before = snapshot(out)
     assert main(["run", "mmc", "--days", "3", "--out", str(out)]) == 2
     line = one_line(capsys.readouterr().err)
@@ -172,11 +170,9 @@ def test_a_legacy_run_folder_is_adopted(tmp_path: Path, capsys) -> None:
 
 # --- gridgov compare -----------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def swept(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("own") / "sweep"
-    run_sweep(load_experiment(TINY), out, workers=1)
-    return out
+@pytest.fixture
+def swept(tiny_sweep) -> Path:
+    return tiny_sweep
 
 
 def test_a_second_compare_removes_the_first_ones_files_only(swept: Path, tmp_path: Path,

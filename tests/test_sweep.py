@@ -160,10 +160,19 @@ def test_cli_exits_nonzero_and_names_failed_runs(tmp_path: Path, capsys, monkeyp
     assert "4 failed" in progress[-1] and "left" in progress[-2]
 
 
+@pytest.fixture(scope="module")
+def slow_sweep(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """TINY with 200-day runs (slow enough to be killed part-way) and its uninterrupted
+    results."""
+    tmp = tmp_path_factory.mktemp("slow")
+    slow = write(tmp, TINY.read_text().replace("days = 40", "days = 200"))
+    return slow, run_sweep(load_experiment(slow), tmp / "good", workers=1)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
-def test_resume_after_sigkill_gives_the_same_results(tmp_path: Path, workers: int) -> None:
-    slow = write(tmp_path, TINY.read_text().replace("days = 40", "days = 200"))
-    good = run_sweep(load_experiment(slow), tmp_path / "good", workers=1)
+def test_resume_after_sigkill_gives_the_same_results(tmp_path: Path, workers: int,
+                                                     slow_sweep) -> None:
+    slow, good = slow_sweep
     out = tmp_path / "killed"
     exe = Path(sys.executable).with_name("gridgov")
     cmd = [str(exe), "sweep", str(slow), "--out", str(out), "--workers", str(workers)]
@@ -183,7 +192,7 @@ def test_resume_after_sigkill_gives_the_same_results(tmp_path: Path, workers: in
     table = run_sweep(load_experiment(slow), out, workers=1, resume=True)
     pd.testing.assert_frame_equal(comparable(table), comparable(good))
     pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"),
-                                  pd.read_parquet(tmp_path / "good" / "timeseries.parquet"))
+                                  pd.read_parquet(slow.parent / "good" / "timeseries.parquet"))
     assert not list(out.rglob(".*.tmp"))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs_ok"] == 12 and manifest["finished"]
@@ -200,7 +209,7 @@ def test_two_sweeps_cannot_write_one_folder(tmp_path: Path, capsys) -> None:
     assert main(["sweep", str(TINY), "--out", str(out), "--workers", "1"]) == 2
     assert "another sweep" in capsys.readouterr().err
     (out / ".lock").write_text("999999999")  # a dead one: the lock is stale and is taken
-    assert main(["sweep", str(TINY), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["sweep", str(TINY), "--out", str(out), "--workers", "1", "--no-report"]) == 0
     assert not (out / ".lock").exists()
 
 
@@ -250,9 +259,10 @@ def test_a_sweep_touches_only_what_it_owns(tmp_path: Path, capsys) -> None:
         assert {p: p.read_bytes() for p in mine.rglob("*") if p.is_file()} == before
     (mine / "runs.csv").unlink()
     del before[mine / "runs.csv"]
-    assert main(["sweep", str(TINY), "--out", str(mine), "--workers", "1"]) == 0
+    assert main(["sweep", str(TINY), "--out", str(mine), "--workers", "1",
+                 "--no-report"]) == 0
     assert all(p.read_bytes() == b for p, b in before.items())  # nothing else touched
-    assert main(["sweep", str(TINY), "--out", str(mine), "--resume"]) == 0  # its own
+    assert main(["sweep", str(TINY), "--out", str(mine), "--resume", "--no-report"]) == 0
     assert all(p.read_bytes() == b for p, b in before.items())
     capsys.readouterr()
     afile = tmp_path / "afile"
