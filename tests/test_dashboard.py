@@ -249,7 +249,7 @@ def test_play_stops_at_the_day_cap_says_why_and_reset_keeps_the_cap(tabs):
     assert len(new) == 1 and new[0] is not model and new[0].max_days == 3
     assert model.halted and model not in mesa.Agent._ids
     assert _wait_for(lambda: not _button(ctx, rc, "Step").disabled, 10)
-    assert _alerts(ctx, rc) == []
+    assert _wait_for(lambda: _alerts(ctx, rc) == [], 10)  # the page re-renders the new run
 
 
 def test_a_tab_beyond_the_cap_waits_unless_an_idle_one_makes_room(tabs, monkeypatch):
