@@ -374,7 +374,7 @@ class SweepNeeds:
     run: float  # the largest run's peak on its worker, its interpreter excluded
     residents: float  # ... and its world's residents
     design: float  # the sweep's own memory while it runs (its design)
-    tables: float  # ... and at its end (every run's table rows and daily series)
+    tables: float  # ... and at its end (the runs table; the long tables are streamed)
     disk: float  # the files it adds
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,6 @@ import pandas as pd
 # Temporary files are named .NAME.gridgov-XXXXXXXX.tmp beside NAME (what a command may
 # clean up after a crash: simulation.results_folder.Ownership.clean_temporaries).
 TEMP_TAG = "gridgov-"
-
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -33,13 +29,25 @@ def atomic_write_figure(path: Path, figure: Any, dpi: int = 110) -> None:
     _atomic(Path(path), lambda tmp: figure.savefig(tmp, dpi=dpi, format="png"))
 
 
+def temporary_file(path: Path) -> Path:
+    """A new empty file beside ``path`` named ``.NAME.gridgov-XXXXXXXX.tmp`` (what a later
+    command cleans up after a kill), with a new file's permissions (the umask's): write it,
+    then rename it over ``path``."""
+    path = Path(path)
+    while True:
+        tmp = path.with_name(f".{path.name}.{TEMP_TAG}{os.urandom(4).hex()}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+
+
 def _atomic(path: Path, write: Callable[[str], Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{TEMP_TAG}", suffix=".tmp")
-    os.close(fd)
+    tmp = temporary_file(path)
     try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are for sharing
+        write(str(tmp))
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

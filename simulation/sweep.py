@@ -41,7 +41,7 @@ from .provenance import manifest as environment
 from .results_folder import PER_RUN, SWEEP_FILES, ResultsFolder
 from .runner import RunRecord, run_model
 from .scenarios import get_scenario, load_scenario
-from .storage import TEMP_TAG, atomic_write_parquet, atomic_write_text
+from .storage import atomic_write_parquet, atomic_write_text, temporary_file
 
 KEY_METRICS = KEY  # the outcomes the sweep's table shows (simulation.outcomes)
 
@@ -437,9 +437,9 @@ def assemble(folder: ResultsFolder, experiment: Experiment,
         for m in metric_names:  # counts stay integers even where a failed run leaves a gap
             if m in integer_metrics and m not in float_metrics:
                 table[m] = table[m].astype("Int64")
-        staged.append((_temporary(folder.runs_csv), folder.runs_csv))
+        staged.append((temporary_file(folder.runs_csv), folder.runs_csv))
         table.to_csv(staged[-1][0], index=False, encoding="utf-8")  # as it is formatted
-        staged.append((_temporary(folder.runs_table), folder.runs_table))
+        staged.append((temporary_file(folder.runs_table), folder.runs_table))
         table.to_parquet(staged[-1][0], index=False)
         staged += [(tmp, s.path) for s in (series, quantiles)  # (only if any run had one)
                    if (tmp := s.close()) is not None]
@@ -452,19 +452,6 @@ def assemble(folder: ResultsFolder, experiment: Experiment,
         series.discard()
         quantiles.discard()
     return table
-
-
-def _temporary(path: Path) -> Path:
-    """A new empty file beside ``path``, named as simulation.storage names its temporary
-    files (``.NAME.gridgov-XXXXXXXX.tmp``: what a later sweep cleans up after a kill) and
-    with a new file's permissions (the umask's, as storage gives the files it renames)."""
-    while True:
-        tmp = path.with_name(f".{path.name}.{TEMP_TAG}{os.urandom(4).hex()}.tmp")
-        try:
-            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-        except FileExistsError:
-            continue
-        return tmp
 
 
 class _ParquetStream:
@@ -517,7 +504,7 @@ class _ParquetStream:
 
     def _open(self, sample: pd.DataFrame) -> None:
         self.sample = sample
-        self.tmp = _temporary(self.path)
+        self.tmp = temporary_file(self.path)
         schema = pa.Schema.from_pandas(sample, preserve_index=False)
         self.writer = pq.ParquetWriter(self.tmp, schema)
 

@@ -487,7 +487,7 @@ def test_an_interrupted_assembly_leaves_the_previous_tables(inline_result, tmp_p
             raise KeyboardInterrupt
         return real(path, *args)
 
-    name = "read_record" if where == "mid-stream" else "_temporary"
+    name = "read_record" if where == "mid-stream" else "temporary_file"
     real = getattr(sweep, name)
     monkeypatch.setattr(sweep, name, stop)
     with pytest.raises(KeyboardInterrupt):
