@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .errors import GridgovError
 from .storage import TEMP_TAG, atomic_write_text
@@ -157,8 +158,8 @@ class ResultsFolder:
         """The sweep's ownership record; a folder written before records existed (its
         design.json names a fingerprint) is adopted as the sweep's."""
         return Ownership.open(self.root, "sweep", adopt=self.layout,
-                              legacy=lambda root: _json_has(root / "design.json",
-                                                            "fingerprint"))
+                              legacy=lambda root: json_field(root / "design.json",
+                                                             "fingerprint") is not None)
 
 
 # The files at a sweep folder's top level (what ResultsFolder names).
@@ -322,13 +323,15 @@ def _is_pattern(entry: str) -> bool:
     return any(c in entry for c in "*?[")
 
 
-def _json_has(path: Path, key: str) -> bool:
-    """True if ``path`` holds a JSON object with ``key`` (a file an older gridgov wrote)."""
+def json_field(path: Path, key: str) -> Any:
+    """The value of ``key`` in the JSON object in ``path``; None if the file is missing,
+    unreadable, not an object or lacks the key (a marker an older gridgov wrote, a
+    fingerprint)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(doc, dict) and key in doc
+        return None
+    return doc.get(key) if isinstance(doc, dict) else None
 
 
 def output_error(path: Path | str, exc: OSError, what: str = "--out") -> GridgovError:

@@ -26,7 +26,7 @@ from .parameters import Parameters
 from .partition import DistrictOutcome, run_partitioned
 from .policies import Lever
 from .provenance import manifest
-from .results_folder import Ownership
+from .results_folder import Ownership, json_field
 from .runner import RunRecord, run_model
 from .scenarios import load_scenario
 from .storage import atomic_write_parquet, atomic_write_text
@@ -176,15 +176,8 @@ def run_ownership(out: str | Path) -> Ownership:
     """``gridgov run``'s ownership record in ``out``; a folder an older gridgov run wrote
     (summary.json with stream seeds) is adopted."""
     return Ownership.open(out, "run", adopt=[*RUN_FILES, "cases/", "cases/[0-9][0-9].parquet"],
-                          legacy=lambda root: _has_key(root / "summary.json", "stream_seeds"))
-
-
-def _has_key(path: Path, key: str) -> bool:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(doc, dict) and key in doc
+                          legacy=lambda root: json_field(root / "summary.json",
+                                                         "stream_seeds") is not None)
 
 
 DEFAULT_DAYS = 365  # one simulated year

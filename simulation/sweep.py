@@ -38,7 +38,7 @@ from .outcomes import KEY, OUTCOMES
 from .partition import PartitionError, is_city, run_partitioned
 from .progress import Progress
 from .provenance import manifest as environment
-from .results_folder import PER_RUN, SWEEP_FILES, ResultsFolder
+from .results_folder import PER_RUN, SWEEP_FILES, ResultsFolder, json_field
 from .runner import RunRecord, run_model
 from .scenarios import get_scenario, load_scenario
 from .storage import atomic_write_parquet, atomic_write_text, temporary_file
@@ -279,11 +279,7 @@ def check_folder(folder: ResultsFolder, fingerprint: str, resume: bool) -> None:
 def _fingerprint(path: Path) -> str | None:
     """The design fingerprint recorded in ``path`` (design.json or manifest.json), or
     None if it is missing or unreadable."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    value = doc.get("fingerprint") if isinstance(doc, dict) else None
+    value = json_field(path, "fingerprint")
     return value if isinstance(value, str) else None
 
 

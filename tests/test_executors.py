@@ -131,6 +131,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def refusal(address: str, timeout: float, monkeypatch) -> str:
+    """The BackendError's message for ``--scheduler address`` with the start-up bounded
+    by ``timeout`` seconds (asserted to come well within 5 s)."""
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", timeout)
+    t0 = time.monotonic()
+    with pytest.raises(BackendError) as info:
+        make_backend(scheduler=address)
+    assert time.monotonic() - t0 < 5
+    return str(info.value)
+
+
 @pytest.mark.parametrize("listener, needle", [
     (b"", "accepted the connection but did not answer as a Dask scheduler within 1 s"),
     (b"\xff" * 64, "is not a Dask scheduler: its answer is not in Dask's protocol ("),
@@ -140,26 +151,16 @@ def test_a_listener_that_is_no_dask_scheduler_fails_in_bounded_time(
         listener, needle: str, monkeypatch) -> None:
     """Dask's connect timeout does not cover its handshake: a silent listener hung the
     client forever, and garbage bytes crashed it ("Unable to allocate 3.01 EiB")."""
-    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", 1.0)
     address = f"tcp://127.0.0.1:{listener.port}"
-    t0 = time.monotonic()
-    with pytest.raises(BackendError) as info:
-        make_backend(scheduler=address)
-    assert time.monotonic() - t0 < 5
-    message = str(info.value)
+    message = refusal(address, 1.0, monkeypatch)
     assert needle in message and repr(address) in message and "\n" not in message
     assert "not another service's" in message
     assert not [t for t in threading.enumerate() if t.name == "gridgov-scheduler-probe"]
 
 
 def test_an_unreachable_scheduler_is_one_line(monkeypatch) -> None:
-    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", 0.5)
     address = f"127.0.0.1:{free_port()}"
-    t0 = time.monotonic()
-    with pytest.raises(BackendError) as info:
-        make_backend(scheduler=address)
-    assert time.monotonic() - t0 < 5
-    message = str(info.value)
+    message = refusal(address, 0.5, monkeypatch)
     assert f"cannot reach the Dask scheduler at {address!r} within 0.5 s" in message
     assert "Connection refused" in message and "\n" not in message
 
