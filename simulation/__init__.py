@@ -1,17 +1,27 @@
 """gridgov: an agent-based simulation of urban grid governance (网格化治理) on Mesa 3.
 
->>> from simulation import GridGovernanceModel, load_scenario
->>> model = GridGovernanceModel(load_scenario("mmc"), seed=1).run(30)
->>> s = model.summary()
->>> s["issues_arisen"] == s["issues_resolved"] + s["issues_open"]  # mmc: nothing hidden
+One run, its summary and its figure (docs/api.md is the Python API's guide):
+
+>>> from simulation import GridGovernanceModel
+>>> model = GridGovernanceModel("mmc", seed=1).run(30)  # 30 simulated days
+>>> s = model.summary()  # float64 Series of the summary metrics (simulation.outcomes)
+>>> bool(s["issues_arisen"] == s["issues_resolved"] + s["issues_open"])  # mmc: none hidden
 True
+
+- a model: :class:`GridGovernanceModel` (``.run(days)``, ``.summary()``,
+  ``.timeseries()``, ``.case_log()``, ``.plot()``), or :func:`run_scenario` in one call;
+- inputs: :func:`load_scenario` (a scenario's validated :class:`Parameters`), policy
+  levers (:class:`Lever`, or strings such as ``"mobilisation:mode=campaign"``);
+- experiments (docs/experiments.md): :func:`run_sweep`, :func:`compare`,
+  :func:`run_sensitivity`; figures: :mod:`simulation.plotting`.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"  # before the imports: simulation.provenance reads it
 
-from .model import GridGovernanceModel
+from .api import Comparison, SensitivityResult, SweepResult, compare, run_sensitivity, run_sweep
+from .model import DEFAULT_SEED, GridGovernanceModel
 from .parameters import PARAMS, ParameterError, Parameters
 from .policies import LEVERS, POLICIES, Lever, Policy, apply_levers, apply_policies
 from .run import RunResult, run_scenario
@@ -19,10 +29,12 @@ from .runner import RunRecord, run_model
 from .scenarios import SCENARIOS, load_scenario
 
 __all__ = [
+    "DEFAULT_SEED",
     "LEVERS",
     "PARAMS",
     "POLICIES",  # old name of LEVERS
     "SCENARIOS",
+    "Comparison",
     "GridGovernanceModel",
     "Lever",
     "ParameterError",
@@ -30,10 +42,15 @@ __all__ = [
     "Policy",  # old name of Lever
     "RunRecord",
     "RunResult",
+    "SensitivityResult",
+    "SweepResult",
     "__version__",
     "apply_levers",
     "apply_policies",  # old name of apply_levers
+    "compare",
     "load_scenario",
     "run_model",
     "run_scenario",
+    "run_sensitivity",
+    "run_sweep",
 ]

@@ -70,8 +70,10 @@ def bootstrap_interval(values: ArrayLike, statistic: Callable[..., float] = np.m
     rng = np.random.default_rng(seed)
     try:
         with warnings.catch_warnings():  # a degenerate BCa interval is handled below
-            warnings.simplefilter("ignore", RuntimeWarning)
-            warnings.simplefilter("ignore", _DEGENERATE)
+            # SciPy's own arithmetic on a degenerate sample, and its message saying so
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"scipy\.stats\.")
+            warnings.filterwarnings("ignore", "The BCa confidence interval cannot be calculated",
+                                    _DEGENERATE, r"scipy\.stats\.")
             res = stats.bootstrap((x,), statistic, confidence_level=level,
                                   n_resamples=N_BOOTSTRAP, method="BCa", rng=rng)
         low, high = res.confidence_interval

@@ -21,10 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -33,6 +29,7 @@ from .errors import GridgovError
 from .experiment import Experiment, Target
 from .load import STABLE_LOAD
 from .report.errors import ReportError
+from .report.figures import subplots
 from .report.results import SweepResults
 from .results_folder import write_owned
 from .storage import atomic_write_figure, atomic_write_text
@@ -156,7 +153,7 @@ def figure(cal: Calibration, units: dict[str, str] | None = None) -> Figure:
     n = len(cal.posterior)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows),
+    fig, axes = subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows),
                              layout="constrained", squeeze=False)
     t = cal.points
     for ax, (_, r) in zip(axes.flat, cal.posterior.iterrows(), strict=False):
@@ -251,8 +248,5 @@ def write_files(cal: Calibration, experiment: Experiment, folder: Path,
         "fitted.toml": lambda p: atomic_write_text(p, fitted_toml(experiment, cal)),
         "calibration.png": lambda p: atomic_write_figure(p, fig, dpi=110),
     }
-    try:
-        return write_owned(folder, "calibrate", writers, later, marker="posterior.csv",
-                           layout=(*writers, "verify.toml", "fit.csv"))
-    finally:
-        plt.close(fig)
+    return write_owned(folder, "calibrate", writers, later, marker="posterior.csv",
+                       layout=(*writers, "verify.toml", "fit.csv"))

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -38,17 +38,23 @@ from .cost import annual_cost
 from .issues import HANDLING_COLUMNS, N_UNIFORMS, Issue, IssueTypes, Level, Source, State
 from .load import load_table
 from .parameters import MAX_DAYS, Parameters
-from .policies import lever_warnings
+from .policies import LeverLike, apply_levers, lever_warnings
 from .population import Grievances, Population
 from .routing import KNOWN, Router, ServicePoint, WeeklyHours
 from .rules import Stage, handling_multiplier
+from .scenarios import load_scenario
 from .seeds import STREAMS as STREAMS  # re-exported: the streams' names moved to seeds
 from .seeds import stream_sequences
 from .staffing import plan_beats
 from .worktime import HOURS_PER_DAY, Calendar
 from .world import build_world
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 _SOURCES = list(Source)
+DEFAULT_SEED = 0  # the one default seed of the Python API and the command line
+DEFAULT_SCENARIO = "baseline"
 
 
 class Streams:
@@ -71,11 +77,43 @@ class Streams:
 class GridGovernanceModel(mesa.Model):
     """Grid governance in a city: residents, volunteers, Party members and grid workers.
 
-    Build from a scenario: ``GridGovernanceModel(load_scenario("baseline"), seed=1)``; then
-    ``run(days)`` and read ``summary()``, ``timeseries()`` and ``case_log()``.
+    One step is one simulated day. Build it from a scenario's name, or from parameters
+    made by :func:`~simulation.scenarios.load_scenario`, then ``run(days)`` and read
+    ``summary()``, ``timeseries()``, ``case_log()`` and ``loads()``, or ``plot()``:
+
+    >>> from simulation import GridGovernanceModel
+    >>> model = GridGovernanceModel("mmc", seed=1, levers=["digital_platform"],
+    ...                             **{"mmc.arrivals_per_day": 2.0}).run(30)
+    >>> model.day, model.params["mmc.arrivals_per_day"], model.params["policy.digital_platform"]
+    (30, 2.0, True)
+
+    Args:
+        params: a scenario's name (``gridgov scenarios``; ``"baseline"`` if neither this nor
+            ``scenario`` is given) or :class:`~simulation.parameters.Parameters`.
+        seed: the run's seed, an integer >= 0 (default 0); every random stream is derived
+            from it (:mod:`simulation.seeds`), so the same inputs and seed give the same run.
+        warmup_days: days (>= 0) before the measured window: the summary counts what
+            happens from this day on (docs/model.md 7.14).
+        scenario: the scenario's name as a keyword (what ``mesa.batch_run`` passes).
+        levers: policy levers applied after the scenario: Lever objects or strings as on
+            the command line (``"party_branch"``, ``"staffing:households_per_worker=200"``).
+        **overrides: parameter values by dotted key (``gridgov params SCENARIO``), in each
+            parameter's unit; they win over the scenario and the levers. Python accepts
+            dotted names through ``**{...}``, and so does ``mesa.batch_run``.
+
+    Raises ParameterError for an unknown scenario, key or lever or an invalid value, and
+    ValueError for a bad seed or warm-up. ``mesa.batch_run`` passes no seed of its own:
+    vary ``"seed"`` in its parameters (``iterations`` repeats the same seed).
     """
 
-    def __init__(self, params: Parameters, seed: int = 0, warmup_days: int = 0) -> None:
+    def __init__(self, params: Parameters | str | None = None, seed: int = DEFAULT_SEED,
+                 warmup_days: int = 0, *, scenario: str | None = None,
+                 levers: LeverLike | Iterable[LeverLike] | None = None,
+                 **overrides: Any) -> None:
+        if "rng" in overrides:
+            raise TypeError("GridGovernanceModel takes seed= (an integer >= 0), not rng=: "
+                            "every random stream is derived from the seed")
+        params = _parameters(params, scenario, levers, overrides)
         if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
         if (not isinstance(warmup_days, int | np.integer) or isinstance(warmup_days, bool)
@@ -280,8 +318,23 @@ class GridGovernanceModel(mesa.Model):
 
     def run(self, days: int, on_day: Callable[[int], None] | None = None
             ) -> GridGovernanceModel:
-        """Run ``days`` more days; returns the model (for chaining). ``on_day(day)`` is
-        called after each day (e.g. for a progress bar)."""
+        """Simulate ``days`` more days (one ``step()`` each) from the model's current day.
+
+        Args:
+            days: how many days to simulate, an integer from 1 to 36,500 (a century);
+                calling ``run`` again continues where the last call stopped.
+            on_day: called as ``on_day(day)`` after each simulated day with the number of
+                days simulated so far (e.g. to move a progress bar); None for nothing.
+
+        Returns:
+            The model itself, for chaining: ``GridGovernanceModel("mmc").run(30).summary()``.
+            Afterwards ``model.day`` is the number of days simulated, ``summary()`` the
+            metrics over the measured window (after ``warmup_days``), ``timeseries()``
+            one row per day (day 0 the initial state).
+
+        Raises:
+            ValueError: if ``days`` is not an integer from 1 to 36,500.
+        """
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
             raise ValueError(f"days must be an integer from 1 to {MAX_DAYS}, not {days!r}")
         # The world and the case records live for the whole run: keep the cyclic garbage
@@ -522,18 +575,32 @@ class GridGovernanceModel(mesa.Model):
             mean_active_volunteers=float(active.mean()), residents=w.n_residents)
 
     def summary(self, followup_days: int = 0) -> pd.Series:
-        """The per-run summary metrics as a Series indexed by metric name, measured after
-        the model's warm-up and before the last ``followup_days`` days (see
-        :mod:`simulation.metrics`; ``summarise(model)`` gives the same as a dict)."""
-        return pd.Series(metrics.summarise(self, followup_days), name="summary", dtype=object)
+        """The run's summary metrics (:mod:`simulation.outcomes`: meaning and unit of each)
+        as a float64 Series indexed by metric name (counts are whole numbers; NaN where a
+        metric is undefined, e.g. no issue resolved), measured after the model's warm-up
+        and before the last ``followup_days`` days (docs/model.md 7.14;
+        ``metrics.summarise(model)`` gives the same as a dict with integer counts)."""
+        return pd.Series(metrics.summarise(self, followup_days), name="summary",
+                         dtype="float64")
 
     def loads(self) -> pd.DataFrame:
         """Every service point's analytic and realised offered load (:mod:`simulation.load`)."""
         return load_table(self)
 
     def timeseries(self) -> pd.DataFrame:
-        """The daily time series (one row per day, day 0 = initial state)."""
+        """The daily time series (one row per day, day 0 = initial state): issues open,
+        hidden, resolved (counts), mean trust (0-1), volunteer stages (residents), grid
+        worker utilisation (share), ... (the DataCollector's model reporters)."""
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+    def plot(self, title: str | None = None) -> Figure:
+        """The run's daily open and hidden issues and mean trust
+        (:func:`simulation.plotting.plot_run`); returns a matplotlib Figure."""
+        from .plotting import plot_run  # matplotlib only when plotting
+
+        name = self.params.derived_by or "run"
+        return plot_run(self.timeseries(), title=title or f"{name}, seed {self.seed_value}",
+                        warmup_days=self.warmup_days)
 
     def case_log(self) -> pd.DataFrame:
         """One row per issue with every timestamp (see :mod:`simulation.metrics`)."""
@@ -543,6 +610,23 @@ class GridGovernanceModel(mesa.Model):
         """Issues by state, recounted from the issue records (for the conservation check)."""
         counts = np.bincount([int(i.state) for i in self.issues], minlength=len(State))
         return {s.name.lower(): int(counts[s]) for s in State}
+
+
+def _parameters(params: Parameters | str | None, scenario: str | None,
+                levers: LeverLike | Iterable[LeverLike] | None,
+                overrides: dict[str, Any]) -> Parameters:
+    """The model's parameters from a scenario name or Parameters, levers and overrides."""
+    if params is not None and scenario is not None:
+        raise TypeError("give the scenario either as the first argument or as scenario=, "
+                        "not both")
+    if isinstance(params, Parameters):
+        return apply_levers(params, levers).with_values(overrides) \
+            if levers or overrides else params
+    name = scenario if scenario is not None else params if params is not None \
+        else DEFAULT_SCENARIO
+    if not isinstance(name, str):
+        raise TypeError(f"params must be a scenario's name or Parameters, not {name!r}")
+    return load_scenario(name, overrides, levers)
 
 
 def _reporters() -> dict[str, Any]:

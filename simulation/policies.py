@@ -15,29 +15,66 @@ what users type and what results folders hold.)
 ...                       [PartyBranch(), VolunteerMobilisation("party_led")])
 >>> params["policy.party_branch"], params["policy.mobilisation"]
 (True, 'party_led')
+
+Wherever levers are taken (:func:`apply_levers`, ``load_scenario``, ``run_scenario``,
+``GridGovernanceModel``, the sweep entry points) a lever may also be written as on the
+command line (``"party_branch"``, ``"staffing:households_per_worker=200"``) or in its
+serialised form (a dict); :func:`as_levers` turns any of them into Lever objects. A lever
+checks its settings when it is made, against the parameter registry:
+
+>>> VolunteerMobilisation("party-led")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+simulation.parameters.ParameterError: policy 'mobilisation': mode 'party-led' is not one of ...
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
-from .parameters import ISSUE_TYPES, ParameterError, Parameters
+from .parameters import ISSUE_TYPES, PARAM_INDEX, ParameterError, Parameters
 
 
 @dataclass(frozen=True)
 class Lever:
     """Base class of levers: subclasses are frozen dataclasses whose fields are the lever's
-    settings."""
+    settings, each setting one parameter (:attr:`keys`: setting -> dotted key) in that
+    parameter's unit. Settings are checked and converted when a lever is made
+    (ParameterError naming the valid values); ``overrides()`` gives the values it sets,
+    ``apply(params)`` returns the parameters with them. Make one by its class
+    (``Staffing(households_per_worker=200)``), its command-line text
+    (:func:`parse_lever`) or its serialised form (:meth:`from_dict`)."""
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    keys: ClassVar[dict[str, str]] = {}  # setting (field) -> the parameter it sets
+
+    def __post_init__(self) -> None:
+        """Check and convert every setting with its parameter's rules (type, range,
+        choices: :meth:`simulation.parameters.Param.coerce`); ParameterError naming the
+        lever, the setting and the valid values otherwise. None leaves a value as it is."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            key = self.keys.get(f.name)
+            if value is None or key is None:
+                continue
+            spec = PARAM_INDEX[key]
+            try:
+                coerced = spec.coerce(value)
+            except ParameterError as exc:
+                text = str(exc)  # "KEY: VALUE is not ..." / "KEY: VALUE is out of range; ..."
+                detail = text[text.find(" is "):] if " is " in text else f": {text}"
+                raise ParameterError(f"policy {self.name!r}: {f.name} {value!r}{detail} "
+                                     f"(it sets {key})") from None
+            object.__setattr__(self, f.name, coerced)  # e.g. 300 -> 300.0, "on" -> True
 
     def overrides(self) -> dict[str, Any]:
-        """The parameter values this lever sets (None fields leave a value as it is)."""
-        raise NotImplementedError
+        """The parameter values this lever sets, by key (None settings are left out)."""
+        return {key: getattr(self, f) for f, key in self.keys.items()
+                if getattr(self, f) is not None}
 
     def apply(self, params: Parameters) -> Parameters:
         """``params`` with this lever's values (validated); their source is recorded as
@@ -77,16 +114,13 @@ class Staffing(Lever):
 
     name: ClassVar[str] = "staffing"
     description: ClassVar[str] = "Households per grid worker, full/part-time mix, dedicated grids"
+    keys: ClassVar[dict[str, str]] = {
+        "households_per_worker": "staffing.households_per_worker",  # households/worker
+        "part_time_share": "staffing.part_time_share",  # share of basic-grid workers
+        "dedicated_grids": "policy.dedicated_grids"}
     households_per_worker: float | None = None
     part_time_share: float | None = None
     dedicated_grids: bool | None = None
-
-    def overrides(self) -> dict[str, Any]:
-        """Staffing keys."""
-        out = {"staffing.households_per_worker": self.households_per_worker,
-               "staffing.part_time_share": self.part_time_share,
-               "policy.dedicated_grids": self.dedicated_grids}
-        return {k: v for k, v in out.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -95,11 +129,8 @@ class DoorToDoorVisits(Lever):
 
     name: ClassVar[str] = "visits"
     description: ClassVar[str] = "Households each grid worker visits per working day"
-    per_worker_day: float
-
-    def overrides(self) -> dict[str, Any]:
-        """Visit frequency."""
-        return {"visits.per_worker_day": self.per_worker_day}
+    keys: ClassVar[dict[str, str]] = {"per_worker_day": "visits.per_worker_day"}
+    per_worker_day: float  # households visited per worker and working day
 
 
 @dataclass(frozen=True)
@@ -108,11 +139,8 @@ class PartyBranch(Lever):
 
     name: ClassVar[str] = "party_branch"
     description: ClassVar[str] = "Party members of each grid form a branch that settles matters"
+    keys: ClassVar[dict[str, str]] = {"enabled": "policy.party_branch"}
     enabled: bool = True
-
-    def overrides(self) -> dict[str, Any]:
-        """The branch switch."""
-        return {"policy.party_branch": self.enabled}
 
 
 @dataclass(frozen=True)
@@ -121,11 +149,8 @@ class VolunteerMobilisation(Lever):
 
     name: ClassVar[str] = "mobilisation"
     description: ClassVar[str] = "Volunteer mobilisation: none, party_led or campaign"
-    mode: str = "campaign"
-
-    def overrides(self) -> dict[str, Any]:
-        """The mobilisation mode."""
-        return {"policy.mobilisation": self.mode}
+    keys: ClassVar[dict[str, str]] = {"mode": "policy.mobilisation"}
+    mode: str = "campaign"  # none, party_led or campaign
 
 
 @dataclass(frozen=True)
@@ -134,11 +159,8 @@ class MediationCentre(Lever):
 
     name: ClassVar[str] = "mediation_centre"
     description: ClassVar[str] = "Disputes escalated from a grid go straight to the centre"
+    keys: ClassVar[dict[str, str]] = {"enabled": "policy.mediation_centre"}
     enabled: bool = True
-
-    def overrides(self) -> dict[str, Any]:
-        """The centre switch."""
-        return {"policy.mediation_centre": self.enabled}
 
 
 @dataclass(frozen=True)
@@ -147,11 +169,8 @@ class DigitalPlatform(Lever):
 
     name: ClassVar[str] = "digital_platform"
     description: ClassVar[str] = "Residents under 60 report faster and more often on a platform"
+    keys: ClassVar[dict[str, str]] = {"enabled": "policy.digital_platform"}
     enabled: bool = True
-
-    def overrides(self) -> dict[str, Any]:
-        """The platform switch."""
-        return {"policy.digital_platform": self.enabled}
 
 
 LEVERS: dict[str, type[Lever]] = {c.name: c for c in (
@@ -193,46 +212,65 @@ def lever_warnings(params: Parameters) -> list[str]:
     return out
 
 
-def apply_levers(params: Parameters, levers: Iterable[Lever]) -> Parameters:
-    """Apply levers in order (a later one wins where two set the same key)."""
-    for lever in levers:
+LeverLike: TypeAlias = "Lever | str | Mapping[str, Any]"
+"""A lever, its command-line spec (``"mobilisation:mode=campaign"``) or its serialised form
+(``{"policy": "mobilisation", "mode": "campaign"}``)."""
+
+
+def as_lever(lever: LeverLike) -> Lever:
+    """The Lever ``lever`` stands for: a Lever as it is, a string parsed by
+    :func:`parse_lever`, a dict by :meth:`Lever.from_dict`. ParameterError for an unknown
+    name or setting or an invalid value; TypeError for anything else."""
+    if isinstance(lever, Lever):
+        return lever
+    if isinstance(lever, str):
+        return parse_lever(lever)
+    if isinstance(lever, Mapping):
+        return Lever.from_dict(dict(lever))
+    raise TypeError(f"a policy lever must be a Lever, a string like 'party_branch' or "
+                    f"'staffing:households_per_worker=200', or a dict; not {lever!r}")
+
+
+def as_levers(levers: LeverLike | Iterable[LeverLike] | None) -> list[Lever]:
+    """A list of Lever objects from one lever or several (each as :func:`as_lever`
+    takes it); None gives an empty list."""
+    if levers is None:
+        return []
+    if isinstance(levers, Lever | str | Mapping):
+        return [as_lever(levers)]
+    return [as_lever(x) for x in levers]
+
+
+def apply_levers(params: Parameters,
+                 levers: LeverLike | Iterable[LeverLike] | None) -> Parameters:
+    """``params`` with ``levers`` applied in order (a later one wins where two set the same
+    key); each lever as :func:`as_lever` takes it. Returns new Parameters (the values
+    validated, each set value's source ``policy NAME``)."""
+    for lever in as_levers(levers):
         params = lever.apply(params)
     return params
 
 
 def parse_lever(spec: str) -> Lever:
     """Parse a lever as written on the command line (``--policy``) or in an experiment's
-    ``levers`` list: ``NAME`` or ``NAME:key=value,key=value``."""
+    ``levers`` list: ``NAME`` or ``NAME:key=value,key=value`` (values as typed; each is
+    converted and checked by the lever). ParameterError naming the valid choices."""
     name, _, rest = spec.partition(":")
     data: dict[str, Any] = {"policy": name.strip()}
     cls = LEVERS.get(data["policy"])
     if cls is None:
         raise ParameterError(f"unknown policy {name!r}; choose one of {', '.join(LEVERS)}")
-    types = {f.name: f.type for f in dataclasses.fields(cls)}
+    settings = [f.name for f in dataclasses.fields(cls)]
     for item in filter(None, (s.strip() for s in rest.split(","))):
         key, eq, value = item.partition("=")
         if not eq:
             raise ParameterError(f"policy setting {item!r} must be key=value")
         key = key.strip()
-        if key not in types:
+        if key not in settings:
             raise ParameterError(f"policy {name!r} has no setting {key!r}; valid: "
-                                 f"{', '.join(types) or 'none'}")
-        data[key] = _parse_setting(value.strip(), str(types[key]))
+                                 f"{', '.join(settings) or 'none'}")
+        data[key] = value.strip()
     return Lever.from_dict(data)
-
-
-def _parse_setting(text: str, type_text: str) -> Any:
-    if "bool" in type_text:
-        if text.lower() in ("true", "yes", "on", "1"):
-            return True
-        if text.lower() in ("false", "no", "off", "0"):
-            return False
-    if "float" in type_text:
-        try:
-            return float(text)
-        except ValueError:
-            pass
-    return text
 
 
 # Old names, kept for compatibility: existing imports keep working.

@@ -16,28 +16,34 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .executors import Backend
 from .metrics import window_problem
+from .model import DEFAULT_SEED
 from .parameters import Parameters
 from .partition import DistrictOutcome, run_partitioned
-from .policies import Lever
+from .policies import LeverLike, as_levers
 from .provenance import manifest
 from .results_folder import Ownership, json_field
 from .runner import RunRecord, run_model
 from .scenarios import load_scenario
 from .storage import atomic_write_parquet, atomic_write_text
 
-__all__ = ["RunResult", "manifest", "run_city", "run_one", "run_scenario"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["DEFAULT_SEED", "RunResult", "manifest", "run_city", "run_one", "run_scenario"]
 
 
 @dataclass
 class RunResult:
-    """What ``gridgov run`` gives: the run's inputs and its record (summary, daily series,
-    grids, loads, case log; :class:`simulation.runner.RunRecord`)."""
+    """What ``gridgov run`` and :func:`run_scenario` give: the run's inputs and its record
+    (:class:`simulation.runner.RunRecord`): ``summary`` (dict of metrics,
+    :mod:`simulation.outcomes`), ``timeseries`` (one row per day), ``grids``, ``loads``,
+    ``cases`` (one row per issue); ``write(folder)`` writes them, ``plot()`` draws them."""
 
     scenario: str
     seed: int
@@ -99,6 +105,15 @@ class RunResult:
     def wall_seconds(self) -> float:
         """Wall-clock seconds of the run."""
         return self.record.wall_seconds
+
+    def plot(self, title: str | None = None) -> Figure:
+        """The run's daily open and hidden issues and mean trust
+        (:func:`simulation.plotting.plot_run`); returns a matplotlib Figure."""
+        from .plotting import plot_run  # matplotlib only when plotting
+
+        return plot_run(self.timeseries, title=title or f"{self.scenario}, seed {self.seed}",
+                        warmup_days=self.warmup_days,
+                        followup_days=self.followup_days)
 
     def summary_record(self) -> dict[str, Any]:
         """The deterministic summary document (inputs + metrics), JSON-ready."""
@@ -184,7 +199,6 @@ DEFAULT_DAYS = 365  # one simulated year
 # The case log's text columns (metrics.case_log), typed as strings in Parquet parts.
 CASE_TEXT_COLUMNS = ("district", "type", "outcome", "source", "closed_by", "handler",
                      "max_level", "handlers")
-DEFAULT_SEED = 0
 
 
 def check_window(days: int, warmup_days: int, followup_days: int) -> None:
@@ -199,16 +213,30 @@ def check_window(days: int, warmup_days: int, followup_days: int) -> None:
 
 def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
                  overrides: Mapping[str, Any] | None = None,
-                 levers: Iterable[Lever] = (),
+                 levers: LeverLike | Iterable[LeverLike] | None = (),
                  on_day: Callable[[int], None] | None = None, warmup_days: int = 0,
                  followup_days: int = 0, *,
-                 policies: Iterable[Lever] | None = None) -> RunResult:
-    """Build ``scenario`` (+ levers, then overrides), run it ``days`` days from ``seed``
-    as one model (``on_day(day)`` is called after each simulated day). The summary
-    measures the window after ``warmup_days`` and before the last ``followup_days``
-    (:mod:`simulation.metrics`). ``policies=`` is the old name of ``levers``."""
+                 policies: LeverLike | Iterable[LeverLike] | None = None) -> RunResult:
+    """Run one scenario as one model in this process, its case log kept.
+
+    Args:
+        scenario: a scenario's name (``gridgov scenarios``).
+        days: simulated days (365).
+        seed: the run's seed, an integer >= 0 (0).
+        overrides: parameter values by dotted key, in each parameter's unit (they win).
+        levers: policy levers: Lever objects or strings as on the command line
+            (``"party_branch"``, ``"mobilisation:mode=campaign"``); ``policies=`` is
+            their old name.
+        on_day: called as ``on_day(day)`` after each simulated day.
+        warmup_days, followup_days: days before and at the end of the run outside the
+            measured window (the summary counts the issues arising between them).
+
+    Returns:
+        A :class:`RunResult` (``.summary``, ``.timeseries``, ``.cases``, ``.write(folder)``,
+        ``.plot()``). ParameterError for bad names or values, ValueError for a bad window.
+    """
     overrides = dict(overrides or {})
-    levers = list(levers if policies is None else policies)
+    levers = as_levers(levers if policies is None else policies)
     params = load_scenario(scenario, overrides, levers)
     return run_one(params, scenario=scenario, seed=seed, days=days, overrides=overrides,
                    levers=levers, on_day=on_day, warmup_days=warmup_days,
@@ -217,8 +245,9 @@ def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SE
 
 def run_one(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
             days: int = DEFAULT_DAYS, overrides: Iterable[str] = (),
-            levers: Iterable[Lever] = (), on_day: Callable[[int], None] | None = None,
-            warmup_days: int = 0, followup_days: int = 0) -> RunResult:
+            levers: LeverLike | Iterable[LeverLike] | None = (),
+            on_day: Callable[[int], None] | None = None, warmup_days: int = 0,
+            followup_days: int = 0) -> RunResult:
     """Run ``params`` (scenario ``scenario`` with ``levers`` and the ``overrides`` keys
     set, which the result records) as one model in this process, its case log kept."""
     check_window(days, warmup_days, followup_days)
@@ -231,7 +260,7 @@ def run_one(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
 
 def run_city(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
              days: int = DEFAULT_DAYS, overrides: Iterable[str] = (),
-             levers: Iterable[Lever] = (), backend: Backend | None = None,
+             levers: LeverLike | Iterable[LeverLike] | None = (), backend: Backend | None = None,
              on_district: Callable[[DistrictOutcome], None] | None = None,
              cases_dir: Path | None = None, progress: Any = None, warmup_days: int = 0,
              followup_days: int = 0) -> RunResult:
@@ -279,11 +308,11 @@ def run_city(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
 
 
 def _result(record: RunRecord, params: Parameters, *, scenario: str, seed: int, days: int,
-            overrides: Iterable[str], levers: Iterable[Lever], warmup_days: int,
-            followup_days: int) -> RunResult:
+            overrides: Iterable[str], levers: LeverLike | Iterable[LeverLike] | None,
+            warmup_days: int, followup_days: int) -> RunResult:
     return RunResult(scenario=scenario, seed=seed, days=days,
                      overrides={k: params[k] for k in overrides},  # typed, not raw text
-                     levers=[p.to_dict() for p in levers], params=params, record=record,
+                     levers=[p.to_dict() for p in as_levers(levers)], params=params, record=record,
                      warmup_days=warmup_days, followup_days=followup_days)
 
 

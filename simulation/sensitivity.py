@@ -11,28 +11,69 @@ SALib's bootstrap 95% intervals (estimate +- conf), computed with a fixed seed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .experiment import MORRIS_LEVELS, unit_sample
-from .outcomes import SENSITIVITY
+from .errors import UsageError
+from .experiment import (
+    MORRIS_LEVELS,
+    SENSITIVITY_METHODS,
+    Experiment,
+    resample,
+    unit_sample,
+)
+from .outcomes import OUTCOMES, SENSITIVITY
+from .report.comparison import check_metrics
 from .report.errors import ReportError
 from .report.formatting import metric_label
-from .report.results import SweepResults
-from .results_folder import write_owned
+from .report.results import SweepResults, load_results
+from .results_folder import ResultsFolder, output_error, write_owned
 from .storage import atomic_write_figure, atomic_write_text
 
 SENSITIVITY_METRICS = SENSITIVITY  # the default metrics (simulation/outcomes.py)
 ANALYSIS_SEED = 20221121
 RESAMPLES = 1000
+
+
+def prepare(experiment: Experiment, method: str = "sobol", samples: int | None = None,
+            metrics: Sequence[str] | None = None) -> tuple[Experiment, str]:
+    """The sweep a sensitivity analysis by ``method`` ("sobol": Saltelli's design, or
+    "morris") runs, and the name of its default results folder (the file's name, with
+    ``-METHOD`` when the file's own design is not used). ``samples`` (None: the file's)
+    is N, a power of 2, or the number of Morris trajectories. UsageError for an unknown
+    metric or method; ExperimentError if the file's [ranges] do not suit the design."""
+    if method not in SENSITIVITY_METHODS:
+        raise UsageError(f"unknown method {method!r}; choose from: "
+                         + ", ".join(SENSITIVITY_METHODS))
+    unknown = [m for m in metrics or [] if m not in OUTCOMES]
+    if unknown:  # before any run starts
+        raise UsageError(f"unknown metric {unknown[0]!r}; choose from: " + ", ".join(OUTCOMES))
+    design = SENSITIVITY_METHODS[method]
+    if experiment.method != design or (samples and samples != experiment.samples):
+        return resample(experiment, design, samples), f"{experiment.name}-{method}"
+    return experiment, experiment.name
+
+
+def analyse_folder(out: str | Path, metrics: Sequence[str] | None = None
+                   ) -> tuple[pd.DataFrame, Path]:
+    """Analyse the finished sweep in ``out`` and write OUT/sensitivity/sensitivity.csv and
+    sensitivity.png; returns (the indices, :func:`analyse`'s table; the folder written).
+    ``metrics`` default to those of :data:`SENSITIVITY_METRICS` the runs have. ReportError
+    for an unusable folder or metric, FolderError if a file cannot be written."""
+    results = load_results(out)
+    names = check_metrics(results, list(metrics) if metrics else
+                          [m for m in SENSITIVITY if m in results.runs])
+    indices = analyse(results, names)
+    folder = ResultsFolder(out).sensitivity
+    try:
+        write_files(indices, folder)
+    except OSError as exc:
+        raise output_error(exc.filename or folder, exc) from None
+    return indices, folder
 
 
 def point_means(results: SweepResults, metric: str,
@@ -123,9 +164,9 @@ def bar_chart(indices: pd.DataFrame) -> Figure:
     groups = list(dict.fromkeys(zip(indices.policy, indices.metric, strict=True)))
     several = indices.policy.nunique() > 1
     sobol_kind = "S1" in indices
-    fig, axes = plt.subplots(len(groups), 1, figsize=(9, 2.2 + 0.32 * indices.parameter
-                                                        .nunique() * len(groups)),
-                             layout="constrained", squeeze=False)
+    fig = Figure(figsize=(9, 2.2 + 0.32 * indices.parameter.nunique() * len(groups)),
+                 layout="constrained")  # no pyplot: freed with its last reference
+    axes = fig.subplots(len(groups), 1, squeeze=False)
     for ax, (policy, metric) in zip(axes[:, 0], groups, strict=True):
         t = indices[(indices.policy == policy) & (indices.metric == metric)]
         pos = np.arange(len(t))
@@ -188,9 +229,5 @@ def write_files(indices: pd.DataFrame, folder: Path) -> list[Path]:
     if not indices.empty:
         fig = bar_chart(indices)
         writers["sensitivity.png"] = lambda p: atomic_write_figure(p, fig, dpi=110)
-    try:
-        return write_owned(folder, "sensitivity", writers, marker="sensitivity.csv",
-                           layout=("sensitivity.csv", "sensitivity.png"))
-    finally:
-        if not indices.empty:
-            plt.close(fig)
+    return write_owned(folder, "sensitivity", writers, marker="sensitivity.csv",
+                       layout=("sensitivity.csv", "sensitivity.png"))

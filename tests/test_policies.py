@@ -1,4 +1,5 @@
-"""Policy levers: serialisation, validation, and the direction of their effects.
+"""Policy levers: serialisation, validation (when a lever is made), levers written as on the
+command line wherever levers are taken, and the direction of their effects.
 
 Effects are tested on paired runs (the same seeds with and without the lever: common
 random numbers); the mean paired difference must exceed 3 of its standard errors.
@@ -13,7 +14,13 @@ import pandas as pd
 import pytest
 from conftest import SMALL
 
-from simulation import GridGovernanceModel, ParameterError, load_scenario
+from simulation import (
+    GridGovernanceModel,
+    ParameterError,
+    apply_levers,
+    load_scenario,
+    run_scenario,
+)
 from simulation.policies import (
     POLICIES,
     DigitalPlatform,
@@ -24,6 +31,7 @@ from simulation.policies import (
     Staffing,
     VolunteerMobilisation,
     apply_policies,
+    as_levers,
     parse_policy,
 )
 
@@ -66,6 +74,60 @@ def test_parse_policy() -> None:
         parse_policy("visits:level=3")
     with pytest.raises(ParameterError, match=r"policy\.mobilisation"):
         VolunteerMobilisation("everyone").apply(load_scenario("baseline"))
+
+
+def test_load_scenario_takes_levers_as_strings_like_the_command_line() -> None:
+    by_string = load_scenario("baseline", policies=["party_branch",
+                                                    "staffing:households_per_worker=200"])
+    by_object = load_scenario("baseline", levers=[PartyBranch(), Staffing(200.0)])
+    assert by_string.values == by_object.values
+    assert by_string["policy.party_branch"] is True
+    assert by_string["staffing.households_per_worker"] == 200.0
+    assert by_string.sources["policy.party_branch"] == "policy party_branch"
+    # one lever alone, and its serialised form, are accepted too
+    assert load_scenario("baseline", levers="party_branch").values == \
+        load_scenario("baseline", levers=[{"policy": "party_branch"}]).values
+
+
+def test_apply_levers_and_run_scenario_take_strings() -> None:
+    params = apply_levers(load_scenario("baseline"), ["mobilisation:mode=campaign",
+                                                      "visits:per_worker_day=6"])
+    assert params["policy.mobilisation"] == "campaign"
+    assert params["visits.per_worker_day"] == 6.0
+    result = run_scenario("mmc", days=5, levers=["digital_platform"])
+    assert result.levers == [{"policy": "digital_platform", "enabled": True}]
+    assert result.params["policy.digital_platform"] is True
+
+
+def test_a_lever_checks_its_settings_when_it_is_made() -> None:
+    with pytest.raises(ParameterError, match="one of none, party_led, campaign") as err:
+        VolunteerMobilisation("party-led")
+    assert "policy 'mobilisation': mode 'party-led'" in str(err.value)
+    with pytest.raises(ParameterError, match=r"out of range; must be a number in \[1, 100000\]"):
+        Staffing(households_per_worker=0)
+    with pytest.raises(ParameterError, match="is not a number"):
+        DoorToDoorVisits(True)  # a bool is not a visit rate
+    with pytest.raises(ParameterError, match="true or false"):
+        parse_policy("party_branch:enabled=maybe")
+    # values are converted to the parameter's type, so equal levers compare equal
+    assert Staffing(300) == Staffing(300.0) and Staffing(300).households_per_worker == 300.0
+    assert PartyBranch("off") == PartyBranch(False)
+    with pytest.raises(TypeError, match="a policy lever must be"):
+        as_levers([3])
+
+
+def test_an_experiment_file_names_a_bad_lever_setting_in_one_line(tmp_path) -> None:
+    from conftest import header, write
+
+    from simulation.experiment import ExperimentError, load_experiment
+
+    path = write(tmp_path, header() + '[[policies]]\nname = "p"\n'
+                 'levers = ["mobilisation:mode=party-led"]\n')
+    with pytest.raises(ExperimentError) as err:
+        load_experiment(path)
+    assert str(err.value).endswith("'levers': policy 'mobilisation': mode 'party-led' is not "
+                                   "one of none, party_led, campaign (it sets "
+                                   "policy.mobilisation)")
 
 
 def paired(metric: str, lever: dict, base: dict | None = None) -> tuple[float, float]:

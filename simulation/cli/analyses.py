@@ -8,10 +8,7 @@ import argparse
 import sys
 
 from .. import calibration, sensitivity
-from ..errors import UsageError
-from ..experiment import SENSITIVITY_METHODS, load_experiment, resample
-from ..outcomes import OUTCOMES, SENSITIVITY
-from ..report.comparison import check_metrics
+from ..experiment import load_experiment
 from ..report.results import load_results
 from ..results_folder import ResultsFolder, output_error
 from ..scenarios import get_scenario
@@ -22,29 +19,16 @@ from .sweep import execute, report_failures, sweep_folder
 
 def run_sensitivity(args: argparse.Namespace) -> int:
     """Sweep the file's [ranges] by Saltelli's (or Morris's) design; print and write the
-    indices."""
+    indices (the steps of :func:`simulation.api.run_sensitivity`, with the command line's
+    guards and progress)."""
     experiment = load_experiment(args.file)
-    method = SENSITIVITY_METHODS[args.method]
     names = metric_names(args.metrics)
-    unknown = [m for m in names or [] if m not in OUTCOMES]
-    if unknown:  # before any run starts
-        raise UsageError(f"unknown metric {unknown[0]!r}; choose from: " + ", ".join(OUTCOMES))
-    if experiment.method != method or (args.samples and args.samples != experiment.samples):
-        experiment = resample(experiment, method, args.samples)
-        out = sweep_folder(args, f"{experiment.name}-{args.method}")
-    else:
-        out = sweep_folder(args, experiment.name)
+    experiment, name = sensitivity.prepare(experiment, args.method, args.samples, names)
+    out = sweep_folder(args, name)
     table = execute(experiment, out, args)
     if (table.status != "ok").all():
         return report_failures(table, out)
-    results = load_results(out)
-    metrics = check_metrics(results, names or [m for m in SENSITIVITY if m in results.runs])
-    indices = sensitivity.analyse(results, metrics)
-    folder = ResultsFolder(out).sensitivity
-    try:
-        sensitivity.write_files(indices, folder)
-    except OSError as exc:
-        raise output_error(exc.filename or folder, exc) from None
+    indices, folder = sensitivity.analyse_folder(out, names)
     print(sensitivity.text_table(indices))
     print(f"wrote {folder}/sensitivity.csv and sensitivity.png")
     return report_failures(table, out)

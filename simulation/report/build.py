@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -80,11 +79,7 @@ def build_report(folder: str | Path, out: str | Path | None = None, baseline: st
               (("comparison", table), ("cost_effectiveness", report.cost),
                ("factor_effects", report.effects)) if not frame.empty}
     drawn = _draw(results, table, arm_list, metric_list, report)
-    try:
-        _write(report, tables, drawn, lambda: render(results, report, arm_list, alpha))
-    finally:
-        for fig in drawn.values():
-            plt.close(fig)
+    _write(report, tables, drawn, lambda: render(results, report, arm_list, alpha))
     return report
 
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 import math
 
 import matplotlib
-
-matplotlib.use("Agg")  # files only: no screen needed
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.collections import PatchCollection
@@ -22,6 +19,14 @@ from .comparison import Arm, arm_runs
 from .formatting import metric_label
 from .results import SweepResults
 
+
+def subplots(*grid: int, figsize: tuple[float, float], layout: str | None = None,
+             **kwargs) -> tuple[Figure, object]:
+    """``pyplot.subplots`` without pyplot: a Figure that no backend or notebook holds (so
+    building a report never switches a user's matplotlib backend) and its axes."""
+    fig = Figure(figsize=figsize, layout=layout)
+    return fig, fig.subplots(*grid, **kwargs)
+
 LIMIT_WORKING_DAYS = 5.0  # Shandong's hotline rule: resolve within 5 working days
 STAGES = ("inactive", "watching", "following", "self_driven")
 STAGE_COLOURS = ("#d9d9d9", "#9ecae1", "#4292c6", "#08519c")
@@ -31,7 +36,8 @@ def colours(arm_list: list[Arm]) -> dict[str, str]:
     """A fixed colour per arm: baselines black, the others from a qualitative map (tab10,
     or tab20 beyond ten arms; colours repeat only beyond twenty)."""
     others = sum(a.baseline is not None for a in arm_list)
-    cmap, n = (plt.get_cmap("tab10"), 10) if others <= 10 else (plt.get_cmap("tab20"), 20)
+    name, n = ("tab10", 10) if others <= 10 else ("tab20", 20)
+    cmap = matplotlib.colormaps[name]
     out, k = {}, 0
     for a in arm_list:
         if a.baseline is None:
@@ -46,7 +52,7 @@ def resolution_ecdf(results: SweepResults, arm_list: list[Arm]) -> Figure:
     """Share of every issue arising in the window resolved within x working days of
     arising, per arm: each run's Kaplan-Meier curve (unresolved issues censored, hidden and
     abandoned ones included), the mean over runs."""
-    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+    fig, ax = subplots(figsize=(8, 5), layout="constrained")
     q = results.resolution
     if q.empty or "share_resolved" not in q:
         ax.text(0.5, 0.5, "no resolution curves recorded", ha="center",
@@ -93,7 +99,7 @@ def _daily(results: SweepResults, arm: Arm, column: str,
 
 def trust_over_time(results: SweepResults, arm_list: list[Arm]) -> Figure:
     """Mean trust of residents per day: median over replications with a 10-90% band."""
-    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+    fig, ax = subplots(figsize=(8, 5), layout="constrained")
     col = colours(arm_list)
     for arm in arm_list:
         d = _daily(results, arm, "mean_trust")
@@ -116,7 +122,7 @@ def volunteer_stages(results: SweepResults, arm_list: list[Arm]) -> Figure:
     n = len(arm_list)
     cols = min(n, 4)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols + 0.8, 2.6 * rows + 0.9),
+    fig, axes = subplots(rows, cols, figsize=(3.2 * cols + 0.8, 2.6 * rows + 0.9),
                              sharex=True, sharey=True, layout="constrained", squeeze=False)
     for ax, arm in zip(axes.flat, arm_list, strict=False):
         parts = [_daily(results, arm, s, per_resident=True)["median"] * 100 for s in STAGES]
@@ -145,7 +151,7 @@ def cost_frontier(table: pd.DataFrame, arm_list: list[Arm],
     """Each arm's outcome (median, 95% bootstrap interval) against its annual cost, with
     the cost-effectiveness frontier: the arms no other arm beats on both cost and outcome."""
     outcomes = tuple(m for m in outcomes if m in set(table.metric))
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(6.5 * len(outcomes), 5),
+    fig, axes = subplots(1, len(outcomes), figsize=(6.5 * len(outcomes), 5),
                              layout="constrained", squeeze=False)
     col = colours(arm_list)
     costs = table[table.metric == "annual_cost_yuan"].set_index("arm")[
@@ -212,7 +218,7 @@ def grid_maps(panels: list[tuple[str, pd.DataFrame]]) -> Figure:
     per (title, grid table) panel; colour scales are shared down each column."""
     x0, y0 = schematic_layout(panels[0][1].community.to_numpy())
     aspect = (y0.max() - y0.min() + 2) / (x0.max() - x0.min() + 2)
-    fig, axes = plt.subplots(len(panels), 2, figsize=(10, 5 * aspect * len(panels) + 1.6),
+    fig, axes = subplots(len(panels), 2, figsize=(10, 5 * aspect * len(panels) + 1.6),
                              layout="constrained", squeeze=False)
     columns = (("mean_trust", "residents' mean trust at the end (0-1; grey: no residents)",
                 "viridis"),
@@ -222,7 +228,7 @@ def grid_maps(panels: list[tuple[str, pd.DataFrame]]) -> Figure:
         vmin, vmax = np.nanmin(values), np.nanmax(values)
         if vmin == vmax:
             vmax = vmin + 1e-9
-        cmap = plt.get_cmap(cmap_name).with_extremes(bad="#cccccc")
+        cmap = matplotlib.colormaps.get_cmap(cmap_name).with_extremes(bad="#cccccc")
         for i, (title, grids) in enumerate(panels):
             ax = axes[i, j]
             x, y = schematic_layout(grids.community.to_numpy())
@@ -254,7 +260,7 @@ def factor_effects(effects: pd.DataFrame) -> Figure:
         index=factors, columns=metrics)
     sure = effects.assign(sure=(effects.low > 0) | (effects.high < 0)).pivot(
         index="factor", columns="metric", values="sure").reindex(index=factors, columns=metrics)
-    fig, ax = plt.subplots(figsize=(1.3 * len(metrics) + 4, 0.45 * len(factors) + 2.5),
+    fig, ax = subplots(figsize=(1.3 * len(metrics) + 4, 0.45 * len(factors) + 2.5),
                            layout="constrained")
     im = ax.imshow(rho.to_numpy(float), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
     for i in range(len(factors)):
