@@ -1,23 +1,43 @@
 # gridgov: two commands for a fresh machine with Python 3.11 and pip.
 #   make run   - create .venv, install gridgov, run the default job (the policy comparison)
 #   make test  - create .venv, install gridgov with test tools, run the test suite
+# Both install gridgov editable with its extras [test,dashboard,dask] against constraints.txt,
+# and Debian's fonts-noto-cjk (the dashboard's --lang zh) when root or sudo can.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+EXTRAS := test,dashboard,dask
+CJK    := fonts-noto-cjk
 
-.PHONY: run test lint bench bench-city bless validate clean
+.PHONY: run test lint bench bench-city bless validate readme fonts clean
 
+# gridgov editable, with every optional part, at the versions constraints.txt pins
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
-run: $(STAMP)
+# The dashboard's Chinese (--lang zh) needs a CJK font: Debian's fonts-noto-cjk, installed
+# as root or with sudo; where neither works, one line and on (the rest does not need it).
+fonts:
+	@if dpkg -s $(CJK) >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then SUDO=""; \
+	elif sudo -n true >/dev/null 2>&1; then SUDO="sudo -n"; \
+	else echo "make: $(CJK) not installed (needs root or sudo): the dashboard's --lang zh" \
+	  "may lack Chinese glyphs; going on"; exit 0; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	{ $$SUDO apt-get install -y -q --no-install-recommends $(CJK) >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null 2>&1 && \
+	    $$SUDO apt-get install -y -q --no-install-recommends $(CJK) >/dev/null 2>&1; }; } || \
+	echo "make: could not install $(CJK) with apt-get: the dashboard's --lang zh may lack" \
+	  "Chinese glyphs; going on"
+
+run: $(STAMP) fonts
 	$(BIN)/gridgov sweep experiments/policy_comparison.toml --resume
 
-test: $(STAMP)
+test: $(STAMP) fonts
 	$(BIN)/ruff check simulation tests benchmarks scripts
 	$(BIN)/python -m pytest -q
 
@@ -40,6 +60,11 @@ validate: $(STAMP)
 
 bless: $(STAMP)
 	$(BIN)/python scripts/bless_baseline.py
+
+# docs/pypi.md, the package index's description: README.md with absolute links (after
+# every change of README.md; tests/test_packaging.py fails while it is stale)
+readme: $(STAMP)
+	$(BIN)/python -c "from simulation.shipped import write_pypi_readme as w; print('wrote', w())"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

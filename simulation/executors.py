@@ -292,9 +292,9 @@ def make_backend(workers: int | None = None, scheduler: str | None = None,
         check_address(scheduler)
         try:
             from dask.distributed import Client
-        except ImportError:  # pragma: no cover - dask is a dependency
-            raise BackendError("--scheduler needs dask.distributed: pip install "
-                               "'dask[distributed]'") from None
+        except ImportError:  # an optional dependency: gridgov[dask]
+            raise BackendError("a Dask scheduler needs dask.distributed, which is not "
+                               "installed: pip install 'gridgov[dask]'") from None
         probe_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT:g}s")

@@ -33,6 +33,7 @@ from .parameters import MAX_DAYS, Param, ParameterError, unknown_key_message
 from .policies import lever_warnings, parse_policy
 from .scenarios import SCENARIOS, get_scenario
 from .seeds import design_rng, model_seed, replication_seeds, replication_sequences, seed_record
+from .shipped import shipped_experiments
 
 SECTIONS = ("experiment", "fixed", "factors", "policies", "design", "ranges", "targets")
 TARGET_KEYS = ("value", "tolerance", "source")
@@ -155,9 +156,31 @@ class Experiment:
         }
 
 
+def experiment_path(file: str | Path) -> Path:
+    """The experiment file ``file`` names: a path, else a shipped experiment's name
+    (``policy_comparison``: :func:`simulation.shipped.shipped_experiments`). A name that is
+    neither, or a missing path to a file gridgov ships, raises ExperimentError saying so."""
+    path = Path(file)
+    if path.exists():
+        return path
+    shipped = shipped_experiments()
+    if str(file) in shipped:
+        return shipped[str(file)].path
+    if str(file) == path.name and not path.suffix:  # a bare name, not a path
+        raise ExperimentError(f"{str(file)!r} is neither an experiment file nor a shipped "
+                              f"experiment ({', '.join(shipped) or 'none found'}); "
+                              "`gridgov experiments` lists them")
+    if path.stem in shipped:  # e.g. experiments/policy_comparison.toml outside the clone
+        raise ExperimentError(f"{path}: no such file; gridgov ships {path.stem}: give its "
+                              f"name, {path.stem}, or copy it here to edit it: `gridgov "
+                              f"experiments copy {path.stem}`")
+    return path
+
+
 def load_experiment(path: str | Path) -> Experiment:
-    """Read, validate and resolve an experiment file; raises ExperimentError."""
-    path = Path(path)
+    """Read, validate and resolve an experiment file (a path, or the name of a shipped
+    experiment: :func:`experiment_path`); raises ExperimentError."""
+    path = experiment_path(path)
     try:
         if not path.is_file():
             raise ExperimentError(f"{path}: no such file" if not path.exists() else

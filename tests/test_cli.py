@@ -31,7 +31,7 @@ def test_scenarios_lists_each_with_a_description(capsys) -> None:
 def test_params_lists_every_key_with_unit_and_source(capsys) -> None:
     from simulation.parameters import PARAMS
 
-    code, out, _ = run_cli(capsys, "params", "mmc")
+    code, out, _ = run_cli(capsys, "params", "mmc", "--brief")
     assert code == 0
     keys = [line.split()[0] for line in out.splitlines()[1:]]
     assert set(keys) == {p.key for p in PARAMS} | {"mmc.arrivals_per_day",
@@ -41,6 +41,27 @@ def test_params_lists_every_key_with_unit_and_source(capsys) -> None:
     assert "0.1996" in line and "share" in line and "census" in line
     line = next(x for x in out.splitlines() if x.startswith("issue.water.escalate_grid"))
     assert "mmc: derived" in line
+
+
+def test_params_shows_each_parameter_s_meaning_and_valid_range(capsys) -> None:
+    """Without a scenario: baseline's, a block each (key = value unit, meaning, valid
+    range, source), every line within 100 columns."""
+    from simulation.scenarios import get_scenario
+
+    code, out, _ = run_cli(capsys, "params")
+    assert code == 0 and out.startswith("baseline: ")
+    values = get_scenario("baseline").parameters({})
+    blocks = {b.splitlines()[0].split(" = ")[0]: b for b in out.split("\n\n")[1:]}
+    assert list(blocks) == list(values)
+    for key, block in blocks.items():
+        flat = " ".join(block.split())
+        spec = values.specs[key]
+        assert " ".join(spec.doc.split()) in flat
+        assert f"valid: {spec.valid_text()}" in flat
+        assert "source: " in flat
+    block = blocks["staffing.households_per_worker"]
+    assert block.splitlines()[0].endswith("households/grid worker")
+    assert max(map(len, out.splitlines())) <= 100
 
 
 def test_run_prints_summary_and_writes_deterministic_outputs(capsys, tmp_path: Path) -> None:
@@ -324,3 +345,171 @@ def test_a_cluster_is_checked_by_its_workers_memory_once_connected(capsys) -> No
     guard_cluster(backend((16 * 2**30, 2), (5 * 2**30, 4)), run)
     assert capsys.readouterr().err.startswith("gridgov: warning: ")
     guard_cluster(SimpleNamespace(client=None), run)  # local workers: checked before
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 15: what gridgov ships (simulation/shipped.py), its version, optional dependencies
+# and the `simulation` name shadowed by a user's file.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def one_line(code: int, out: str, err: str, needle: str) -> None:
+    assert code == 2 and out == "", err
+    assert err.count("\n") == 1 and err.startswith("gridgov: error: ") and needle in err
+
+
+def test_version_from_python_m_simulation() -> None:
+    from simulation import __version__
+
+    done = subprocess.run([sys.executable, "-m", "simulation", "--version"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == f"gridgov {__version__}\n"
+
+
+def test_experiments_lists_every_shipped_file_with_a_description(capsys) -> None:
+    code, out, _ = run_cli(capsys, "experiments")
+    assert code == 0
+    table, _, footer = out.partition("\n\n")
+    entries = [e.split(None, 1) for e in table.replace("\n   ", " ").splitlines()]
+    assert [e[0] for e in entries] == sorted(p.stem for p in (ROOT / "experiments").glob("*.toml"))
+    assert all(len(e[1]) > 20 and not e[1].endswith("...") for e in entries)
+    assert "calibration             Fit handling and routing parameters" in table
+    assert "                        and the shape of resolution times" in table  # wrapped
+    assert "policy_comparison       Staffing and volunteer-mobilisation policies" in table
+    assert str(ROOT / "experiments") in footer
+    assert max(map(len, out.splitlines())) <= 100
+
+
+def test_every_shipped_file_is_named_as_its_experiment() -> None:
+    """`gridgov sweep NAME` runs NAME.toml, whose results go to results/NAME."""
+    import tomllib
+
+    for path in (ROOT / "experiments").glob("*.toml"):
+        assert tomllib.loads(path.read_text())["experiment"]["name"] == path.stem
+
+
+def test_experiments_copy_writes_a_copy_and_never_overwrites(capsys, tmp_path: Path) -> None:
+    source = ROOT / "experiments" / "staffing.toml"
+    code, out, _ = run_cli(capsys, "experiments", "copy", "staffing", str(tmp_path / "new"))
+    assert code == 0 and "wrote" in out
+    copy = tmp_path / "new" / "staffing.toml"
+    assert copy.read_bytes() == source.read_bytes()
+    copy.write_text("# mine\n")
+    one_line(*run_cli(capsys, "experiments", "copy", "staffing", str(tmp_path / "new")),
+             "exists already")
+    assert copy.read_text() == "# mine\n"
+    one_line(*run_cli(capsys, "experiments", "copy", "nothing"),
+             "unknown experiment 'nothing'; gridgov ships: calibration, policy_comparison")
+    one_line(*run_cli(capsys, "experiments", "copy", "staffing", str(copy)), "is a file")
+
+
+def test_sweep_accepts_a_shipped_experiment_s_name(capsys, monkeypatch,
+                                                   tmp_path: Path) -> None:
+    """A name that is no file is looked up among the shipped experiments (here a folder
+    standing in for them, with the tests' tiny file); the sweep runs it."""
+    from conftest import TINY
+
+    import simulation.shipped
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "tiny.toml").write_bytes(TINY.read_bytes())
+    monkeypatch.setattr(simulation.shipped, "experiments_dir", lambda: shipped)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "sweep", "tiny", "--workers", "1", "--no-report")
+    assert code == 0, err
+    assert "gridgov sweep tiny: 12 runs" in out
+    assert (tmp_path / "results" / "tiny" / "runs.csv").is_file()
+
+
+def test_an_unknown_experiment_name_lists_the_shipped_ones(capsys, monkeypatch,
+                                                          tmp_path: Path) -> None:
+    from simulation.experiment import load_experiment
+
+    shipped = "calibration, policy_comparison, sensitivity, staffing, volunteer_mobilisation"
+    for command in ("sweep", "sensitivity", "calibrate"):
+        one_line(*run_cli(capsys, command, "policy_comparision"),
+                 f"'policy_comparision' is neither an experiment file nor a shipped "
+                 f"experiment ({shipped})")
+    monkeypatch.chdir(tmp_path)  # no experiments/ here: the README's path is no file
+    one_line(*run_cli(capsys, "sweep", "experiments/policy_comparison.toml"),
+             "no such file; gridgov ships policy_comparison: give its name")
+    one_line(*run_cli(capsys, "sweep", "elsewhere/mine.toml"),
+             "elsewhere/mine.toml: no such file")
+    assert load_experiment("policy_comparison").path == (
+        ROOT / "experiments" / "policy_comparison.toml")
+
+
+def test_docs_lists_the_shipped_docs_and_prints_one_s_path(capsys) -> None:
+    code, out, _ = run_cli(capsys, "docs")
+    assert code == 0
+    table, _, footer = out.partition("\n\n")
+    assert [line.split()[0] for line in table.splitlines()] == sorted(
+        p.stem for p in (ROOT / "docs").glob("*.md"))
+    assert "model         gridgov — model description (ODD)" in table
+    assert str(ROOT / "docs") in footer
+    code, out, _ = run_cli(capsys, "docs", "model.md")
+    assert code == 0 and Path(out.strip()) == ROOT / "docs" / "model.md"
+    one_line(*run_cli(capsys, "docs", "modle"), "unknown doc 'modle'; gridgov ships: ")
+
+
+def test_a_simulation_py_in_the_folder_is_named_in_one_warning(capsys, monkeypatch,
+                                                               tmp_path: Path) -> None:
+    """The command runs gridgov whatever is in the folder, and says what a Python session
+    started there would import instead; that session really does fail."""
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(capsys, "scenarios")[2] == ""  # nothing here
+    (tmp_path / "simulation").mkdir()  # a plain folder: a namespace portion, no shadow
+    assert run_cli(capsys, "scenarios")[2] == ""
+    (tmp_path / "simulation.py").write_text("x = 1\n")
+    code, out, err = run_cli(capsys, "scenarios")
+    assert code == 0 and "wenheng" in out
+    assert err.count("\n") == 1 and err.startswith("gridgov: warning: ")
+    assert f"{tmp_path / 'simulation.py'} shadows gridgov's package `simulation`" in err
+    assert "Python sessions and notebooks started in this folder import it" in err
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    session = subprocess.run([sys.executable, "-c", "from simulation import "
+                              "GridGovernanceModel"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert "cannot import name 'GridGovernanceModel' from 'simulation'" in session.stderr
+    (tmp_path / "simulation.py").unlink()
+    (tmp_path / "simulation" / "__init__.py").write_text("")
+    err = run_cli(capsys, "scenarios")[2]
+    assert f"{tmp_path / 'simulation'}/ shadows" in err
+    monkeypatch.chdir(ROOT)  # gridgov's own source tree: its package, no warning
+    assert run_cli(capsys, "scenarios")[2] == ""
+
+
+BLOCKED = ("dask", "distributed", "solara", "ipyvuetify", "ipyvue", "mesa.visualization")
+
+
+def without_extras(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``gridgov ARGV`` in a fresh process where the optional dependencies (Dask, the
+    dashboard's stack) cannot be imported, as if not installed."""
+    code = (f"import sys\nfor name in {BLOCKED!r}:\n    sys.modules[name] = None\n"
+            f"from simulation.cli import main\nsys.exit(main({list(argv)!r}))\n")
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_the_core_works_without_the_optional_dependencies(tmp_path: Path) -> None:
+    from conftest import TINY
+
+    ran = without_extras("run", "mmc", "--days", "5", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    swept = without_extras("sweep", str(TINY), "--workers", "1", "--out", "s", cwd=tmp_path)
+    assert swept.returncode == 0, swept.stderr
+    assert (tmp_path / "s" / "report" / "report.html").is_file()
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["dashboard"], "gridgov dashboard needs solara, ipyvuetify, ipyvue, "
+     "which are not installed: pip install 'gridgov[dashboard]'"),
+    (["sweep", "staffing", "--scheduler", "tcp://127.0.0.1:8786"],
+     "--scheduler needs dask, distributed, which are not installed: pip install "
+     "'gridgov[dask]'"),
+    (["run", "baseline", "--scheduler", "tcp://127.0.0.1:8786"], "pip install 'gridgov[dask]'"),
+])
+def test_a_missing_extra_is_named_in_one_line(tmp_path: Path, argv, needle) -> None:
+    done = without_extras(*argv, cwd=tmp_path)
+    one_line(done.returncode, done.stdout, done.stderr, needle)

@@ -3,9 +3,17 @@
 :mod:`.parser` defines every command and names the function that handles it; each group of
 commands is a small module imported only when one of its commands runs: :mod:`.info`
 (scenarios, params, policies), :mod:`.dashboard`, :mod:`.run`, :mod:`.sweep`,
-:mod:`.analyses` (sensitivity, calibrate) and :mod:`.compare`; :mod:`.options` holds what
-they share. The work itself is done by the
-package's modules (runner, partition, sweep, report, ...), which the commands only call.
+:mod:`.analyses` (sensitivity, calibrate), :mod:`.compare` and :mod:`.experiments` (the
+shipped experiment files and docs); :mod:`.options` holds what they share. The work itself
+is done by the package's modules (runner, partition, sweep, report, ...), which the commands
+only call. ``python -m simulation`` and ``python -m simulation.cli`` run the same command.
+
+A command needing optional dependencies that are missing (``gridgov dashboard`` without
+Solara, ``--scheduler`` without Dask) says in one line which ``pip install
+'gridgov[EXTRA]'`` adds them, and exits with status 2. A ``simulation.py`` or
+``simulation/`` in the current folder that is not gridgov's package is named in a warning:
+the ``gridgov`` command still runs gridgov, but Python sessions and notebooks started in
+that folder would import it instead.
 
 Bad input (an unknown scenario, key, metric or policy, a value of the wrong type or out of
 range, a malformed experiment file, an unwritable output folder) prints one line
@@ -35,9 +43,12 @@ from types import FrameType
 from typing import Any
 
 from ..errors import EXIT_FAILED, EXIT_USAGE, GridgovError, RunFailed
+from ..shipped import shadowing_warning
+from .options import require_extra
 from .parser import build_parser
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # what interrupts a command
+NEEDS_EXTRA = {"dashboard": "dashboard"}  # command -> the optional dependencies it needs
 
 
 class Interrupted(KeyboardInterrupt):
@@ -127,8 +138,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     stopping = _Stopping()
     stopping.install()
     try:
+        shadow = shadowing_warning()
+        if shadow:
+            print(f"gridgov: warning: {shadow}", file=sys.stderr)
         args = build_parser().parse_args(argv)
         stopping.hint = _interrupt_hint(args)
+        if args.command in NEEDS_EXTRA:
+            require_extra(NEEDS_EXTRA[args.command], f"gridgov {args.command}")
         module, function = args.handler
         return getattr(importlib.import_module(f"{__name__}.{module}"), function)(args)
     except GridgovError as exc:

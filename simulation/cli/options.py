@@ -10,6 +10,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,6 +19,13 @@ import pandas as pd
 from ..errors import UsageError
 from ..executors import BackendError, check_address
 from ..parameters import PARAM_INDEX, ParameterError
+
+# The modules of each optional-dependency group (pyproject.toml's extras) that commands
+# import: a command that needs a group checks them first (require_extra).
+EXTRAS = {
+    "dashboard": ("solara", "ipyvuetify", "ipyvue"),
+    "dask": ("dask", "distributed"),
+}
 
 
 class Parser(argparse.ArgumentParser):
@@ -153,8 +161,20 @@ class Workers:
               f"at a time, not {wanted}: {'; '.join(self.why)}", file=sys.stderr)
 
 
+def require_extra(extra: str, what: str) -> None:
+    """UsageError naming ``pip install 'gridgov[EXTRA]'`` if a module of the optional
+    dependencies ``extra`` (pyproject.toml) is not installed; ``what`` needs them."""
+    missing = [m for m in EXTRAS[extra] if find_spec(m) is None]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise UsageError(f"{what} needs {', '.join(missing)}, which {verb} not installed: "
+                         f"pip install 'gridgov[{extra}]'")
+
+
 def scheduler_address(text: str) -> str:
-    """An argparse type: a Dask scheduler's address (not empty, a valid port)."""
+    """An argparse type: a Dask scheduler's address (not empty, a valid port), once Dask
+    is known to be installed."""
+    require_extra("dask", "--scheduler")
     try:
         return check_address(text)
     except BackendError as exc:

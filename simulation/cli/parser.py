@@ -5,7 +5,9 @@ the module and function that handle it (imported only when that command runs, so
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
+from .. import __version__
 from ..parameters import MAX_DAYS
 from ..policies import LEVERS
 from ..run import DEFAULT_DAYS, DEFAULT_SEED
@@ -21,13 +23,19 @@ def handled_by(parser: argparse.ArgumentParser, module: str, function: str) -> N
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface: one sub-parser per command, each with its handler."""
     ap = Parser(prog="gridgov", description="Agent-based simulation of urban grid governance.")
+    ap.add_argument("--version", action="version", version=f"gridgov {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     handled_by(sub.add_parser("scenarios", help="list the scenarios"), "info", "scenarios")
-    pp = sub.add_parser("params", help="list a scenario's parameters with unit and source")
-    pp.add_argument("scenario", metavar="SCENARIO")
+    pp = sub.add_parser("params", help="list a scenario's parameters: value, unit, valid "
+                        "range, meaning and source")
+    pp.add_argument("scenario", metavar="SCENARIO", nargs="?", default="baseline",
+                    help="the scenario (baseline)")
+    pp.add_argument("--brief", action="store_true",
+                    help="one line a parameter: key, value, unit and source")
     handled_by(pp, "info", "params")
     handled_by(sub.add_parser("policies", help="list the policy levers"), "info", "levers")
+    add_shipped_commands(sub)
 
     dp = sub.add_parser("dashboard", help="the interactive dashboard in the browser: pull "
                         "the policy levers, step the model, watch the grids")
@@ -45,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("--cull-after", type=int_between(1, 86_400), default=CULL_SECONDS,
                     metavar="SECONDS", help="seconds a tab's model is kept after its "
                     f"connection drops, for it to reconnect ({CULL_SECONDS})")
+    dp.add_argument("--lang", choices=("en", "zh"), default="en",
+                    help="language of the page: en (English) or zh (中文)")
     handled_by(dp, "dashboard", "dashboard")
 
     rp = sub.add_parser("run", help="run one simulation and print its summary")
@@ -83,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="run an experiment file: designs x policies x "
                         "replications, in parallel, resumable")
     sw.add_argument("file", metavar="FILE", help="experiment file (TOML), e.g. "
-                    "experiments/policy_comparison.toml")
+                    "experiments/policy_comparison.toml, or a shipped experiment's name, "
+                    "e.g. policy_comparison (`gridgov experiments`)")
     add_run_options(sw, "results/NAME")
     sw.add_argument("--keep-cases", action="store_true",
                     help="also keep every run's case log (cases/RUN_ID.parquet)")
@@ -94,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("sensitivity", help="Sobol indices (or Morris screening) of the "
                         "key outcomes over an experiment file's [ranges]")
     sp.add_argument("file", metavar="FILE", help="experiment file with [ranges], e.g. "
-                    "experiments/sensitivity.toml")
+                    "experiments/sensitivity.toml, or a shipped one's name: sensitivity")
     sp.add_argument("--method", choices=("sobol", "morris"), default="sobol",
                     help="sobol: first- and total-order indices from Saltelli's design of "
                     "N (d + 2) points; morris: screening with N trajectories (sobol)")
@@ -109,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     kp = sub.add_parser("calibrate", help="fit an experiment file's [ranges] to its "
                         "[targets] by approximate Bayesian computation")
     kp.add_argument("file", metavar="FILE", help="experiment file with [ranges], [targets] "
-                    "and a sampled [design], e.g. experiments/calibration.toml")
+                    "and a sampled [design], e.g. experiments/calibration.toml, or a shipped "
+                    "one's name: calibration")
     kp.add_argument("--accept", type=probability, default=0.1,
                     help="share of design points accepted (0.1)")
     kp.add_argument("--verify", type=int_between(0, 10_000), default=10, metavar="N",
@@ -133,6 +145,23 @@ def build_parser() -> argparse.ArgumentParser:
                     help="family-wise error rate for Holm's correction (0.05)")
     handled_by(cp, "compare", "run_compare")
     return ap
+
+
+def add_shipped_commands(sub: Any) -> None:
+    """``gridgov experiments [copy NAME [DIR]]`` and ``gridgov docs [NAME]``: the files
+    gridgov ships."""
+    ep = sub.add_parser("experiments", help="list the shipped experiment files (gridgov "
+                        "sweep NAME runs one); `experiments copy NAME` copies one to edit")
+    handled_by(ep, "experiments", "listing")
+    esub = ep.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
+    cp = esub.add_parser("copy", help="copy a shipped experiment file into a folder")
+    cp.add_argument("name", metavar="NAME", help="a shipped experiment (`gridgov experiments`)")
+    cp.add_argument("folder", metavar="DIR", nargs="?", default=".",
+                    help="where to write NAME.toml (the current folder)")
+    handled_by(cp, "experiments", "copy")
+    dp = sub.add_parser("docs", help="where gridgov's docs are: list them, or print one's path")
+    dp.add_argument("name", metavar="NAME", nargs="?", help="a doc, e.g. model: print its path")
+    handled_by(dp, "experiments", "docs")
 
 
 def add_run_options(parser: argparse.ArgumentParser, default_out: str) -> None:
