@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,16 +25,28 @@ MAX_PLAYED_DAYS = 3650  # ten years: ▶ and Step stop here (a model then holds 
 
 
 def server_environment(scenario: str, cull_seconds: int, max_sessions: int,
-                       max_days: int) -> dict[str, str]:
-    """The environment the Solara server starts with: the app's scenario and limits
-    (read by simulation/dashboard_app.py) and Solara's own settings, which it reads once
-    at import, so they must be set before the server starts."""
+                       max_days: int, lang: str = "en") -> dict[str, str]:
+    """The environment the Solara server starts with: the app's scenario, language and
+    limits (read by simulation/dashboard_app.py) and Solara's own settings, which it reads
+    once at import, so they must be set before the server starts."""
     return {**os.environ, "GRIDGOV_DASHBOARD_SCENARIO": scenario,
+            "GRIDGOV_DASHBOARD_LANG": lang,
             "GRIDGOV_DASHBOARD_MAX_SESSIONS": str(max_sessions),
             "GRIDGOV_DASHBOARD_MAX_DAYS": str(max_days),
             # Solara's default keeps a dropped tab's kernel for 24 hours
             "SOLARA_KERNEL_CULL_TIMEOUT": f"{cull_seconds}s",
+            # no "This website runs on Solara" banner over the charts' corner
+            "SOLARA_THEME_SHOW_BANNER": "False",
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}  # nothing is sent anywhere
+
+
+def chinese_font_installed() -> bool:
+    """Whether fontconfig knows a font for Chinese (what the browser and the charts use)."""
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True,
+                           check=False)
+    return bool(found.stdout.strip())
 
 
 def dashboard(args: argparse.Namespace) -> int:
@@ -55,12 +69,17 @@ def dashboard(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}; "
                          "choose another --port or --host") from None
     solara = Path(sys.executable).with_name("solara")
-    env = server_environment(scenario, args.cull_after, args.max_sessions, args.max_days)
+    lang = getattr(args, "lang", "en")
+    env = server_environment(scenario, args.cull_after, args.max_sessions, args.max_days, lang)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
-    print(f"gridgov dashboard: {scenario} at http://{shown}:{port}/ (Ctrl-C stops it; "
-          "pause ▶ first, or press it twice)", flush=True)
+    print(f"gridgov dashboard: {scenario} at http://{shown}:{port}/ (Ctrl-C stops it)",
+          flush=True)
     print(f"  at most {args.max_sessions} tabs at once and {args.max_days} days a run; a tab "
           f"that drops its connection is freed after {args.cull_after} s", flush=True)
+    if lang == "zh" and not chinese_font_installed():
+        print("gridgov dashboard: warning: no Chinese font found (fc-list :lang=zh); the page "
+              "may show boxes for Chinese text (Debian: apt-get install fonts-noto-cjk)",
+              file=sys.stderr, flush=True)
     # this process becomes the server, so signals (Ctrl-C, SIGTERM) reach it directly
     os.execve(solara, [str(solara), "run", "simulation.dashboard_app", "--host", host,
                        "--port", str(port), "--no-open", "--production",
