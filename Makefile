@@ -39,7 +39,7 @@ run: $(STAMP) fonts
 
 test: $(STAMP) fonts
 	$(BIN)/ruff check simulation tests benchmarks scripts
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile  # one worker a core, a file each
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py --case baseline

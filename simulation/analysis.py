@@ -71,9 +71,9 @@ def bootstrap_interval(values: ArrayLike, statistic: Callable[..., float] = np.m
     try:
         with warnings.catch_warnings():  # a degenerate BCa interval is handled below
             # SciPy's own arithmetic on a degenerate sample, and its message saying so
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"scipy\.stats\.")
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"scipy\.")
             warnings.filterwarnings("ignore", "The BCa confidence interval cannot be calculated",
-                                    _DEGENERATE, r"scipy\.stats\.")
+                                    _DEGENERATE, r"scipy\.")
             res = stats.bootstrap((x,), statistic, confidence_level=level,
                                   n_resamples=N_BOOTSTRAP, method="BCa", rng=rng)
         low, high = res.confidence_interval

@@ -583,17 +583,17 @@ def test_the_app_in_chromium_labels_plays_runs_to_a_day_exports_and_stays_quiet(
         assert page.locator("img").first.get_attribute("src") != before  # the map changed
 
         page.locator(".v-select", has_text="Speed: days per frame").click()
-        page.get_by_role("option", name="30 d per frame").click()
+        page.get_by_role("option", name="91 d per frame").click()
         run_to = page.get_by_label("Run to day")
         run_to.fill("737")
         run_to.press("Enter")
         t0 = time.perf_counter()
         page.get_by_role("button", name="Run to day 737").click()
         page.get_by_text("Day 737", exact=True).wait_for(timeout=60_000)
-        year = time.perf_counter() - t0  # a year, drawn every 30 days
+        year = time.perf_counter() - t0  # a year, drawn every 91 days (the fastest speed)
         page.get_by_text("Last played at").wait_for(timeout=5_000)
-        print(f"\na year at 30 days a frame: {year:.1f} s in Chromium")
-        assert year < 30
+        print(f"\na year at 91 days a frame: {year:.1f} s in Chromium")
+        assert year < 20  # seconds, where the old dashboard took six minutes
 
         with page.expect_download() as got:
             page.get_by_role("button", name="Daily series (CSV)").click()
