@@ -173,7 +173,8 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
     """Run an experiment's sweep (``gridgov sweep FILE``) and read its results.
 
     Args:
-        experiment: an experiment file (TOML, docs/experiments.md) or a loaded
+        experiment: an experiment file (TOML, docs/experiments.md), the name of one that
+            gridgov ships (``gridgov experiments``: ``"policy_comparison"``, ...) or a loaded
             :class:`~simulation.experiment.Experiment`.
         out: the results folder (default ``results/NAME``, NAME the experiment's).
         workers: local worker processes (default one per core; 1 runs them one after

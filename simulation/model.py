@@ -110,6 +110,9 @@ class GridGovernanceModel(mesa.Model):
                  warmup_days: int = 0, *, scenario: str | None = None,
                  levers: LeverLike | Iterable[LeverLike] | None = None,
                  **overrides: Any) -> None:
+        """Build the world and its agents at day 0 from a scenario (its name or its
+        Parameters), the seed, the warm-up, levers and dotted overrides: the class
+        docstring gives each argument with its unit (``help(GridGovernanceModel)``)."""
         if "rng" in overrides:
             raise TypeError("GridGovernanceModel takes seed= (an integer >= 0), not rng=: "
                             "every random stream is derived from the seed")

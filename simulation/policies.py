@@ -55,11 +55,17 @@ class Lever:
     def __post_init__(self) -> None:
         """Check and convert every setting with its parameter's rules (type, range,
         choices: :meth:`simulation.parameters.Param.coerce`); ParameterError naming the
-        lever, the setting and the valid values otherwise. None leaves a value as it is."""
+        lever, the setting and the valid values otherwise. None leaves a value as it is,
+        where the setting is optional (its default is None)."""
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             key = self.keys.get(f.name)
-            if value is None or key is None:
+            if key is None:
+                continue
+            if value is None:
+                if f.default is not None:
+                    raise ParameterError(f"policy {self.name!r}: {f.name} is required: "
+                                         f"{PARAM_INDEX[key].valid_text()} (it sets {key})")
                 continue
             spec = PARAM_INDEX[key]
             try:

@@ -103,6 +103,9 @@ def test_a_lever_checks_its_settings_when_it_is_made() -> None:
     with pytest.raises(ParameterError, match="one of none, party_led, campaign") as err:
         VolunteerMobilisation("party-led")
     assert "policy 'mobilisation': mode 'party-led'" in str(err.value)
+    with pytest.raises(ParameterError, match="mode is required: one of none, party_led"):
+        VolunteerMobilisation(mode=None)  # a lever that would set nothing
+    assert Staffing().overrides() == {}  # its settings are optional: None leaves each as is
     with pytest.raises(ParameterError, match=r"out of range; must be a number in \[1, 100000\]"):
         Staffing(households_per_worker=0)
     with pytest.raises(ParameterError, match="is not a number"):
