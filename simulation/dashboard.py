@@ -544,6 +544,7 @@ def _layout(m: DashboardModel, lang: str, scenario: str, max_days: int,
     warming = m.warming
     busy = warming or playing
     solara.Style(STYLE + (CJK_STYLE if lang == "zh" else ""))
+    solara.Title(tr(lang, "title", scenario=scenario))  # the browser tab's title
     with solara.AppBar(), solara.AppBarTitle():
         solara.Text(tr(lang, "title", scenario=scenario))
     with solara.Sidebar(), solara.Column():
