@@ -529,6 +529,39 @@ def _open(browser, url: str, ready: str, width: int = 1280, height: int = 800):
     return page
 
 
+# What must be on screen, whole and uncovered, at common window sizes: the run's day, a
+# lever with its value, the map's title, colour and scale toggles, legend and picture, and
+# each chart's title and picture (the old page clipped the map's title under its toggle and
+# pushed the legend under the next chart).
+LAID_OUT = ("text='Day 365'", "text=Households per grid worker: 300 households",
+            "text=The community's grids on day 365", ".v-btn-toggle button:has-text('mean trust')",
+            ".v-btn-toggle button:has-text('absolute scale')", "text=red edge: dedicated grid",
+            "text=Open and hidden issues", "text=Resolution time of the issues resolved each day",
+            "text=Residents' mean trust", "text=Volunteers by stage", "img")
+
+
+def _hidden_or_covered(page, selectors: tuple[str, ...]) -> list[str]:
+    """The selectors whose elements (each one for ``img``) are not wholly inside the
+    window's width, have no size, or are covered at their centre by another element once
+    scrolled into view; empty when everything is laid out as it should be."""
+    problems = []
+    for selector in selectors:
+        found = page.locator(selector)
+        for k in range(found.count() if selector == "img" else 1):
+            element = found.nth(k)
+            element.scroll_into_view_if_needed()
+            ok = element.evaluate("""el => {
+                const r = el.getBoundingClientRect();
+                const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                return r.width > 0 && r.height > 0 && r.left >= 0
+                    && r.right <= document.documentElement.clientWidth + 0.5
+                    && top !== null && (el === top || el.contains(top));
+            }""")
+            if not ok:
+                problems.append(f"{selector} #{k}")
+    return problems
+
+
 def _drawn(cdp, node: int) -> bool:
     """Whether Chromium lays out the element ``node`` (not ``display: none``)."""
     try:
@@ -548,6 +581,7 @@ def _terminal(log: Path) -> list[str]:
 def test_the_app_in_chromium_labels_plays_runs_to_a_day_exports_and_stays_quiet(
         browser, tmp_path_factory):
     url, log, proc = _serve(tmp_path_factory.mktemp("en"), "baseline", "--max-days", "1200")
+    shots = tmp_path_factory.mktemp("screenshots")
     try:
         page = _open(browser, url, "Days 0–364 were warm-up")
         assert page.title() == "gridgov: baseline — grid governance dashboard"  # the tab
@@ -566,6 +600,17 @@ def test_the_app_in_chromium_labels_plays_runs_to_a_day_exports_and_stays_quiet(
             assert mesa_internal not in body
         alts = page.eval_on_selector_all("img", "els => els.map(e => e.alt)")
         assert "Residents' mean trust (mean trust (0–1) / day)" in alts
+        for width, height in ((1280, 800), (1920, 1080), (1366, 768)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(500)  # the layout follows the window
+            page.screenshot(path=shots / f"en-{width}x{height}.png", full_page=True)
+            assert _hidden_or_covered(page, LAID_OUT) == [], (width, height)
+        cover = ("() => { const d = document.createElement('div'); d.id = 'cover'; "
+                 "d.style.cssText = 'position:fixed;inset:0;z-index:9999'; "
+                 "document.body.appendChild(d); }")
+        page.evaluate(cover)  # the check can fail: a layer over everything hides it all
+        assert _hidden_or_covered(page, LAID_OUT[:3]) == [f"{s} #0" for s in LAID_OUT[:3]]
+        page.evaluate("() => document.getElementById('cover').remove()")
         page.get_by_text("Households per grid worker: 300 households").hover()
         tip = page.locator(".v-tooltip__content", has_text="staffing.households_per_worker")
         tip.wait_for(timeout=5_000)
