@@ -169,7 +169,7 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
               workers: int | None = None, scheduler: str | None = None,
               executor: cf.Executor | None = None, resume: bool = False,
               keep_cases: bool = False, report: bool = True,
-              progress: bool = False) -> SweepResult:
+              progress: bool = False, force: bool = False) -> SweepResult:
     """Run an experiment's sweep (``gridgov sweep FILE``) and read its results.
 
     Args:
@@ -186,6 +186,10 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
         keep_cases: also keep every run's case log (``cases/RUN_ID.parquet``).
         report: write the comparison report (``out/report/``) at the end.
         progress: show a progress bar (plain lines where standard error is no terminal).
+        force: skip the memory and disk guards, as ``gridgov sweep --force``. Without it,
+            local ``workers`` are lowered (a warning says why) to the cores and to as many
+            runs as fit in the memory available, and TooBig / NoRoom are raised before
+            anything runs if one run, the sweep or its results cannot fit.
 
     Returns:
         A :class:`SweepResult`: ``.runs`` (DataFrame), ``.timeseries``, ``.folder``,
@@ -205,12 +209,14 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
     folder = Path(out) if out is not None else Path("results") / exp.name
     for line in exp.warnings:
         warnings.warn(line, stacklevel=2)
+    files = ResultsFolder(folder)
+    done = (len(completed_runs(files, exp.runs(), keep_cases))
+            if resume and files.records.is_dir() else 0)
+    total = len(exp.points) * len(exp.policies) * exp.replications
+    if not force and executor is None:
+        workers = _guard(exp, folder, total - done, keep_cases, workers, scheduler)
     bar: Any = contextlib.nullcontext()
     if progress:
-        files = ResultsFolder(folder)
-        done = (len(completed_runs(files, exp.runs(), keep_cases))
-                if resume and files.records.is_dir() else 0)
-        total = len(exp.points) * len(exp.policies) * exp.replications
         bar = make_progress(total, done, unit="run")
     with bar as shown:
         table = sweep_engine(exp, folder, workers=workers, scheduler=scheduler,
@@ -226,6 +232,29 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
         except ReportError as exc:  # the runs are safe; say why there is no report
             warnings.warn(f"no report: {exc}", stacklevel=2)
     return SweepResult(folder, table, html, exp.name)
+
+
+def _guard(exp: Experiment, folder: Path, todo: int, keep_cases: bool, workers: int | None,
+           scheduler: str | None) -> int | None:
+    """The memory and disk guards of ``gridgov sweep`` (:mod:`simulation.memory`): the
+    local workers to use (at most the cores and the runs that fit at once; a warning if
+    fewer than asked), TooBig / NoRoom if the sweep cannot fit."""
+    from .memory import check_disk, fit_sweep, sweep_needs, usable_cores
+
+    needs = sweep_needs(exp, todo, keep_cases)
+    if scheduler is not None:  # the cluster's workers hold the runs
+        fit_sweep(needs, 1, cluster=True)
+        check_disk(needs.disk, folder)
+        return workers
+    cores = usable_cores()
+    want = workers or cores
+    fit = fit_sweep(needs, min(want, cores))
+    check_disk(needs.disk, folder)
+    if fit.workers < want:
+        why = fit.why or f"{cores} core{'s' if cores != 1 else ''} here"
+        warnings.warn(f"running {fit.workers} runs at a time, not {want}: {why}",
+                      stacklevel=3)
+    return fit.workers if workers or fit.workers < cores else workers
 
 
 def compare(results: str | Path | SweepResult, *, baseline: str | None = None,

@@ -115,7 +115,7 @@ class Backend:
         are of no use, and waiting for them would hold the command open). Returns once
         they have exited: killed if they outlive :data:`STOP_SECONDS`."""
         running = {}  # sentinel (readable once the process has exited): process
-        for process in list((getattr(self.executor, "_processes", None) or {}).values()):
+        for process in self._worker_processes():
             with contextlib.suppress(OSError, ValueError):  # gone already, or closed
                 process.terminate()
                 running[process.sentinel] = process
@@ -127,6 +127,18 @@ class Backend:
         for process in running.values():
             with contextlib.suppress(OSError, ValueError):
                 process.kill()
+
+    def _worker_processes(self) -> list[multiprocessing.process.BaseProcess]:
+        """The pool's worker processes, and any it has started but not yet recorded (a
+        stop signal can arrive between a worker's start and the pool's bookkeeping, while
+        the worker already runs): this process's spawned children other than a progress
+        Manager's server."""
+        known = list((getattr(self.executor, "_processes", None) or {}).values())
+        if self.kind != "processes":
+            return known
+        ids = {p.pid for p in known}
+        return known + [p for p in multiprocessing.active_children()
+                        if p.name.startswith("SpawnProcess") and p.pid not in ids]
 
     def close(self) -> None:
         """Release the backend (workers exit once their current task is done)."""

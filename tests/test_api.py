@@ -163,8 +163,10 @@ def test_run_sweep_accepts_an_experiment_object_and_resumes(api_sweep: SweepResu
 
     out = tmp_path / "copy"
     shutil.copytree(api_sweep.folder, out)
-    resumed = simulation.run_sweep(load_experiment(TINY), out=out, workers=1, resume=True,
-                                   report=False)
+    cores = simulation.memory.usable_cores()
+    with pytest.warns(UserWarning, match=f"running {cores} runs at a time, not 64: {cores} "):
+        resumed = simulation.run_sweep(load_experiment(TINY), out=out, workers=64,
+                                       resume=True, report=False)  # at most the cores
     pd.testing.assert_frame_equal(resumed.runs.drop(columns="wall_seconds"),
                                   api_sweep.runs.drop(columns="wall_seconds"))
     assert resumed.report is None
@@ -219,3 +221,17 @@ def test_run_sensitivity_writes_and_returns_the_indices(tmp_path: Path) -> None:
     with pytest.raises(simulation.errors.UsageError, match="unknown metric 'nosuch'"):
         simulation.run_sensitivity(path, out=tmp_path / "never", metrics=["nosuch"])
     assert not (tmp_path / "never").exists()
+
+
+def test_run_sweep_guards_memory_unless_forced(tmp_path, monkeypatch) -> None:
+    """As ``gridgov sweep``: refused before anything is written when one run cannot fit;
+    ``force=True`` starts anyway."""
+    from simulation.memory import TooBig
+
+    monkeypatch.setattr(simulation.memory, "available_bytes", lambda: 100_000)  # bytes
+    with pytest.raises(TooBig, match="one run"):
+        simulation.run_sweep(TINY, out=tmp_path / "refused", workers=1)
+    assert not (tmp_path / "refused").exists()
+    forced = simulation.run_sweep(TINY, out=tmp_path / "forced", workers=1, report=False,
+                                  force=True)
+    assert (forced.runs.status == "ok").all()
