@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .report import ALPHA
+
 if TYPE_CHECKING:
     import concurrent.futures as cf
 
@@ -45,7 +47,6 @@ if TYPE_CHECKING:
 __all__ = ["Comparison", "SensitivityResult", "SweepResult", "compare", "run_sensitivity",
            "run_sweep"]
 
-ALPHA = 0.05  # family-wise error rate of the comparison's Holm correction (build.ALPHA)
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,10 @@ class SweepResult:
         """The sweep in ``folder`` as written by ``gridgov sweep`` or :func:`run_sweep`
         (its runs table; its report if there is one). ReportError if it holds none."""
         from .report.results import load_results
+        from .results_folder import ResultsFolder
 
         results = load_results(folder)  # checks the folder, names what is missing
-        html = Path(folder) / "report" / "report.html"
+        html = ResultsFolder(folder).report / "report.html"
         return cls(Path(folder), results.runs, html if html.is_file() else None,
                    results.name)
 
@@ -212,7 +214,7 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
     files = ResultsFolder(folder)
     done = (len(completed_runs(files, exp.runs(), keep_cases))
             if resume and files.records.is_dir() else 0)
-    total = len(exp.points) * len(exp.policies) * exp.replications
+    total = exp.run_count
     if not force and executor is None:
         workers = _guard(exp, folder, total - done, keep_cases, workers, scheduler)
     bar: Any = contextlib.nullcontext()

@@ -29,7 +29,7 @@ from .errors import GridgovError
 from .experiment import Experiment, Target
 from .load import STABLE_LOAD
 from .report.errors import ReportError
-from .report.figures import subplots
+from .report.figures import panels
 from .report.results import SweepResults
 from .results_folder import write_owned
 from .storage import atomic_write_figure, atomic_write_text
@@ -150,13 +150,9 @@ def fit_table(runs: pd.DataFrame, targets: dict[str, Target]) -> pd.DataFrame:
 def figure(cal: Calibration, units: dict[str, str] | None = None) -> Figure:
     """Per parameter: the prior range, the design points' distances, and the accepted
     points (size = weight) with the posterior median and 90% interval."""
-    n = len(cal.posterior)
-    cols = min(n, 3)
-    rows = math.ceil(n / cols)
-    fig, axes = subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows),
-                             layout="constrained", squeeze=False)
+    fig, axes = panels(len(cal.posterior), 4.2, 3.2)
     t = cal.points
-    for ax, (_, r) in zip(axes.flat, cal.posterior.iterrows(), strict=False):
+    for ax, (_, r) in zip(axes, cal.posterior.iterrows(), strict=True):
         ax.scatter(t[r.parameter], t.distance, s=8, color="#bbbbbb", label="design points")
         acc = t[t.accepted]
         ax.scatter(acc[r.parameter], acc.distance, s=20 + 300 * acc.weight, color="#08519c",
@@ -169,9 +165,7 @@ def figure(cal: Calibration, units: dict[str, str] | None = None) -> Figure:
         ax.set_xlabel(f"{r.parameter}" + (f" ({unit})" if unit else "") + ", over its prior")
         ax.set_ylabel("distance to targets (RMS z)")
         ax.grid(alpha=0.3)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8)
     fig.suptitle("Rejection ABC: distance of each design point to the targets")
     return fig

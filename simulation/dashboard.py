@@ -40,9 +40,8 @@ from .dashboard_text import (
 )
 from .issues import State
 from .load import queue_summary
-from .model import GridGovernanceModel
+from .model import DEFAULT_SEED, GridGovernanceModel
 from .parameters import MAX_DAYS, MOBILISATION_MODES
-from .run import DEFAULT_SEED
 from .scenarios import load_scenario
 
 DEFAULT_WARMUP = 365  # days, as the sweeps (experiments/policy_comparison.toml warmup_days)
@@ -96,6 +95,7 @@ class DashboardModel(GridGovernanceModel):
         warmup = min(max(int(warmup_days), 0), self.max_days)
         super().__init__(load_scenario(scenario, levers), seed=number, warmup_days=warmup)
         self.halted = False
+        self.told: set[str] = set()  # the warnings printed on the terminal (tell_terminal)
         self.resolution_days: list[float] = []
         self._overload: tuple[int, float, int] = (-1, 0.0, 0)
 
@@ -158,13 +158,13 @@ def run_settings(model: DashboardModel, lang: str = "en") -> str:
 
 
 def run_warnings(model: DashboardModel, lang: str = "en") -> dict[str, str]:
-    """gridgov's own warnings about the run on screen, by kind (``lever:NAME`` or
-    ``overloaded``), each one line in ``lang``: each lever that cannot act (the registry's
-    words, after a header in ``lang``) and overloaded queues."""
+    """gridgov's own warnings about the run on screen, by kind (``lever:`` and the
+    registry's line, or ``overloaded``), each one line in ``lang``: each lever that cannot
+    act (the registry's words, after a header in ``lang``) and overloaded queues."""
     out = {}
     for w in model.warnings:
         lever = w.split()[0].rstrip(":")
-        out[f"lever:{lever}"] = f"{tr(lang, 'lever_warning', lever=lever)} {w}"
+        out[f"lever:{w}"] = f"{tr(lang, 'lever_warning', lever=lever)} {w}"
     rho, over = model.overload()
     if over:
         out["overloaded"] = tr(lang, "overloaded", n=over, rho=rho)
@@ -180,9 +180,8 @@ def tell_terminal(model: DashboardModel, stream: TextIO | None = None) -> list[s
     """Print on the server's standard error, in English as ``gridgov run`` does, each kind
     of gridgov's warnings about a run the first time it arises in that run (a lever that
     cannot act; the first day a service point is overloaded); return the lines printed."""
-    told: set[str] = model.__dict__.setdefault("_told", set())
-    new = {k: line for k, line in run_warnings(model).items() if k not in told}
-    told.update(new)
+    new = {k: line for k, line in run_warnings(model).items() if k not in model.told}
+    model.told.update(new)
     for line in new.values():
         print(f"gridgov dashboard: warning: seed {model.seed_value}, day {model.day}: {line}",
               file=stream or sys.stderr, flush=True)

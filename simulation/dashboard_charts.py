@@ -70,12 +70,6 @@ def png(fig: Figure, dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-def _figure(width: float, height: float) -> Figure:
-    """A constrained-layout figure whose text falls back to the Chinese font."""
-    with matplotlib.rc_context(fonts()):
-        return Figure(figsize=(width, height), layout="constrained")
-
-
 def map_limits(values: np.ndarray, colour: str, scale: str) -> tuple[float, float]:
     """The colour scale: fixed (``absolute``: trust 0-1, open issues 0-50) or the day's own
     range (``relative``, widened to at least 0.01 of trust or 1 issue)."""
@@ -97,8 +91,8 @@ def grid_figure(model: GridGovernanceModel, lang: str = "en", colour: str = "tru
     x, y = schematic_layout(g.community.to_numpy())
     values = g[column].to_numpy(float)
     low, high = map_limits(values, colour, scale)
-    fig = _figure(7.0, 2.9)
-    with matplotlib.rc_context(fonts()):
+    with matplotlib.rc_context(fonts()):  # text falls back to the Chinese font
+        fig = Figure(figsize=(7.0, 2.9), layout="constrained")
         ax = fig.subplots()
         cells = PatchCollection([Rectangle((a - 0.45, b - 0.45), 0.9, 0.9)
                                  for a, b in zip(x, y, strict=True)],
@@ -155,8 +149,8 @@ def series_figure(model: GridGovernanceModel, chart: str, lang: str = "en") -> F
     ts = model.timeseries()
     days = ts["day"].to_numpy(float)
     warmup = int(getattr(model, "warmup_days", 0))
-    fig = _figure(4.6, 2.9)
-    with matplotlib.rc_context(fonts()):
+    with matplotlib.rc_context(fonts()):  # text falls back to the Chinese font
+        fig = Figure(figsize=(4.6, 2.9), layout="constrained")
         ax = fig.subplots()
         _day_axis(ax, lang, days, min(warmup, int(model.day)))
         if chart == "issues":

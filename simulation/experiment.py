@@ -124,6 +124,11 @@ class Experiment:
         """The seed of each replication (shared by every point and policy)."""
         return replication_seeds(self.seed, self.replications)
 
+    @property
+    def run_count(self) -> int:
+        """Runs in the sweep: design points x policies x replications."""
+        return len(self.points) * len(self.policies) * self.replications
+
     def runs(self) -> list[RunSpec]:
         """Every run, in a fixed order: point, then policy, then replication."""
         seeds = self.run_seeds()
@@ -470,7 +475,7 @@ def resample(experiment: Experiment, method: str, samples: int | None = None) ->
     out = replace(experiment, method=method, samples=samples)
     out.points = design_points(experiment.factors, experiment.ranges, method, samples,
                                experiment.seed, {k: specs[k] for k in experiment.ranges})
-    total = len(out.points) * len(out.policies) * out.replications
+    total = out.run_count
     if total > MAX_RUNS:
         raise ExperimentError(f"{where}: {total} runs is more than {MAX_RUNS}")
     return out

@@ -414,7 +414,7 @@ def run_file_bytes(params: Mapping[str, Any], days: int, keep_cases: bool) -> fl
 def sweep_needs(experiment: Experiment, todo: int, keep_cases: bool = False) -> SweepNeeds:
     """The memory and disk ``experiment``'s sweep needs with ``todo`` of its runs still to
     do (the others done: their files exist, its tables cover them all)."""
-    total = len(experiment.points) * len(experiment.policies) * experiment.replications
+    total = experiment.run_count
     days = experiment.days
     run = residents = files = 0.0
     for params, count in design_worlds(experiment):

@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .outcomes import OUTCOMES
+from .report.figures import panels
 
 # The sweep figure's default outcomes: the burden residents carry, the share resolved
 # within 90 days, and the change in trust (docs/report.md).
@@ -107,10 +108,7 @@ def plot_outcomes(runs: pd.DataFrame, metrics: Sequence[str] | None = None, *,
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
     arms = arm_labels(ok)
     order = list(dict.fromkeys(arms))
-    fig = Figure(figsize=(max(4.5, 1.1 * len(order) + 2) * min(len(metrics), 3) / 1.6,
-                          3.6 * ((len(metrics) + 2) // 3)), layout="constrained")
-    axes = np.atleast_1d(fig.subplots((len(metrics) + 2) // 3, min(len(metrics), 3),
-                                      squeeze=False)).ravel()
+    fig, axes = panels(len(metrics), max(4.5, 1.1 * len(order) + 2) / 1.6, 3.6)
     jitter = np.random.default_rng(0)  # fixed: the same figure every time
     for ax, metric in zip(axes, metrics, strict=False):
         for x, arm in enumerate(order):
@@ -128,8 +126,6 @@ def plot_outcomes(runs: pd.DataFrame, metrics: Sequence[str] | None = None, *,
         ax.set_title(outcome.label if outcome is not None else metric, fontsize=9, wrap=True)
         ax.set_xticks(range(len(order)), order, rotation=30, ha="right", fontsize=8)
         ax.grid(alpha=0.3, axis="y")
-    for ax in axes[len(metrics):]:
-        ax.set_visible(False)
     fig.suptitle((title + "\n" if title else "") + "dots: replications; bar: median; "
                  "line: 10-90% of replications", fontsize=10)
     return fig
@@ -152,11 +148,7 @@ def plot_comparison(table: pd.DataFrame, *, title: str | None = None) -> Figure:
     metrics = list(dict.fromkeys(rows["metric"]))
     if not metrics:
         raise ValueError("the comparison has no arm besides its baseline")
-    ncols = min(len(metrics), 3)
-    nrows = (len(metrics) + 2) // 3
-    fig = Figure(figsize=(4.2 * ncols, 0.5 * rows["arm"].nunique() * nrows + 2.2 * nrows),
-                 layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    fig, axes = panels(len(metrics), 4.2, 0.5 * rows["arm"].nunique() + 2.2)
     for ax, metric in zip(axes, metrics, strict=False):
         t = rows[rows["metric"] == metric]
         pos = np.arange(len(t))
@@ -172,8 +164,6 @@ def plot_comparison(table: pd.DataFrame, *, title: str | None = None) -> Figure:
         ax.set_xlabel(f"difference from {t['baseline'].iloc[0]}{unit}", fontsize=8)
         ax.set_title(outcome.label if outcome is not None else metric, fontsize=9, wrap=True)
         ax.grid(alpha=0.3, axis="x")
-    for ax in axes[len(metrics):]:
-        ax.set_visible(False)
     fig.suptitle((title + "\n" if title else "") + "median paired difference, bars: 95% "
                  "interval", fontsize=10)
     return fig

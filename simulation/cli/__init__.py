@@ -44,11 +44,9 @@ from typing import Any
 
 from ..errors import EXIT_FAILED, EXIT_USAGE, GridgovError, RunFailed
 from ..shipped import shadowing_warning
-from .options import require_extra
 from .parser import build_parser
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # what interrupts a command
-NEEDS_EXTRA = {"dashboard": "dashboard"}  # command -> the optional dependencies it needs
 
 
 class Interrupted(KeyboardInterrupt):
@@ -143,8 +141,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"gridgov: warning: {shadow}", file=sys.stderr)
         args = build_parser().parse_args(argv)
         stopping.hint = _interrupt_hint(args)
-        if args.command in NEEDS_EXTRA:
-            require_extra(NEEDS_EXTRA[args.command], f"gridgov {args.command}")
         module, function = args.handler
         return getattr(importlib.import_module(f"{__name__}.{module}"), function)(args)
     except GridgovError as exc:
@@ -153,8 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RunFailed as exc:  # a district's run failed: not the user's input
         print(f"gridgov: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt as exc:
-        signum = stopping.signum or getattr(exc, "signum", signal.SIGINT)
+    except KeyboardInterrupt:
+        signum = stopping.signum or signal.SIGINT
         stopping.tell(signum)
         return 128 + signum
     except BrokenPipeError:  # e.g. `gridgov params baseline | head`

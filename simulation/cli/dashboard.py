@@ -13,6 +13,7 @@ from pathlib import Path
 from ..districts import district_count
 from ..errors import UsageError
 from ..scenarios import get_scenario, load_scenario
+from .options import require_extra
 
 # The limits of a served dashboard (``gridgov dashboard --help``). Each browser tab is a
 # Solara kernel with a model of its own: about 30 MiB of the server's memory at day 0
@@ -52,6 +53,7 @@ def chinese_font_installed() -> bool:
 def dashboard(args: argparse.Namespace) -> int:
     """Serve the dashboard with Solara until interrupted (this process becomes the
     server)."""
+    require_extra("dashboard", "gridgov dashboard")
     scenario, host, port = args.scenario, args.host, args.port
     if district_count(load_scenario(scenario)) > 1:
         raise UsageError(f"the dashboard shows one community's grids; {scenario!r} is a "

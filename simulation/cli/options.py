@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from ..errors import UsageError
-from ..executors import BackendError, check_address
+from ..executors import Backend, BackendError, check_address
 from ..parameters import PARAM_INDEX, ParameterError
 
 # The modules of each optional-dependency group (pyproject.toml's extras) that commands
@@ -159,6 +159,18 @@ class Workers:
         wanted = f"--workers {self.asked}" if self.asked else f"{self.cores} (one per core)"
         print(f"gridgov: warning: running {self.used} {unit}{'s' if self.used != 1 else ''} "
               f"at a time, not {wanted}: {'; '.join(self.why)}", file=sys.stderr)
+
+
+def guard_cluster(backend: Backend, run: float) -> None:
+    """With a Dask cluster: TooBig (exit 2, naming --force) if no worker can hold one run
+    of ``run`` bytes; one line if some cannot hold one on each of their threads."""
+    if backend.client is None:
+        return
+    from ..memory import check_cluster, cluster_memory  # not for the listing commands
+
+    line = check_cluster(run, cluster_memory(backend.client))
+    if line:
+        print(f"gridgov: warning: {line}", file=sys.stderr)
 
 
 def require_extra(extra: str, what: str) -> None:

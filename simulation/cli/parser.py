@@ -10,6 +10,7 @@ from typing import Any
 from .. import __version__
 from ..parameters import MAX_DAYS
 from ..policies import LEVERS
+from ..report import ALPHA
 from ..run import DEFAULT_DAYS, DEFAULT_SEED
 from .dashboard import CULL_SECONDS, MAX_PLAYED_DAYS, MAX_SESSIONS
 from .options import Parser, int_between, probability, scale, scheduler_address
@@ -141,8 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "days, mean days to resolution, hidden issues, days known to resolved, "
                     "trust change, active volunteers, cost)")
     cp.add_argument("--out", metavar="DIR", help="report folder (RESULTS_DIR/report)")
-    cp.add_argument("--alpha", type=probability, default=0.05,
-                    help="family-wise error rate for Holm's correction (0.05)")
+    cp.add_argument("--alpha", type=probability, default=ALPHA,
+                    help=f"family-wise error rate for Holm's correction ({ALPHA:g})")
     handled_by(cp, "compare", "run_compare")
     return ap
 

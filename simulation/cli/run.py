@@ -16,9 +16,7 @@ from ..districts import district_names
 from ..errors import RunFailed, UsageError
 from ..executors import open_backend
 from ..memory import (
-    check_cluster,
     check_memory,
-    cluster_memory,
     district_bytes,
     expected_residents,
 )
@@ -31,7 +29,7 @@ from ..progress import make_progress
 from ..results_folder import output_error
 from ..run import RunResult, output_entries, run_city, run_one, run_ownership
 from ..scenarios import get_scenario, load_scenario
-from .options import Workers, check_writable, fmt, parse_sets
+from .options import Workers, check_writable, fmt, guard_cluster, parse_sets
 
 # A one-model run shows a bar of simulated days on a terminal above this many residents.
 BAR_RESIDENTS = 200_000
@@ -163,10 +161,7 @@ def _run_city(args: argparse.Namespace, params: Parameters, overrides: dict[str,
     names = district_names(params)
     with open_backend(args.workers, args.scheduler) as backend:
         if backend.client is not None and not getattr(args, "force", False):
-            line = check_cluster(district_bytes(params, args.days)[0],
-                                 cluster_memory(backend.client))
-            if line:
-                print(f"gridgov: warning: {line}", file=sys.stderr)
+            guard_cluster(backend, district_bytes(params, args.days)[0])
         print(f"gridgov run {args.scenario}: {len(names)} districts on "
               f"{backend.description}", file=sys.stderr, flush=True)
         reach = "remote" if backend.kind == "dask" else backend.kind

@@ -10,15 +10,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import UsageError
-from ..executors import Backend
 from ..experiment import Experiment, load_experiment
-from ..memory import SweepNeeds, check_cluster, check_disk, cluster_memory, fit_sweep, sweep_needs
+from ..memory import SweepNeeds, check_disk, fit_sweep, sweep_needs
 from ..progress import make_progress
 from ..report.errors import ReportError
 from ..results_folder import ResultsFolder
 from ..sweep import completed_runs, run_sweep, summary_table
 from .compare import compare
-from .options import Workers, wide_pandas
+from .options import Workers, guard_cluster, wide_pandas
 
 
 def sweep(args: argparse.Namespace) -> int:
@@ -56,7 +55,7 @@ def sweep_folder(args: argparse.Namespace, default_name: str) -> Path:
 def execute(experiment: Experiment, out: Path, args: argparse.Namespace,
             keep_cases: bool = False) -> pd.DataFrame:
     """Run ``experiment``'s sweep into ``out`` with progress; the runs table."""
-    total = len(experiment.points) * len(experiment.policies) * experiment.replications
+    total = experiment.run_count
     folder = ResultsFolder(out)
     # the guards come before the run list is built (a million runs take 0.5 GB and 20 s)
     done = (len(completed_runs(folder, experiment.runs(), keep_cases))
@@ -112,16 +111,6 @@ def guard(experiment: Experiment, out: Path, args: argparse.Namespace, todo: int
         check_disk(needs.disk, out)
     workers.say("run")
     return workers.used, needs
-
-
-def guard_cluster(backend: Backend, run: float) -> None:
-    """With a Dask cluster: TooBig (exit 2, naming --force) if no worker can hold one run
-    of ``run`` bytes; one line if some cannot hold one on each of their threads."""
-    if backend.client is None:
-        return
-    line = check_cluster(run, cluster_memory(backend.client))
-    if line:
-        print(f"gridgov: warning: {line}", file=sys.stderr)
 
 
 def warn_overloaded_runs(table: pd.DataFrame) -> None:

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from ..results_folder import FolderError, Ownership, ResultsFolder, output_error
 from ..storage import atomic_write_figure, atomic_write_text
-from . import figures
+from . import ALPHA, figures
 from .comparison import (
     Arm,
     arm_runs,
@@ -27,7 +27,6 @@ from .formatting import fmt_difference, fmt_interval, fmt_p, metric_label, repli
 from .html import render
 from .results import SweepResults, load_results
 
-ALPHA = 0.05
 SMALL_N = 8  # below this many pairs, bootstrap intervals under-cover noticeably
 
 

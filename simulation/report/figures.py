@@ -32,6 +32,17 @@ STAGES = ("inactive", "watching", "following", "self_driven")
 STAGE_COLOURS = ("#d9d9d9", "#9ecae1", "#4292c6", "#08519c")
 
 
+def panels(n: int, width: float, height: float) -> tuple[Figure, np.ndarray]:
+    """A Figure of ``n`` panels, three to a row, each ``width`` x ``height`` inches, and
+    its first ``n`` axes (the rest of the last row hidden)."""
+    ncols, nrows = min(n, 3), (n + 2) // 3
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
 def colours(arm_list: list[Arm]) -> dict[str, str]:
     """A fixed colour per arm: baselines black, the others from a qualitative map (tab10,
     or tab20 beyond ten arms; colours repeat only beyond twenty)."""
