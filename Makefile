@@ -64,7 +64,7 @@ bless: $(STAMP)
 # docs/pypi.md, the package index's description: README.md with absolute links (after
 # every change of README.md; tests/test_packaging.py fails while it is stale)
 readme: $(STAMP)
-	$(BIN)/python -c "from simulation.shipped import write_pypi_readme as w; print('wrote', w())"
+	$(BIN)/python -c "from simulation.support.shipped import write_pypi_readme as w; print('wrote', w())"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -33,9 +33,9 @@ import numpy as np
 import psutil
 
 from simulation import load_scenario
-from simulation.executors import open_backend
-from simulation.partition import run_partitioned
-from simulation.runner import peak_rss_bytes, run_model
+from simulation.running.city import run_partitioned
+from simulation.running.executors import open_backend
+from simulation.running.runner import peak_rss_bytes, run_model
 
 CASES = {
     "baseline": ("baseline", {}),
@@ -96,7 +96,7 @@ class TreePeak:
 
 
 def time_model(scenario: str, overrides: dict, days: int, seed: int, repeats: int) -> dict:
-    """One model in this process (:func:`simulation.runner.run_model`): medians of build,
+    """One model in this process (:func:`simulation.running.runner.run_model`): medians of build,
     run (the simulation alone) and collect (the outputs) over ``repeats``."""
     params = load_scenario(scenario, overrides)
     build, run, collect = [], [], []

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from simulation.report import figures
-from simulation.report.build import build_report
-from simulation.report.comparison import arms, check_metrics, comparison_table
-from simulation.report.results import load_results
+from simulation.analysis.report import figures
+from simulation.analysis.report.build import build_report
+from simulation.analysis.report.comparison import arms, check_metrics, comparison_table
+from simulation.analysis.report.results import load_results
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:

@@ -29,8 +29,8 @@ seed = 1
 TIMED = """
 import sys, time
 from pathlib import Path
-from simulation.experiment import load_experiment
-from simulation.sweep import run_sweep
+from simulation.sweeps.experiment import load_experiment
+from simulation.sweeps.engine import run_sweep
 experiment = load_experiment(sys.argv[1])
 t0 = time.perf_counter()
 table = run_sweep(experiment, Path(sys.argv[2]), workers=int(sys.argv[3]))
@@ -47,7 +47,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import simulation.sweep, simulation.model"],
+    subprocess.run([sys.executable, "-c", "import simulation.sweeps.engine, simulation.model"],
                    check=True)
     startup = time.perf_counter() - t0
     print(f"a fresh interpreter importing gridgov (what each spawned worker pays): "

@@ -3,7 +3,7 @@
     python scripts/bless_baseline.py    (or: make bless)
 
 Writes tests/baselines/*.json: the summary and a few time-series points of each case in
-simulation.baselines.CASES. Review `git diff tests/baselines` and explain the change in the
+simulation.analysis.baselines.CASES. Review `git diff tests/baselines` and explain the change in the
 commit message.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulation.baselines import bless
+from simulation.analysis.baselines import bless
 
 BASELINES = Path(__file__).resolve().parents[1] / "tests" / "baselines"
 

@@ -5,7 +5,7 @@
 
 The tables sit between ``<!-- params:start -->`` and ``<!-- params:end -->``; the test
 suite checks them too, so the docs cannot drift from the code. The rendering is
-:mod:`simulation.parameter_table`; this script only reads and writes the file.
+:mod:`simulation.faces.parameter_table`; this script only reads and writes the file.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulation.parameter_table import render
+from simulation.faces.parameter_table import render
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"

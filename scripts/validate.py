@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from simulation import validation
+from simulation.analysis import validation
 from simulation.rules import erlang_c
 from simulation.seeds import queue_check_seeds
 
@@ -153,7 +153,7 @@ WARMUP_DAYS = 365  # the warm-up the experiment files use
 
 def warmup_section(check: validation.Check) -> tuple[list[str], plt.Figure]:
     """Welch's method on the stationarity check's runs: when each series settles."""
-    from simulation.warmup import settled_day, welch_average
+    from simulation.analysis.warmup import settled_day, welch_average
 
     runs = check.data["runs"]
     fig, axes = plt.subplots(1, len(WARMUP_SERIES) + 1, figsize=(16, 3.8),
@@ -186,7 +186,7 @@ def warmup_section(check: validation.Check) -> tuple[list[str], plt.Figure]:
     fig.suptitle("The status quo (baseline) over three years: when each series settles")
     need = max(slow)
     lines = [
-        "Welch's method (simulation/warmup.py; Welch 1983, Law 2015 §9.5.1) on the same "
+        "Welch's method (simulation/analysis/warmup.py; Welch 1983, Law 2015 §9.5.1) on the same "
         "three-year runs of the status quo: the replication mean of each daily series, "
         f"smoothed by a centred moving average of ±{WELCH_HALF_WIDTH} days; a series has "
         "settled from the first day after which the smoothed curve stays within the "
@@ -341,7 +341,7 @@ def main() -> int:
               f"![Policy patterns]({effects_png})", "",
               "## 4. Calibration", "",
               "`gridgov calibrate experiments/calibration.toml`: rejection ABC over a Latin "
-              "hypercube of the prior ranges (simulation/calibration.py). The baseline's "
+              "hypercube of the prior ranges (simulation/analysis/calibration.py). The baseline's "
               "defaults for these parameters are the posterior medians (their source in "
               "`gridgov params baseline` says so).", ""]
     lines += calibration_section()

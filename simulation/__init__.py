@@ -4,7 +4,7 @@ One run, its summary and its figure (docs/api.md is the Python API's guide):
 
 >>> from simulation import GridGovernanceModel
 >>> model = GridGovernanceModel("mmc", seed=1).run(30)  # 30 simulated days
->>> s = model.summary()  # float64 Series of the summary metrics (simulation.outcomes)
+>>> s = model.summary()  # float64 Series of the summary metrics (simulation.measures.outcomes)
 >>> bool(s["issues_arisen"] == s["issues_resolved"] + s["issues_open"])  # mmc: none hidden
 True
 
@@ -13,19 +13,25 @@ True
 - inputs: :func:`load_scenario` (a scenario's validated :class:`Parameters`), policy
   levers (:class:`Lever`, or strings such as ``"mobilisation:mode=campaign"``);
 - experiments (docs/experiments.md): :func:`run_sweep`, :func:`compare`,
-  :func:`run_sensitivity`; figures: :mod:`simulation.plotting`.
+  :func:`run_sensitivity`; figures: :mod:`simulation.analysis.plotting`.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"  # before the imports: simulation.provenance reads it
-
-from .api import Comparison, SensitivityResult, SweepResult, compare, run_sensitivity, run_sweep
+from ._version import __version__
+from .faces.api import (
+    Comparison,
+    SensitivityResult,
+    SweepResult,
+    compare,
+    run_sensitivity,
+    run_sweep,
+)
 from .model import DEFAULT_SEED, GridGovernanceModel
 from .parameters import PARAMS, ParameterError, Parameters
 from .policies import LEVERS, POLICIES, Lever, Policy, apply_levers, apply_policies
-from .run import RunResult, run_scenario
-from .runner import RunRecord, run_model
+from .running.result import RunResult, run_scenario
+from .running.runner import RunRecord, run_model
 from .scenarios import SCENARIOS, load_scenario
 
 __all__ = [

@@ -1,7 +1,7 @@
-"""``python -m simulation``: the gridgov command (:func:`simulation.cli.main`)."""
+"""``python -m simulation``: the gridgov command (:func:`simulation.faces.cli.main`)."""
 
 import sys
 
-from .cli import main
+from .faces.cli import main
 
 sys.exit(main())

@@ -9,7 +9,7 @@ the city's published grid totals (:data:`JINAN`).
 ``world.scale`` shrinks any layout for quick looks: each district keeps its place but gets
 ``scale`` times its grids, communities and street offices (at least one of each), so grid
 sizes stay as at full scale. ``world.district`` keeps one district only: a partition of a
-city run (:mod:`simulation.partition`).
+city run (:mod:`simulation.running.city`).
 """
 
 from __future__ import annotations

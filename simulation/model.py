@@ -31,12 +31,12 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import metrics
 from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
 from .agents.grid_worker import DoorToDoorRounds
 from .cost import annual_cost
 from .issues import HANDLING_COLUMNS, N_UNIFORMS, Issue, IssueTypes, Level, Source, State
 from .load import load_table
+from .measures import tally as metrics
 from .parameters import MAX_DAYS, Parameters
 from .policies import LeverLike, apply_levers, lever_warnings
 from .population import Grievances, Population
@@ -578,7 +578,7 @@ class GridGovernanceModel(mesa.Model):
             mean_active_volunteers=float(active.mean()), residents=w.n_residents)
 
     def summary(self, followup_days: int = 0) -> pd.Series:
-        """The run's summary metrics (:mod:`simulation.outcomes`: meaning and unit of each)
+        """The run's summary metrics (:mod:`simulation.measures.outcomes`: meaning and unit of each)
         as a float64 Series indexed by metric name (counts are whole numbers; NaN where a
         metric is undefined, e.g. no issue resolved), measured after the model's warm-up
         and before the last ``followup_days`` days (docs/model.md 7.14;
@@ -598,15 +598,15 @@ class GridGovernanceModel(mesa.Model):
 
     def plot(self, title: str | None = None) -> Figure:
         """The run's daily open and hidden issues and mean trust
-        (:func:`simulation.plotting.plot_run`); returns a matplotlib Figure."""
-        from .plotting import plot_run  # matplotlib only when plotting
+        (:func:`simulation.analysis.plotting.plot_run`); returns a matplotlib Figure."""
+        from .analysis.plotting import plot_run  # matplotlib only when plotting
 
         name = self.params.derived_by or "run"
         return plot_run(self.timeseries(), title=title or f"{name}, seed {self.seed_value}",
                         warmup_days=self.warmup_days)
 
     def case_log(self) -> pd.DataFrame:
-        """One row per issue with every timestamp (see :mod:`simulation.metrics`)."""
+        """One row per issue with every timestamp (see :mod:`simulation.measures.tally`)."""
         return metrics.case_log(self)
 
     def state_counts(self) -> dict[str, int]:

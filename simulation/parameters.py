@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import GridgovError
+from .support.errors import GridgovError
 
 MAX_DAYS = 36_500  # longest run (a century): every issue is kept, so longer only exhausts memory
 

@@ -66,8 +66,8 @@ def small_year() -> GridGovernanceModel:
 @pytest.fixture(scope="session")
 def tiny_sweep(tmp_path_factory) -> Path:
     """A finished sweep of TINY with its case logs (12 runs; read-only: copy it first)."""
-    from simulation.experiment import load_experiment
-    from simulation.sweep import run_sweep
+    from simulation.sweeps.engine import run_sweep
+    from simulation.sweeps.experiment import load_experiment
 
     out = tmp_path_factory.mktemp("tiny-sweep") / "sweep"
     run_sweep(load_experiment(TINY), out, workers=1, keep_cases=True)

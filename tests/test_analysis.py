@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from simulation.analysis import (
+from simulation.analysis.statistics import (
     bootstrap_interval,
     compare,
     holm,

@@ -26,7 +26,7 @@ from simulation import (
     load_scenario,
     run_scenario,
 )
-from simulation.metrics import summarise
+from simulation.measures.tally import summarise
 from simulation.policies import PartyBranch
 
 TINY_WORLD = {"world.scale": 0.2}  # baseline at a fifth of its grids: 4 grids, ~1,000 people
@@ -53,8 +53,8 @@ def test_the_model_takes_a_scenario_name_levers_and_dotted_overrides() -> None:
 
 
 def test_one_default_seed_zero_everywhere() -> None:
-    assert DEFAULT_SEED == 0 == simulation.run.DEFAULT_SEED
-    for fn in (GridGovernanceModel.__init__, run_scenario, simulation.run.run_one):
+    assert DEFAULT_SEED == 0 == simulation.running.result.DEFAULT_SEED
+    for fn in (GridGovernanceModel.__init__, run_scenario, simulation.running.result.run_one):
         assert inspect.signature(fn).parameters["seed"].default == DEFAULT_SEED
     unseeded = GridGovernanceModel("mmc").run(30)
     seeded = GridGovernanceModel("mmc", seed=0).run(30)
@@ -159,18 +159,18 @@ def test_run_sweep_returns_the_folder_tables_and_report(api_sweep: SweepResult,
 
 def test_run_sweep_accepts_an_experiment_object_and_resumes(api_sweep: SweepResult,
                                                             tmp_path: Path) -> None:
-    from simulation.experiment import load_experiment
+    from simulation.sweeps.experiment import load_experiment
 
     out = tmp_path / "copy"
     shutil.copytree(api_sweep.folder, out)
-    cores = simulation.memory.usable_cores()
+    cores = simulation.running.memory.usable_cores()
     with pytest.warns(UserWarning, match=f"running {cores} runs at a time, not 64: {cores} "):
         resumed = simulation.run_sweep(load_experiment(TINY), out=out, workers=64,
                                        resume=True, report=False)  # at most the cores
     pd.testing.assert_frame_equal(resumed.runs.drop(columns="wall_seconds"),
                                   api_sweep.runs.drop(columns="wall_seconds"))
     assert resumed.report is None
-    with pytest.raises(simulation.sweep.SweepError):  # a folder with a sweep needs resume
+    with pytest.raises(simulation.sweeps.engine.SweepError):  # a folder with a sweep needs resume
         simulation.run_sweep(TINY, out=out, workers=1)
 
 
@@ -188,7 +188,7 @@ def test_sweep_plot_shows_every_replication_by_policy(api_sweep: SweepResult) ->
 
 def test_compare_returns_the_table_and_report_and_the_cli_prints_the_same(
         api_sweep: SweepResult, tmp_path: Path, capsys) -> None:
-    from simulation.cli import main
+    from simulation.faces.cli import main
 
     cmp = simulation.compare(api_sweep, baseline="status_quo",
                              metrics=["issues_arisen", "trust_change"], out=tmp_path / "r")
@@ -218,7 +218,7 @@ def test_run_sensitivity_writes_and_returns_the_indices(tmp_path: Path) -> None:
     assert set(res.indices.parameter) == {"trust.gain_good", "trust.contacts"}
     assert len(res.runs) == 4 * 4 * 2  # N (d + 2) points x 2 replications
     assert "trust_change" in res.text and isinstance(res.plot(), Figure)
-    with pytest.raises(simulation.errors.UsageError, match="unknown metric 'nosuch'"):
+    with pytest.raises(simulation.support.errors.UsageError, match="unknown metric 'nosuch'"):
         simulation.run_sensitivity(path, out=tmp_path / "never", metrics=["nosuch"])
     assert not (tmp_path / "never").exists()
 
@@ -226,9 +226,9 @@ def test_run_sensitivity_writes_and_returns_the_indices(tmp_path: Path) -> None:
 def test_run_sweep_guards_memory_unless_forced(tmp_path, monkeypatch) -> None:
     """As ``gridgov sweep``: refused before anything is written when one run cannot fit;
     ``force=True`` starts anyway."""
-    from simulation.memory import TooBig
+    from simulation.running.memory import TooBig
 
-    monkeypatch.setattr(simulation.memory, "available_bytes", lambda: 100_000)  # bytes
+    monkeypatch.setattr(simulation.running.memory, "available_bytes", lambda: 100_000)  # bytes
     with pytest.raises(TooBig, match="one run"):
         simulation.run_sweep(TINY, out=tmp_path / "refused", workers=1)
     assert not (tmp_path / "refused").exists()

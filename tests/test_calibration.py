@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.calibration import (
+from simulation.analysis.calibration import (
     Calibration,
     CalibrationError,
     accept,
@@ -21,9 +21,9 @@ from simulation.calibration import (
     verify_toml,
     weighted_quantile,
 )
-from simulation.cli import main
-from simulation.experiment import Target, load_experiment, unit_sample
-from simulation.report.results import SweepResults
+from simulation.analysis.report.results import SweepResults
+from simulation.faces.cli import main
+from simulation.sweeps.experiment import Target, load_experiment, unit_sample
 
 
 def test_distance_is_the_rms_of_standardised_misfits() -> None:
@@ -106,7 +106,7 @@ def test_calibrate_cli_bad_files_are_one_line(tmp_path: Path, capsys, extra: str
 
 
 def test_median_interval_is_the_order_statistic_interval() -> None:
-    from simulation.analysis import median_interval
+    from simulation.analysis.statistics import median_interval
 
     x = np.arange(1.0, 21.0)
     iv = median_interval(x[::-1])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation.cli import main
+from simulation.faces.cli import main
 
 
 def run_cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
@@ -162,7 +162,7 @@ def test_unwritable_out_fails_before_running(capsys, tmp_path: Path) -> None:
 
 def test_console_script_runs_in_a_fresh_process() -> None:
     exe = Path(sys.executable).with_name("gridgov")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "simulation.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "simulation.faces.cli"]
     ok = subprocess.run([*cmd, "scenarios"], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and "wenheng" in ok.stdout
     bad = subprocess.run([*cmd, "run", "baseline", "--set", "x=1"], capture_output=True,
@@ -171,16 +171,16 @@ def test_console_script_runs_in_a_fresh_process() -> None:
 
 
 def test_python_m_runs_the_command_and_loads_only_the_command_s_group() -> None:
-    """`python -m simulation.cli` is the command; a listing or a run does not import the
+    """`python -m simulation.faces.cli` is the command; a listing or a run does not import the
     report's plotting stack, the sweep machinery or Dask (they load with their command)."""
-    ok = subprocess.run([sys.executable, "-m", "simulation.cli", "policies"],
+    ok = subprocess.run([sys.executable, "-m", "simulation.faces.cli", "policies"],
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and "visits" in ok.stdout
-    probe = ("import sys\nfrom simulation.cli import main\n"
+    probe = ("import sys\nfrom simulation.faces.cli import main\n"
              "for argv in (['scenarios'], ['run', 'mmc', '--days', '2']):\n"
              "    assert main(argv) == 0\n"
-             "print(sorted(m for m in ('matplotlib', 'dask', 'simulation.sweep', "
-             "'simulation.report.build') if m in sys.modules))\n")
+             "print(sorted(m for m in ('matplotlib', 'dask', 'simulation.sweeps.engine', "
+             "'simulation.analysis.report.build') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr
@@ -188,7 +188,7 @@ def test_python_m_runs_the_command_and_loads_only_the_command_s_group() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# Issue 14: memory, disk and size guards before work starts (simulation/memory.py). They
+# Issue 14: memory, disk and size guards before work starts (simulation/running/memory.py). They
 # never prompt: fewer workers with one line, or exit 2 with one line naming --force.
 GUARD_TINY = """[experiment]
 name = "tiny"
@@ -218,7 +218,7 @@ def test_a_sweep_of_a_huge_fixed_world_is_refused_before_any_run(tmp_path: Path)
     path.write_text(GUARD_TINY.replace('"mmc"', '"baseline"') + '[fixed]\n'
                     '"world.communities_per_street" = 1000\n'
                     '"world.streets_per_district" = 1000\n')
-    done = subprocess.run([sys.executable, "-m", "simulation.cli", "sweep", str(path),
+    done = subprocess.run([sys.executable, "-m", "simulation.faces.cli", "sweep", str(path),
                            "--out", str(tmp_path / "o")], capture_output=True, text=True,
                           timeout=120)
     one_line_naming_force(done.returncode, done.stdout, done.stderr)
@@ -228,7 +228,7 @@ def test_a_sweep_of_a_huge_fixed_world_is_refused_before_any_run(tmp_path: Path)
 
 def test_force_starts_a_sweep_the_memory_guard_refuses(capsys, monkeypatch,
                                                        tmp_path: Path) -> None:
-    import simulation.memory as memory
+    import simulation.running.memory as memory
 
     monkeypatch.setattr(memory, "available_bytes", lambda: 2**10)  # 1 KiB: nothing fits
     path = guarded(tmp_path)
@@ -243,7 +243,7 @@ def test_force_starts_a_sweep_the_memory_guard_refuses(capsys, monkeypatch,
 
 def test_the_disk_guard_refuses_results_that_cannot_fit(capsys, monkeypatch,
                                                         tmp_path: Path) -> None:
-    import simulation.memory as memory
+    import simulation.running.memory as memory
 
     monkeypatch.setattr(memory, "free_disk_bytes", lambda out: 10_000)
     path = guarded(tmp_path)
@@ -257,7 +257,7 @@ def test_the_disk_guard_refuses_results_that_cannot_fit(capsys, monkeypatch,
 def test_fewer_runs_at_once_when_fewer_fit(capsys, monkeypatch, tmp_path: Path) -> None:
     """Room for one run in this process but not two worker processes: one run at a time,
     said in one line, and the sweep's results are complete."""
-    import simulation.memory as memory
+    import simulation.running.memory as memory
 
     monkeypatch.setattr(memory, "usable_cores", lambda: 4)
     monkeypatch.setattr(memory, "available_bytes", lambda: memory.PROCESS_BYTES)
@@ -272,7 +272,7 @@ def test_fewer_runs_at_once_when_fewer_fit(capsys, monkeypatch, tmp_path: Path) 
 
 def test_workers_beyond_the_cores_are_lowered_with_one_line(capsys, monkeypatch,
                                                             tmp_path: Path) -> None:
-    import simulation.memory as memory
+    import simulation.running.memory as memory
 
     monkeypatch.setattr(memory, "usable_cores", lambda: 1)
     code, _, err = run_cli(capsys, "sweep", str(guarded(tmp_path)), "--out",
@@ -310,9 +310,9 @@ def test_a_cluster_s_runs_are_not_checked_against_this_machine(monkeypatch,
     and its disk are this machine's (no false refusal)."""
     import argparse
 
-    import simulation.memory as memory
-    from simulation.cli.sweep import guard
-    from simulation.experiment import load_experiment
+    import simulation.running.memory as memory
+    from simulation.faces.cli.sweep import guard
+    from simulation.sweeps.experiment import load_experiment
 
     exp = load_experiment(guarded(tmp_path))
     monkeypatch.setattr(memory, "available_bytes", lambda: 2**20)  # no run fits here
@@ -329,8 +329,8 @@ def test_a_cluster_is_checked_by_its_workers_memory_once_connected(capsys) -> No
     one line naming --force; some that cannot hold one per thread is a warning."""
     from types import SimpleNamespace
 
-    import simulation.memory as memory
-    from simulation.cli.sweep import guard_cluster
+    import simulation.running.memory as memory
+    from simulation.faces.cli.sweep import guard_cluster
 
     def backend(*workers: tuple[int, int]) -> SimpleNamespace:
         info = {"workers": {f"w{i}": {"memory_limit": m, "nthreads": t}
@@ -348,7 +348,7 @@ def test_a_cluster_is_checked_by_its_workers_memory_once_connected(capsys) -> No
 
 
 # ------------------------------------------------------------------------------------------
-# Issue 15: what gridgov ships (simulation/shipped.py), its version, optional dependencies
+# Issue 15: what gridgov ships (simulation/support/shipped.py), its version, optional dependencies
 # and the `simulation` name shadowed by a user's file.
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -409,12 +409,12 @@ def test_sweep_accepts_a_shipped_experiment_s_name(capsys, monkeypatch,
     standing in for them, with the tests' tiny file); the sweep runs it."""
     from conftest import TINY
 
-    import simulation.shipped
+    import simulation.support.shipped
 
     shipped = tmp_path / "shipped"
     shipped.mkdir()
     (shipped / "tiny.toml").write_bytes(TINY.read_bytes())
-    monkeypatch.setattr(simulation.shipped, "experiments_dir", lambda: shipped)
+    monkeypatch.setattr(simulation.support.shipped, "experiments_dir", lambda: shipped)
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(capsys, "sweep", "tiny", "--workers", "1", "--no-report")
     assert code == 0, err
@@ -424,7 +424,7 @@ def test_sweep_accepts_a_shipped_experiment_s_name(capsys, monkeypatch,
 
 def test_an_unknown_experiment_name_lists_the_shipped_ones(capsys, monkeypatch,
                                                           tmp_path: Path) -> None:
-    from simulation.experiment import load_experiment
+    from simulation.sweeps.experiment import load_experiment
 
     shipped = "calibration, policy_comparison, sensitivity, staffing, volunteer_mobilisation"
     for command in ("sweep", "sensitivity", "calibrate"):
@@ -487,7 +487,7 @@ def without_extras(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
     """``gridgov ARGV`` in a fresh process where the optional dependencies (Dask, the
     dashboard's stack) cannot be imported, as if not installed."""
     code = (f"import sys\nfor name in {BLOCKED!r}:\n    sys.modules[name] = None\n"
-            f"from simulation.cli import main\nsys.exit(main({list(argv)!r}))\n")
+            f"from simulation.faces.cli import main\nsys.exit(main({list(argv)!r}))\n")
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
                           text=True, timeout=300)
 

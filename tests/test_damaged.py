@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 from conftest import TINY
 
-from simulation.cli import main
-from simulation.experiment import load_experiment
-from simulation.results_folder import ResultsFolder
-from simulation.sweep import assemble, completed_runs
+from simulation.faces.cli import main
+from simulation.sweeps.engine import assemble, completed_runs
+from simulation.sweeps.experiment import load_experiment
+from simulation.sweeps.folder import ResultsFolder
 
-GRIDGOV = [sys.executable, "-m", "simulation.cli"]
+GRIDGOV = [sys.executable, "-m", "simulation.faces.cli"]
 
 
 @pytest.fixture

@@ -23,16 +23,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation.cli import main
-from simulation.dashboard import (
+from simulation.faces.cli import main
+from simulation.faces.dashboard.charts import CHARTS, grid_figure, png, series_figure, use_cjk_font
+from simulation.faces.dashboard.page import (
     DashboardModel,
     page_warnings,
     run_settings,
     start_levers,
     tell_terminal,
 )
-from simulation.dashboard_charts import CHARTS, grid_figure, png, series_figure, use_cjk_font
-from simulation.dashboard_text import LEVERS, TEXT, all_text, lever_label, lever_tooltip, tr
+from simulation.faces.dashboard.text import LEVERS, TEXT, all_text, lever_label, lever_tooltip, tr
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -62,9 +62,9 @@ def test_levers_reach_the_model_and_default_to_the_scenario():
 
 
 def test_one_default_seed_and_a_bad_seed_is_noted_not_fatal():
-    import simulation.dashboard as dashboard
-    from simulation.dashboard import parse_seed
-    from simulation.run import DEFAULT_SEED
+    import simulation.faces.dashboard.page as dashboard
+    from simulation.faces.dashboard.page import parse_seed
+    from simulation.running.result import DEFAULT_SEED
 
     assert dashboard.DEFAULT_SEED is DEFAULT_SEED and DEFAULT_SEED == 0
     assert inspect.signature(DashboardModel).parameters["seed"].default == 0
@@ -226,7 +226,7 @@ def test_the_page_shows_gridgov_s_own_warnings_in_words():
 
 
 def test_only_the_named_third_party_warnings_are_silenced():
-    from simulation.dashboard_warnings import quiet_third_party_warnings
+    from simulation.faces.dashboard.warnings import quiet_third_party_warnings
 
     cookie = ("Cookies with samesite=none require https, but according to the asgi "
               "framework, the scheme is 'http'\nand the x-forwarded-proto header is 'http'.")
@@ -241,11 +241,11 @@ def test_only_the_named_third_party_warnings_are_silenced():
     assert not shown(cookie, "solara.server.starlette")
     assert shown(cookie, "solara.server.app")  # another module: not ours to silence
     assert shown("Cookies are fine", "solara.server.starlette")
-    assert shown("gridgov: warning: 3 service point(s) overloaded", "simulation.cli.run")
+    assert shown("gridgov: warning: 3 service point(s) overloaded", "simulation.faces.cli.run")
 
 
 def test_exports_hold_the_whole_run_warm_up_included():
-    from simulation.dashboard import case_csv, series_csv
+    from simulation.faces.dashboard.page import case_csv, series_csv
 
     m = _model(warmup_days=5)
     m.run(12)
@@ -279,8 +279,8 @@ def test_the_server_starts_with_the_limits_and_language_the_options_give(monkeyp
     import solara.server.settings as solara_settings
     import solara.util
 
-    import simulation.cli.dashboard as cli
-    import simulation.dashboard
+    import simulation.faces.cli.dashboard as cli
+    import simulation.faces.dashboard.page
 
     launched = []
     monkeypatch.setattr(cli.os, "execve", lambda path, argv, env: launched.append(env))
@@ -300,9 +300,9 @@ def test_the_server_starts_with_the_limits_and_language_the_options_give(monkeyp
     assert solara.util.parse_timedelta(solara_settings.Kernel().cull_timeout) == 5.0
     assert solara_settings.ThemeSettings().show_banner is False  # nothing over the charts
     pages = []
-    monkeypatch.setattr(simulation.dashboard, "make_page",
+    monkeypatch.setattr(simulation.faces.dashboard.page, "make_page",
                         lambda *args, **kwargs: pages.append((args, kwargs)))
-    runpy.run_module("simulation.dashboard_app")
+    runpy.run_module("simulation.faces.dashboard.app")
     assert pages == [(("wenheng",), {"lang": "zh", "max_days": 400, "max_sessions": 3})]
     for bad in (["--max-sessions", "0"], ["--cull-after", "0"], ["--max-days", "0"]):
         assert main(["dashboard", "--port", port, *bad]) == 2
@@ -310,7 +310,7 @@ def test_the_server_starts_with_the_limits_and_language_the_options_give(monkeyp
 
 
 def test_a_model_stops_at_its_last_day():
-    from simulation.dashboard import stop_note
+    from simulation.faces.dashboard.page import stop_note
 
     m = _model(max_days=3)
     for _ in range(2):
@@ -336,7 +336,7 @@ def tabs(monkeypatch):
     from solara.server import kernel_context
     from solara.server.kernel import Kernel
 
-    import simulation.dashboard
+    import simulation.faces.dashboard.page
 
     opened = []
 
@@ -357,7 +357,7 @@ def tabs(monkeypatch):
     for ref in opened:
         if (ctx := ref()) is not None and not ctx.closed_event.is_set():
             ctx.close()
-    simulation.dashboard._sessions.clear()
+    simulation.faces.dashboard.page._sessions.clear()
 
 
 def _wait_for(condition, seconds: float = 30.0) -> bool:
@@ -403,7 +403,7 @@ def _click(ctx, rc, label: str) -> None:
 def test_a_tab_warms_up_plays_to_the_day_cap_says_why_and_a_new_run_keeps_the_cap(tabs):
     import mesa
 
-    from simulation.dashboard import make_page
+    from simulation.faces.dashboard.page import make_page
 
     ctx, rc, model = tabs(make_page("baseline", max_days=6, max_sessions=2))
     assert model.warmup_days == 3  # half the cap
@@ -429,7 +429,7 @@ def test_a_tab_beyond_the_cap_waits_unless_an_idle_one_makes_room(tabs, monkeypa
     import solara.server.settings as solara_settings
     from solara.server import kernel_context
 
-    from simulation.dashboard import make_page
+    from simulation.faces.dashboard.page import make_page
 
     monkeypatch.setattr(solara_settings.kernel, "cull_timeout", "1h")  # no cull by Solara
     page = make_page("baseline", max_days=10, max_sessions=2)
@@ -450,7 +450,7 @@ def test_a_dropped_tab_is_culled_after_the_timeout_and_its_play_stops(tabs, monk
     import solara.server.settings as solara_settings
     from solara.server import kernel_context
 
-    from simulation.dashboard import make_page
+    from simulation.faces.dashboard.page import make_page
 
     monkeypatch.setattr(solara_settings.kernel, "cull_timeout", "0.2s")
     ctx, rc, model = tabs(make_page("baseline", max_days=3000, max_sessions=2))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.parameter_table import END, START, render
+from simulation.faces.parameter_table import END, START, render
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,8 @@ def test_model_md_follows_the_odd_protocol_order() -> None:
     assert positions == sorted(positions), "ODD sections out of order"
 
 
-@pytest.mark.parametrize("module", ["simulation", "simulation.policies", "simulation.run"])
+@pytest.mark.parametrize("module", ["simulation", "simulation.policies",
+                                    "simulation.running.result"])
 def test_docstring_examples_run(module: str) -> None:
     mod = __import__(module, fromlist=["_"])
     result = doctest.testmod(mod, verbose=False)
@@ -78,7 +79,8 @@ def test_readme_names_every_module_of_the_package() -> None:
 
 def test_architecture_page_says_where_a_run_an_outcome_and_a_seed_live() -> None:
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    for where in ("simulation/runner.py", "simulation/outcomes.py", "simulation/seeds.py"):
+    for where in ("simulation/running/runner.py", "simulation/measures/outcomes.py",
+                  "simulation/seeds.py"):
         assert where in text and (ROOT / where).is_file()
     assert "scenario ──► parameters ──► model ──► run record ──► results folder ──► report" \
         in text

@@ -15,9 +15,9 @@ import psutil
 import pytest
 from conftest import TINY
 
-from simulation import executors
-from simulation.cli import main
-from simulation.executors import (
+from simulation.faces.cli import main
+from simulation.running import executors
+from simulation.running.executors import (
     BackendError,
     InlineExecutor,
     make_backend,
@@ -193,9 +193,9 @@ def test_gridgov_sweep_exits_on_a_silent_scheduler_and_leaves_nothing_running(
         listener, tmp_path) -> None:
     """The whole program, in a process of its own: one line, status 2, and no thread
     left behind holding the process open (the timeout lowered to 1 s)."""
-    script = ("import sys\nfrom simulation import executors\n"
+    script = ("import sys\nfrom simulation.running import executors\n"
               "executors.SCHEDULER_TIMEOUT = 1.0\n"
-              "from simulation.cli import main\nsys.exit(main())\n")
+              "from simulation.faces.cli import main\nsys.exit(main())\n")
     t0 = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", script, "sweep", str(TINY), "--out",
                            str(tmp_path / "out"), "--scheduler",

@@ -1,4 +1,4 @@
-"""Experiment files (simulation/experiment.py): parsing and validation with one-line errors
+"""Experiment files (simulation/sweeps/experiment.py): parsing and validation with one-line errors
 naming the file, section and key; designs (factorial, LHS, Sobol, Saltelli, Morris); the
 runs they expand to; and the replication seeds shared by every point and policy."""
 
@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from conftest import DATA, TINY, header, write
 
-import simulation.experiment as experiment
-from simulation.cli import main
-from simulation.experiment import (
+import simulation.sweeps.experiment as experiment
+from simulation.faces.cli import main
+from simulation.parameters import PARAM_INDEX
+from simulation.sweeps.experiment import (
     ExperimentError,
     PolicySpec,
     design_points,
@@ -22,7 +23,6 @@ from simulation.experiment import (
     replication_seeds,
     resample,
 )
-from simulation.parameters import PARAM_INDEX
 
 
 # --- designs ------------------------------------------------------------------------------
@@ -335,7 +335,7 @@ def test_an_endless_device_is_refused_without_reading_it(tmp_path: Path) -> None
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))
 
-    done = subprocess.run([sys.executable, "-m", "simulation.cli", "sweep", "/dev/zero",
+    done = subprocess.run([sys.executable, "-m", "simulation.faces.cli", "sweep", "/dev/zero",
                            "--out", str(tmp_path / "o")], capture_output=True, text=True,
                           timeout=120, preexec_fn=cap)
     assert done.returncode == 2, done.stderr

@@ -8,7 +8,7 @@ import pytest
 from conftest import small_model
 
 from simulation import GridGovernanceModel, load_scenario
-from simulation.cli import main
+from simulation.faces.cli import main
 from simulation.load import QUEUE_KINDS, analytic_loads, load_table, queue_summary
 from simulation.routing import WeeklyHours
 

@@ -12,8 +12,7 @@ import pytest
 
 from simulation import GridGovernanceModel, load_scenario
 from simulation.districts import district_count
-from simulation.experiment import load_experiment
-from simulation.memory import (
+from simulation.running.memory import (
     PROCESS_BYTES,
     Fit,
     NoRoom,
@@ -35,6 +34,7 @@ from simulation.memory import (
     sweep_needs,
     usable_cores,
 )
+from simulation.sweeps.experiment import load_experiment
 
 
 @pytest.mark.parametrize("scenario, overrides", [
@@ -204,7 +204,7 @@ def test_a_container_s_memory_limit_is_read(tmp_path: Path) -> None:
 
 
 def test_available_memory_is_the_lower_of_machine_and_container(monkeypatch) -> None:
-    import simulation.memory as memory
+    import simulation.running.memory as memory
 
     machine = available_bytes()
     monkeypatch.setattr(memory, "cgroup_room", lambda: 2**30)

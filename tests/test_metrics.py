@@ -1,4 +1,4 @@
-"""Summary metrics on hand-computed cases (simulation/metrics.py): the window, the burden,
+"""Summary metrics on hand-computed cases (simulation/measures/tally.py): the window, the burden,
 the Kaplan-Meier shares and restricted mean, the trends, and agreement with a real run."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from simulation.issues import Source, State
-from simulation.metrics import Tally, resolution_curve, restricted_mean, summarise, trend
+from simulation.measures.tally import Tally, resolution_curve, restricted_mean, summarise, trend
 from simulation.worktime import Calendar
 
 HID, OPN, RES, ABN = State.HIDDEN, State.OPEN, State.RESOLVED, State.ABANDONED

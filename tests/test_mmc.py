@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from simulation import GridGovernanceModel, load_scenario
+from simulation.analysis.validation import queue_waits
 from simulation.issues import State
 from simulation.rules import erlang_c
-from simulation.validation import queue_waits
 
 
 def replication_waits(lam: float, mu: float, c: int, days: int, reps: int) -> np.ndarray:

@@ -1,10 +1,10 @@
-"""The outcome registry (simulation/outcomes.py): a run's summary holds exactly the
+"""The outcome registry (simulation/measures/outcomes.py): a run's summary holds exactly the
 registered outcomes, in their order; every outcome has a direction, a unique label and an
 explicit unit; the named sets resolve; and the modules that describe, label, format and
 select outcomes read them from the registry.
 
 Documented exception: validation runs add year-by-year keys (``year2_abandoned``, ...) to
-their summaries (simulation/validation.py); they are not outcomes and print as plain
+their summaries (simulation/analysis/validation.py); they are not outcomes and print as plain
 numbers.
 """
 
@@ -16,10 +16,11 @@ import pandas as pd
 import pytest
 from conftest import SMALL
 
-from simulation import GridGovernanceModel, load_scenario, outcomes
-from simulation.metrics import SUMMARY_DOCS, summarise
-from simulation.outcomes import OUTCOMES, SETS, Direction, Outcome
-from simulation.report.formatting import fmt, metric_label
+from simulation import GridGovernanceModel, load_scenario
+from simulation.measures import outcomes
+from simulation.analysis.report.formatting import fmt, metric_label
+from simulation.measures.outcomes import OUTCOMES, SETS, Direction, Outcome
+from simulation.measures.tally import SUMMARY_DOCS, summarise
 
 # Every unit in use. A new unit goes here on purpose (and into report/formatting.py's fmt if
 # it should print with a suffix), so a misspelt unit ("day") cannot slip through.
@@ -117,7 +118,7 @@ def test_outcomes_printed_bare_keep_the_reports_text() -> None:
 
 
 def test_verdicts_follow_the_direction_and_unit() -> None:
-    from simulation.report.comparison import _words
+    from simulation.analysis.report.comparison import _words
 
     row = pd.Series({"difference": -5.0, "difference_low": -8.0, "difference_high": -2.0,
                      "p_value": 0.001, "p_holm": 0.001, "effect_size": -1.0,
@@ -131,6 +132,6 @@ def test_verdicts_follow_the_direction_and_unit() -> None:
 
 
 def test_the_sensitivity_analysis_reads_its_default_set() -> None:
-    from simulation.sensitivity import SENSITIVITY_METRICS
+    from simulation.analysis.sensitivity import SENSITIVITY_METRICS
 
     assert SENSITIVITY_METRICS == outcomes.SENSITIVITY

@@ -1,5 +1,5 @@
 """Output folders: a command overwrites or deletes only the files its ownership record
-lists (simulation.results_folder.Ownership); a path it would write that is not its own
+lists (simulation.sweeps.folder.Ownership); a path it would write that is not its own
 stops it with one line before anything is written; repeating it with the same folder works.
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation.cli import main
-from simulation.results_folder import FolderError, Ownership, write_owned
-from simulation.sensitivity import write_files as write_sensitivity
+from simulation.analysis.sensitivity import write_files as write_sensitivity
+from simulation.faces.cli import main
+from simulation.sweeps.folder import FolderError, Ownership, write_owned
 
 
 def snapshot(folder: Path) -> dict[Path, bytes]:

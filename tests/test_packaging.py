@@ -28,7 +28,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from simulation import __version__
-from simulation.shipped import LINK, pypi_readme
+from simulation.support.shipped import LINK, pypi_readme
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -203,8 +203,8 @@ def test_the_installed_wheel_works_outside_the_source_tree(wheel: Path,
         assert done.returncode == code, done.stderr
         return done
 
-    probe = ("import sys, simulation\nfrom simulation.experiment import experiment_path\n"
-             "from simulation.shipped import shipped_docs\nprint(simulation.__file__)\n"
+    probe = ("import sys, simulation\nfrom simulation.sweeps.experiment import experiment_path\n"
+             "from simulation.support.shipped import shipped_docs\nprint(simulation.__file__)\n"
              "print(experiment_path('policy_comparison'))\nprint(shipped_docs()['model'].path)\n"
              "print([getattr(f, '__module__', '') for f in sys.meta_path])\n")
     where = run(python, "-c", probe).stdout.splitlines()

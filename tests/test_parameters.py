@@ -210,4 +210,4 @@ def test_parameters_imports_no_module_that_imports_it() -> None:
     source = Path(__file__).resolve().parents[1] / "simulation" / "parameters.py"
     local = {node.module for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
              if isinstance(node, ast.ImportFrom) and node.level > 0}
-    assert local == {"errors"}
+    assert local == {"support.errors"}

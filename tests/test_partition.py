@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulation import GridGovernanceModel, load_scenario
-from simulation.cli import main
 from simulation.districts import (
     JINAN,
     JINAN_BASIC_GRIDS,
@@ -23,10 +22,11 @@ from simulation.districts import (
     apportion,
     plans,
 )
-from simulation.executors import open_backend
-from simulation.metrics import Tally
+from simulation.faces.cli import main
+from simulation.measures.tally import Tally
 from simulation.parameters import ParameterError
-from simulation.partition import district_seeds, run_partitioned
+from simulation.running.city import district_seeds, run_partitioned
+from simulation.running.executors import open_backend
 
 TINY_CITY = {"world.scale": 0.004}  # Jinan's 13 districts, ~50 grids, ~36,000 residents
 DAYS = 60
@@ -251,7 +251,7 @@ def _z_scores(a: list[dict], b: list[dict]) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def unpartitioned_city4() -> list[dict]:
-    from simulation.metrics import summarise
+    from simulation.measures.tally import summarise
 
     out = []
     for r in range(REPS):
@@ -283,8 +283,8 @@ def test_the_agreement_check_detects_a_real_difference(unpartitioned_city4):
 def test_a_sweep_runs_each_city_partitioned_like_gridgov_run(tmp_path: Path):
     """Each run of a city in a sweep is partitioned by district inside its worker (one
     district in memory at a time) and gives what run_partitioned gives for its seed."""
-    from simulation.experiment import load_experiment
-    from simulation.sweep import run_sweep
+    from simulation.sweeps.engine import run_sweep
+    from simulation.sweeps.experiment import load_experiment
 
     f = tmp_path / "city.toml"
     f.write_text('[experiment]\nname = "city"\nscenario = "jinan"\ndays = 20\n'
@@ -335,7 +335,7 @@ def test_rerun_into_the_same_folder_leaves_no_stale_parts(capsys, tmp_path):
 
 
 def test_a_failed_district_leaves_no_partial_case_log(capsys, tmp_path, monkeypatch):
-    import simulation.partition as partition
+    import simulation.running.city as partition
 
     real = partition.run_district
 

@@ -122,7 +122,7 @@ def test_a_lever_checks_its_settings_when_it_is_made() -> None:
 def test_an_experiment_file_names_a_bad_lever_setting_in_one_line(tmp_path) -> None:
     from conftest import header, write
 
-    from simulation.experiment import ExperimentError, load_experiment
+    from simulation.sweeps.experiment import ExperimentError, load_experiment
 
     path = write(tmp_path, header() + '[[policies]]\nname = "p"\n'
                  'levers = ["mobilisation:mode=party-led"]\n')
@@ -213,7 +213,7 @@ def test_a_policy_does_not_reshuffle_the_issues_that_arise() -> None:
 
 @pytest.mark.parametrize("spec", ["visits", "visits:", "visits: "])
 def test_a_lever_without_its_required_setting_is_one_line(spec: str, capsys) -> None:
-    from simulation.cli import main
+    from simulation.faces.cli import main
 
     assert main(["run", "mmc", "--days", "2", "--policy", spec]) == 2
     err = capsys.readouterr().err

@@ -8,7 +8,7 @@ import queue
 
 import pytest
 
-from simulation.progress import (
+from simulation.running.progress import (
     PROGRESS_DAYS,
     BarProgress,
     LineProgress,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.baselines import CASES, differences, read, record
+from simulation.analysis.baselines import CASES, differences, read, record
 
 BASELINES = Path(__file__).parent / "baselines"
 

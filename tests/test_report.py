@@ -15,19 +15,19 @@ import pandas as pd
 import pytest
 from conftest import SMALL_FIXED_TOML, TINY
 
-from simulation.cli import main
-from simulation.experiment import load_experiment
-from simulation.report.build import build_report, text_table
-from simulation.report.comparison import (
+from simulation.analysis.report.build import build_report, text_table
+from simulation.analysis.report.comparison import (
     arms,
     cost_effectiveness,
     spearman_interval,
 )
-from simulation.report.errors import ReportError
-from simulation.report.figures import _frontier, schematic_layout
-from simulation.report.formatting import fmt, fmt_interval, fmt_p
-from simulation.report.results import load_results
-from simulation.sweep import run_sweep
+from simulation.analysis.report.errors import ReportError
+from simulation.analysis.report.figures import _frontier, schematic_layout
+from simulation.analysis.report.formatting import fmt, fmt_interval, fmt_p
+from simulation.analysis.report.results import load_results
+from simulation.faces.cli import main
+from simulation.sweeps.engine import run_sweep
+from simulation.sweeps.experiment import load_experiment
 
 # the small world, without its staffing (each policy here sets its own)
 SMALL = SMALL_FIXED_TOML.replace('"staffing.households_per_worker" = 90.0\n', "")
@@ -297,7 +297,7 @@ def _break_runs(monkeypatch, broken_if) -> None:
     """Make the runs for which ``broken_if(run)`` holds fail (an impossible world)."""
     from dataclasses import replace
 
-    import simulation.sweep as sweep_module
+    import simulation.sweeps.engine as sweep_module
 
     real = sweep_module.execute_run
 
@@ -349,8 +349,8 @@ def test_runs_without_common_seeds_are_compared_unpaired(tiny: Path, tmp_path: P
 
 def test_best_gain_follows_each_metrics_direction() -> None:
     """A share ending in '_days' is still larger-is-better (a bug the review caught)."""
-    from simulation.report.build import Report
-    from simulation.report.html import _best_lines
+    from simulation.analysis.report.build import Report
+    from simulation.analysis.report.html import _best_lines
 
     rows = [_row("a", "share_resolved_within_90_days", 0.08, 0.07, 0.09, "better than x"),
             _row("b", "share_resolved_within_90_days", 0.14, 0.13, 0.15, "better than x"),
@@ -367,7 +367,7 @@ def test_best_gain_follows_each_metrics_direction() -> None:
 
 
 def test_replications_to_decide_is_never_fewer_than_we_have() -> None:
-    from simulation.report.comparison import _replications_to_decide
+    from simulation.analysis.report.comparison import _replications_to_decide
 
     def row(est, low, high, p_holm, pairs=12):
         return pd.Series({"difference": est, "difference_low": low, "difference_high": high,
@@ -411,7 +411,7 @@ def test_bad_compare_input_creates_no_folder(tiny: Path, tmp_path: Path) -> None
 
 def test_a_measure_undefined_in_every_run_says_no_data(tiny: Path) -> None:
     """40-day runs have no 90-day share: that is "no data", not "cannot be told apart"."""
-    from simulation.report.comparison import NO_DATA
+    from simulation.analysis.report.comparison import NO_DATA
 
     report = build_report(tiny, tiny / "r_nodata",
                           metrics=["share_resolved_within_90_days", "hidden_issues"])
@@ -425,7 +425,7 @@ def test_a_measure_undefined_in_every_run_says_no_data(tiny: Path) -> None:
 
 
 def test_one_replication_is_said_to_decide_nothing() -> None:
-    from simulation.report.formatting import replication_sentence
+    from simulation.analysis.report.formatting import replication_sentence
 
     note = {"pairs_min": 1, "pairs_max": 1, "paired": True, "widest_arm": "a",
             "widest_metric": "hidden_issues", "widest_width": 0.0, "widest_relative": 0.0,

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import header, write
 
-import simulation.results_folder as layout
-from simulation.experiment import load_experiment
-from simulation.report.results import load_results
-from simulation.results_folder import PER_RUN, ResultsFolder
-from simulation.sweep import run_sweep
+import simulation.sweeps.folder as layout
+from simulation.analysis.report.results import load_results
+from simulation.sweeps.engine import run_sweep
+from simulation.sweeps.experiment import load_experiment
+from simulation.sweeps.folder import PER_RUN, ResultsFolder
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from conftest import SMALL
 
 from simulation import GridGovernanceModel, load_scenario
 from simulation.load import load_table
-from simulation.metrics import grid_state, summarise
-from simulation.runner import RunRecord, run_model
+from simulation.measures.tally import grid_state, summarise
+from simulation.running.runner import RunRecord, run_model
 from simulation.seeds import stream_seed_records
 
 DAYS = 60

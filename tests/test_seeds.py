@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation import model, partition, seeds, validation
-from simulation.experiment import load_experiment, replication_seeds, unit_sample
+from simulation import model, seeds
+from simulation.analysis import validation
+from simulation.running import city as partition
 from simulation.model import Streams
+from simulation.sweeps.experiment import load_experiment, replication_seeds, unit_sample
 
 SS = np.random.SeedSequence
 BASES = [0, 1, 7, 20221121, 2**40 + 3]

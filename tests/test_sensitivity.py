@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from conftest import write as write_file
 
-from simulation.cli import main
-from simulation.experiment import ExperimentError, load_experiment, resample, unit_sample
-from simulation.report.results import SweepResults
-from simulation.sensitivity import analyse, point_means
+from simulation.analysis.report.results import SweepResults
+from simulation.analysis.sensitivity import analyse, point_means
+from simulation.faces.cli import main
+from simulation.sweeps.experiment import ExperimentError, load_experiment, resample, unit_sample
 
 HEADER = ('[experiment]\nname = "s"\nscenario = "baseline"\ndays = 20\nreplications = 2\n'
           'seed = 3\n[fixed]\n"world.communities_per_street" = 1\n'

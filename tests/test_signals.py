@@ -25,8 +25,8 @@ import pandas as pd
 import psutil
 import pytest
 
-from simulation.experiment import load_experiment
-from simulation.sweep import run_sweep
+from simulation.sweeps.engine import run_sweep
+from simulation.sweeps.experiment import load_experiment
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the parent-death signal is Linux's")
@@ -262,7 +262,7 @@ def test_a_worker_still_starting_when_its_parent_is_killed_exits_once_started(
 def test_the_progress_queue_manager_dies_with_its_parent(tmp_path: Path) -> None:
     """A city run's bar on a terminal takes the workers' simulated days through a
     multiprocessing manager: a server process, which must not outlive the command."""
-    script = ("from simulation.progress import BarProgress\n"
+    script = ("from simulation.running.progress import BarProgress\n"
               "bar = BarProgress(2, weights=[1.0, 1.0], days=10, reach='processes')\n"
               "print(bar._manager._process.pid, flush=True)\n"
               "import time; time.sleep(60)\n")

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from simulation import validation
+from simulation.analysis import validation
 
 QUICK = validation.QUICK
 

@@ -11,7 +11,7 @@ communities, so each officer serves as many households as in the baseline. Polic
 the baseline's status quo: pull the levers with ``--policy``.
 
 A year takes a few minutes: ``gridgov run jinan`` runs the districts as separate processes
-(:mod:`simulation.partition`); ``--scale 0.01`` gives a quick look at 1% of the grids.
+(:mod:`simulation.running.city`); ``--scale 0.01`` gives a quick look at 1% of the grids.
 """
 
 from __future__ import annotations

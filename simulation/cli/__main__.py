@@ -1,7 +1,0 @@
-"""``python -m simulation.cli``: the gridgov command."""
-
-import sys
-
-from . import main
-
-sys.exit(main())

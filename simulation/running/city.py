@@ -1,0 +1,217 @@
+"""A city run partitioned by district: each district is its own model, in its own process.
+
+Districts share nothing below the city: residents, grids, grid workers, communities and
+street offices all belong to one district. Two service points are city-wide: the city
+departments and the one-stop mediation centre, each a pool of ``case_staff`` officers per
+street office. A partitioned run gives every district its own desk of these pools, staffed
+with the district's share (``case_staff`` x its street offices), so the districts run
+independently and the city's staff in total are the same. Pooling matters little at these
+sizes: each desk has tens to hundreds of officers working at the same load, and a large
+M/M/c pool's wait is near zero either way (Erlang C; tests/test_partition.py shows the
+metrics of partitioned and unpartitioned runs agree within replication noise).
+
+Each district's seed is spawned from the run's seed with ``numpy.random.SeedSequence`` and
+written with the results, so a partitioned run is reproducible to the bit whatever the
+number of workers. The city's summary is computed from the districts' tallies joined in
+district order (:meth:`metrics.Tally.merge`), exactly as for one model; the daily series add
+up counts and weight means by residents (trust, volunteers) or casework hours (utilisation).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..districts import district_count, district_names, plans
+from ..measures.tally import Tally
+from ..parameters import Parameters
+from ..seeds import district_seeds, partition_seed_record
+from ..support.errors import RunFailed
+from .executors import Backend, make_backend
+from .progress import day_reporter
+from .runner import RunRecord, run_model
+
+
+class PartitionError(RunFailed):
+    """A district's run failed; the message names the district and the error (one line);
+    ``details`` holds the district's traceback."""
+
+
+@dataclass(frozen=True)
+class DistrictTask:
+    """Everything a worker needs to run one district (picklable)."""
+
+    params: Parameters  # the city's parameters with world.district set to this district
+    district: int
+    name: str
+    seed: int
+    days: int
+    keep_cases: bool = False
+    progress: Any = None  # a queue: (district, day) is put every PROGRESS_DAYS days
+    warmup_days: int = 0
+    followup_days: int = 0
+
+
+@dataclass
+class DistrictOutcome:
+    """What a worker sends back for one district: its run record, or why it failed."""
+
+    district: int
+    seed: int
+    error: str
+    record: RunRecord | None = None
+
+
+def is_city(params: Parameters) -> bool:
+    """True for a world of several districts: its runs are partitioned by district."""
+    return district_count(params) > 1 and params["world.district"] < 0
+
+
+def run_district(task: DistrictTask) -> DistrictOutcome:
+    """Run one district (:func:`simulation.running.runner.run_model`); its case log and load table
+    gain a ``district`` column (its name). Never raises: a failure is returned."""
+    try:
+        record = run_model(task.params, seed=task.seed, days=task.days,
+                           warmup_days=task.warmup_days, followup_days=task.followup_days,
+                           keep_cases=task.keep_cases, collect_garbage=True,
+                           on_day=day_reporter(task.progress, task.district, task.days))
+        if record.cases is not None:
+            record.cases.insert(0, "district", task.name)
+        record.loads.insert(0, "district", task.name)
+        return DistrictOutcome(task.district, task.seed, "", record)
+    except Exception as exc:  # reported per district by the caller
+        return DistrictOutcome(task.district, task.seed,
+                               f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+
+
+def _worker_failed(task: DistrictTask, message: str) -> DistrictOutcome:
+    """The outcome of a district whose worker (not its model) failed."""
+    return DistrictOutcome(task.district, task.seed, message)
+
+
+def run_partitioned(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
+                    followup_days: int = 0, keep_cases: bool = False,
+                    backend: Backend | None = None,
+                    on_district: Callable[[DistrictOutcome], None] | None = None,
+                    progress: Any = None) -> RunRecord:
+    """Run every district of the city ``params`` describe on ``backend`` (in this process
+    if None), largest first, and merge them into the city's record (whose ``cases`` is
+    None: ``on_district`` sees each district's outcome as it arrives, its case log
+    included with ``keep_cases``, e.g. to write it, and it is dropped after). ``progress``
+    (a queue the workers can reach) receives (district, day) as they go. A failed district
+    raises :class:`PartitionError` and starts no more districts."""
+    if params["world.district"] >= 0:
+        raise PartitionError("world.district is set: that run is one district already")
+    t0 = time.perf_counter()
+    n = district_count(params)
+    names = district_names(params)
+    seeds = district_seeds(seed, n)
+    tasks = [DistrictTask(params.with_values({"world.district": d}), d, names[d], seeds[d],
+                          days, keep_cases, progress, warmup_days, followup_days)
+             for d in _largest_first(params, n)]
+    records: dict[int, RunRecord] = {}
+    backend = backend or make_backend(workers=1)  # None: in this process, in turn
+    for outcome in backend.results(run_district, tasks, _worker_failed):
+        if outcome.error or outcome.record is None:
+            raise PartitionError(f"district {outcome.district} ({names[outcome.district]}) "
+                                 f"failed: {outcome.error.splitlines()[0]}", outcome.error)
+        if on_district is not None:
+            on_district(outcome)
+        outcome.record.cases = None  # handed to on_district, not kept
+        records[outcome.district] = outcome.record
+    parts = [records[d] for d in range(n)]
+    record = merge_records(parts, names, seeds, seed)
+    record.wall_seconds = time.perf_counter() - t0
+    return record
+
+
+def merge_records(parts: list[RunRecord], names: list[str], seeds: list[int],
+                  seed: int) -> RunRecord:
+    """The city's record from its districts' (in district order): tallies joined,
+    series added up, grids numbered city-wide, loads stacked; a districts table."""
+    tally = Tally.merge([p.tally for p in parts])
+    series = merge_timeseries(parts)
+    table = pd.DataFrame({
+        "district": range(len(parts)), "name": names, "seed": seeds,
+        "residents": [p.tally.residents for p in parts],
+        "grids": [p.tally.grids for p in parts],
+        "issues": [len(p.tally.state) for p in parts],
+        "events": [p.events for p in parts],
+        "build_seconds": [p.build_seconds for p in parts],
+        "run_seconds": [p.run_seconds for p in parts],
+        "worker_peak_rss_mib": [p.peak_rss_bytes / 2**20 for p in parts],
+    })
+    return RunRecord(
+        summary=tally.summary(series), timeseries=series, grids=merge_grids(parts, names),
+        resolution_curve=tally.resolution_curve(),
+        loads=pd.concat([p.loads for p in parts], ignore_index=True), tally=tally,
+        stream_seeds=partition_seed_record(seed, seeds, {
+            names[d]: p.stream_seeds for d, p in enumerate(parts)}),
+        events=sum(p.events for p in parts),
+        casework_hours=sum(p.casework_hours for p in parts),
+        warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)),
+        build_seconds=sum(p.build_seconds for p in parts),
+        run_seconds=sum(p.run_seconds for p in parts),
+        collect_seconds=sum(p.collect_seconds for p in parts),
+        peak_rss_bytes=max(p.peak_rss_bytes for p in parts), districts=table)
+
+
+_SUMMED = ("arisen", "hidden_issues", "open_issues", "resolved", "abandoned",
+           "queued_above_grid", "closed_today", "inactive", "watching", "following",
+           "self_driven")
+
+
+def merge_timeseries(parts: list[RunRecord]) -> pd.DataFrame:
+    """The city's daily series from its districts' (in district order): counts add up,
+    trust is weighted by residents and utilisation by casework hours."""
+    first = parts[0].timeseries
+    if len(parts) == 1:
+        return first.copy()
+    out = pd.DataFrame({"day": first["day"].to_numpy()})
+    for col in _SUMMED:
+        out[col] = np.sum([p.timeseries[col].to_numpy() for p in parts], axis=0)
+    residents = np.array([p.tally.residents for p in parts], dtype=float)
+    hours = np.array([p.casework_hours for p in parts], dtype=float)
+
+    def weighted(col: str, w: np.ndarray) -> np.ndarray:
+        values = np.array([p.timeseries[col].to_numpy(dtype=float) for p in parts])
+        return (w[:, None] * values).sum(axis=0) / w.sum()
+
+    out["mean_trust"] = weighted("mean_trust", residents)
+    out["active_volunteer_share"] = (out["following"] + out["self_driven"]) / residents.sum()
+    out["grid_worker_utilisation"] = weighted("grid_worker_utilisation", hours)
+    return out[list(first.columns)]
+
+
+def merge_grids(parts: list[RunRecord], names: list[str]) -> pd.DataFrame:
+    """The districts' grid tables as one, with grids, communities and streets numbered
+    city-wide (district after district) and a ``district`` column."""
+    frames, offsets = [], {"grid": 0, "community": 0, "street": 0}
+    for d, p in enumerate(parts):
+        g = p.grids.copy()
+        sizes = {k: int(g[k].max()) + 1 if len(g) else 0 for k in offsets}
+        for k in offsets:
+            g[k] += offsets[k]
+            offsets[k] += sizes[k]
+        g.insert(1, "district", names[d])
+        frames.append(g)
+    return pd.concat(frames, ignore_index=True)
+
+
+def district_sizes(params: Parameters) -> list[int]:
+    """Each district's size in basic grids (communities where it has no grid count): the
+    share of a city's work it holds, for ordering and progress."""
+    return [p.basic_grids if p.basic_grids is not None else p.communities
+            for p in plans(params)]
+
+
+def _largest_first(params: Parameters, n: int) -> list[int]:
+    """District indices, largest (most basic grids) first: the longest tasks start first."""
+    sizes = district_sizes(params)
+    return sorted(range(n), key=lambda d: (-sizes[d], d))

@@ -1,0 +1,326 @@
+"""Run one scenario and write its results: the common use in one call.
+
+>>> from simulation import run_scenario
+>>> result = run_scenario("mmc", days=30, seed=3)
+>>> result.summary["issues_arisen"] == len(result.cases)
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..measures.tally import window_problem
+from ..model import DEFAULT_SEED
+from ..parameters import Parameters
+from ..policies import LeverLike, as_levers
+from ..scenarios import load_scenario
+from ..support.provenance import manifest
+from ..support.storage import atomic_write_parquet, atomic_write_text
+from ..sweeps.folder import Ownership, json_field
+from .city import DistrictOutcome, run_partitioned
+from .executors import Backend
+from .runner import RunRecord, run_model
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["DEFAULT_SEED", "RunResult", "manifest", "run_city", "run_one", "run_scenario"]
+
+
+@dataclass
+class RunResult:
+    """What ``gridgov run`` and :func:`run_scenario` give: the run's inputs and its record
+    (:class:`simulation.running.runner.RunRecord`): ``summary`` (dict of metrics,
+    :mod:`simulation.measures.outcomes`), ``timeseries`` (one row per day), ``grids``, ``loads``,
+    ``cases`` (one row per issue); ``write(folder)`` writes them, ``plot()`` draws them."""
+
+    scenario: str
+    seed: int
+    days: int
+    overrides: dict[str, Any]  # the keys the user set, as typed values
+    levers: list[dict[str, Any]]  # each lever's serialised form (Lever.to_dict)
+    params: Parameters
+    record: RunRecord
+    warmup_days: int = 0
+    followup_days: int = 0
+    case_parts: Path | None = None  # where run_city put the districts' case logs
+
+    @property
+    def policies(self) -> list[dict[str, Any]]:
+        """The old name of :attr:`levers`."""
+        return self.levers
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The summary outcomes (simulation.measures.outcomes)."""
+        return self.record.summary
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per day, day 0 the initial state."""
+        return self.record.timeseries
+
+    @property
+    def cases(self) -> pd.DataFrame | None:
+        """The case log (None for a partitioned run: written per district)."""
+        return self.record.cases
+
+    @property
+    def grids(self) -> pd.DataFrame:
+        """Each grid's state at the end."""
+        return self.record.grids
+
+    @property
+    def loads(self) -> pd.DataFrame:
+        """Every service point's offered load (simulation.load)."""
+        return self.record.loads
+
+    @property
+    def districts(self) -> pd.DataFrame | None:
+        """A partitioned run's districts, one row each (None for one model)."""
+        return self.record.districts
+
+    @property
+    def stream_seeds(self) -> dict[str, Any]:
+        """The seeds of every random stream (simulation.seeds)."""
+        return self.record.stream_seeds
+
+    @property
+    def warnings(self) -> list[str]:
+        """Levers that could not act."""
+        return self.record.warnings
+
+    @property
+    def wall_seconds(self) -> float:
+        """Wall-clock seconds of the run."""
+        return self.record.wall_seconds
+
+    def plot(self, title: str | None = None) -> Figure:
+        """The run's daily open and hidden issues and mean trust
+        (:func:`simulation.analysis.plotting.plot_run`); returns a matplotlib Figure."""
+        from ..analysis.plotting import plot_run  # matplotlib only when plotting
+
+        return plot_run(self.timeseries, title=title or f"{self.scenario}, seed {self.seed}",
+                        warmup_days=self.warmup_days,
+                        followup_days=self.followup_days)
+
+    def summary_record(self) -> dict[str, Any]:
+        """The deterministic summary document (inputs + metrics), JSON-ready."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "days": self.days,
+            "warmup_days": self.warmup_days,
+            "followup_days": self.followup_days,
+            "overrides": self.overrides,
+            "policies": self.levers,  # the file's old key
+            "partitioned": self.districts is not None,  # by district (partition.py)
+            "warnings": self.warnings,
+            "stream_seeds": self.stream_seeds,
+            "metrics": {k: _json_number(v) for k, v in self.summary.items()},
+        }
+
+    def outputs(self, out: str | Path) -> list[str]:
+        """The files :meth:`write` writes into ``out`` (ownership entries)."""
+        cases = self.case_parts == Path(out) / "cases"
+        return output_entries(self.districts is not None, len(self.districts)
+                              if self.districts is not None and cases else 0,
+                              one_model_cases=self.cases is not None,
+                              loads=self.loads is not None)
+
+    def write(self, out: str | Path) -> Path:
+        """Write summary.json, parameters.json, timeseries.csv, loads.csv, cases.csv (if
+        kept), districts.csv (a partitioned run) and manifest.json.
+
+        Every file is written to a temporary name and renamed, so none is half-written.
+        The manifest (wall time, versions) is kept apart from the deterministic results.
+        Only files this command wrote before (``out/.gridgov-run.json``) are overwritten or,
+        if this run does not write them again, deleted; FolderError if a path it would
+        write exists and is not its own, OSError if a file cannot be written.
+        """
+        out = Path(out)
+        entries = self.outputs(out)
+        own = run_ownership(out)
+        own.begin(entries)
+        params = {k: {"value": self.params[k], "source": self.params.sources.get(k, "")}
+                  for k in self.params}
+        atomic_write_text(out / "summary.json", _dumps(self.summary_record()))
+        atomic_write_text(out / "parameters.json", _dumps(params))
+        atomic_write_text(out / "timeseries.csv", self.timeseries.to_csv(index=False))
+        if self.loads is not None:
+            atomic_write_text(out / "loads.csv", self.loads.to_csv(index=False))
+        if self.cases is not None:
+            atomic_write_text(out / "cases.csv", self.cases.to_csv(index=False))
+        if self.districts is not None:
+            atomic_write_text(out / "districts.csv", self.districts.to_csv(index=False))
+        atomic_write_text(out / "manifest.json", _dumps(manifest(self.wall_seconds)))
+        own.finish(entries)  # e.g. a one-model run's cases.csv after a city run: ours, stale
+        return out
+
+
+# What gridgov run --out writes (before its districts' case logs, cases/NN.parquet).
+RUN_FILES = ("summary.json", "parameters.json", "timeseries.csv", "loads.csv", "cases.csv",
+             "districts.csv", "manifest.json")
+
+
+def output_entries(partitioned: bool, districts: int = 0, one_model_cases: bool = True,
+                   loads: bool = True) -> list[str]:
+    """The files ``gridgov run --out`` writes: a one-model run's cases.csv, or a
+    partitioned run's districts.csv and (``districts`` > 0) its case logs
+    cases/NN.parquet."""
+    entries = [f for f in RUN_FILES if (f != "loads.csv" or loads)
+               and (f != "cases.csv" or (one_model_cases and not partitioned))
+               and (f != "districts.csv" or partitioned)]
+    if partitioned and districts:
+        entries += ["cases/", *(f"cases/{d:02d}.parquet" for d in range(districts))]
+    return entries
+
+
+def run_ownership(out: str | Path) -> Ownership:
+    """``gridgov run``'s ownership record in ``out``; a folder an older gridgov run wrote
+    (summary.json with stream seeds) is adopted."""
+    return Ownership.open(out, "run", adopt=[*RUN_FILES, "cases/", "cases/[0-9][0-9].parquet"],
+                          legacy=lambda root: json_field(root / "summary.json",
+                                                         "stream_seeds") is not None)
+
+
+DEFAULT_DAYS = 365  # one simulated year
+# The case log's text columns (metrics.case_log), typed as strings in Parquet parts.
+CASE_TEXT_COLUMNS = ("district", "type", "outcome", "source", "closed_by", "handler",
+                     "max_level", "handlers")
+
+
+def check_window(days: int, warmup_days: int, followup_days: int) -> None:
+    """Raise ValueError unless warm-up + follow-up leave a window of at least one day."""
+    for name, value in (("warmup_days", warmup_days), ("followup_days", followup_days)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{name} must be a whole number of days >= 0, not {value!r}")
+    problem = window_problem(days, warmup_days, followup_days)
+    if problem:
+        raise ValueError(problem)
+
+
+def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
+                 overrides: Mapping[str, Any] | None = None,
+                 levers: LeverLike | Iterable[LeverLike] | None = (),
+                 on_day: Callable[[int], None] | None = None, warmup_days: int = 0,
+                 followup_days: int = 0, *,
+                 policies: LeverLike | Iterable[LeverLike] | None = None) -> RunResult:
+    """Run one scenario as one model in this process, its case log kept.
+
+    Args:
+        scenario: a scenario's name (``gridgov scenarios``).
+        days: simulated days (365).
+        seed: the run's seed, an integer >= 0 (0).
+        overrides: parameter values by dotted key, in each parameter's unit (they win).
+        levers: policy levers: Lever objects or strings as on the command line
+            (``"party_branch"``, ``"mobilisation:mode=campaign"``); ``policies=`` is
+            their old name.
+        on_day: called as ``on_day(day)`` after each simulated day.
+        warmup_days, followup_days: days before and at the end of the run outside the
+            measured window (the summary counts the issues arising between them).
+
+    Returns:
+        A :class:`RunResult` (``.summary``, ``.timeseries``, ``.cases``, ``.write(folder)``,
+        ``.plot()``). ParameterError for bad names or values, ValueError for a bad window.
+    """
+    overrides = dict(overrides or {})
+    levers = as_levers(levers if policies is None else policies)
+    params = load_scenario(scenario, overrides, levers)
+    return run_one(params, scenario=scenario, seed=seed, days=days, overrides=overrides,
+                   levers=levers, on_day=on_day, warmup_days=warmup_days,
+                   followup_days=followup_days)
+
+
+def run_one(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
+            days: int = DEFAULT_DAYS, overrides: Iterable[str] = (),
+            levers: LeverLike | Iterable[LeverLike] | None = (),
+            on_day: Callable[[int], None] | None = None, warmup_days: int = 0,
+            followup_days: int = 0) -> RunResult:
+    """Run ``params`` (scenario ``scenario`` with ``levers`` and the ``overrides`` keys
+    set, which the result records) as one model in this process, its case log kept."""
+    check_window(days, warmup_days, followup_days)
+    record = run_model(params, seed=seed, days=days, warmup_days=warmup_days,
+                       followup_days=followup_days, keep_cases=True, on_day=on_day)
+    return _result(record, params, scenario=scenario, seed=seed, days=days,
+                   overrides=overrides, levers=levers, warmup_days=warmup_days,
+                   followup_days=followup_days)
+
+
+def run_city(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
+             days: int = DEFAULT_DAYS, overrides: Iterable[str] = (),
+             levers: LeverLike | Iterable[LeverLike] | None = (), backend: Backend | None = None,
+             on_district: Callable[[DistrictOutcome], None] | None = None,
+             cases_dir: Path | None = None, progress: Any = None, warmup_days: int = 0,
+             followup_days: int = 0) -> RunResult:
+    """Run ``params`` partitioned by district (:mod:`simulation.running.city`) on ``backend``
+    (in this process if None). With ``cases_dir``, each district's case log is written
+    as ``NN.parquet`` (NN the district's number) when it arrives, to a hidden folder beside
+    ``cases_dir`` whose parts move into it (replacing the same districts' parts) when every
+    district has finished (ids are the district's own), so the city's cases are never all
+    in memory; ``progress`` (a queue) receives (district, day)
+    from the districts as they run."""
+    check_window(days, warmup_days, followup_days)
+    # The parts go to a fresh hidden folder beside ``cases_dir`` and move into it only when
+    # every district has finished: a failed or interrupted run leaves no partial case log.
+    partial = None
+    if cases_dir is not None:
+        cases_dir.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(dir=cases_dir.parent, prefix=f".{cases_dir.name}."))
+
+    def arrived(outcome: DistrictOutcome) -> None:
+        cases = outcome.record.cases if outcome.record is not None else None
+        if partial is not None and cases is not None:
+            # one Arrow schema for every part, even a district without issues
+            cases = cases.astype({c: "string" for c in CASE_TEXT_COLUMNS})
+            atomic_write_parquet(partial / f"{outcome.district:02d}.parquet", cases)
+        if on_district is not None:
+            on_district(outcome)
+
+    try:
+        record = run_partitioned(params, seed=seed, days=days, warmup_days=warmup_days,
+                                 followup_days=followup_days,
+                                 keep_cases=cases_dir is not None, backend=backend,
+                                 on_district=arrived, progress=progress)
+        if partial is not None and cases_dir is not None:
+            cases_dir.mkdir(exist_ok=True)
+            for part in sorted(partial.iterdir()):  # each replaces the same district's
+                os.replace(part, cases_dir / part.name)
+    finally:
+        if partial is not None:
+            shutil.rmtree(partial, ignore_errors=True)  # our own fresh folder
+    result = _result(record, params, scenario=scenario, seed=seed, days=days,
+                     overrides=overrides, levers=levers, warmup_days=warmup_days,
+                     followup_days=followup_days)
+    result.case_parts = cases_dir
+    return result
+
+
+def _result(record: RunRecord, params: Parameters, *, scenario: str, seed: int, days: int,
+            overrides: Iterable[str], levers: LeverLike | Iterable[LeverLike] | None,
+            warmup_days: int, followup_days: int) -> RunResult:
+    return RunResult(scenario=scenario, seed=seed, days=days,
+                     overrides={k: params[k] for k in overrides},  # typed, not raw text
+                     levers=[p.to_dict() for p in as_levers(levers)], params=params, record=record,
+                     warmup_days=warmup_days, followup_days=followup_days)
+
+
+def _json_number(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, sort_keys=False, allow_nan=False, default=str) + "\n"
