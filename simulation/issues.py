@@ -9,6 +9,7 @@ At every moment: arisen = hidden + open + resolved + abandoned.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from enum import IntEnum
 
 import numpy as np
@@ -155,3 +156,74 @@ class IssueTypes:
                     else Level.DEPARTMENT for t in ISSUE_TYPES]
         self.abandon_top = col("abandon_top")
         self.initial_backlog = col("initial_backlog")
+
+
+class IssuePools:
+    """Every issue of a run, the pending ones where they wait to be found (the hidden issues
+    by grid and by household), the count in each state, and the day's news: the issues
+    closed today and the households volunteers helped today (``contacts``: (household,
+    time)). The router, visits, volunteers and arrivals share one; the model reads it at the
+    end of each day."""
+
+    def __init__(self, n_grids: int) -> None:
+        self.issues: list[Issue] = []
+        self.hidden_by_grid: list[dict[int, Issue]] = [{} for _ in range(n_grids)]
+        self.hidden_by_household: dict[int, dict[int, Issue]] = defaultdict(dict)
+        self.counts = {"arisen": 0, "hidden": 0, "open": 0, "resolved": 0, "abandoned": 0}
+        self.closed_today: list[Issue] = []
+        self.contacts: list[tuple[int, float]] = []  # (household, time) helped by volunteers
+
+    def hide(self, issue: Issue) -> None:
+        """Put a new issue into the hidden pools."""
+        self.counts["hidden"] += 1
+        self.hidden_by_grid[issue.grid][issue.id] = issue
+        if issue.household >= 0:
+            self.hidden_by_household[issue.household][issue.id] = issue
+
+    def forget_hidden(self, issue: Issue) -> None:
+        """Remove a just-known issue from the hidden pools."""
+        self.counts["hidden"] -= 1
+        del self.hidden_by_grid[issue.grid][issue.id]
+        if issue.household >= 0:
+            pool = self.hidden_by_household[issue.household]
+            del pool[issue.id]
+            if not pool:
+                del self.hidden_by_household[issue.household]
+
+    def found_in_households(self, households: list[int], times: list[float],
+                            probs: list[float], rng: np.random.Generator
+                            ) -> list[tuple[Issue, float]]:
+        """Visits: at ``times[j]`` each hidden issue of ``households[j]`` is found with
+        ``probs[j]`` (one uniform draw from ``rng`` per hidden issue, in visit order); the
+        issues found, each with when (no earlier than it arose)."""
+        pools = self.hidden_by_household
+        seen = [(issue, t, p) for hh, t, p in zip(households, times, probs, strict=True)
+                if hh in pools for issue in pools[hh].values()]
+        if not seen:
+            return []
+        u = rng.random(len(seen)).tolist()
+        return [(issue, max(t, issue.t_arisen)) for (issue, t, p), x in zip(seen, u, strict=True)
+                if x < p]
+
+    def found_in_grid(self, grid: int, t: float, prob: float, rng: np.random.Generator
+                      ) -> list[tuple[Issue, float]]:
+        """An inspection at ``t``: each hidden issue of ``grid`` is found with ``prob`` (one
+        draw each from ``rng``); the issues found, each with when."""
+        pool = self.hidden_by_grid[grid]
+        if not pool:
+            return []
+        hit = rng.random(len(pool)) < prob
+        return [(issue, max(t, issue.t_arisen))
+                for issue, h in zip(list(pool.values()), hit, strict=True) if h]
+
+    def state_counts(self) -> dict[str, int]:
+        """Issues by state, recounted from the issue records (for the conservation check)."""
+        counts = np.bincount([int(i.state) for i in self.issues], minlength=len(State))
+        return {s.name.lower(): int(counts[s]) for s in State}
+
+    def clear(self) -> None:
+        """Drop every issue (a finished model's, so that reference counting frees them)."""
+        self.issues.clear()
+        self.closed_today = []
+        self.hidden_by_grid = []
+        self.hidden_by_household.clear()

@@ -33,31 +33,37 @@ reveal an overload; that figure is given beside it as utilisation.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .issues import Level
+from .agents.grid_worker import DoorToDoorRounds
+from .issues import IssueTypes, Level
+from .local_help import LocalHelp
+from .routing import ServicePoint, ServicePoints, local_resolve_probabilities
 from .rules import grid_escalation_probability, grid_handling_hours, volunteer_take_probability
-
-if TYPE_CHECKING:
-    from .model import GridGovernanceModel
+from .world import World
 
 STABLE_LOAD = 0.85  # the margin every default scenario keeps (docs/model.md 7.17)
 QUEUE_KINDS = ("beat", "community", "street", "department", "mediation")
 LOSS_KINDS = ("volunteers", "branch")
 
 
-def analytic_loads(model: GridGovernanceModel) -> pd.DataFrame:
+def analytic_loads(params: Mapping[str, Any], types: IssueTypes, world: World,
+                   daily_rate: np.ndarray, help: LocalHelp, points: ServicePoints
+                   ) -> pd.DataFrame:
     """One row per service point: kind, name, servers, hours available and demanded per
-    week, and the analytic offered load ρ (see the module docstring)."""
-    p, ty, w = model.params, model.types, model.world
-    lam = model.daily_rate * 7.0  # issues per week, [grid, type]
+    week, and the analytic offered load ρ (see the module docstring), from the rates the
+    run was built with (``daily_rate``: issues per grid, type and day), its grids' local
+    help now and its service points."""
+    p, ty, w = params, types, world
+    lam = daily_rate * 7.0  # issues per week, [grid, type]
     n_grids = w.n_grids
-    has_branch = model.grid_has_branch.astype(bool)
-    active = model.active_by_grid.astype(float)
-    members = np.array([len(model.party_by_grid.get(g, ())) for g in range(n_grids)], float)
+    has_branch = help.has_branch.astype(bool)
+    active = help.active_by_grid.astype(float)
+    members = np.array([len(help.party_by_grid.get(g, ())) for g in range(n_grids)], float)
 
     # 2. volunteers and branches, capped by their weekly hours
     take = np.array([volunteer_take_probability(a, p["volunteers.take_per_active"],
@@ -71,12 +77,13 @@ def analytic_loads(model: GridGovernanceModel) -> pd.DataFrame:
     branch_demand = (lam * p_branch).sum(axis=1) * p["handling.branch_hours"]
     branch_capacity = members * has_branch * p["branch.hours_per_member_week"]
     p_branch *= _served_share(branch_demand, branch_capacity)[:, None]
-    reach_grid = lam * (1.0 - p_vol * model.router.local_resolve[Level.VOLUNTEERS]
-                        - p_branch * model.router.local_resolve[Level.BRANCH])
+    resolve = local_resolve_probabilities(p)
+    reach_grid = lam * (1.0 - p_vol * resolve[Level.VOLUNTEERS]
+                        - p_branch * resolve[Level.BRANCH])
 
     # 3. the grid worker, at long-run knowledge
-    beat_of = model.grid_beat
-    knowledge = np.array([_long_run_knowledge(model, b) for b in beat_of])
+    beat_of = points.grid_beat
+    knowledge = np.array([_long_run_knowledge(points.beats[b]) for b in beat_of])
     grid_hours = np.array([[grid_handling_hours(h, k, p["knowledge.handling_speedup"])
                             for h in ty.hours] for k in knowledge])
     escalate = np.array([[grid_escalation_probability(e, k, p["knowledge.escalation_cut"],
@@ -84,7 +91,7 @@ def analytic_loads(model: GridGovernanceModel) -> pd.DataFrame:
                           for e in ty.escalate[Level.GRID]]
                          for k, b in zip(knowledge, has_branch, strict=True)])
     beat_casework = np.bincount(beat_of, weights=(reach_grid * grid_hours).sum(axis=1),
-                                minlength=len(model.beat_points))
+                                minlength=len(points.beats))
 
     # 4. above the grid
     up = reach_grid * escalate
@@ -95,27 +102,27 @@ def analytic_loads(model: GridGovernanceModel) -> pd.DataFrame:
     climb = up * ~to_centre[None, :]
     community_of = w.grid_community
     community_demand = np.bincount(community_of, weights=(climb * ty.hours).sum(axis=1),
-                                   minlength=len(model.community_points)) \
+                                   minlength=len(points.communities)) \
         * p["handling.factor_community"]
     street_flow = climb * ty.escalate[Level.COMMUNITY][None, :]
     street_of = w.community_street[community_of]
     street_demand = np.bincount(street_of, weights=(street_flow * ty.hours).sum(axis=1),
-                                minlength=len(model.street_points)) * p["handling.factor_street"]
+                                minlength=len(points.streets)) * p["handling.factor_street"]
     department_demand = float((street_flow * ty.escalate[Level.STREET][None, :]
                                * ty.hours).sum() * p["handling.factor_department"])
 
     # 5. planned visits, 6. hours available
     rows = []
-    for b, sp in enumerate(model.beat_points):
+    for b, sp in enumerate(points.beats):
         visits = sum(gw.visits_per_day * gw.visit_hours * gw.calendar.workdays
                      for gw in sp.servers)
         rows.append(_row("beat", sp, beat_casework[b] + visits, visits))
-    for c, sp in enumerate(model.community_points):
+    for c, sp in enumerate(points.communities):
         rows.append(_row("community", sp, community_demand[c]))
-    for s, sp in enumerate(model.street_points):
+    for s, sp in enumerate(points.streets):
         rows.append(_row("street", sp, street_demand[s]))
-    rows.append(_row("department", model.department_point, department_demand))
-    rows.append(_row("mediation", model.mediation_point, mediation_demand))
+    rows.append(_row("department", points.department, department_demand))
+    rows.append(_row("mediation", points.mediation, mediation_demand))
     for g in np.flatnonzero(vol_capacity + vol_demand > 0):
         rows.append({"kind": "volunteers", "point": f"volunteers:{g}", "servers": int(active[g]),
                      "hours_per_week": float(vol_capacity[g]),
@@ -132,7 +139,7 @@ def analytic_loads(model: GridGovernanceModel) -> pd.DataFrame:
     return table
 
 
-def _row(kind: str, sp, demand: float, visits: float = 0.0) -> dict:
+def _row(kind: str, sp: ServicePoint, demand: float, visits: float = 0.0) -> dict:
     return {"kind": kind, "point": sp.name, "servers": len(sp.servers),
             "hours_per_week": float(sum(s.calendar.hours_per_week for s in sp.servers)),
             "demand_per_week": float(demand), "visit_hours_per_week": float(visits)}
@@ -144,10 +151,10 @@ def _served_share(demand: np.ndarray, capacity: np.ndarray) -> np.ndarray:
         return np.where(demand > 0, np.minimum(1.0, capacity / demand), 1.0)
 
 
-def _long_run_knowledge(model: GridGovernanceModel, beat: int) -> float:
+def _long_run_knowledge(beat: ServicePoint) -> float:
     """Mean local knowledge of a beat's workers in the long run: 1 where they visit door to
     door (their rounds map every household), else what they know now."""
-    servers = model.beat_points[beat].servers
+    servers = beat.servers
     return float(np.mean([1.0 if gw.visits_per_day > 0 else gw.knowledge for gw in servers]))
 
 
@@ -159,42 +166,60 @@ def queue_summary(table: pd.DataFrame) -> tuple[float, int]:
     return float(queues.rho.max()), int((queues.rho >= 1.0).sum())
 
 
-def load_table(model: GridGovernanceModel) -> pd.DataFrame:
-    """The analytic loads of :func:`analytic_loads` with, for the period since the warm-up,
-    the realised offered load (hours arrived + planned visit hours) / hours available, the
-    utilisation (hours done + visit hours made) / hours available, each beat's visits
-    planned and made, and each queue's length at the end. Realised figures are NaN before
-    the warm-up has passed."""
-    table = analytic_loads(model)
-    w0 = model.window_start
+def counters(points: ServicePoints, rounds: DoorToDoorRounds, help: LocalHelp
+             ) -> dict[str, Any]:
+    """The counters of work arrived, done and planned so far, read when the measured
+    period starts (after the warm-up): the realised loads are differences from them."""
+    queues = points.all
+    return {
+        "arrived": np.array([sp.arrived_hours for sp in queues]),
+        "done": np.array([sp.hours_done for sp in queues]),
+        "visits_planned": rounds.planned.copy(),
+        "visits_done": rounds.done.copy(),
+        **{f"{name}_{what}": getattr(help.hours(level), what).copy()
+           for name, level in (("volunteer", Level.VOLUNTEERS), ("branch", Level.BRANCH))
+           for what in ("offered", "supplied", "taken")},
+    }
+
+
+def load_table(table: pd.DataFrame, points: ServicePoints, rounds: DoorToDoorRounds,
+               help: LocalHelp, window_start: dict[str, Any], now: float) -> pd.DataFrame:
+    """The analytic loads (``table``, :func:`analytic_loads`) with, for the period since
+    the warm-up (``window_start``: the day it began and :func:`counters` then; empty before
+    it), the realised offered load (hours arrived + planned visit hours) / hours available,
+    the utilisation (hours done + visit hours made) / hours available, each beat's visits
+    planned and made, and each queue's length at the end (``now``). Realised figures are NaN
+    before the warm-up has passed."""
+    w0 = window_start
     n = len(table)
     realised, used = np.full(n, np.nan), np.full(n, np.nan)
     planned, made = np.full(n, np.nan), np.full(n, np.nan)
     queued = np.full(n, np.nan)
-    points = model.service_points
-    queued[: len(points)] = [len(sp.queue) for sp in points]
-    weeks = (model.now - w0["day"]) / 7.0 if w0 else 0.0
+    queues = points.all
+    queued[: len(queues)] = [len(sp.queue) for sp in queues]
+    weeks = (now - w0["day"]) / 7.0 if w0 else 0.0
     if weeks > 0:
-        rounds, beats = model.rounds, len(model.beat_points)
+        beats = len(points.beats)
         v_planned = np.bincount(rounds.beat, rounds.planned - w0["visits_planned"], beats)
         v_made = np.bincount(rounds.beat, rounds.done - w0["visits_done"], beats)
         planned[:beats], made[:beats] = v_planned, v_made
         hours = rounds.visit_hours
-        extra = np.zeros(len(points))
-        extra_done = np.zeros(len(points))
+        extra = np.zeros(len(queues))
+        extra_done = np.zeros(len(queues))
         extra[:beats], extra_done[:beats] = v_planned * hours, v_made * hours
-        available = table.hours_per_week.to_numpy()[: len(points)] * weeks
-        arrived = np.array([sp.arrived_hours for sp in points]) - w0["arrived"]
-        done = np.array([sp.hours_done for sp in points]) - w0["done"]
+        available = table.hours_per_week.to_numpy()[: len(queues)] * weeks
+        arrived = np.array([sp.arrived_hours for sp in queues]) - w0["arrived"]
+        done = np.array([sp.hours_done for sp in queues]) - w0["done"]
         with np.errstate(divide="ignore", invalid="ignore"):
-            realised[: len(points)] = (arrived + extra) / available
-            used[: len(points)] = (done + extra_done) / available
-        for kind, name in (("volunteers", "volunteer"), ("branch", "branch")):
+            realised[: len(queues)] = (arrived + extra) / available
+            used[: len(queues)] = (done + extra_done) / available
+        for kind, name, level in (("volunteers", "volunteer", Level.VOLUNTEERS),
+                                  ("branch", "branch", Level.BRANCH)):
             rows = np.flatnonzero(table.kind.to_numpy() == kind)
             if not len(rows):
                 continue
             grids = table.point.iloc[rows].str.split(":").str[1].astype(int).to_numpy()
-            pool = getattr(model, f"{name}_hours")
+            pool = help.hours(level)
             offered, supplied, taken = ((getattr(pool, what) - w0[f"{name}_{what}"])[grids]
                                         for what in ("offered", "supplied", "taken"))
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -23,7 +23,6 @@ One ``step()`` is one simulated day (time in days; day 0 is a Monday). Within a 
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -33,26 +32,26 @@ import pandas as pd
 
 from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
 from .agents.grid_worker import DoorToDoorRounds
+from .arrivals import Arrivals
 from .cost import annual_cost
-from .issues import HANDLING_COLUMNS, N_UNIFORMS, Issue, IssueTypes, Level, Source, State
-from .load import load_table
-from .measures import tally as metrics
+from .issues import Issue, IssuePools, IssueTypes, Level
+from .load import analytic_loads, counters, load_table, queue_summary
+from .local_help import LocalHelp
+from .measures.tally import Tally, case_log, grid_state
 from .parameters import MAX_DAYS, Parameters
 from .policies import LeverLike, apply_levers, lever_warnings
 from .population import Grievances, Population
-from .routing import KNOWN, Router, ServicePoint, WeeklyHours
-from .rules import Stage, handling_multiplier
+from .routing import EventQueue, Router, ServicePoint, ServicePoints
+from .rules import Stage
 from .scenarios import load_scenario
-from .seeds import STREAMS as STREAMS  # re-exported: the streams' names moved to seeds
 from .seeds import stream_sequences
 from .staffing import plan_beats
-from .worktime import HOURS_PER_DAY, Calendar
+from .worktime import Calendars
 from .world import build_world
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-_SOURCES = list(Source)
 DEFAULT_SEED = 0  # the one default seed of the Python API and the command line
 DEFAULT_SCENARIO = "baseline"
 
@@ -130,14 +129,8 @@ class GridGovernanceModel(mesa.Model):
         self.warmup_days = int(warmup_days)  # measures count what happens from this day on
         self.now = 0.0
         self.day = 0
-        p = params
-        self.types = IssueTypes(p)
-        self.office_calendar = Calendar(p["calendar.open_hour"], p["calendar.close_hour"])
-        self.part_time_calendar = Calendar(
-            p["calendar.open_hour"], p["calendar.open_hour"] + p["calendar.part_time_hours"])
-        self.volunteer_calendar = Calendar(p["calendar.volunteer_open_hour"],
-                                           p["calendar.volunteer_close_hour"], workdays=7)
-        self.always_calendar = Calendar(0.0, 24.0, workdays=7, always=True)
+        self.types = IssueTypes(params)
+        self.calendars = Calendars.of(params)
 
         # Building makes millions of long-lived objects (agents, columns): keep the cyclic
         # garbage collector from rescanning them as they accumulate (measured: 40% of the
@@ -151,52 +144,38 @@ class GridGovernanceModel(mesa.Model):
                 gc.enable()
 
     def _build(self) -> None:
-        """The world, its agents and staff, the issue stores and the day-0 state."""
-        p = self.params
-        self.world = w = build_world(p, self.streams.world)
+        """The world, its agents and staff, the issue pools and the day-0 state."""
+        p, streams = self.params, self.streams
+        self.world = w = build_world(p, streams.world)
         self.grievances = Grievances(w.n_residents, p["trust.expected_days"],
                                      p["trust.loss_bad"], p["trust.burden"], p["trust.enabled"])
         self.population = Population(
             w, p["trust.anchor"], p["trust.drift_per_day"] if p["trust.enabled"] else 0.0,
             self.grievances)
-        self.building_first, self.building_count = w.building_members()
         self.residents: list[Resident] = [self._make_resident(i) for i in range(w.n_residents)]
-        self.grid_has_branch = PartyMember.branches(self)
+        self.help = LocalHelp(w, PartyMember.branches(w, p), self.population.active(),
+                              self.residents)
         self.warnings = lever_warnings(p)  # levers that cannot act, one line each
-        if p["policy.party_branch"] and not self.grid_has_branch.any() and not any(
+        if p["policy.party_branch"] and not self.help.has_branch.any() and not any(
                 "party_branch" in x for x in self.warnings):
             self.warnings.append("policy.party_branch: no grid has world.branch_min_members "
                                  "Party members, so no branch forms: it changes nothing")
-        self.party_by_grid = {g: np.flatnonzero(w.party & (w.resident_grid == g))
-                              for g in np.flatnonzero(self.grid_has_branch)}
-        self.available_by_grid = np.bincount(w.resident_grid[w.available], minlength=w.n_grids)
-        self.refresh_active_volunteers()
-        self.volunteer_hours = WeeklyHours(w.n_grids)
-        self.branch_hours = WeeklyHours(w.n_grids)
-        self.branch_members = np.zeros(w.n_grids)
-        for g, members in self.party_by_grid.items():
-            self.branch_members[g] = len(members)
-        self.contacts: list[tuple[int, float]] = []  # (household, time) helped by volunteers
+        self.queue = EventQueue()
+        self.pools = IssuePools(w.n_grids)
         self._build_staff()
-
-        # Issues: all of them, and the hidden ones by grid and by household.
-        self.issues: list[Issue] = []
-        self.hidden_by_grid: list[dict[int, Issue]] = [{} for _ in range(w.n_grids)]
-        self.hidden_by_household: dict[int, dict[int, Issue]] = defaultdict(dict)
-        self.counts = {"arisen": 0, "hidden": 0, "open": 0, "resolved": 0, "abandoned": 0}
-        self.closed_today: list[Issue] = []
-        self.router = Router(self)
-        basic = ~w.grid_dedicated
-        self.daily_rate = np.where(basic[:, None],
-                                   self.types.rate[None, :] * w.grid_households[:, None],
-                                   self.types.dedicated_rate[None, :]) / 365.0
+        self.router = Router(p, self.types, self.calendars, self.pools, self.queue,
+                             self.points.by_grid(w), self.help, self.grievances,
+                             streams.behaviour)
+        self.arrivals = Arrivals(p, self.types, w, self.population, self.grievances,
+                                 self.pools, self.calendars.office, streams.arrivals,
+                                 self.queue.push)
         self._hours_by_day: list[float] = []
-        self._seed_backlog()
+        self.arrivals.backlog()
         self.grievances.refresh(0.0)
         self.window_start: dict[str, Any] = {}
         if self.warmup_days == 0:
             self._start_window()
-        self._refill_local_hours()  # week 0 (after the window opens: its hours count)
+        self.help.refill(p)  # week 0 (after the window opens: its hours count)
         self.datacollector = mesa.DataCollector(model_reporters=_reporters())
         self.datacollector.collect(self)
 
@@ -209,109 +188,84 @@ class GridGovernanceModel(mesa.Model):
             return Volunteer(self, i)
         return Resident(self, i)
 
-    def _refill_local_hours(self) -> None:
-        """A new week: each grid's active volunteers and Party branch get their hours."""
-        p = self.params
-        self.volunteer_hours.refill(self.active_by_grid * p["volunteers.hours_per_week"])
-        self.branch_hours.refill(self.branch_members * p["branch.hours_per_member_week"])
-
     def _start_window(self) -> None:
         """Read the counters of work arrived, done and planned as the measured period
         starts (after the warm-up): the realised loads are differences from here."""
-        points = self.service_points
-        self.window_start = {
-            "day": self.day,
-            "arrived": np.array([sp.arrived_hours for sp in points]),
-            "done": np.array([sp.hours_done for sp in points]),
-            "visits_planned": self.rounds.planned.copy(),
-            "visits_done": self.rounds.done.copy(),
-            **{f"{name}_{what}": getattr(getattr(self, f"{name}_hours"), what).copy()
-               for name in ("volunteer", "branch") for what in ("offered", "supplied", "taken")},
-        }
+        self.window_start = {"day": self.day, **counters(self.points, self.rounds, self.help)}
 
     def _build_staff(self) -> None:
-        """Grid workers by beat, and the offices above the grid."""
-        p, w = self.params, self.world
-        beats, self.grid_beat = plan_beats(w, p)
-        self.beat_grids = [b.grids for b in beats]
-        self.beat_points: list[ServicePoint] = []
+        """Grid workers by beat, their door-to-door rounds, and the offices above the grid."""
+        p, w, cal = self.params, self.world, self.calendars
+        beats, grid_beat = plan_beats(w, p)
+        beat_points: list[ServicePoint] = []
         self.grid_workers: list[GridWorker] = []
         order_rng = self.streams.visits
         visitors: list[GridWorker] = []
         routes: list[np.ndarray] = []
         for b, beat in enumerate(beats):
-            households = np.concatenate(
-                [np.arange(w.grid_first_household[g], w.grid_first_household[g]
-                           + w.grid_households[g]) for g in beat.grids]).astype(np.int64)
+            households = w.grid_households_of(beat.grids)
             workers = []
             for k in range(beat.workers):
-                cal = (self.always_calendar if p["staffing.always_on"] else
-                       self.part_time_calendar if beat.part_time[k] else self.office_calendar)
-                gw = GridWorker(self, b, cal, beat.part_time[k], beat.dedicated,
+                calendar = (cal.always if p["staffing.always_on"] else
+                            cal.part_time if beat.part_time[k] else cal.office)
+                gw = GridWorker(self, b, calendar, beat.part_time[k], beat.dedicated,
                                 p["visits.per_worker_day"], p["visits.hours_each"])
                 workers.append(gw)
                 if not beat.dedicated:
                     visitors.append(gw)
                     routes.append(order_rng.permutation(households))
             self.grid_workers.extend(workers)
-            self.beat_points.append(ServicePoint(f"beat:{b}", Level.GRID, workers))
-        self.rounds = DoorToDoorRounds(visitors, routes, p["knowledge.initial"],
-                                       p["visits.hours_each"])
+            beat_points.append(ServicePoint(f"beat:{b}", Level.GRID, workers))
+        self.rounds = DoorToDoorRounds(visitors, routes, p, beat_points, w, self.population,
+                                       self.pools, self.streams.visits, self.queue.push)
         self.dedicated_workers = [gw for gw in self.grid_workers if gw.dedicated]
 
         def office(name: str, level: Level, n: int) -> ServicePoint:
-            staff = [OfficeStaff(f"{name}:{k}", self.office_calendar) for k in range(n)]
+            staff = [OfficeStaff(f"{name}:{k}", cal.office) for k in range(n)]
             return ServicePoint(name, level, staff)
 
         n_streets = len(w.street_district)
-        self.community_points = [office(f"community:{c}", Level.COMMUNITY,
-                                        p["community.case_staff"])
-                                 for c in range(len(w.community_street))]
-        self.street_points = [office(f"street:{s}", Level.STREET, p["street.case_staff"])
-                              for s in range(n_streets)]
-        self.department_point = office("department", Level.DEPARTMENT,
-                                       p["department.case_staff"] * n_streets)
-        self.mediation_point = office("mediation", Level.MEDIATION,
-                                      p["mediation.case_staff"] * n_streets)
+        self.points = ServicePoints(
+            beats=beat_points, grid_beat=grid_beat, beat_grids=[b.grids for b in beats],
+            communities=[office(f"community:{c}", Level.COMMUNITY, p["community.case_staff"])
+                         for c in range(len(w.community_street))],
+            streets=[office(f"street:{s}", Level.STREET, p["street.case_staff"])
+                     for s in range(n_streets)],
+            department=office("department", Level.DEPARTMENT,
+                              p["department.case_staff"] * n_streets),
+            mediation=office("mediation", Level.MEDIATION, p["mediation.case_staff"] * n_streets))
         self.working_hours_per_week = sum(gw.calendar.hours_per_week
                                           for gw in self.grid_workers)
-
-    def _seed_backlog(self) -> None:
-        """Hidden issues already present at day 0 (e.g. the Wenheng compound's backlog)."""
-        w, ty = self.world, self.types
-        if not ty.initial_backlog.any():
-            return
-        rng = self.streams.arrivals
-        lam = np.where(~w.grid_dedicated[:, None],
-                       ty.initial_backlog[None, :] * w.grid_households[:, None], 0.0)
-        grids, kinds = self._expand(rng.poisson(lam))
-        ages = rng.random(len(grids)) * 365.0  # arose within the past year
-        for issue in self._create_issues(grids, kinds, -ages, rng)[0]:
-            self._hide(issue)
 
     # --- the day loop ---------------------------------------------------------------------
     def step(self) -> None:
         """Advance one simulated day (see the module docstring for the order)."""
         day = self.day
         t0 = float(day)
+        p, streams, pools = self.params, self.streams, self.pools
         self.now = t0
-        self.closed_today = []
+        pools.closed_today = []
         if day == self.warmup_days and day > 0:
             self._start_window()
         if day % 7 == 0:
             if day > 0:
-                Volunteer.update_stages(self, t0)
-            self._refill_local_hours()
-        if self.params["staffing.always_on"] or day % 7 < self.office_calendar.workdays:
-            self.rounds.visit(self, day)
+                Volunteer.update_stages(self.population, self.world, p, self.help,
+                                        streams.behaviour, t0)
+            self.help.refill(p)
+        if p["staffing.always_on"] or day % 7 < self.calendars.office.workdays:
+            self.rounds.visit(day)
             for gw in self.dedicated_workers:
-                gw.inspect_unit(day)
-        self._volunteers_spot(day)
-        self._arrivals(day)
+                gw.inspect_unit(day, self.points.beat_grids[gw.beat], pools,
+                                p["visits.dedicated_find_prob"], streams.visits,
+                                self.queue.push)
+        Volunteer.spot(p, self.help, pools, self.calendars.volunteer, streams.behaviour,
+                       self.queue.push, day)
+        self.arrivals.today(day)
         self.router.run_until(t0 + 1.0)
-        Resident.share_experiences(self, [i for i in self.closed_today if i.resident >= 0],
-                                   self.contacts)
-        self.contacts = []
+        Resident.share_experiences(p, self.world, self.population, streams.behaviour,
+                                   [i for i in pools.closed_today if i.resident >= 0],
+                                   pools.contacts)
+        pools.contacts = []
         self.now = t0 + 1.0
         self.day = day + 1
         self.grievances.refresh(self.now)
@@ -370,186 +324,17 @@ class GridGovernanceModel(mesa.Model):
         frees most of the model at once instead of a later full garbage collection (which
         would compete with whatever runs next). The model is unusable afterwards."""
         self.release()
-        self.issues.clear()
+        self.pools.clear()
         self.residents.clear()
-        self.closed_today = []
-        # pending events, queues and hidden pools hold issues too; the model itself stays
-        # alive in reference cycles (router <-> model) until a full collection
-        self.router.heap.clear()
-        for sp in self.service_points:
+        # pending events and queues hold issues too; the model itself stays alive in
+        # reference cycles (agents <-> model) until a full collection
+        self.queue.heap.clear()
+        for sp in self.points.all:
             sp.queue.clear()
-        self.hidden_by_grid = []
-        self.hidden_by_household.clear()
         # Mesa 3.3.1 holds its agents strongly only in ``_agents`` (its AgentSets are
         # weak): emptying it lets each agent go as its last reference does, where
         # remove_all_agents() would deregister them one by one (four times slower).
         self._agents.clear()
-
-    # --- issues arising, hiding and becoming known ------------------------------------------
-    @staticmethod
-    def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        grids, kinds = np.nonzero(counts)
-        c = counts[grids, kinds]
-        return np.repeat(grids, c), np.repeat(kinds, c)
-
-    def _create_issues(self, grids: np.ndarray, kinds: np.ndarray, times: np.ndarray,
-                       rng: np.random.Generator) -> tuple[list[Issue], np.ndarray, np.ndarray]:
-        """Issue records, with their rows of uniform draws and their raisers (-1: none)."""
-        w = self.world
-        n = len(grids)
-        pick = rng.random(n)
-        u = rng.random((n, N_UNIFORMS))
-        hm = handling_multiplier(u[:, HANDLING_COLUMNS], self.params["handling.distribution"],
-                                 self.params["handling.sigma"]).tolist()
-        dedicated = w.grid_dedicated[grids]
-        residents = np.where(dedicated, -1, w.grid_first_resident[grids]
-                             + (pick * w.grid_residents[grids]).astype(np.int64))
-        households = np.where(dedicated, -1, w.resident_household[np.maximum(residents, 0)])
-        sev = self.types.severity[kinds].tolist()
-        self.grievances.add(residents, times, self.types.severity[kinds])
-        base = len(self.issues)
-        out = [Issue(base + k, kd, g, hh, r, sv, t, uk, hk) for k, (kd, g, hh, r, sv, t, uk, hk)
-               in enumerate(zip(kinds.tolist(), grids.tolist(), households.tolist(),
-                                residents.tolist(), sev, times.tolist(), u, hm,
-                                strict=True))]
-        self.issues.extend(out)
-        self.counts["arisen"] += n
-        return out, u, residents
-
-    def _arrivals(self, day: int) -> None:
-        """Today's new issues: Poisson counts per grid and type, uniform times in the day."""
-        rng = self.streams.arrivals
-        grids, kinds = self._expand(rng.poisson(self.daily_rate))
-        times = day + rng.random(len(grids))
-        order = np.argsort(times, kind="stable")
-        issues, u, residents = self._create_issues(grids[order], kinds[order], times[order], rng)
-        if not issues:
-            return
-        basic = residents >= 0
-        known_at = np.full(len(issues), np.nan)
-        source = np.full(len(issues), -1)
-        if basic.any():
-            known_at[basic], source[basic] = Resident.decide_reports(
-                self, residents[basic], self.types.severity[kinds[order][basic]],
-                u[basic], times[order][basic], float(day))
-        push, by_grid, by_household = (self.router.push, self.hidden_by_grid,
-                                       self.hidden_by_household)
-        self.counts["hidden"] += len(issues)
-        for issue, at, src in zip(issues, known_at.tolist(), source.tolist(), strict=True):
-            by_grid[issue.grid][issue.id] = issue  # every new issue starts hidden (_hide)
-            if issue.resident >= 0:
-                by_household[issue.household][issue.id] = issue
-                if src >= 0:
-                    push(at, KNOWN, issue, _SOURCES[src])
-            else:
-                known = Resident.unit_report(self, issue)
-                if known is not None:
-                    push(known[0], KNOWN, issue, known[1])
-
-    def _hide(self, issue: Issue) -> None:
-        self.counts["hidden"] += 1
-        self.hidden_by_grid[issue.grid][issue.id] = issue
-        if issue.household >= 0:
-            self.hidden_by_household[issue.household][issue.id] = issue
-
-    def forget_hidden(self, issue: Issue) -> None:
-        """Remove a just-known issue from the hidden pools."""
-        self.counts["hidden"] -= 1
-        del self.hidden_by_grid[issue.grid][issue.id]
-        if issue.household >= 0:
-            pool = self.hidden_by_household[issue.household]
-            del pool[issue.id]
-            if not pool:
-                del self.hidden_by_household[issue.household]
-
-    def discover_households(self, households: list[int], times: list[float],
-                            probs: list[float]) -> None:
-        """Visits: at ``times[j]`` each hidden issue of ``households[j]`` is found with
-        ``probs[j]`` (one uniform draw per hidden issue, from the visits stream)."""
-        pools = self.hidden_by_household
-        found = [(issue, t, p) for hh, t, p in zip(households, times, probs, strict=True)
-                 if hh in pools for issue in pools[hh].values()]
-        if not found:
-            return
-        u = self.streams.visits.random(len(found)).tolist()
-        push = self.router.push
-        for (issue, t, p), x in zip(found, u, strict=True):
-            if x < p:
-                push(max(t, issue.t_arisen), KNOWN, issue, Source.VISIT)
-
-    def discover_in_grid(self, grid: int, t: float, prob: float) -> None:
-        """An inspection at ``t``: each hidden issue of the grid is found with ``prob``."""
-        pool = self.hidden_by_grid[grid]
-        if not pool:
-            return
-        found = self.streams.visits.random(len(pool)) < prob
-        for issue, hit in zip(list(pool.values()), found, strict=True):
-            if hit:
-                self.router.push(max(t, issue.t_arisen), KNOWN, issue, Source.VISIT)
-
-    def _volunteers_spot(self, day: int) -> None:
-        rng = self.streams.behaviour
-        n_spot = rng.poisson(Volunteer.spot_rates(self))
-        cal = self.volunteer_calendar
-        for g in np.flatnonzero(n_spot):
-            pool = self.hidden_by_grid[g]
-            if not pool:
-                continue
-            issues = list(pool.values())
-            k = min(int(n_spot[g]), len(issues))
-            picks = rng.choice(len(issues), size=k, replace=False)
-            hours = cal.open_hour + rng.random(k) * (cal.close_hour - cal.open_hour)
-            for j, h in zip(picks, hours, strict=True):
-                self.router.push(max(day + h / HOURS_PER_DAY, issues[j].t_arisen), KNOWN,
-                                 issues[j], Source.VOLUNTEER)
-
-    # --- lookups used by the router and the agents ------------------------------------------
-    @property
-    def service_points(self) -> list[ServicePoint]:
-        """Every queue: the beats, communities, street offices, departments and the
-        mediation centre, in that order (the order of the load table's first rows)."""
-        return [*self.beat_points, *self.community_points, *self.street_points,
-                self.department_point, self.mediation_point]
-
-    def service_points_by_grid(self) -> list[list[ServicePoint | None]]:
-        """For each grid, its service point at each level (None for volunteers, branch)."""
-        w = self.world
-        out = []
-        for g in range(w.n_grids):
-            c = int(w.grid_community[g])
-            out.append([None, None, self.beat_points[self.grid_beat[g]],
-                        self.community_points[c], self.street_points[int(w.community_street[c])],
-                        self.department_point, self.mediation_point])
-        return out
-
-    def refresh_active_volunteers(self) -> None:
-        """Recount active volunteers per grid (after stages change)."""
-        active = np.flatnonzero(self.population.active())
-        self.active_idx = active  # sorted by resident, hence by grid
-        grid = self.world.resident_grid[active]
-        self.active_by_grid = np.bincount(grid, minlength=self.world.n_grids)
-        self.active_list = self.active_by_grid.tolist()  # for scalar look-ups in routing
-        self.active_first = np.searchsorted(grid, np.arange(self.world.n_grids))
-
-    def volunteer_take_probability(self, grid: int) -> float:
-        """P(the grid's active volunteers take a minor issue)."""
-        return Volunteer.take_probability(self, grid)
-
-    def pick_local_handler(self, grid: int, level: Level) -> str:
-        """Name the volunteer or Party member who takes an issue in ``grid``."""
-        rng = self.streams.behaviour
-        if level == Level.VOLUNTEERS:
-            k = int(self.active_first[grid] + rng.integers(self.active_by_grid[grid]))
-            return f"volunteer:{self.residents[self.active_idx[k]].unique_id}"
-        members = self.party_by_grid[grid]
-        return f"party_member:{self.residents[members[rng.integers(len(members))]].unique_id}"
-
-    def household_members(self, households: np.ndarray) -> np.ndarray:
-        """Resident indices of the given households."""
-        w = self.world
-        first, size = w.household_first[households], w.household_size[households]
-        offsets = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
-        return np.repeat(first, size) + offsets
 
     # --- outputs --------------------------------------------------------------------------
     def grid_worker_utilisation(self) -> float:
@@ -562,33 +347,64 @@ class GridGovernanceModel(mesa.Model):
 
     def cost(self) -> dict[str, float]:
         """Annual cost of this run's staffing and policies, by item (yuan/year)."""
-        p, w = self.params, self.world
-        staff = (len(self.community_points) * p["community.case_staff"]
-                 + len(self.street_points) * p["street.case_staff"]
-                 + len(self.department_point.servers)
-                 + (len(self.mediation_point.servers) if p["policy.mediation_centre"] else 0))
+        p, w, points = self.params, self.world, self.points
+        staff = (len(points.communities) * p["community.case_staff"]
+                 + len(points.streets) * p["street.case_staff"]
+                 + len(points.department.servers)
+                 + (len(points.mediation.servers) if p["policy.mediation_centre"] else 0))
         part = sum(gw.part_time for gw in self.grid_workers)
         cols = self.datacollector.model_vars
         active = np.add(cols["following"], cols["self_driven"])
         return annual_cost(
             p, full_time_workers=len(self.grid_workers) - part, part_time_workers=part,
             case_staff=staff, streets=len(w.street_district),
-            branches=int(self.grid_has_branch.sum()),
+            branches=int(self.help.has_branch.sum()),
             registered_volunteers=len(self.population.pool),
             mean_active_volunteers=float(active.mean()), residents=w.n_residents)
 
+    @property
+    def issues(self) -> list[Issue]:
+        """Every issue of the run so far, in the order they arose."""
+        return self.pools.issues
+
+    def tally(self, followup_days: int = 0) -> Tally:
+        """The per-issue tally behind the summary (:class:`~simulation.measures.tally.Tally`),
+        the last ``followup_days`` days being the follow-up; ``tally(f).summary(
+        model.timeseries())`` is the summary as a dict with integer counts."""
+        w0, rounds = self.window_start, self.rounds
+        planned = float(rounds.planned.sum() - w0["visits_planned"].sum()) if w0 else 0.0
+        done = float(rounds.done.sum() - w0["visits_done"].sum()) if w0 else 0.0
+        rho, over = queue_summary(self.analytic_loads())
+        return Tally.of(self.pools.issues, now=self.now, days=self.day,
+                        warmup=self.warmup_days, followup=int(followup_days), world=self.world,
+                        grid_workers=len(self.grid_workers), calendar=self.calendars.office,
+                        visits_planned=planned, visits_done=done, max_offered_load=rho,
+                        overloaded_points=over, cost=self.cost())
+
     def summary(self, followup_days: int = 0) -> pd.Series:
-        """The run's summary metrics (:mod:`simulation.measures.outcomes`: meaning and unit of each)
-        as a float64 Series indexed by metric name (counts are whole numbers; NaN where a
-        metric is undefined, e.g. no issue resolved), measured after the model's warm-up
-        and before the last ``followup_days`` days (docs/model.md 7.14;
-        ``metrics.summarise(model)`` gives the same as a dict with integer counts)."""
-        return pd.Series(metrics.summarise(self, followup_days), name="summary",
+        """The run's summary metrics (:mod:`simulation.measures.outcomes`: meaning and unit
+        of each) as a float64 Series indexed by metric name (counts are whole numbers; NaN
+        where a metric is undefined, e.g. no issue resolved), measured after the model's
+        warm-up and before the last ``followup_days`` days (docs/model.md 7.14;
+        :meth:`tally` gives the same as a dict with integer counts)."""
+        return pd.Series(self.tally(followup_days).summary(self.timeseries()), name="summary",
                          dtype="float64")
+
+    def analytic_loads(self) -> pd.DataFrame:
+        """Every service point's analytic offered load (:func:`simulation.load.analytic_loads`)."""
+        return analytic_loads(self.params, self.types, self.world, self.arrivals.daily_rate,
+                              self.help, self.points)
 
     def loads(self) -> pd.DataFrame:
         """Every service point's analytic and realised offered load (:mod:`simulation.load`)."""
-        return load_table(self)
+        return load_table(self.analytic_loads(), self.points, self.rounds, self.help,
+                          self.window_start, self.now)
+
+    def grid_state(self) -> pd.DataFrame:
+        """Each grid's state now: place, residents, mean trust, open and hidden issues
+        (:func:`simulation.measures.tally.grid_state`)."""
+        return grid_state(self.world, self.pools.issues, self.population,
+                          self.help.has_branch, self.now)
 
     def timeseries(self) -> pd.DataFrame:
         """The daily time series (one row per day, day 0 = initial state): issues open,
@@ -598,8 +414,8 @@ class GridGovernanceModel(mesa.Model):
 
     def plot(self, title: str | None = None) -> Figure:
         """The run's daily open and hidden issues and mean trust
-        (:func:`simulation.analysis.plotting.plot_run`); returns a matplotlib Figure."""
-        from .analysis.plotting import plot_run  # matplotlib only when plotting
+        (:func:`simulation.measures.plot.plot_run`); returns a matplotlib Figure."""
+        from .measures.plot import plot_run  # matplotlib only when plotting
 
         name = self.params.derived_by or "run"
         return plot_run(self.timeseries(), title=title or f"{name}, seed {self.seed_value}",
@@ -607,12 +423,7 @@ class GridGovernanceModel(mesa.Model):
 
     def case_log(self) -> pd.DataFrame:
         """One row per issue with every timestamp (see :mod:`simulation.measures.tally`)."""
-        return metrics.case_log(self)
-
-    def state_counts(self) -> dict[str, int]:
-        """Issues by state, recounted from the issue records (for the conservation check)."""
-        counts = np.bincount([int(i.state) for i in self.issues], minlength=len(State))
-        return {s.name.lower(): int(counts[s]) for s in State}
+        return case_log(self.world, self.pools.issues)
 
 
 def _parameters(params: Parameters | str | None, scenario: str | None,
@@ -640,15 +451,13 @@ def _reporters() -> dict[str, Any]:
 
     return {
         "day": lambda m: m.day,
-        "arisen": lambda m: m.counts["arisen"],
-        "hidden_issues": lambda m: m.counts["hidden"],
-        "open_issues": lambda m: m.counts["open"],
-        "resolved": lambda m: m.counts["resolved"],
-        "abandoned": lambda m: m.counts["abandoned"],
-        "queued_above_grid": lambda m: sum(len(sp.queue) for sp in m.community_points)
-        + sum(len(sp.queue) for sp in m.street_points)
-        + len(m.department_point.queue) + len(m.mediation_point.queue),
-        "closed_today": lambda m: len(m.closed_today),
+        "arisen": lambda m: m.pools.counts["arisen"],
+        "hidden_issues": lambda m: m.pools.counts["hidden"],
+        "open_issues": lambda m: m.pools.counts["open"],
+        "resolved": lambda m: m.pools.counts["resolved"],
+        "abandoned": lambda m: m.pools.counts["abandoned"],
+        "queued_above_grid": lambda m: m.points.queued_above_grid(),
+        "closed_today": lambda m: len(m.pools.closed_today),
         "mean_trust": lambda m: m.population.mean_trust(m.now),
         "inactive": stage(Stage.INACTIVE),
         "watching": stage(Stage.WATCHING),

@@ -5,11 +5,9 @@ Routing of a known issue (``Router.route_known``):
 1. minor types: the grid's active volunteers take it with P = min(take_max, take_per_active x
    active volunteers); a grid Party branch takes the types it may handle with P = take_prob.
    Either settles it with P = resolve_prob (volunteers: + training_gain during a campaign),
-   else passes it to the grid worker;
-   Volunteers and the branch are many hands but not unlimited: each grid's volunteers have
-   ``volunteers.hours_per_week`` each, its branch ``branch.hours_per_member_week`` per
-   member (:class:`WeeklyHours`); once the week's hours are spent they take nothing more
-   that week and the issue goes on as if they had declined it;
+   else passes it to the grid worker. Volunteers and the branch are many hands but not
+   unlimited (:mod:`simulation.local_help`): once their week's hours are spent they take
+   nothing more that week and the issue goes on as if they had declined it;
 2. the grid worker(s) of the grid's beat (one FIFO queue): handles, then escalates with
    P = escalate_grid x (1 - escalation_cut x knowledge) x (1 - branch cut if a branch);
 3. community → street office → a city department. With the mediation-centre policy, issues
@@ -26,15 +24,18 @@ property company, a repair crew, contractors, inspections) that occupies no staf
 Every service point counts the casework hours that *arrive* at it (each issue's drawn hours
 at that level), for the realised offered load (:mod:`simulation.load`).
 
-Only pending work is in the queue (a heap of (time, sequence, kind, issue, data)), so cost
-grows with issues and staff, not with residents x days.
+Only pending work is in the queue (:class:`EventQueue`: a heap of (time, sequence, kind,
+issue, data)), so cost grows with issues and staff, not with residents x days; the router
+runs each event by its kind's handler (:attr:`Router.handlers`).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -46,15 +47,17 @@ from .issues import (
     U_VOL_TAKE,
     Event,
     Issue,
+    IssuePools,
+    IssueTypes,
     Level,
     Source,
     State,
 )
-from .rules import grid_escalation_probability, grid_handling_hours
-from .worktime import Calendar
-
-if TYPE_CHECKING:
-    from .model import GridGovernanceModel
+from .local_help import LocalHelp
+from .population import Grievances
+from .rules import grid_escalation_probability, grid_handling_hours, volunteer_take_probability
+from .worktime import Calendar, Calendars
+from .world import World
 
 # Event kinds in the queue.
 KNOWN, ARRIVE, DONE, LOCAL_DONE, EXTERNAL_DONE = range(5)
@@ -107,37 +110,6 @@ class ServicePoint:
         return best
 
 
-class WeeklyHours:
-    """The hours each grid's volunteers (or Party branch) can still give this week.
-
-    ``refill(capacity)`` starts a week; :meth:`take` spends hours on an issue if any are
-    left (the last job of a week may overdraw it: nobody leaves a job half done).
-    ``offered`` and ``taken`` count the hours of the issues offered and taken, for the load.
-    """
-
-    def __init__(self, n_grids: int) -> None:
-        self.capacity = np.zeros(n_grids)  # hours per week
-        self.left = [0.0] * n_grids
-        self.offered = np.zeros(n_grids)
-        self.taken = np.zeros(n_grids)
-        self.supplied = np.zeros(n_grids)  # hours made available, all weeks so far
-
-    def refill(self, capacity: np.ndarray) -> None:
-        """A new week: every grid has ``capacity`` hours again."""
-        self.capacity = np.asarray(capacity, dtype=float)
-        self.left = self.capacity.tolist()
-        self.supplied += self.capacity
-
-    def take(self, grid: int, hours: float) -> bool:
-        """Spend ``hours`` in ``grid`` if any of its week's hours are left."""
-        self.offered[grid] += hours
-        if self.left[grid] <= 0.0:
-            return False
-        self.left[grid] -= hours
-        self.taken[grid] += hours
-        return True
-
-
 # Plain aliases for the hot path (enum attribute lookups cost more than module globals).
 VOLUNTEERS, BRANCH, GRID, COMMUNITY, STREET, DEPARTMENT, MEDIATION = (
     Level.VOLUNTEERS, Level.BRANCH, Level.GRID, Level.COMMUNITY, Level.STREET,
@@ -145,17 +117,81 @@ VOLUNTEERS, BRANCH, GRID, COMMUNITY, STREET, DEPARTMENT, MEDIATION = (
 ARRIVED, STARTED, FINISHED = Event.ARRIVE, Event.START, Event.DONE
 
 
-class Router:
-    """Moves issues through their life cycle and keeps the event queue."""
+@dataclass
+class ServicePoints:
+    """Every queue of the run: each beat's (its grid workers), each community's and street
+    office's, the city departments' and the mediation centre's; ``grid_beat`` is each
+    grid's beat."""
 
-    def __init__(self, model: GridGovernanceModel) -> None:
-        self.model = model
+    beats: list[ServicePoint]
+    grid_beat: np.ndarray
+    beat_grids: list[list[int]]
+    communities: list[ServicePoint]
+    streets: list[ServicePoint]
+    department: ServicePoint
+    mediation: ServicePoint
+
+    @property
+    def all(self) -> list[ServicePoint]:
+        """Every queue: the beats, communities, street offices, departments and the
+        mediation centre, in that order (the order of the load table's first rows)."""
+        return [*self.beats, *self.communities, *self.streets, self.department,
+                self.mediation]
+
+    def by_grid(self, world: World) -> list[list[ServicePoint | None]]:
+        """For each grid, its service point at each level (None for volunteers, branch)."""
+        w = world
+        out = []
+        for g in range(w.n_grids):
+            c = int(w.grid_community[g])
+            out.append([None, None, self.beats[self.grid_beat[g]], self.communities[c],
+                        self.streets[int(w.community_street[c])], self.department,
+                        self.mediation])
+        return out
+
+    def queued_above_grid(self) -> int:
+        """Issues waiting in the queues above the grid."""
+        return (sum(len(sp.queue) for sp in self.communities)
+                + sum(len(sp.queue) for sp in self.streets)
+                + len(self.department.queue) + len(self.mediation.queue))
+
+
+class EventQueue:
+    """The pending events of a run: (time, sequence, kind, issue, data) in a heap; ties in
+    time run in the order they were scheduled."""
+
+    def __init__(self) -> None:
         self.heap: list[tuple[float, int, int, Issue, Any]] = []
-        self._seq = 0
-        p, ty = model.params, model.types
+        self.scheduled = 0  # events scheduled so far (the cost measure of the benchmarks)
+
+    def push(self, t: float, kind: int, issue: Issue, data: Any = None) -> None:
+        """Schedule an event of ``kind`` for ``issue`` at time ``t`` (days)."""
+        self.scheduled += 1
+        heapq.heappush(self.heap, (t, self.scheduled, kind, issue, data))
+
+
+class Router:
+    """Moves issues through their life cycle: each event of the queue runs by its kind's
+    handler (:attr:`handlers`, indexed by KNOWN, ARRIVE, DONE, LOCAL_DONE, EXTERNAL_DONE;
+    each takes the issue, the time and the event's data).
+
+    It receives what it uses: the parameters and issue types, the calendars, the issue
+    pools, the event queue, the service points by grid, the grids' local help (volunteers
+    and branches), the residents' grievances (which stop weighing once an issue closes) and
+    the behaviour stream (who among the volunteers or Party members takes an issue).
+    """
+
+    def __init__(self, params: Mapping[str, Any], types: IssueTypes, calendars: Calendars,
+                 pools: IssuePools, queue: EventQueue,
+                 points: list[list[ServicePoint | None]], help: LocalHelp,
+                 grievances: Grievances, rng: np.random.Generator) -> None:
+        p, ty = params, types
+        self.pools, self.queue, self.points = pools, queue, points
+        self.help, self.grievances, self.rng = help, grievances, rng
+        self.push = queue.push
+        self.volunteer_calendar = calendars.volunteer
         self.handoff_hours = p["routing.handoff_hours"]
-        self.handoff_calendar = (model.always_calendar if p["staffing.always_on"]
-                                 else model.office_calendar)
+        self.handoff_calendar = calendars.always if p["staffing.always_on"] else calendars.office
         # Per-type parameters as lists: indexing a list is cheaper than a NumPy array.
         self.hours = ty.hours.tolist()
         self.volunteer_ok = ty.volunteer_ok.tolist()
@@ -173,100 +209,81 @@ class Router:
         self.esc_cut = p["knowledge.escalation_cut"]
         self.branch_cut = p["branch.escalation_cut"]
         self.branch_take = p["branch.take_prob"]
+        self.take_per_active = p["volunteers.take_per_active"]
+        self.take_max = p["volunteers.take_max"]
         self.centre = p["policy.mediation_centre"]
         self.local_hours = {VOLUNTEERS: p["handling.volunteer_hours"],
                             BRANCH: p["handling.branch_hours"]}
-        trained = p["volunteers.training_gain"] if p["policy.mobilisation"] == "campaign" else 0.0
-        self.local_resolve = {VOLUNTEERS: min(1.0, p["volunteers.resolve_prob"] + trained),
-                              BRANCH: p["branch.resolve_prob"]}
-        self.has_branch = [bool(b) for b in model.grid_has_branch]
-        self.points = model.service_points_by_grid()
+        self.local_resolve = local_resolve_probabilities(p)
+        self.has_branch = [bool(b) for b in help.has_branch]
         self.external_days = {GRID: p["grid.external_days"],
                               DEPARTMENT: p["department.external_days"]}
+        self.handlers = (self.make_known, self.arrive, self.done, self.local_done,
+                         self.external_done)
 
     # --- the queue ------------------------------------------------------------------------
-    @property
-    def events_scheduled(self) -> int:
-        """Events scheduled so far (the cost measure of the benchmarks)."""
-        return self._seq
-
-    def push(self, t: float, kind: int, issue: Issue, data: Any = None) -> None:
-        """Schedule an event at time ``t`` (days); ties run in scheduling order."""
-        self._seq += 1
-        heapq.heappush(self.heap, (t, self._seq, kind, issue, data))
-
     def run_until(self, t_end: float) -> None:
-        """Process every event before ``t_end``."""
-        heap, pop, model = self.heap, heapq.heappop, self.model
-        make_known, arrive, done, local_done = (self.make_known, self.arrive, self.done,
-                                                self.local_done)
+        """Run every pending event before ``t_end``, in time order."""
+        heap, pop, handlers = self.queue.heap, heapq.heappop, self.handlers
         while heap and heap[0][0] < t_end:
             t, _, kind, issue, data = pop(heap)
-            model.now = t
-            if kind == DONE:
-                done(issue, data, t)
-            elif kind == KNOWN:
-                make_known(issue, t, data)
-            elif kind == ARRIVE:
-                arrive(issue, data, t)
-            elif kind == LOCAL_DONE:
-                local_done(issue, data, t)
-            else:
-                self.close(issue, t, State.RESOLVED, *data)
+            handlers[kind](issue, t, data)
 
     # --- transitions ----------------------------------------------------------------------
     def make_known(self, issue: Issue, t: float, source: Source) -> None:
         """The issue becomes known to someone in charge and enters routing."""
         if issue.state != State.HIDDEN:
             return  # found by two routes on the same day: the first one counts
-        m = self.model
-        m.forget_hidden(issue)
+        pools = self.pools
+        pools.forget_hidden(issue)
         issue.state = State.OPEN
         issue.source = source
         issue.t_known = t
-        m.counts["open"] += 1
-        m.grievances.known(issue.id, t)
+        pools.counts["open"] += 1
+        self.grievances.known(issue.id, t)
         if source == Source.VOLUNTEER and issue.household >= 0:
-            m.contacts.append((issue.household, t))  # a neighbour noticed the problem
+            pools.contacts.append((issue.household, t))  # a neighbour noticed the problem
         self.route_known(issue, t)
 
     def route_known(self, issue: Issue, t: float) -> None:
         """Send a just-known issue to volunteers, the Party branch, or the grid worker."""
-        m, u, g, k = self.model, issue.u, issue.grid, issue.kind
-        if (self.volunteer_ok[k] and m.active_list[g] > 0
-                and u[U_VOL_TAKE] < m.volunteer_take_probability(g)
-                and m.volunteer_hours.take(g, self.local_hours[VOLUNTEERS]
-                                           * issue.hm[VOLUNTEERS])):
+        help, u, g, k = self.help, issue.u, issue.grid, issue.kind
+        active = help.active_list[g]
+        if (self.volunteer_ok[k] and active > 0
+                and u[U_VOL_TAKE] < volunteer_take_probability(float(active),
+                                                               self.take_per_active,
+                                                               self.take_max)
+                and help.volunteer_hours.take(g, self.local_hours[VOLUNTEERS]
+                                              * issue.hm[VOLUNTEERS])):
             self.start_local(issue, VOLUNTEERS, t)
         elif (self.branch_ok[k] and self.has_branch[g] and u[U_BRANCH_TAKE] < self.branch_take
-              and m.branch_hours.take(g, self.local_hours[BRANCH] * issue.hm[BRANCH])):
+              and help.branch_hours.take(g, self.local_hours[BRANCH] * issue.hm[BRANCH])):
             self.start_local(issue, BRANCH, t)
         else:
-            self.arrive(issue, GRID, t)
+            self.arrive(issue, t, GRID)
 
     def start_local(self, issue: Issue, level: Level, t: float) -> None:
         """Volunteers or the Party branch take the issue (no queue: many hands, within
         their week's hours)."""
-        m = self.model
-        handler = m.pick_local_handler(issue.grid, level)
-        cal = m.volunteer_calendar
+        handler = self.help.pick(issue.grid, level, self.rng)
+        cal = self.volunteer_calendar
         start = cal.next_open(t)
         issue.log += ((t, ARRIVED, level, ""), (start, STARTED, level, handler))
         if level == VOLUNTEERS and issue.household >= 0:
-            m.contacts.append((issue.household, start))  # a volunteer comes to help
+            self.pools.contacts.append((issue.household, start))  # a volunteer comes to help
         hours = self.local_hours[level] * issue.hm[level]
         self.push(cal.add_work(start, hours), LOCAL_DONE, issue, (level, handler))
 
-    def local_done(self, issue: Issue, data: tuple[Level, str], t: float) -> None:
+    def local_done(self, issue: Issue, t: float, data: tuple[Level, str]) -> None:
         """Volunteers / branch finish: settled, or passed on to the grid worker."""
         level, handler = data
         issue.log.append((t, FINISHED, level, ""))
         if issue.u[U_LOCAL_RESOLVE] < self.local_resolve[level]:
             self.close(issue, t, State.RESOLVED, level, handler)
         else:
-            self.arrive(issue, GRID, t)
+            self.arrive(issue, t, GRID)
 
-    def arrive(self, issue: Issue, level: Level, t: float) -> None:
+    def arrive(self, issue: Issue, t: float, level: Level) -> None:
         """The issue reaches a service point's queue."""
         issue.log.append((t, ARRIVED, level, ""))
         sp = self.points[issue.grid][level]
@@ -303,7 +320,7 @@ class Router:
         self.push(cal.add_work(start, hours * server.time_factor), DONE, issue,
                   (sp, server, hours))
 
-    def done(self, issue: Issue, data: tuple[ServicePoint, Server, float], t: float) -> None:
+    def done(self, issue: Issue, t: float, data: tuple[ServicePoint, Server, float]) -> None:
         """A server finishes: resolve, abandon or escalate; then take the next in the queue."""
         sp, server, hours = data
         level = sp.level
@@ -323,6 +340,10 @@ class Router:
             self.push(self.handoff_calendar.add_work(t, self.handoff_hours), ARRIVE, issue, nxt)
         if sp.queue:
             self.start(sp, server, sp.queue.popleft(), t)
+
+    def external_done(self, issue: Issue, t: float, data: tuple[Level, str]) -> None:
+        """The outside work on a settled case is finished: it closes, resolved."""
+        self.close(issue, t, State.RESOLVED, *data)
 
     def next_level(self, issue: Issue, level: Level, server: Server) -> Level | str | None:
         """Where the issue goes after handling at ``level``: a level, "abandon" or None."""
@@ -345,12 +366,21 @@ class Router:
 
     def close(self, issue: Issue, t: float, state: State, level: Level, handler: str) -> None:
         """Resolve or abandon the issue (trust responds at the end of the day)."""
-        m = self.model
+        pools = self.pools
         issue.state = state
         issue.t_closed = t
         issue.closed_by = level
         issue.handler = handler
-        m.counts["open"] -= 1
-        m.counts["resolved" if state == State.RESOLVED else "abandoned"] += 1
-        m.grievances.closed(issue.id)
-        m.closed_today.append(issue)
+        pools.counts["open"] -= 1
+        pools.counts["resolved" if state == State.RESOLVED else "abandoned"] += 1
+        self.grievances.closed(issue.id)
+        pools.closed_today.append(issue)
+
+
+def local_resolve_probabilities(params: Mapping[str, Any]) -> dict[Level, float]:
+    """P(volunteers or the Party branch settle an issue they took): ``resolve_prob`` each,
+    the volunteers' raised by ``volunteers.training_gain`` during a campaign."""
+    p = params
+    trained = p["volunteers.training_gain"] if p["policy.mobilisation"] == "campaign" else 0.0
+    return {VOLUNTEERS: min(1.0, p["volunteers.resolve_prob"] + trained),
+            BRANCH: p["branch.resolve_prob"]}

@@ -9,7 +9,9 @@ Public holidays are not modelled.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -123,3 +125,26 @@ class Calendar:
             hours += max(0.0, end - t) * HOURS_PER_DAY
             t = self._next_workday(day + 1) + self.open_hour / HOURS_PER_DAY
         return hours / self.hours_per_day
+
+
+@dataclass(frozen=True)
+class Calendars:
+    """The run's working calendars: the offices' (full-time grid workers and case staff),
+    part-time grid workers' (the same opening, ``calendar.part_time_hours`` long),
+    volunteers' (every day) and around the clock (``staffing.always_on``)."""
+
+    office: Calendar
+    part_time: Calendar
+    volunteer: Calendar
+    always: Calendar
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any]) -> Calendars:
+        """The calendars the ``calendar.*`` parameters describe."""
+        p = params
+        return cls(office=Calendar(p["calendar.open_hour"], p["calendar.close_hour"]),
+                   part_time=Calendar(p["calendar.open_hour"],
+                                      p["calendar.open_hour"] + p["calendar.part_time_hours"]),
+                   volunteer=Calendar(p["calendar.volunteer_open_hour"],
+                                      p["calendar.volunteer_close_hour"], workdays=7),
+                   always=Calendar(0.0, 24.0, workdays=7, always=True))

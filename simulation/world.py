@@ -9,6 +9,7 @@ contiguous index range. Mesa agents are created on top of these columns by the m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -67,12 +68,25 @@ class World:
         """Number of households."""
         return len(self.household_grid)
 
+    @cached_property
     def building_members(self) -> tuple[np.ndarray, np.ndarray]:
         """(first resident, resident count) of each building (residents are contiguous)."""
         nb = len(self.building_grid)
         counts = np.bincount(self.resident_building, minlength=nb)
         first = np.concatenate(([0], np.cumsum(counts)[:-1]))
         return first, counts
+
+    def household_members(self, households: np.ndarray) -> np.ndarray:
+        """Resident indices of the given households (each household's in turn)."""
+        first, size = self.household_first[households], self.household_size[households]
+        offsets = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+        return np.repeat(first, size) + offsets
+
+    def grid_households_of(self, grids: list[int]) -> np.ndarray:
+        """The households of ``grids``, grid after grid, as int64 indices."""
+        return np.concatenate(
+            [np.arange(self.grid_first_household[g], self.grid_first_household[g]
+                       + self.grid_households[g]) for g in grids]).astype(np.int64)
 
 
 def beta_parameters(mean: float, sd: float) -> tuple[float, float]:

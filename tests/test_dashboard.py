@@ -85,7 +85,7 @@ def test_warm_up_runs_the_chosen_levers_from_day_0_within_the_day_cap():
     assert not m.warming
     m.run(1)
     assert m.window_start["day"] == 30  # the measured window starts after it, as in sweeps
-    assert m.counts["hidden"] > 0 and m.counts["arisen"] > 0  # no longer an empty city
+    assert m.pools.counts["hidden"] > 0 and m.pools.counts["arisen"] > 0  # no longer an empty city
     m.release()
     m = _model(warmup_days=365, max_days=100)
     assert m.warmup_days == 100  # never beyond the cap
@@ -125,19 +125,19 @@ def test_the_chinese_table_has_every_phrase_with_the_same_fields():
 def test_the_map_has_an_absolute_scale_a_relative_one_and_draws_each_beat_once():
     m = _model(households_per_worker=1000.0)  # beats span grids
     m.run(20)
-    assert any(len(g) > 1 for g in m.beat_grids)
+    assert any(len(g) > 1 for g in m.points.beat_grids)
     ax = grid_figure(m).axes[0]
     drawn = ax.collections[1].get_sizes()
     # marker area 12 per worker (capped at 6 a beat); zero where no beat starts
-    assert (drawn > 0).sum() == len(m.beat_grids)
-    assert drawn.sum() == 12 * sum(min(len(p.servers), 6) for p in m.beat_points)
+    assert (drawn > 0).sum() == len(m.points.beat_grids)
+    assert drawn.sum() == 12 * sum(min(len(p.servers), 6) for p in m.points.beats)
     assert ax.collections[0].get_clim() == (0.0, 1.0)  # absolute trust: 0.300 ≈ 0.308
     trust = ax.collections[0].get_array()
     low, high = grid_figure(m, scale="relative").axes[0].collections[0].get_clim()
     assert (low, high) == (trust.min(), trust.max()) and high - low < 0.5
     fig = grid_figure(m, "en", "open")
     backlog = np.ma.filled(fig.axes[0].collections[0].get_array())
-    assert backlog.sum() == m.counts["open"] > 0
+    assert backlog.sum() == m.pools.counts["open"] > 0
     assert fig.axes[0].collections[0].get_clim() == (0.0, 50.0)
     assert fig.axes[1].get_ylabel() == "open issues in the grid (count)"  # the colour bar
     assert grid_figure(m, "zh").axes[1].get_ylabel() == "居民平均信任度（0–1）"

@@ -9,8 +9,8 @@ from conftest import small_model
 
 from simulation import GridGovernanceModel, load_scenario
 from simulation.faces.cli import main
-from simulation.load import QUEUE_KINDS, analytic_loads, load_table, queue_summary
-from simulation.routing import WeeklyHours
+from simulation.load import QUEUE_KINDS, queue_summary
+from simulation.local_help import WeeklyHours
 
 
 @pytest.mark.parametrize(("lam", "mu", "c"), [(2.0, 1.0, 3), (0.5, 0.8, 1), (9.0, 10.0, 1)])
@@ -21,12 +21,12 @@ def test_mmc_beat_load_is_lambda_over_c_mu(lam, mu, c):
     model = GridGovernanceModel(load_scenario("mmc", {"mmc.arrivals_per_day": lam,
                                                       "mmc.handling_per_day": mu,
                                                       "mmc.workers": c}), seed=1)
-    table = analytic_loads(model).set_index("kind")
+    table = model.analytic_loads().set_index("kind")
     assert table.loc["beat", "rho"] == pytest.approx(lam / (c * mu), rel=1e-12)
     assert table.loc["beat", "hours_per_week"] == pytest.approx(168.0 * c)
     for kind in ("community", "street", "department", "mediation"):
         assert table.loc[kind, "demand_per_week"] == 0.0
-    assert queue_summary(analytic_loads(model)) == (pytest.approx(lam / (c * mu)),
+    assert queue_summary(model.analytic_loads()) == (pytest.approx(lam / (c * mu)),
                                                     int(lam / (c * mu) >= 1.0))
 
 
@@ -36,7 +36,7 @@ def test_realised_load_matches_the_analytic_one_in_a_long_mmc_run():
     params = load_scenario("mmc", {"mmc.arrivals_per_day": 2.0, "mmc.handling_per_day": 1.0,
                                    "mmc.workers": 3})
     model = GridGovernanceModel(params, seed=5, warmup_days=100).run(1500)
-    beat = load_table(model).set_index("kind").loc["beat"]
+    beat = model.loads().set_index("kind").loc["beat"]
     assert beat.realised_rho == pytest.approx(2.0 / 3.0, rel=0.08)
     # work done cannot exceed the hours available, and here nearly all that arrived is done
     assert beat.utilisation <= 1.0
@@ -48,13 +48,13 @@ def test_planned_visits_count_in_a_beats_demand():
     # visits/day x hours each x 5 working days per worker, and the visits' own column says so.
     # (knowledge, which visits build, switched off: it would change the casework too)
     flat = {"knowledge.handling_speedup": 0.0, "knowledge.escalation_cut": 0.0}
-    a = analytic_loads(small_model(**flat, **{"visits.per_worker_day": 0.0}))
-    b = analytic_loads(small_model(**flat, **{"visits.per_worker_day": 4.0,
-                                              "visits.hours_each": 0.5}))
+    a = small_model(**flat, **{"visits.per_worker_day": 0.0}).analytic_loads()
+    b = small_model(**flat, **{"visits.per_worker_day": 4.0,
+                                              "visits.hours_each": 0.5}).analytic_loads()
     beats_a, beats_b = a[a.kind == "beat"], b[b.kind == "beat"]
     visits = b.loc[b.kind == "beat", "visit_hours_per_week"].to_numpy()
     model = small_model()
-    workers = np.array([sum(not gw.dedicated for gw in sp.servers) for sp in model.beat_points])
+    workers = np.array([sum(not gw.dedicated for gw in sp.servers) for sp in model.points.beats])
     assert visits == pytest.approx(workers * 4.0 * 0.5 * 5)
     assert (beats_b.demand_per_week.to_numpy() - beats_a.demand_per_week.to_numpy()) \
         == pytest.approx(visits, rel=1e-9)
@@ -68,10 +68,10 @@ def test_offices_see_the_escalated_share_of_every_arising_issue():
                            "volunteers.initial_following": 0.0,
                            "volunteers.initial_self_driven": 0.0})
     p, ty, w = model.params, model.types, model.world
-    table = analytic_loads(model).set_index("point")
-    for c in range(len(model.community_points)):
+    table = model.analytic_loads().set_index("point")
+    for c in range(len(model.points.communities)):
         grids = np.flatnonzero(w.grid_community == c)
-        want = sum(model.daily_rate[g, k] * 7 * ty.escalate[2][k] * ty.hours[k]
+        want = sum(model.arrivals.daily_rate[g, k] * 7 * ty.escalate[2][k] * ty.hours[k]
                    for g in grids for k in range(len(ty.hours))) * p["handling.factor_community"]
         assert table.loc[f"community:{c}", "demand_per_week"] == pytest.approx(want, rel=1e-9)
 
@@ -80,15 +80,16 @@ def test_default_scenarios_keep_every_queue_below_the_margin():
     # The defaults of baseline and wenheng (several worlds) leave every queue at rho < 0.85.
     for scenario in ("baseline", "wenheng"):
         for seed in range(4):
-            table = analytic_loads(GridGovernanceModel(load_scenario(scenario), seed=seed))
+            table = GridGovernanceModel(load_scenario(scenario), seed=seed).analytic_loads()
             queues = table[table.kind.isin(QUEUE_KINDS)]
             assert queues.rho.max() < 0.85, (scenario, seed, queues.loc[queues.rho.idxmax()])
 
 
 def test_jinan_default_loads_stay_below_the_margin_in_its_largest_district():
     # Licheng (district 0) at 2% scale keeps full-size grids, communities and streets
-    table = analytic_loads(GridGovernanceModel(
-        load_scenario("jinan", {"world.district": 0, "world.scale": 0.02}), seed=1))
+    table = GridGovernanceModel(
+        load_scenario("jinan", {"world.district": 0, "world.scale": 0.02}),
+        seed=1).analytic_loads()
     queues = table[table.kind.isin(QUEUE_KINDS)]
     assert queues.rho.max() < 0.85
 
@@ -108,7 +109,7 @@ def test_volunteers_without_hours_take_nothing():
     model = small_model(days=120, **{"policy.mobilisation": "campaign",
                                      "volunteers.hours_per_week": 0.0})
     assert all(i.closed_by != 0 for i in model.issues)  # Level.VOLUNTEERS == 0
-    assert model.volunteer_hours.taken.sum() == 0.0
+    assert model.help.volunteer_hours.taken.sum() == 0.0
 
 
 def test_cli_warns_of_an_overloaded_point(capsys):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from simulation.issues import Source, State
-from simulation.measures.tally import Tally, resolution_curve, restricted_mean, summarise, trend
+from simulation.measures.tally import Tally, resolution_curve, restricted_mean, trend
 from simulation.worktime import Calendar
 
 HID, OPN, RES, ABN = State.HIDDEN, State.OPEN, State.RESOLVED, State.ABANDONED
@@ -116,7 +116,7 @@ def test_trend_is_the_relative_slope_per_year_over_the_second_half():
 
 
 def test_summary_of_a_real_run_agrees_with_its_case_log(small_year):
-    s = summarise(small_year)
+    s = small_year.tally().summary(small_year.timeseries())
     log = small_year.case_log()
     assert s["issues_arisen"] == int((log.t_arisen >= 0).sum())
     assert s["issues_resolved"] == int((log.outcome == "resolved").sum())

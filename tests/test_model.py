@@ -19,13 +19,13 @@ STATES = ("hidden", "open", "resolved", "abandoned")
 
 def check_conservation(model: GridGovernanceModel) -> None:
     """arisen = hidden + open + resolved + abandoned, by counters and by recount."""
-    c = model.counts
+    c = model.pools.counts
     assert c["arisen"] == len(model.issues)
     assert c["arisen"] == sum(c[s] for s in STATES)
-    assert model.state_counts() == {s: c[s] for s in STATES}
-    hidden_pool = sum(len(g) for g in model.hidden_by_grid)
+    assert model.pools.state_counts() == {s: c[s] for s in STATES}
+    hidden_pool = sum(len(g) for g in model.pools.hidden_by_grid)
     assert hidden_pool == c["hidden"]
-    assert sum(len(h) for h in model.hidden_by_household.values()) == sum(
+    assert sum(len(h) for h in model.pools.hidden_by_household.values()) == sum(
         1 for i in model.issues if i.state == State.HIDDEN and i.household >= 0)
 
 
@@ -77,7 +77,7 @@ def test_case_log_timestamps_are_ordered(small_year: GridGovernanceModel) -> Non
 
 def test_in_person_reports_wait_for_office_hours(small_year: GridGovernanceModel) -> None:
     """An issue reported in person on Friday evening becomes known on Monday morning."""
-    cal = small_year.office_calendar
+    cal = small_year.calendars.office
     in_person = [i for i in small_year.issues if i.source == Source.IN_PERSON]
     assert len(in_person) > 100
     assert all(cal.is_open(i.t_known) for i in in_person)
@@ -120,7 +120,7 @@ def test_resolution_times_are_right_skewed(small_year: GridGovernanceModel) -> N
 
 def test_wenheng_starts_with_a_hidden_backlog() -> None:
     model = GridGovernanceModel(load_scenario("wenheng"), seed=1)
-    assert model.counts["hidden"] > 300
+    assert model.pools.counts["hidden"] > 300
     assert all(i.t_arisen < 0 for i in model.issues)
     kinds = {i.type_name for i in model.issues}
     assert kinds == {"facility", "sanitation", "occupied_space", "water"}

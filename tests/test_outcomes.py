@@ -17,10 +17,10 @@ import pytest
 from conftest import SMALL
 
 from simulation import GridGovernanceModel, load_scenario
-from simulation.measures import outcomes
 from simulation.analysis.report.formatting import fmt, metric_label
+from simulation.measures import outcomes
 from simulation.measures.outcomes import OUTCOMES, SETS, Direction, Outcome
-from simulation.measures.tally import SUMMARY_DOCS, summarise
+from simulation.measures.tally import SUMMARY_DOCS
 
 # Every unit in use. A new unit goes here on purpose (and into report/formatting.py's fmt if
 # it should print with a suffix), so a misspelt unit ("day") cannot slip through.
@@ -36,7 +36,7 @@ def summary() -> dict[str, object]:
     """The summary of a small 30-day baseline run: 10 days' warm-up, 5 days' follow-up."""
     model = GridGovernanceModel(load_scenario("baseline", SMALL), seed=5, warmup_days=10)
     model.run(30)
-    return summarise(model, followup_days=5)
+    return model.tally(5).summary(model.timeseries())
 
 
 def test_a_runs_summary_holds_exactly_the_registered_outcomes_in_order(summary) -> None:

@@ -126,7 +126,7 @@ def test_one_district_is_a_world_of_its_own():
     assert model.world.n_grids == plans(params)[0].basic_grids + plans(params)[0].dedicated_grids
     # the city-level desks hold the district's share: case_staff x its street offices
     streets = len(model.world.street_district)
-    assert len(model.department_point.servers) == params["department.case_staff"] * streets
+    assert len(model.points.department.servers) == params["department.case_staff"] * streets
     model.release()
 
 
@@ -148,7 +148,7 @@ def test_each_district_of_a_partitioned_run_is_its_own_model(inline_city):
     for d in range(len(JINAN)):
         params = load_scenario("jinan", {**TINY_CITY, "world.district": d})
         model = GridGovernanceModel(params, seed=seeds[d]).run(DAYS)
-        parts.append(Tally.of(model))
+        parts.append(model.tally())
         model.release()
     assert same_summary(Tally.merge(parts).summary(inline_city.timeseries), inline_city.summary)
     table = inline_city.districts
@@ -251,12 +251,11 @@ def _z_scores(a: list[dict], b: list[dict]) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def unpartitioned_city4() -> list[dict]:
-    from simulation.measures.tally import summarise
 
     out = []
     for r in range(REPS):
         model = GridGovernanceModel(load_scenario("baseline", CITY4), seed=200 + r).run(365)
-        out.append(summarise(model))
+        out.append(model.tally().summary(model.timeseries()))
         model.release()
     return out
 

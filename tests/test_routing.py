@@ -15,8 +15,9 @@ from conftest import small_model
 
 from simulation import GridGovernanceModel
 from simulation.issues import N_UNIFORMS, U_ESCALATE, Issue, Level, State
+from simulation.local_help import WeeklyHours
 from simulation.parameters import ISSUE_TYPES
-from simulation.routing import KNOWN, ServicePoint, WeeklyHours
+from simulation.routing import KNOWN, ServicePoint
 from simulation.worktime import Calendar
 
 OFFICE = Calendar(9.0, 17.0)  # Monday to Friday, 9:00 to 17:00
@@ -85,7 +86,7 @@ def models() -> dict[str, GridGovernanceModel]:
     """Day-0 small models without and with the mediation centre (grid 0 has no branch)."""
     out = {"plain": small_model(seed=1),
            "centre": small_model(seed=1, **{"policy.mediation_centre": True})}
-    assert not any(m.grid_has_branch[0] for m in out.values())
+    assert not any(m.help.has_branch[0] for m in out.values())
     return out
 
 
@@ -151,19 +152,19 @@ def test_handling_hours_at_each_level(models) -> None:
 
 
 def test_the_event_queue_runs_in_time_order_and_ties_in_scheduling_order() -> None:
-    router = small_model(seed=1).router
-    router.heap.clear()
+    queue = small_model(seed=1).queue
+    queue.heap.clear()
     issue = SimpleNamespace()
     for t, tag in ((2.0, "late"), (1.0, "first"), (1.0, "second"), (0.5, "earliest")):
-        router.push(t, KNOWN, issue, tag)
-    order = [heapq.heappop(router.heap) for _ in range(4)]
+        queue.push(t, KNOWN, issue, tag)
+    order = [heapq.heappop(queue.heap) for _ in range(4)]
     assert [(t, data) for t, _, _, _, data in order] == [
         (0.5, "earliest"), (1.0, "first"), (1.0, "second"), (2.0, "late")]
 
 
 # --- on whole runs ------------------------------------------------------------------------
 def test_grid_workers_handle_only_in_working_hours(small_year: GridGovernanceModel) -> None:
-    cal = small_year.office_calendar
+    cal = small_year.calendars.office
     starts = [t for i in small_year.issues for t, ev, lv, _ in i.log
               if ev == 1 and lv == Level.GRID]
     assert len(starts) > 500

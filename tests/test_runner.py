@@ -10,8 +10,6 @@ import pytest
 from conftest import SMALL
 
 from simulation import GridGovernanceModel, load_scenario
-from simulation.load import load_table
-from simulation.measures.tally import grid_state, summarise
 from simulation.running.runner import RunRecord, run_model
 from simulation.seeds import stream_seed_records
 
@@ -31,17 +29,17 @@ def record(params) -> RunRecord:
 
 def test_the_record_is_what_the_model_gives(params, record: RunRecord) -> None:
     model = GridGovernanceModel(params, seed=4, warmup_days=10).run(DAYS)
-    expected = summarise(model, 5)
+    expected = model.tally(5).summary(model.timeseries())
     assert record.summary.keys() == expected.keys()
     for key, value in expected.items():  # equal to the bit, NaN where undefined
         got = record.summary[key]
         assert got == value or (got != got and value != value), key
     pd.testing.assert_frame_equal(record.timeseries, model.timeseries(), check_exact=True)
-    pd.testing.assert_frame_equal(record.grids, grid_state(model), check_exact=True)
-    pd.testing.assert_frame_equal(record.loads, load_table(model), check_exact=True)
+    pd.testing.assert_frame_equal(record.grids, model.grid_state(), check_exact=True)
+    pd.testing.assert_frame_equal(record.loads, model.loads(), check_exact=True)
     pd.testing.assert_frame_equal(record.cases, model.case_log(), check_exact=True)
     assert record.stream_seeds == stream_seed_records(model.streams.seeds)
-    assert record.events == model.router.events_scheduled > 0
+    assert record.events == model.queue.scheduled > 0
     assert record.casework_hours == model.working_hours_per_week > 0
     assert record.warnings == list(model.warnings)
     assert len(record.resolution_curve) == 61 and record.resolution_curve == sorted(

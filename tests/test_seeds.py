@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation import model, seeds
+from simulation import seeds
 from simulation.analysis import validation
-from simulation.running import city as partition
 from simulation.model import Streams
+from simulation.running import city as partition
 from simulation.sweeps.experiment import load_experiment, replication_seeds, unit_sample
 
 SS = np.random.SeedSequence
@@ -51,10 +51,10 @@ def test_each_derivation_is_the_formula_it_replaces(base: int) -> None:
 
 
 def test_the_callers_use_the_same_seeds() -> None:
-    assert model.STREAMS is seeds.STREAMS
     assert replication_seeds(11, 4) == seeds.replication_seeds(11, 4)
     assert validation.Size(reps=4).seeds() == seeds.validation_seeds(validation.BASE_SEED, 4)
     s = Streams(5)
+    assert tuple(s.seeds) == seeds.STREAMS
     assert [q.spawn_key for q in s.seeds.values()] == [(k,) for k in range(5)]
     assert (s.world.random(3) == np.random.default_rng(SS(5).spawn(5)[0]).random(3)).all()
 

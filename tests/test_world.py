@@ -110,7 +110,7 @@ def test_buildings_hold_at_most_households_per_building(world: World) -> None:
     # the fewest buildings that can hold each grid's households
     per_grid = np.bincount(world.building_grid, minlength=world.n_grids)
     np.testing.assert_array_equal(per_grid, -(-world.grid_households // hpb))
-    first, count = world.building_members()
+    first, count = world.building_members
     np.testing.assert_array_equal(count, np.bincount(world.resident_building))
     for b in (0, len(count) // 2, len(count) - 1):
         assert (world.resident_building[first[b]:first[b] + count[b]] == b).all()

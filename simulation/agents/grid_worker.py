@@ -9,16 +9,18 @@ Community, street, department and mediation-centre staff are plain servers (Offi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import mesa
 import numpy as np
 
+from ..issues import IssuePools, Source
+from ..population import Population
+from ..routing import KNOWN, ServicePoint
 from ..rules import trust_boost, visit_find_probability, visits_today
 from ..worktime import HOURS_PER_DAY, Calendar
-
-if TYPE_CHECKING:
-    from ..model import GridGovernanceModel
+from ..world import World
 
 
 class OfficeStaff:
@@ -43,9 +45,7 @@ class GridWorker(mesa.Agent):
     :class:`DoorToDoorRounds` so that a day's visits are one vectorised step.
     """
 
-    model: GridGovernanceModel
-
-    def __init__(self, model: GridGovernanceModel, beat: int, calendar: Calendar,
+    def __init__(self, model: mesa.Model, beat: int, calendar: Calendar,
                  part_time: bool, dedicated: bool, visits_per_day: float,
                  visit_hours: float) -> None:
         super().__init__(model)
@@ -69,12 +69,14 @@ class GridWorker(mesa.Agent):
         f = visits * self.visit_hours / self.calendar.hours_per_day
         self.time_factor = 1.0 / (1.0 - f)
 
-    def inspect_unit(self, day: int) -> None:
-        """A dedicated grid's worker finds each hidden issue of the unit with a fixed chance."""
-        m = self.model
+    def inspect_unit(self, day: int, grids: list[int], pools: IssuePools, prob: float,
+                     rng: np.random.Generator, push: Callable[..., None]) -> None:
+        """A dedicated grid's worker inspects the unit's ``grids`` at the day's opening and
+        finds each hidden issue with ``prob`` (one draw each from ``rng``)."""
         t = self.calendar.next_open(float(day))
-        for g in m.beat_grids[self.beat]:
-            m.discover_in_grid(g, t, m.params["visits.dedicated_find_prob"])
+        for g in grids:
+            for issue, when in pools.found_in_grid(g, t, prob, rng):
+                push(when, KNOWN, issue, Source.VISIT)
 
 
 class DoorToDoorRounds:
@@ -88,10 +90,19 @@ class DoorToDoorRounds:
     issues is found with :func:`rules.visit_find_probability` of the worker's knowledge
     before today's visits; its members gain trust. ``planned`` and ``done`` count each
     worker's visits planned and made on working days.
+
+    The rounds receive what they use: the parameters, the beats' queues (how long they
+    are), the world and population (whose trust a visit raises), the issue pools (what a
+    visit can find), the visits stream and the event queue's ``push``.
     """
 
     def __init__(self, workers: list[GridWorker], routes: list[np.ndarray],
-                 knowledge: float, visit_hours: float) -> None:
+                 params: Mapping[str, Any], beats: list[ServicePoint], world: World,
+                 population: Population, pools: IssuePools, rng: np.random.Generator,
+                 push: Callable[..., None]) -> None:
+        self.params, self.beats, self.world, self.population = params, beats, world, population
+        self.pools, self.rng, self.push = pools, rng, push
+        knowledge, visit_hours = params["knowledge.initial"], params["visits.hours_each"]
         self.workers = workers
         self.length = np.array([len(r) for r in routes], dtype=np.int64)
         self.offset = np.cumsum(self.length) - self.length
@@ -120,14 +131,14 @@ class DoorToDoorRounds:
         for w, gw in enumerate(self.workers):
             gw.knowledge = float(self.n_known[w] / self.length[w]) if self.length[w] else 1.0
 
-    def visit(self, model: GridGovernanceModel, day: int) -> None:
+    def visit(self, day: int) -> None:
         """Everyone's visits of ``day``: discoveries, maps, and trust."""
         if len(self.workers) == 0:
             return
-        p = model.params
+        p = self.params
         rate = self.rate
         if p["visits.flexible"]:
-            points = model.beat_points
+            points = self.beats
             waiting = np.array([len(points[b].queue) / len(points[b].servers)
                                 for b in self.beat])
             rate = visits_today(rate, waiting, p["visits.pause_queue"])
@@ -153,14 +164,16 @@ class DoorToDoorRounds:
         households = self.route[flat]
         find = visit_find_probability(self.n_known / np.maximum(self.length, 1),
                                       p["visits.find_prob_min"], p["visits.find_prob_max"])
-        model.discover_households(households.tolist(), times.tolist(), find[w].tolist())
+        for issue, when in self.pools.found_in_households(households.tolist(), times.tolist(),
+                                                          find[w].tolist(), self.rng):
+            self.push(when, KNOWN, issue, Source.VISIT)
         fresh = np.unique(flat[~self.known[flat]])
         self.known[fresh] = True
         self.n_known += np.bincount(self.owner[fresh], minlength=len(n))
         self._share_known()
         gain = p["visits.trust_gain"]
         if p["trust.enabled"] and gain > 0:
-            members = model.household_members(households)
-            when = np.repeat(times, model.world.household_size[households])
-            model.population.update_in_order(members, when,
-                                             lambda trust, _k: trust_boost(trust, gain))
+            members = self.world.household_members(households)
+            when = np.repeat(times, self.world.household_size[households])
+            self.population.update_in_order(members, when,
+                                            lambda trust, _k: trust_boost(trust, gain))

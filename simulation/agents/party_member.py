@@ -7,23 +7,22 @@ policy they act as ordinary residents and volunteers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
+from ..world import World
 from .volunteer import Volunteer
-
-if TYPE_CHECKING:
-    from ..model import GridGovernanceModel
 
 
 class PartyMember(Volunteer):
     """A Party member living in a grid."""
 
     @classmethod
-    def branches(cls, model: GridGovernanceModel) -> np.ndarray:
+    def branches(cls, world: World, params: Mapping[str, Any]) -> np.ndarray:
         """Boolean per grid: a branch exists (policy on, enough members, basic grid)."""
-        w, p = model.world, model.params
+        w, p = world, params
         if not p["policy.party_branch"]:
             return np.zeros(w.n_grids, bool)
         members = np.bincount(w.resident_grid[w.party], minlength=w.n_grids)

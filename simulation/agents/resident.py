@@ -1,38 +1,39 @@
 """Residents: belong to a household, building and grid; raise issues, report them or not,
 and update their trust from their own and their neighbours' experience.
 
-A resident's state (trust, stage) and places live in ``model.population`` and
-``model.world`` columns; the agent holds its row (``index``). Population-wide decisions are
-class methods working on whole columns.
+A resident's state (trust, stage) and places live in the population's and the world's
+columns; the agent holds its row (``index``). Population-wide decisions are class methods
+working on whole columns, given what they use (parameters, world, population, calendar,
+random stream), never the model.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any
 
 import mesa
 import numpy as np
 
 from ..issues import U_CHANNEL, U_DELAY, U_REPORT, Issue, Source, State
+from ..population import Population
 from ..rules import disconfirmation, report_probability, trust_after_experience
-
-if TYPE_CHECKING:
-    from ..model import GridGovernanceModel
+from ..worktime import Calendar
+from ..world import World
 
 
 class Resident(mesa.Agent):
     """A registered resident (落格进楼: every resident belongs to a grid and a building)."""
 
-    model: GridGovernanceModel
-
-    def __init__(self, model: GridGovernanceModel, index: int) -> None:
+    def __init__(self, model: mesa.Model, index: int) -> None:
         super().__init__(model)
         self.index = index  # row in the population columns
 
     @classmethod
-    def decide_reports(cls, model: GridGovernanceModel, residents: np.ndarray,
-                       severity: np.ndarray, u: np.ndarray, t_arisen: np.ndarray,
+    def decide_reports(cls, params: Mapping[str, Any], world: World, population: Population,
+                       office: Calendar, residents: np.ndarray, severity: np.ndarray,
+                       u: np.ndarray, t_arisen: np.ndarray,
                        t: float) -> tuple[np.ndarray, np.ndarray]:
         """For new issues raised by ``residents``: when each becomes known and by which
         channel (``Source`` value), or (NaN, -1) if it is never reported.
@@ -40,15 +41,15 @@ class Resident(mesa.Agent):
         P(report) is :func:`rules.report_probability` of the raiser's trust (at ``t``) and
         the issue's severity; residents under 60 use the digital platform where it exists
         (extra log-odds, shorter delay, any hour); others report in person and wait for
-        office hours. ``u`` holds each issue's row of uniform draws.
+        office hours (the ``office`` calendar). ``u`` holds each issue's row of uniform draws.
         """
-        p = model.params
+        p = params
         n = len(residents)
         if p["reporting.always"]:
             return t_arisen.copy(), np.full(n, int(Source.IN_PERSON))
         platform = (np.zeros(n, bool) if not p["policy.digital_platform"]
-                    else ~model.world.elderly[residents])
-        prob = report_probability(model.population.trust_at(residents, t), severity,
+                    else ~world.elderly[residents])
+        prob = report_probability(population.trust_at(residents, t), severity,
                                   p["reporting.base_logit"], p["reporting.trust_coef"],
                                   p["reporting.severity_coef"],
                                   np.where(platform, p["reporting.platform_logit"], 0.0))
@@ -57,26 +58,28 @@ class Resident(mesa.Agent):
         at = t_arisen - mean_delay * np.log1p(-u[:, U_DELAY])
         reported = u[:, U_REPORT] < prob
         in_person = np.flatnonzero(reported & ~platform)
-        office = model.office_calendar
         at[in_person] = [office.next_open(x) for x in at[in_person].tolist()]
         at[~reported] = np.nan
         source = np.where(platform, int(Source.PLATFORM), int(Source.IN_PERSON))
         return at, np.where(reported, source, -1)
 
     @staticmethod
-    def unit_report(model: GridGovernanceModel, issue: Issue) -> tuple[float, Source] | None:
-        """A dedicated grid's unit reports its issue in person with a fixed probability."""
-        p = model.params
+    def unit_report(params: Mapping[str, Any], office: Calendar, issue: Issue
+                    ) -> tuple[float, Source] | None:
+        """A dedicated grid's unit reports its issue in person (in ``office`` hours) with a
+        fixed probability."""
+        p = params
         if p["reporting.always"]:
             return issue.t_arisen, Source.UNIT
         if issue.u[U_CHANNEL] >= p["reporting.dedicated_prob"]:
             return None
         delay = -p["reporting.delay_days"] * math.log1p(-issue.u[U_DELAY])
-        return model.office_calendar.next_open(issue.t_arisen + delay), Source.UNIT
+        return office.next_open(issue.t_arisen + delay), Source.UNIT
 
     @classmethod
-    def share_experiences(cls, model: GridGovernanceModel, closed: list[Issue],
-                          contacts: list[tuple[int, float]] = ()) -> None:
+    def share_experiences(cls, params: Mapping[str, Any], world: World,
+                          population: Population, rng: np.random.Generator,
+                          closed: list[Issue], contacts: list[tuple[int, float]] = ()) -> None:
         """Update trust after the day's news, in time order: residents' closed cases (own
         and neighbours'), and volunteers' help.
 
@@ -85,9 +88,10 @@ class Resident(mesa.Agent):
         case, ``contacts`` random residents of the same building get the same update with
         weight ``w``. Volunteer contacts ``(household, t)`` (a volunteer took or spotted the
         household's issue): each member gains ``volunteers.contact_trust_gain`` of their gap
-        to full trust. Applied in time order, exactly as one by one.
+        to full trust. Applied in time order, exactly as one by one; ``rng`` (the behaviour
+        stream) picks the neighbours.
         """
-        p = model.params
+        p = params
         if not p["trust.enabled"] or not (closed or contacts):
             return
         targets, times, d, gain, weight = [], [], [], [], []
@@ -99,9 +103,9 @@ class Resident(mesa.Agent):
             abandoned = np.fromiter((i.state == State.ABANDONED for i in closed), bool, n)
             dc = np.where(abandoned, -1.0, disconfirmation(t - known, p["trust.expected_days"]))
             k = p["trust.contacts"]
-            building = model.world.resident_building[owner]
-            first, count = model.building_first[building], model.building_count[building]
-            picks = first[:, None] + model.streams.behaviour.integers(
+            building = world.resident_building[owner]
+            first, count = (x[building] for x in world.building_members)
+            picks = first[:, None] + rng.integers(
                 0, np.maximum(count - 1, 1)[:, None], size=(n, k))
             picks[picks >= owner[:, None]] += 1  # anyone in the building but oneself
             who = np.concatenate([owner[:, None], picks], axis=1)
@@ -116,8 +120,8 @@ class Resident(mesa.Agent):
             gain.append(np.full(int(keep.sum()), p["trust.gain_good"]))
         if contacts and p["volunteers.contact_trust_gain"] > 0:
             households = np.array([h for h, _ in contacts], dtype=np.int64)
-            members = model.household_members(households)
-            size = model.world.household_size[households]
+            members = world.household_members(households)
+            size = world.household_size[households]
             targets.append(members)
             times.append(np.repeat([t for _, t in contacts], size))
             d.append(np.ones(len(members)))
@@ -129,6 +133,6 @@ class Resident(mesa.Agent):
         t_all = np.concatenate(times)[order]
         d_all, g_all, w_all = (np.concatenate(x)[order] for x in (d, gain, weight))
         loss = p["trust.loss_bad"]
-        model.population.update_in_order(
+        population.update_in_order(
             np.concatenate(targets)[order], t_all,
             lambda trust, j: trust_after_experience(trust, d_all[j], g_all[j], loss, w_all[j]))

@@ -9,15 +9,19 @@ weekly hours; the residents they help or whose problems they spot gain a little 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
-from ..rules import Stage, mobilisation_probabilities, volunteer_take_probability
+from ..issues import IssuePools, Source
+from ..local_help import LocalHelp
+from ..population import Population
+from ..routing import KNOWN
+from ..rules import Stage, mobilisation_probabilities
+from ..worktime import HOURS_PER_DAY, Calendar
+from ..world import World
 from .resident import Resident
-
-if TYPE_CHECKING:
-    from ..model import GridGovernanceModel
 
 
 class Volunteer(Resident):
@@ -35,24 +39,27 @@ class Volunteer(Resident):
         return int(self.model.population.stage[self.index]) >= Stage.FOLLOWING
 
     @classmethod
-    def update_stages(cls, model: GridGovernanceModel, t: float, dt_weeks: float = 1.0) -> None:
-        """Move every registered volunteer up, down or not, by one stage (weekly).
+    def update_stages(cls, population: Population, world: World, params: Mapping[str, Any],
+                      help: LocalHelp, rng: np.random.Generator, t: float,
+                      dt_weeks: float = 1.0) -> None:
+        """Move every registered volunteer up, down or not, by one stage (weekly; one draw
+        each from ``rng``), then recount the grids' active volunteers (``help``).
 
         Social influence is the share of the grid's available volunteers that is active
         (following or self-driven) (:func:`rules.mobilisation_probabilities`); Party-led
         mobilisation acts in grids with a Party branch, a campaign everywhere. Registered
         volunteers with no time to give (not ``available``) stay inactive.
         """
-        pop, w, p = model.population, model.world, model.params
+        pop, w, p = population, world, params
         idx = pop.pool
         if len(idx) == 0:
             return
         stage = pop.stage[idx].astype(np.int64)
         grid = w.resident_grid[idx]
-        active = model.active_by_grid / np.maximum(model.available_by_grid, 1)
+        active = help.active_by_grid / np.maximum(help.available_by_grid, 1)
         share = active[grid]
         mode = p["policy.mobilisation"]
-        branch_led = (mode == "party_led") & model.grid_has_branch[grid]
+        branch_led = (mode == "party_led") & help.has_branch[grid]
         p_up, p_down = mobilisation_probabilities(
             stage, share, pop.trust_at(idx, t), branch_led, mode == "campaign",
             base_rate=p["volunteers.base_rate"], social_rate=p["volunteers.social_rate"],
@@ -61,20 +68,33 @@ class Volunteer(Resident):
             trust_rate=p["volunteers.trust_rate"], fallback_rate=p["volunteers.fallback_rate"],
             incentive_cut=p["volunteers.incentive_cut"], dt_weeks=dt_weeks)
         p_up = np.where(pop.available[idx], p_up, 0.0)
-        u = model.streams.behaviour.random(len(idx))
+        u = rng.random(len(idx))
         pop.stage[idx] = stage + (u < p_up) - ((u >= p_up) & (u < p_up + p_down))
         pop.refresh_stage_counts()
-        model.refresh_active_volunteers()
+        help.refresh(pop.active())
 
     @classmethod
-    def spot_rates(cls, model: GridGovernanceModel) -> np.ndarray:
+    def spot_rates(cls, params: Mapping[str, Any], help: LocalHelp) -> np.ndarray:
         """Expected hidden issues spotted per grid per day (active volunteers x rate)."""
-        return model.params["volunteers.spot_rate"] * model.active_by_grid
+        return params["volunteers.spot_rate"] * help.active_by_grid
 
     @classmethod
-    def take_probability(cls, model: GridGovernanceModel, grid: int) -> float:
-        """P(the grid's active volunteers take a minor issue)."""
-        p = model.params
-        return volunteer_take_probability(float(model.active_by_grid[grid]),
-                                          p["volunteers.take_per_active"],
-                                          p["volunteers.take_max"])
+    def spot(cls, params: Mapping[str, Any], help: LocalHelp, pools: IssuePools,
+             calendar: Calendar, rng: np.random.Generator,
+             push: Callable[..., None], day: int) -> None:
+        """Today's spotting: each grid's active volunteers notice a Poisson number of its
+        hidden issues (:meth:`spot_rates`; at most as many as there are), each at a random
+        moment of their ``calendar``'s day, and make them known (draws from ``rng``)."""
+        n_spot = rng.poisson(cls.spot_rates(params, help))
+        for g in np.flatnonzero(n_spot):
+            pool = pools.hidden_by_grid[g]
+            if not pool:
+                continue
+            issues = list(pool.values())
+            k = min(int(n_spot[g]), len(issues))
+            picks = rng.choice(len(issues), size=k, replace=False)
+            hours = calendar.open_hour + rng.random(k) * (calendar.close_hour
+                                                          - calendar.open_hour)
+            for j, h in zip(picks, hours, strict=True):
+                push(max(day + h / HOURS_PER_DAY, issues[j].t_arisen), KNOWN, issues[j],
+                     Source.VOLUNTEER)

@@ -22,20 +22,18 @@ rule's clock).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..issues import Event, Level, Source, State
-from ..load import analytic_loads, queue_summary
+from ..issues import Event, Issue, Level, Source, State
 from ..parameters import ISSUE_TYPES
+from ..population import Population
 from ..worktime import Calendar
+from ..world import World
 from .outcomes import OUTCOMES
-
-if TYPE_CHECKING:
-    from ..model import GridGovernanceModel
 
 HORIZON_DAYS = 90.0  # the restricted mean's horizon and the longest share's
 CURVE_WORKING_DAYS = np.arange(0, 61)  # where each run's resolution curve is kept
@@ -78,23 +76,19 @@ class Tally:
     cost: dict[str, float] = field(default_factory=dict)  # annual cost items (yuan/year)
 
     @classmethod
-    def of(cls, model: GridGovernanceModel, followup_days: int = 0) -> Tally:
-        """The tally of a finished (or running) model; the last ``followup_days`` days are
-        the follow-up."""
-        issues = model.issues
-        now = model.now
+    def of(cls, issues: list[Issue], *, now: float, days: int, warmup: int, followup: int,
+           world: World, grid_workers: int, calendar: Calendar, visits_planned: float,
+           visits_done: float, max_offered_load: float, overloaded_points: int,
+           cost: dict[str, float]) -> Tally:
+        """The tally of a run's ``issues`` at time ``now`` (a finished or running model's:
+        :meth:`simulation.model.GridGovernanceModel.tally`), after ``days`` days of which
+        the first ``warmup`` are the warm-up and the last ``followup`` the follow-up."""
         start, top = _first_starts_and_tops(issues)
         start[start > now] = np.nan
-        w0 = model.window_start
-        rounds = model.rounds
-        planned = float(rounds.planned.sum() - w0["visits_planned"].sum()) if w0 else 0.0
-        done = float(rounds.done.sum() - w0["visits_done"].sum()) if w0 else 0.0
-        rho, over = queue_summary(analytic_loads(model))
         return cls(
-            days=model.day, warmup=model.warmup_days, followup=int(followup_days),
-            residents=model.world.n_residents, households=model.world.n_households,
-            grids=model.world.n_grids, grid_workers=len(model.grid_workers),
-            calendar=model.office_calendar,
+            days=days, warmup=warmup, followup=followup,
+            residents=world.n_residents, households=world.n_households,
+            grids=world.n_grids, grid_workers=grid_workers, calendar=calendar,
             state=np.array([i.state for i in issues], dtype=np.int8),
             source=np.array([-1 if i.source is None else int(i.source) for i in issues],
                             dtype=np.int8),
@@ -104,8 +98,8 @@ class Tally:
             t_known=np.array([i.t_known for i in issues]), t_start=start,
             t_closed=np.array([i.t_closed if i.state == State.RESOLVED else np.nan
                                for i in issues]),
-            visits_planned=planned, visits_done=done, max_offered_load=rho,
-            overloaded_points=over, cost=model.cost())
+            visits_planned=visits_planned, visits_done=visits_done,
+            max_offered_load=max_offered_load, overloaded_points=overloaded_points, cost=cost)
 
     @classmethod
     def merge(cls, parts: list[Tally]) -> Tally:
@@ -352,27 +346,23 @@ def window_problem(days: int, warmup_days: int, followup_days: int) -> str | Non
     return None
 
 
-def summarise(model: GridGovernanceModel, followup_days: int = 0) -> dict[str, Any]:
-    """The summary metrics of ``model`` as a flat dict of numbers (NaN where undefined);
-    the last ``followup_days`` days are the follow-up."""
-    return Tally.of(model, followup_days).summary(model.timeseries())
-
-
-def grid_state(model: GridGovernanceModel) -> pd.DataFrame:
-    """One row per grid at the end of the run: its place, residents, mean trust, backlog.
+def grid_state(world: World, issues: list[Issue], population: Population,
+               has_branch: np.ndarray, now: float) -> pd.DataFrame:
+    """One row per grid at time ``now`` (the end of the run): its place, residents, mean
+    trust, backlog.
 
     ``backlog`` = known issues still open (queued or in handling, at any level) that arose
     in the grid; ``hidden`` = issues not yet known; ``resolved`` = issues resolved.
     """
-    w = model.world
+    w = world
     n = w.n_grids
-    grid = np.array([i.grid for i in model.issues], dtype=np.int64)
-    state = np.array([i.state for i in model.issues], dtype=np.int64)
+    grid = np.array([i.grid for i in issues], dtype=np.int64)
+    state = np.array([i.state for i in issues], dtype=np.int64)
 
     def count(s: State) -> np.ndarray:
         return np.bincount(grid[state == s], minlength=n)
 
-    trust = model.population.all_trust(model.now)
+    trust = population.all_trust(now)
     residents = w.grid_residents
     sums = np.bincount(w.resident_grid, weights=trust, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -381,7 +371,7 @@ def grid_state(model: GridGovernanceModel) -> pd.DataFrame:
         "grid": np.arange(n), "community": w.grid_community,
         "street": w.community_street[w.grid_community], "dedicated": w.grid_dedicated,
         "residents": residents, "households": w.grid_households,
-        "party_branch": model.grid_has_branch.astype(bool), "mean_trust": mean_trust,
+        "party_branch": has_branch.astype(bool), "mean_trust": mean_trust,
         "backlog": count(State.OPEN), "hidden": count(State.HIDDEN),
         "resolved": count(State.RESOLVED),
     })
@@ -390,7 +380,7 @@ def grid_state(model: GridGovernanceModel) -> pd.DataFrame:
 _EVENT_NAMES = {Event.ARRIVE: "arrive", Event.START: "start", Event.DONE: "done"}
 
 
-def case_log(model: GridGovernanceModel) -> pd.DataFrame:
+def case_log(world: World, issues: list[Issue]) -> pd.DataFrame:
     """One row per issue: type, place, every timestamp (days), handler, top level, outcome.
 
     Per-level columns ``t_<event>_<level>`` (event: arrive, start, done) are NaN where the
@@ -398,8 +388,7 @@ def case_log(model: GridGovernanceModel) -> pd.DataFrame:
     (e.g. "grid_worker:17 > community:2:0"); ``handler`` is who closed it. Built column by
     column (a city year has millions of issues).
     """
-    w = model.world
-    issues = model.issues
+    w = world
     n = len(issues)
     grid = np.array([i.grid for i in issues], dtype=np.int64)
     community = w.grid_community[grid]

@@ -108,8 +108,8 @@ class RunResult:
 
     def plot(self, title: str | None = None) -> Figure:
         """The run's daily open and hidden issues and mean trust
-        (:func:`simulation.analysis.plotting.plot_run`); returns a matplotlib Figure."""
-        from ..analysis.plotting import plot_run  # matplotlib only when plotting
+        (:func:`simulation.measures.plot.plot_run`); returns a matplotlib Figure."""
+        from ..measures.plot import plot_run  # matplotlib only when plotting
 
         return plot_run(self.timeseries, title=title or f"{self.scenario}, seed {self.seed}",
                         warmup_days=self.warmup_days,

@@ -19,8 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..load import load_table
-from ..measures.tally import Tally, case_log, grid_state
+from ..measures.tally import Tally
 from ..model import GridGovernanceModel
 from ..parameters import Parameters
 from ..seeds import stream_seed_records
@@ -69,14 +68,14 @@ def run_model(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
     t1 = time.perf_counter()
     model.run(days, on_day=on_day)
     t2 = time.perf_counter()
-    tally = Tally.of(model, followup_days)
+    tally = model.tally(followup_days)
     series = model.timeseries()
     record = RunRecord(
-        summary=tally.summary(series), timeseries=series, grids=grid_state(model),
-        resolution_curve=tally.resolution_curve(), loads=load_table(model), tally=tally,
-        stream_seeds=stream_seed_records(model.streams.seeds), events=model.router.events_scheduled,
+        summary=tally.summary(series), timeseries=series, grids=model.grid_state(),
+        resolution_curve=tally.resolution_curve(), loads=model.loads(), tally=tally,
+        stream_seeds=stream_seed_records(model.streams.seeds), events=model.queue.scheduled,
         casework_hours=float(model.working_hours_per_week), warnings=list(model.warnings),
-        cases=case_log(model) if keep_cases else None,
+        cases=model.case_log() if keep_cases else None,
         extra=inspect(model) if inspect is not None else {})
     t3 = time.perf_counter()
     # Free the issues by reference counting before the collection that frees the agents

@@ -21,7 +21,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ...analysis.report.figures import schematic_layout
-from ...measures.tally import grid_state
 from .text import tr
 
 if TYPE_CHECKING:
@@ -86,7 +85,7 @@ def grid_figure(model: GridGovernanceModel, lang: str = "en", colour: str = "tru
     coloured by ``colour`` ("trust" or "open") on the ``scale`` of :func:`map_limits`, with
     each grid's workers (triangles), Party members (red) and active volunteers (blue;
     marker area grows with the count). Grids with no residents have no trust: grey."""
-    g = grid_state(model)
+    g = model.grid_state()
     column, cmap, _ = MAP_COLOURS[colour]
     x, y = schematic_layout(g.community.to_numpy())
     values = g[column].to_numpy(float)
@@ -109,10 +108,10 @@ def grid_figure(model: GridGovernanceModel, lang: str = "en", colour: str = "tru
         w = model.world
         # a beat's workers are drawn once, on its first grid (a beat may span several grids)
         workers = np.zeros(w.n_grids, dtype=np.int64)
-        for b, grids in enumerate(model.beat_grids):
-            workers[grids[0]] = len(model.beat_points[b].servers)
+        for b, grids in enumerate(model.points.beat_grids):
+            workers[grids[0]] = len(model.points.beats[b].servers)
         party = np.bincount(w.resident_grid[w.party], minlength=w.n_grids)
-        active = model.active_by_grid
+        active = model.help.active_by_grid
         ax.scatter(x - 0.25, y + 0.22, s=12 * np.minimum(workers, 6), marker="^", c="black")
         ax.scatter(x, y - 0.22, s=2.0 * np.sqrt(party), c="red", alpha=0.8)
         ax.scatter(x + 0.25, y + 0.05, s=4.0 * np.sqrt(active), c="tab:blue", alpha=0.8)

@@ -111,7 +111,7 @@ class DashboardModel(GridGovernanceModel):
             self.running = False
             return
         super().step()
-        done = [i.t_closed - i.t_known for i in self.closed_today
+        done = [i.t_closed - i.t_known for i in self.pools.closed_today
                 if i.state == State.RESOLVED]
         self.resolution_days.append(float(np.mean(done)) if done else float("nan"))
         self.running = self.day < self.max_days

@@ -1,0 +1,122 @@
+"""Issues arising: the day-0 backlog and each day's new issues (Poisson counts per grid and
+type, uniform times in the day), each issue's row of uniform draws and handling-time
+multipliers, its raiser, and whether and when it is reported.
+
+Every new issue starts hidden; a report (the resident's, or a dedicated grid's unit's)
+schedules the moment it becomes known. All draws come from the arrivals stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .agents import Resident
+from .issues import HANDLING_COLUMNS, N_UNIFORMS, Issue, IssuePools, IssueTypes, Source
+from .population import Grievances, Population
+from .routing import KNOWN
+from .rules import handling_multiplier
+from .worktime import Calendar
+from .world import World
+
+_SOURCES = list(Source)
+
+
+class Arrivals:
+    """Where and how often issues arise (``daily_rate``: expected issues per grid, type and
+    day), and the issues themselves as they do, into ``pools``. It receives what it uses:
+    the parameters and issue types, the world and population (who raises an issue, how
+    much they trust), the residents' grievances, the office calendar (in-person reports
+    wait for it), the arrivals stream and the event queue's ``push``."""
+
+    def __init__(self, params: Mapping[str, Any], types: IssueTypes, world: World,
+                 population: Population, grievances: Grievances, pools: IssuePools,
+                 office: Calendar, rng: np.random.Generator,
+                 push: Callable[..., None]) -> None:
+        self.params, self.types, self.world, self.population = params, types, world, population
+        self.grievances, self.pools, self.office, self.rng = grievances, pools, office, rng
+        self.push = push
+        w = world
+        basic = ~w.grid_dedicated
+        self.daily_rate = np.where(basic[:, None],
+                                   types.rate[None, :] * w.grid_households[:, None],
+                                   types.dedicated_rate[None, :]) / 365.0
+
+    @staticmethod
+    def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        grids, kinds = np.nonzero(counts)
+        c = counts[grids, kinds]
+        return np.repeat(grids, c), np.repeat(kinds, c)
+
+    def _create(self, grids: np.ndarray, kinds: np.ndarray, times: np.ndarray
+                ) -> tuple[list[Issue], np.ndarray, np.ndarray]:
+        """Issue records, with their rows of uniform draws and their raisers (-1: none)."""
+        w, rng, p = self.world, self.rng, self.params
+        n = len(grids)
+        pick = rng.random(n)
+        u = rng.random((n, N_UNIFORMS))
+        hm = handling_multiplier(u[:, HANDLING_COLUMNS], p["handling.distribution"],
+                                 p["handling.sigma"]).tolist()
+        dedicated = w.grid_dedicated[grids]
+        residents = np.where(dedicated, -1, w.grid_first_resident[grids]
+                             + (pick * w.grid_residents[grids]).astype(np.int64))
+        households = np.where(dedicated, -1, w.resident_household[np.maximum(residents, 0)])
+        sev = self.types.severity[kinds].tolist()
+        self.grievances.add(residents, times, self.types.severity[kinds])
+        issues = self.pools.issues
+        base = len(issues)
+        out = [Issue(base + k, kd, g, hh, r, sv, t, uk, hk) for k, (kd, g, hh, r, sv, t, uk, hk)
+               in enumerate(zip(kinds.tolist(), grids.tolist(), households.tolist(),
+                                residents.tolist(), sev, times.tolist(), u, hm,
+                                strict=True))]
+        issues.extend(out)
+        self.pools.counts["arisen"] += n
+        return out, u, residents
+
+    def backlog(self) -> None:
+        """Hidden issues already present at day 0 (e.g. the Wenheng compound's backlog),
+        each arisen within the past year."""
+        w, ty = self.world, self.types
+        if not ty.initial_backlog.any():
+            return
+        rng = self.rng
+        lam = np.where(~w.grid_dedicated[:, None],
+                       ty.initial_backlog[None, :] * w.grid_households[:, None], 0.0)
+        grids, kinds = self._expand(rng.poisson(lam))
+        ages = rng.random(len(grids)) * 365.0  # arose within the past year
+        for issue in self._create(grids, kinds, -ages)[0]:
+            self.pools.hide(issue)
+
+    def today(self, day: int) -> None:
+        """Today's new issues: Poisson counts per grid and type, uniform times in the day;
+        their residents (or units) decide whether and when to report them."""
+        rng = self.rng
+        grids, kinds = self._expand(rng.poisson(self.daily_rate))
+        times = day + rng.random(len(grids))
+        order = np.argsort(times, kind="stable")
+        issues, u, residents = self._create(grids[order], kinds[order], times[order])
+        if not issues:
+            return
+        p, pools = self.params, self.pools
+        basic = residents >= 0
+        known_at = np.full(len(issues), np.nan)
+        source = np.full(len(issues), -1)
+        if basic.any():
+            known_at[basic], source[basic] = Resident.decide_reports(
+                p, self.world, self.population, self.office, residents[basic],
+                self.types.severity[kinds[order][basic]], u[basic], times[order][basic],
+                float(day))
+        push, by_grid, by_household = self.push, pools.hidden_by_grid, pools.hidden_by_household
+        pools.counts["hidden"] += len(issues)
+        for issue, at, src in zip(issues, known_at.tolist(), source.tolist(), strict=True):
+            by_grid[issue.grid][issue.id] = issue  # every new issue starts hidden (pools.hide)
+            if issue.resident >= 0:
+                by_household[issue.household][issue.id] = issue
+                if src >= 0:
+                    push(at, KNOWN, issue, _SOURCES[src])
+            else:
+                known = Resident.unit_report(p, self.office, issue)
+                if known is not None:
+                    push(known[0], KNOWN, issue, known[1])
