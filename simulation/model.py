@@ -37,7 +37,10 @@ from .cost import annual_cost
 from .issues import Issue, IssuePools, IssueTypes, Level
 from .load import analytic_loads, counters, load_table, queue_summary
 from .local_help import LocalHelp
-from .measures.tally import Tally, case_log, grid_state
+from .measures import daily
+from .measures.caselog import case_log, grid_state
+from .measures.outcomes import summarise
+from .measures.tally import Tally
 from .parameters import MAX_DAYS, Parameters
 from .policies import LeverLike, apply_levers, lever_warnings
 from .population import Grievances, Population
@@ -176,7 +179,7 @@ class GridGovernanceModel(mesa.Model):
         if self.warmup_days == 0:
             self._start_window()
         self.help.refill(p)  # week 0 (after the window opens: its hours count)
-        self.datacollector = mesa.DataCollector(model_reporters=_reporters())
+        self.datacollector = mesa.DataCollector(model_reporters=daily.reporters())
         self.datacollector.collect(self)
 
     # --- construction ---------------------------------------------------------------------
@@ -369,8 +372,9 @@ class GridGovernanceModel(mesa.Model):
 
     def tally(self, followup_days: int = 0) -> Tally:
         """The per-issue tally behind the summary (:class:`~simulation.measures.tally.Tally`),
-        the last ``followup_days`` days being the follow-up; ``tally(f).summary(
-        model.timeseries())`` is the summary as a dict with integer counts."""
+        the last ``followup_days`` days being the follow-up; ``summarise(tally(f),
+        model.timeseries())`` (:func:`simulation.measures.outcomes.summarise`) is the
+        summary as a dict with integer counts."""
         w0, rounds = self.window_start, self.rounds
         planned = float(rounds.planned.sum() - w0["visits_planned"].sum()) if w0 else 0.0
         done = float(rounds.done.sum() - w0["visits_done"].sum()) if w0 else 0.0
@@ -387,8 +391,8 @@ class GridGovernanceModel(mesa.Model):
         where a metric is undefined, e.g. no issue resolved), measured after the model's
         warm-up and before the last ``followup_days`` days (docs/model.md 7.14;
         :meth:`tally` gives the same as a dict with integer counts)."""
-        return pd.Series(self.tally(followup_days).summary(self.timeseries()), name="summary",
-                         dtype="float64")
+        return pd.Series(summarise(self.tally(followup_days), self.timeseries()),
+                         name="summary", dtype="float64")
 
     def analytic_loads(self) -> pd.DataFrame:
         """Every service point's analytic offered load (:func:`simulation.load.analytic_loads`)."""
@@ -402,14 +406,15 @@ class GridGovernanceModel(mesa.Model):
 
     def grid_state(self) -> pd.DataFrame:
         """Each grid's state now: place, residents, mean trust, open and hidden issues
-        (:func:`simulation.measures.tally.grid_state`)."""
+        (:func:`simulation.measures.caselog.grid_state`)."""
         return grid_state(self.world, self.pools.issues, self.population,
                           self.help.has_branch, self.now)
 
     def timeseries(self) -> pd.DataFrame:
         """The daily time series (one row per day, day 0 = initial state): issues open,
         hidden, resolved (counts), mean trust (0-1), volunteer stages (residents), grid
-        worker utilisation (share), ... (the DataCollector's model reporters)."""
+        worker utilisation (share), ... (the DataCollector's model reporters: each column
+        is declared in :mod:`simulation.measures.daily`)."""
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def plot(self, title: str | None = None) -> Figure:
@@ -422,7 +427,8 @@ class GridGovernanceModel(mesa.Model):
                         warmup_days=self.warmup_days)
 
     def case_log(self) -> pd.DataFrame:
-        """One row per issue with every timestamp (see :mod:`simulation.measures.tally`)."""
+        """One row per issue with every timestamp
+        (:func:`simulation.measures.caselog.case_log`)."""
         return case_log(self.world, self.pools.issues)
 
 
@@ -442,27 +448,3 @@ def _parameters(params: Parameters | str | None, scenario: str | None,
         raise TypeError(f"params must be a scenario's name or Parameters, not {name!r}")
     return load_scenario(name, overrides, levers)
 
-
-def _reporters() -> dict[str, Any]:
-    """Model reporters of the DataCollector: the daily time series."""
-
-    def stage(k: Stage):
-        return lambda m: int(m.population.stage_counts[k])
-
-    return {
-        "day": lambda m: m.day,
-        "arisen": lambda m: m.pools.counts["arisen"],
-        "hidden_issues": lambda m: m.pools.counts["hidden"],
-        "open_issues": lambda m: m.pools.counts["open"],
-        "resolved": lambda m: m.pools.counts["resolved"],
-        "abandoned": lambda m: m.pools.counts["abandoned"],
-        "queued_above_grid": lambda m: m.points.queued_above_grid(),
-        "closed_today": lambda m: len(m.pools.closed_today),
-        "mean_trust": lambda m: m.population.mean_trust(m.now),
-        "inactive": stage(Stage.INACTIVE),
-        "watching": stage(Stage.WATCHING),
-        "following": stage(Stage.FOLLOWING),
-        "self_driven": stage(Stage.SELF_DRIVEN),
-        "active_volunteer_share": lambda m: m.population.active_share,
-        "grid_worker_utilisation": lambda m: m.grid_worker_utilisation(),
-    }

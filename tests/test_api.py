@@ -26,6 +26,7 @@ from simulation import (
     load_scenario,
     run_scenario,
 )
+from simulation.measures.outcomes import summarise
 from simulation.policies import PartyBranch
 
 TINY_WORLD = {"world.scale": 0.2}  # baseline at a fifth of its grids: 4 grids, ~1,000 people
@@ -89,7 +90,7 @@ def test_mesa_batch_run_varies_dotted_keys() -> None:
 def test_summary_is_a_float_series_with_the_metrics_values() -> None:
     model = GridGovernanceModel("baseline", seed=2, **SMALL).run(60)
     s = model.summary()
-    as_dict = model.tally().summary(model.timeseries())
+    as_dict = summarise(model.tally(), model.timeseries())
     assert s.dtype == np.float64
     assert list(s.index) == list(as_dict)
     for key, value in as_dict.items():

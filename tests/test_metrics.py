@@ -1,4 +1,4 @@
-"""Summary metrics on hand-computed cases (simulation/measures/tally.py): the window, the burden,
+"""Summary metrics on hand-computed cases (simulation/measures/): the window, the burden,
 the Kaplan-Meier shares and restricted mean, the trends, and agreement with a real run."""
 
 from __future__ import annotations
@@ -8,7 +8,10 @@ import pandas as pd
 import pytest
 
 from simulation.issues import Source, State
-from simulation.measures.tally import Tally, resolution_curve, restricted_mean, trend
+from simulation.measures.outcomes import summarise
+from simulation.measures.survival import resolution_curve, restricted_mean
+from simulation.measures.tally import Tally
+from simulation.measures.window import trend
 from simulation.worktime import Calendar
 
 HID, OPN, RES, ABN = State.HIDDEN, State.OPEN, State.RESOLVED, State.ABANDONED
@@ -64,7 +67,7 @@ def test_kaplan_meier_by_hand():
 
 
 def test_summary_measures_by_hand():
-    s = tally(ROWS).summary(_series(200))
+    s = summarise(tally(ROWS), _series(200))
     assert s["issues_arisen"] == 5 and s["backlog_issues"] == 1
     assert s["issues_resolved"] == 2 and s["issues_abandoned"] == 1
     assert s["issues_open"] == 1 and s["issues_never_known"] == 1
@@ -85,8 +88,8 @@ def test_abandoned_issues_are_never_resolution():
     # as abandoned it stays unresolved, censored at the end (cumulative incidence).
     rows = list(ROWS)
     rows[3] = (RES, 50.0, 51.0, 60.0)
-    assert tally(rows).summary(_series(200))["share_resolved_within_90_days"] \
-        > tally(ROWS).summary(_series(200))["share_resolved_within_90_days"]
+    assert summarise(tally(rows), _series(200))["share_resolved_within_90_days"] \
+        > summarise(tally(ROWS), _series(200))["share_resolved_within_90_days"]
 
 
 def test_hidden_issues_cost_in_the_burden_and_in_the_shares():
@@ -96,7 +99,7 @@ def test_hidden_issues_cost_in_the_burden_and_in_the_shares():
     rows[2] = (RES, 40.0, 41.0, 45.0)
     better, worse = tally(rows), tally(ROWS)
     assert better.burden() < worse.burden()
-    sb, sw = better.summary(_series(200)), worse.summary(_series(200))
+    sb, sw = summarise(better, _series(200)), summarise(worse, _series(200))
     assert sb["share_resolved_within_30_days"] > sw["share_resolved_within_30_days"]
 
 
@@ -116,7 +119,7 @@ def test_trend_is_the_relative_slope_per_year_over_the_second_half():
 
 
 def test_summary_of_a_real_run_agrees_with_its_case_log(small_year):
-    s = small_year.tally().summary(small_year.timeseries())
+    s = summarise(small_year.tally(), small_year.timeseries())
     log = small_year.case_log()
     assert s["issues_arisen"] == int((log.t_arisen >= 0).sum())
     assert s["issues_resolved"] == int((log.outcome == "resolved").sum())

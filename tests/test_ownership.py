@@ -1,5 +1,5 @@
 """Output folders: a command overwrites or deletes only the files its ownership record
-lists (simulation.sweeps.folder.Ownership); a path it would write that is not its own
+lists (simulation.support.ownership.Ownership); a path it would write that is not its own
 stops it with one line before anything is written; repeating it with the same folder works.
 """
 
@@ -14,7 +14,7 @@ import pytest
 
 from simulation.analysis.sensitivity import write_files as write_sensitivity
 from simulation.faces.cli import main
-from simulation.sweeps.folder import FolderError, Ownership, write_owned
+from simulation.support.ownership import FolderError, Ownership, write_owned
 
 
 def snapshot(folder: Path) -> dict[Path, bytes]:

@@ -23,6 +23,7 @@ from simulation.districts import (
     plans,
 )
 from simulation.faces.cli import main
+from simulation.measures.outcomes import summarise
 from simulation.measures.tally import Tally
 from simulation.parameters import ParameterError
 from simulation.running.city import district_seeds, run_partitioned
@@ -150,7 +151,7 @@ def test_each_district_of_a_partitioned_run_is_its_own_model(inline_city):
         model = GridGovernanceModel(params, seed=seeds[d]).run(DAYS)
         parts.append(model.tally())
         model.release()
-    assert same_summary(Tally.merge(parts).summary(inline_city.timeseries), inline_city.summary)
+    assert same_summary(summarise(Tally.merge(parts), inline_city.timeseries), inline_city.summary)
     table = inline_city.districts
     assert table.seed.tolist() == seeds
     assert table.residents.tolist() == [t.residents for t in parts]
@@ -255,7 +256,7 @@ def unpartitioned_city4() -> list[dict]:
     out = []
     for r in range(REPS):
         model = GridGovernanceModel(load_scenario("baseline", CITY4), seed=200 + r).run(365)
-        out.append(model.tally().summary(model.timeseries()))
+        out.append(summarise(model.tally(), model.timeseries()))
         model.release()
     return out
 

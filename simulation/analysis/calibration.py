@@ -27,9 +27,9 @@ from matplotlib.figure import Figure
 
 from ..load import STABLE_LOAD
 from ..support.errors import GridgovError
+from ..support.ownership import write_owned
 from ..support.storage import atomic_write_figure, atomic_write_text
 from ..sweeps.experiment import Experiment, Target
-from ..sweeps.folder import write_owned
 from .report.errors import ReportError
 from .report.figures import panels
 from .report.results import SweepResults

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from ..measures.outcomes import OUTCOMES, SENSITIVITY
 from ..support.errors import UsageError
+from ..support.ownership import output_error, write_owned
 from ..support.storage import atomic_write_figure, atomic_write_text
 from ..sweeps.experiment import (
     MORRIS_LEVELS,
@@ -28,7 +29,7 @@ from ..sweeps.experiment import (
     resample,
     unit_sample,
 )
-from ..sweeps.folder import ResultsFolder, output_error, write_owned
+from ..sweeps.folder import ResultsFolder
 from .report.comparison import check_metrics
 from .report.errors import ReportError
 from .report.formatting import metric_label

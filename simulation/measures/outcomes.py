@@ -1,23 +1,37 @@
-"""The outcome registry: what each summary metric of a run means, once.
+"""The outcome registry: every summary metric of a run, declared once.
 
-One responsibility: to say, for every outcome (summary metric), what it measures, how the
-report labels it, its unit, and whether lower or higher is better; and to name the sets of
-outcomes that the sweep, the report and the sensitivity analysis lead with. Every other
-module reads these here: the CLI (``gridgov run``'s summary, ``--metrics``), experiment
-files' ``[targets]``, the sweep's runs table and key metrics, the report's labels, units,
-verdict directions and default metrics, and the sensitivity analysis's metrics
-(``metrics.SUMMARY_DOCS`` is the meanings as a dict, kept for old callers).
+Each outcome says what it measures, how the report labels it, its unit, whether lower or
+higher is better, and how it is computed from the run's measured window
+(:class:`~simulation.measures.window.Measured`: the tally's cohort and the daily series).
+:func:`summarise` computes them in the order declared, so a run's summary, the runs table's
+columns and every place that lists outcomes follow this one list. The named sets are the
+outcomes the sweep, the report and the sensitivity analysis lead with. Every other module
+reads these here: the CLI (``gridgov run``'s summary, ``--metrics``), experiment files'
+``[targets]``, the sweep's runs table and key metrics, the report's labels, units, verdict
+directions and default metrics, and the sensitivity analysis's metrics.
 
-Adding an outcome needs one entry in OUTCOMES (plus the code that computes it in
-``Tally.summary``, simulation/measures/tally.py, at the same place in the order); to have it
+Adding an outcome is one entry in ``_ALL`` (with its computation) and its test; to have it
 lead, add its key to a named set. Keys, order and sets are checked when this module is
-imported; tests/test_outcomes.py checks that a run's summary holds exactly these keys.
+imported.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..issues import Source, State
+from .survival import HORIZON_DAYS, restricted_mean, share_by
+from .tally import Tally
+from .window import Measured, mean, percentile, trend
+
+NAN = float("nan")
+REPORTED = [Source.IN_PERSON, Source.PLATFORM, Source.UNIT]  # reported by resident or unit
 
 
 class Direction(Enum):
@@ -53,13 +67,42 @@ class Outcome:
     label: str  # what the report calls it, with its unit and scope
     unit: str
     direction: Direction
+    compute: Callable[[Measured], Any]  # its value for a run (an int for counts; NaN if
+    #                                     undefined)
     print_unit: bool = True
 
 
 def _outcome(key: str, meaning: str, unit: str, direction: Direction = NEITHER,
-             label: str | None = None, print_unit: bool = True) -> Outcome:
+             label: str | None = None, print_unit: bool = True, *,
+             compute: Callable[[Measured], Any]) -> Outcome:
     """An Outcome; its label is the key in words unless given."""
-    return Outcome(key, meaning, label or key.replace("_", " "), unit, direction, print_unit)
+    return Outcome(key, meaning, label or key.replace("_", " "), unit, direction, compute,
+                   print_unit)
+
+
+def _skew(m: Measured) -> float:
+    """Mean over median of days from known to resolved (NaN without a positive median)."""
+    if len(m.k2r) and percentile(m.k2r, 50) > 0:
+        return mean(m.k2r) / percentile(m.k2r, 50)
+    return NAN
+
+
+def _in_grid(m: Measured) -> float:
+    """Share of the resolved cohort settled inside the grid."""
+    if not m.n_resolved:
+        return NAN
+    return float(m.tally.in_grid[m.c][m.resolved].sum() / m.n_resolved)
+
+
+def _escalation(m: Measured) -> float:
+    """Share of the handled cohort that went beyond the grid."""
+    return float(m.beyond.sum() / m.handled.sum()) if m.handled.any() else NAN
+
+
+def _visits_done(m: Measured) -> float:
+    """Visits made over visits planned after the warm-up."""
+    t = m.tally
+    return t.visits_done / t.visits_planned if t.visits_planned > 0 else NAN
 
 
 _RESOLVED_ONLY = "days, resolved only"
@@ -67,131 +110,180 @@ _RESOLVED_ONLY = "days, resolved only"
 _ALL = (
     # --- the run --------------------------------------------------------------------------
     _outcome("days", "simulated days (warm-up + window + follow-up)", "days",
-             print_unit=False),
-    _outcome("warmup_days", "days before the window (not measured)", "days"),
-    _outcome("window_days", "days of the measurement window", "days"),
-    _outcome("residents", "residents in the world", "residents"),
-    _outcome("households", "households in the world", "households"),
-    _outcome("grids", "grids (basic and dedicated)", "grids"),
-    _outcome("grid_workers", "grid workers", "grid workers"),
+             print_unit=False,
+             compute=lambda m: m.tally.days),
+    _outcome("warmup_days", "days before the window (not measured)", "days",
+             compute=lambda m: m.tally.warmup),
+    _outcome("window_days", "days of the measurement window", "days",
+             compute=lambda m: m.tally.days - m.tally.warmup - m.tally.followup),
+    _outcome("residents", "residents in the world", "residents",
+             compute=lambda m: m.tally.residents),
+    _outcome("households", "households in the world", "households",
+             compute=lambda m: m.tally.households),
+    _outcome("grids", "grids (basic and dedicated)", "grids",
+             compute=lambda m: m.tally.grids),
+    _outcome("grid_workers", "grid workers", "grid workers",
+             compute=lambda m: m.tally.grid_workers),
     # --- every issue: the lead measures ---------------------------------------------------
     _outcome("unresolved_issue_days_per_household",
              "issue-days of every issue unresolved during the window (hidden, open or "
              "abandoned), per household per year: the burden residents carry",
              "issue-days per household per year", LOWER,
-             "unresolved issue-days (per household per year, every issue)"),
+             "unresolved issue-days (per household per year, every issue)",
+             compute=lambda m: m.tally.burden()),
     _outcome("share_resolved_within_90_days",
              "share of the issues arising in the window resolved within 90 days of arising "
              "(Kaplan-Meier; every issue, unresolved ones censored)", "share", HIGHER,
-             "resolved within 90 days of arising (share of every issue)"),
+             "resolved within 90 days of arising (share of every issue)",
+             compute=lambda m: share_by(m.curve, HORIZON_DAYS)),
     _outcome("share_resolved_within_30_days",
              "share of the issues arising in the window resolved within 30 days of arising "
              "(Kaplan-Meier)", "share", HIGHER,
-             "resolved within 30 days of arising (share of every issue)"),
+             "resolved within 30 days of arising (share of every issue)",
+             compute=lambda m: share_by(m.curve, 30.0)),
     _outcome("share_resolved_within_5_working_days",
              "share of the issues arising in the window resolved within 5 working days of "
              "arising (Kaplan-Meier, working-day clock)", "share", HIGHER,
-             "resolved within 5 working days of arising (share of every issue)"),
+             "resolved within 5 working days of arising (share of every issue)",
+             compute=lambda m: share_by(m.work_curve, 5.0)),
     _outcome("restricted_mean_days_to_resolve",
              "mean days from arising to resolution over the first 90 days (an issue "
              "unresolved by then counts 90; Kaplan-Meier restricted mean)", "days", LOWER,
-             "mean days to resolution, first 90 days (days, every issue)", print_unit=False),
+             "mean days to resolution, first 90 days (days, every issue)", print_unit=False,
+             compute=lambda m: restricted_mean(m.curve, HORIZON_DAYS)),
     # --- the cohort's issues --------------------------------------------------------------
-    _outcome("issues_arisen", "issues that arose in the window (the cohort)", "issues"),
+    _outcome("issues_arisen", "issues that arose in the window (the cohort)", "issues",
+             compute=lambda m: int(m.c.sum())),
     _outcome("backlog_issues", "issues already present at day 0 (not in the cohort)",
-             "issues"),
-    _outcome("issues_reported", "cohort issues reported by their resident or unit", "issues"),
+             "issues",
+             compute=lambda m: int((m.tally.t_arisen < 0).sum())),
+    _outcome("issues_reported", "cohort issues reported by their resident or unit", "issues",
+             compute=lambda m: int(np.isin(m.source, REPORTED).sum())),
     _outcome("issues_found_on_visits",
-             "cohort issues found on door-to-door visits or inspections", "issues"),
+             "cohort issues found on door-to-door visits or inspections", "issues",
+             compute=lambda m: int((m.source == Source.VISIT).sum())),
     _outcome("issues_spotted_by_volunteers", "cohort issues spotted by active volunteers",
-             "issues"),
+             "issues",
+             compute=lambda m: int((m.source == Source.VOLUNTEER).sum())),
     _outcome("issues_resolved", "cohort issues resolved by the end of the run", "issues",
-             HIGHER),
+             HIGHER,
+             compute=lambda m: m.n_resolved),
     _outcome("issues_abandoned", "cohort issues closed unresolved at the top level",
-             "issues", LOWER),
+             "issues", LOWER,
+             compute=lambda m: int((m.state == State.ABANDONED).sum())),
     _outcome("issues_open", "cohort issues known and still being handled at the end",
-             "issues", LOWER),
-    _outcome("issues_never_known", "cohort issues still hidden at the end", "issues", LOWER),
+             "issues", LOWER,
+             compute=lambda m: int((m.state == State.OPEN).sum())),
+    _outcome("issues_never_known", "cohort issues still hidden at the end", "issues", LOWER,
+             compute=lambda m: int((m.state == State.HIDDEN).sum())),
     _outcome("issues_unresolved",
              "cohort issues not resolved at the end (hidden + open + abandoned)", "issues",
-             LOWER),
+             LOWER,
+             compute=lambda m: int(m.c.sum()) - m.n_resolved),
     _outcome("hidden_issues", "mean number of hidden issues during the window (all ages)",
-             "issues", LOWER, "hidden issues (mean over the window)"),
+             "issues", LOWER, "hidden issues (mean over the window)",
+             compute=lambda m: m.window_mean("hidden_issues")),
     # --- times (resolved issues only, unless said) ----------------------------------------
     _outcome("mean_wait_days",
              "mean days from known to first handling start, over cohort issues whose "
-             "handling has started", "days", LOWER, "mean wait for handling (days)"),
+             "handling has started", "days", LOWER, "mean wait for handling (days)",
+             compute=lambda m: mean(m.waits)),
     _outcome("mean_resolution_days",
              "mean days from arising to resolution, over resolved issues only", "days",
-             LOWER, "mean resolution time (days from arising, resolved only)"),
+             LOWER, "mean resolution time (days from arising, resolved only)",
+             compute=lambda m: mean(m.a2r)),
     _outcome("median_resolution_days",
              "median days from arising to resolution, over resolved issues only", "days",
-             LOWER, "median resolution time (days from arising, resolved only)"),
+             LOWER, "median resolution time (days from arising, resolved only)",
+             compute=lambda m: percentile(m.a2r, 50)),
     _outcome("p90_resolution_days",
              "90th percentile of days from arising to resolution, over resolved issues only",
              "days", LOWER, "90th-percentile resolution time (days from arising, resolved "
-             "only)"),
+             "only)",
+             compute=lambda m: percentile(m.a2r, 90)),
     _outcome("mean_days_known_to_resolved",
              "mean days from known to resolved, over resolved issues only", "days", LOWER,
-             f"mean time from known to resolved ({_RESOLVED_ONLY})", print_unit=False),
+             f"mean time from known to resolved ({_RESOLVED_ONLY})", print_unit=False,
+             compute=lambda m: mean(m.k2r)),
     _outcome("median_days_known_to_resolved",
              "median days from known to resolved, over resolved issues only", "days", LOWER,
-             f"median time from known to resolved ({_RESOLVED_ONLY})", print_unit=False),
+             f"median time from known to resolved ({_RESOLVED_ONLY})", print_unit=False,
+             compute=lambda m: percentile(m.k2r, 50)),
     _outcome("skew_known_to_resolved",
              "mean / median of days from known to resolved, over resolved issues only: the "
-             "right skew of resolution times", ""),
+             "right skew of resolution times", "",
+             compute=_skew),
     _outcome("mean_days_known_to_resolved_reported",
              "mean days from known to resolved of resolved issues their resident or unit "
-             "reported in person", "days", print_unit=False),
+             "reported in person", "days", print_unit=False,
+             compute=lambda m: m.known_to_resolved_by("reported")),
     _outcome("mean_days_known_to_resolved_platform",
-             "the same, reported on the digital platform", "days", print_unit=False),
+             "the same, reported on the digital platform", "days", print_unit=False,
+             compute=lambda m: m.known_to_resolved_by("platform")),
     _outcome("mean_days_known_to_resolved_visit", "the same, found on a visit or inspection",
-             "days", print_unit=False),
+             "days", print_unit=False,
+             compute=lambda m: m.known_to_resolved_by("visit")),
     _outcome("mean_days_known_to_resolved_volunteer", "the same, spotted by a volunteer",
-             "days", print_unit=False),
+             "days", print_unit=False,
+             compute=lambda m: m.known_to_resolved_by("volunteer")),
     # --- where issues end -----------------------------------------------------------------
     _outcome("share_known_resolved",
              "share of known cohort issues resolved by the end: the completion rate",
-             "share", HIGHER, "completion rate (share of known issues resolved)"),
+             "share", HIGHER, "completion rate (share of known issues resolved)",
+             compute=lambda m: (m.n_resolved / m.n_known) if m.n_known else NAN),
     _outcome("share_within_5_working_days",
              "share of resolved issues closed within 5 working days of becoming known "
              "(resolved issues only; Shandong rule)", "share", HIGHER,
              "closed within 5 working days of becoming known (share of resolved issues "
-             "only)"),
+             "only)",
+             compute=lambda m: mean((m.working <= 5.0).astype(float))),
     _outcome("share_resolved_in_grid",
              "share of resolved issues settled by volunteers, the Party branch or the grid "
-             "worker", "share", HIGHER),
+             "worker", "share", HIGHER,
+             compute=_in_grid),
     _outcome("escalation_rate", "share of handled issues that went beyond the grid",
-             "share"),
+             "share",
+             compute=_escalation),
     # --- residents ------------------------------------------------------------------------
-    _outcome("trust_start", "mean trust at the start of the window", "trust (0-1)"),
+    _outcome("trust_start", "mean trust at the start of the window", "trust (0-1)",
+             compute=lambda m: m.trust["trust_start"]),
     _outcome("mean_trust", "mean trust at the end of the window", "trust (0-1)", HIGHER,
-             "mean trust at the end of the window (trust, 0-1)"),
+             "mean trust at the end of the window (trust, 0-1)",
+             compute=lambda m: m.trust["mean_trust"]),
     _outcome("trust_change", "mean trust at the end of the window minus at its start",
-             "trust (0-1)", HIGHER, "change in mean trust (trust, 0-1, over the window)"),
+             "trust (0-1)", HIGHER, "change in mean trust (trust, 0-1, over the window)",
+             compute=lambda m: m.trust["trust_change"]),
     _outcome("active_volunteer_share",
              "share of residents following or self-driven at the end of the window", "share",
-             HIGHER, "active volunteers (share of residents)"),
+             HIGHER, "active volunteers (share of residents)",
+             compute=lambda m: m.trust["active_volunteer_share"]),
     # --- load and stability ---------------------------------------------------------------
     _outcome("max_offered_load",
              "highest analytic offered load of a queue (beat or office): casework hours "
              "arriving / hours available; 1 or more never settles", "",
-             label="highest offered load of a queue (hours arriving / available)"),
+             label="highest offered load of a queue (hours arriving / available)",
+             compute=lambda m: m.tally.max_offered_load),
     _outcome("overloaded_points", "queues with an analytic offered load of 1 or more",
-             "queues"),
+             "queues",
+             compute=lambda m: m.tally.overloaded_points),
     _outcome("visits_done_share", "door-to-door visits made / visits planned after the "
-             "warm-up", "share", print_unit=False),
+             "warm-up", "share", print_unit=False,
+             compute=_visits_done),
     _outcome("trend_open_issues",
              "change of open issues per year over the second half of the run, relative to "
-             "their mean there (0: steady)", "relative change per year"),
+             "their mean there (0: steady)", "relative change per year",
+             compute=lambda m: trend(m.timeseries, "open_issues")),
     _outcome("trend_hidden_issues", "the same for the hidden stock",
-             "relative change per year"),
+             "relative change per year",
+             compute=lambda m: trend(m.timeseries, "hidden_issues")),
     _outcome("trend_queued_above_grid", "the same for the queues above the grid",
-             "relative change per year"),
+             "relative change per year",
+             compute=lambda m: trend(m.timeseries, "queued_above_grid")),
     # --- cost -----------------------------------------------------------------------------
     _outcome("annual_cost_yuan",
              "yuan a year for grid workers, case staff and the policies' own costs "
-             "(simulation/cost.py)", "yuan per year", LOWER, "annual cost (yuan/year)"),
+             "(simulation/cost.py)", "yuan per year", LOWER, "annual cost (yuan/year)",
+             compute=lambda m: m.tally.cost["total"]),
 )
 OUTCOMES: dict[str, Outcome] = {o.key: o for o in _ALL}  # in the order of the summary
 
@@ -222,6 +314,14 @@ QUEUE_TIME = ("unresolved_issue_days_per_household", "share_resolved_within_90_d
               "share_within_5_working_days")
 SETS: dict[str, tuple[str, ...]] = {"KEY": KEY, "REPORT": REPORT, "SENSITIVITY": SENSITIVITY,
                                     "QUEUE_TIME": QUEUE_TIME}
+
+
+def summarise(tally: Tally, timeseries: pd.DataFrame) -> dict[str, Any]:
+    """A run's summary: every outcome of :data:`OUTCOMES`, in order, as a flat dict of
+    numbers (counts as ints, NaN where undefined), from its ``tally`` and daily
+    ``timeseries``."""
+    measured = Measured(tally, timeseries)
+    return {key: outcome.compute(measured) for key, outcome in OUTCOMES.items()}
 
 
 def sign(key: str) -> int:

@@ -25,10 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..districts import district_count, district_names, plans
+from ..measures import tables
+from ..measures.outcomes import summarise
 from ..measures.tally import Tally
 from ..parameters import Parameters
 from ..seeds import district_seeds, partition_seed_record
@@ -81,9 +82,7 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
                            warmup_days=task.warmup_days, followup_days=task.followup_days,
                            keep_cases=task.keep_cases, collect_garbage=True,
                            on_day=day_reporter(task.progress, task.district, task.days))
-        if record.cases is not None:
-            record.cases.insert(0, "district", task.name)
-        record.loads.insert(0, "district", task.name)
+        tables.label_district(record.tables, task.name)
         return DistrictOutcome(task.district, task.seed, "", record)
     except Exception as exc:  # reported per district by the caller
         return DistrictOutcome(task.district, task.seed,
@@ -123,7 +122,7 @@ def run_partitioned(params: Parameters, *, seed: int, days: int, warmup_days: in
                                  f"failed: {outcome.error.splitlines()[0]}", outcome.error)
         if on_district is not None:
             on_district(outcome)
-        outcome.record.cases = None  # handed to on_district, not kept
+        outcome.record.tables.pop("cases", None)  # handed to on_district, not kept
         records[outcome.district] = outcome.record
     parts = [records[d] for d in range(n)]
     record = merge_records(parts, names, seeds, seed)
@@ -133,10 +132,12 @@ def run_partitioned(params: Parameters, *, seed: int, days: int, warmup_days: in
 
 def merge_records(parts: list[RunRecord], names: list[str], seeds: list[int],
                   seed: int) -> RunRecord:
-    """The city's record from its districts' (in district order): tallies joined,
-    series added up, grids numbered city-wide, loads stacked; a districts table."""
+    """The city's record from its districts' (in district order): tallies joined, each
+    per-run table merged by its rule (:mod:`simulation.measures.tables`); a districts
+    table."""
     tally = Tally.merge([p.tally for p in parts])
-    series = merge_timeseries(parts)
+    merged = tables.merge([tables.District(p.tables, p.tally.residents, p.casework_hours)
+                           for p in parts], names, tally)
     table = pd.DataFrame({
         "district": range(len(parts)), "name": names, "seed": seeds,
         "residents": [p.tally.residents for p in parts],
@@ -148,9 +149,7 @@ def merge_records(parts: list[RunRecord], names: list[str], seeds: list[int],
         "worker_peak_rss_mib": [p.peak_rss_bytes / 2**20 for p in parts],
     })
     return RunRecord(
-        summary=tally.summary(series), timeseries=series, grids=merge_grids(parts, names),
-        resolution_curve=tally.resolution_curve(),
-        loads=pd.concat([p.loads for p in parts], ignore_index=True), tally=tally,
+        summary=summarise(tally, merged["timeseries"]), tables=merged, tally=tally,
         stream_seeds=partition_seed_record(seed, seeds, {
             names[d]: p.stream_seeds for d, p in enumerate(parts)}),
         events=sum(p.events for p in parts),
@@ -160,48 +159,6 @@ def merge_records(parts: list[RunRecord], names: list[str], seeds: list[int],
         run_seconds=sum(p.run_seconds for p in parts),
         collect_seconds=sum(p.collect_seconds for p in parts),
         peak_rss_bytes=max(p.peak_rss_bytes for p in parts), districts=table)
-
-
-_SUMMED = ("arisen", "hidden_issues", "open_issues", "resolved", "abandoned",
-           "queued_above_grid", "closed_today", "inactive", "watching", "following",
-           "self_driven")
-
-
-def merge_timeseries(parts: list[RunRecord]) -> pd.DataFrame:
-    """The city's daily series from its districts' (in district order): counts add up,
-    trust is weighted by residents and utilisation by casework hours."""
-    first = parts[0].timeseries
-    if len(parts) == 1:
-        return first.copy()
-    out = pd.DataFrame({"day": first["day"].to_numpy()})
-    for col in _SUMMED:
-        out[col] = np.sum([p.timeseries[col].to_numpy() for p in parts], axis=0)
-    residents = np.array([p.tally.residents for p in parts], dtype=float)
-    hours = np.array([p.casework_hours for p in parts], dtype=float)
-
-    def weighted(col: str, w: np.ndarray) -> np.ndarray:
-        values = np.array([p.timeseries[col].to_numpy(dtype=float) for p in parts])
-        return (w[:, None] * values).sum(axis=0) / w.sum()
-
-    out["mean_trust"] = weighted("mean_trust", residents)
-    out["active_volunteer_share"] = (out["following"] + out["self_driven"]) / residents.sum()
-    out["grid_worker_utilisation"] = weighted("grid_worker_utilisation", hours)
-    return out[list(first.columns)]
-
-
-def merge_grids(parts: list[RunRecord], names: list[str]) -> pd.DataFrame:
-    """The districts' grid tables as one, with grids, communities and streets numbered
-    city-wide (district after district) and a ``district`` column."""
-    frames, offsets = [], {"grid": 0, "community": 0, "street": 0}
-    for d, p in enumerate(parts):
-        g = p.grids.copy()
-        sizes = {k: int(g[k].max()) + 1 if len(g) else 0 for k in offsets}
-        for k in offsets:
-            g[k] += offsets[k]
-            offsets[k] += sizes[k]
-        g.insert(1, "district", names[d])
-        frames.append(g)
-    return pd.concat(frames, ignore_index=True)
 
 
 def district_sizes(params: Parameters) -> list[int]:

@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..measures.tables import RUN_TABLES
 from ..measures.tally import window_problem
 from ..model import DEFAULT_SEED
 from ..parameters import Parameters
 from ..policies import LeverLike, as_levers
 from ..scenarios import load_scenario
+from ..support.ownership import Ownership, json_field
 from ..support.provenance import manifest
 from ..support.storage import atomic_write_parquet, atomic_write_text
-from ..sweeps.folder import Ownership, json_field
 from .city import DistrictOutcome, run_partitioned
 from .executors import Backend
 from .runner import RunRecord, run_model
@@ -136,12 +137,13 @@ class RunResult:
         cases = self.case_parts == Path(out) / "cases"
         return output_entries(self.districts is not None, len(self.districts)
                               if self.districts is not None and cases else 0,
-                              one_model_cases=self.cases is not None,
-                              loads=self.loads is not None)
+                              tables=[name for name, table in self.record.tables.items()
+                                      if table is not None])
 
     def write(self, out: str | Path) -> Path:
-        """Write summary.json, parameters.json, timeseries.csv, loads.csv, cases.csv (if
-        kept), districts.csv (a partitioned run) and manifest.json.
+        """Write summary.json, parameters.json, each per-run table's CSV
+        (:mod:`simulation.measures.tables`: timeseries.csv, loads.csv, cases.csv if kept),
+        districts.csv (a partitioned run) and manifest.json.
 
         Every file is written to a temporary name and renamed, so none is half-written.
         The manifest (wall time, versions) is kept apart from the deterministic results.
@@ -157,11 +159,10 @@ class RunResult:
                   for k in self.params}
         atomic_write_text(out / "summary.json", _dumps(self.summary_record()))
         atomic_write_text(out / "parameters.json", _dumps(params))
-        atomic_write_text(out / "timeseries.csv", self.timeseries.to_csv(index=False))
-        if self.loads is not None:
-            atomic_write_text(out / "loads.csv", self.loads.to_csv(index=False))
-        if self.cases is not None:
-            atomic_write_text(out / "cases.csv", self.cases.to_csv(index=False))
+        for table in RUN_TABLES:
+            frame = self.record.tables.get(table.name)
+            if table.run_file and frame is not None:
+                atomic_write_text(out / table.run_file, frame.to_csv(index=False))
         if self.districts is not None:
             atomic_write_text(out / "districts.csv", self.districts.to_csv(index=False))
         atomic_write_text(out / "manifest.json", _dumps(manifest(self.wall_seconds)))
@@ -169,19 +170,23 @@ class RunResult:
         return out
 
 
-# What gridgov run --out writes (before its districts' case logs, cases/NN.parquet).
-RUN_FILES = ("summary.json", "parameters.json", "timeseries.csv", "loads.csv", "cases.csv",
-             "districts.csv", "manifest.json")
+# What gridgov run --out writes (before its districts' case logs, cases/NN.parquet): the
+# summary and parameters, each per-run table's file, a city's districts, the manifest.
+RUN_FILES = ("summary.json", "parameters.json",
+             *(t.run_file for t in RUN_TABLES if t.run_file), "districts.csv", "manifest.json")
 
 
-def output_entries(partitioned: bool, districts: int = 0, one_model_cases: bool = True,
-                   loads: bool = True) -> list[str]:
-    """The files ``gridgov run --out`` writes: a one-model run's cases.csv, or a
-    partitioned run's districts.csv and (``districts`` > 0) its case logs
-    cases/NN.parquet."""
-    entries = [f for f in RUN_FILES if (f != "loads.csv" or loads)
-               and (f != "cases.csv" or (one_model_cases and not partitioned))
-               and (f != "districts.csv" or partitioned)]
+def output_entries(partitioned: bool, districts: int = 0,
+                   tables: Iterable[str] | None = None) -> list[str]:
+    """The files ``gridgov run --out`` writes: each per-run table's file (of ``tables``,
+    the names of those the run holds; None: every table a run of this kind holds, a
+    partitioned run's case log aside), a partitioned run's districts.csv and (``districts``
+    > 0) its case logs cases/NN.parquet."""
+    held = (set(tables) if tables is not None else
+            {t.name for t in RUN_TABLES if not partitioned or t.merge is not None})
+    files = {t.run_file for t in RUN_TABLES if t.run_file and t.name in held}
+    entries = [f for f in RUN_FILES if (not f.endswith(".csv") or f in files
+                                        or (f == "districts.csv" and partitioned))]
     if partitioned and districts:
         entries += ["cases/", *(f"cases/{d:02d}.parquet" for d in range(districts))]
     return entries

@@ -3,9 +3,11 @@
 :class:`RunRecord` — everything any caller keeps of a run.
 
 ``gridgov run``, every district of a partitioned city (:mod:`simulation.running.city`),
-sweeps (:mod:`simulation.sweeps.engine`, hence calibration and sensitivity analysis), validation
-and the benchmarks all call it, so a new per-run output is added here once. The record is
-plain data (picklable): a worker process or a Dask worker returns it whole.
+sweeps (:mod:`simulation.sweeps.engine`, hence calibration and sensitivity analysis),
+validation and the benchmarks all call it. What it keeps of a run is declared elsewhere, once:
+the summary outcomes in :mod:`simulation.measures.outcomes`, the per-run tables in
+:mod:`simulation.measures.tables`. The record is plain data (picklable): a worker process or
+a Dask worker returns it whole.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..measures import tables
+from ..measures.outcomes import summarise
 from ..measures.tally import Tally
 from ..model import GridGovernanceModel
 from ..parameters import Parameters
@@ -30,17 +34,13 @@ class RunRecord:
     """What one run gives (one model, or a city merged from its districts by
     :func:`simulation.running.city.run_partitioned`)."""
 
-    summary: dict[str, Any]  # the summary outcomes (simulation.measures.outcomes), NaN if undefined
-    timeseries: pd.DataFrame  # one row per day, day 0 the initial state
-    grids: pd.DataFrame  # each grid's state at the end (metrics.grid_state)
-    resolution_curve: list[float]  # share resolved within 0..60 working days (Kaplan-Meier)
-    loads: pd.DataFrame  # every service point's offered load (simulation.load)
+    summary: dict[str, Any]  # the summary outcomes (measures.outcomes), NaN if undefined
+    tables: dict[str, Any]  # the per-run tables by name (measures.tables), in order
     tally: Tally  # the per-issue tally behind the summary (merged across districts)
     stream_seeds: dict[str, Any]  # each random stream's SeedSequence (simulation.seeds)
     events: int  # events scheduled in the event queue
     casework_hours: float  # grid workers' working hours per week
     warnings: list[str] = field(default_factory=list)  # levers that could not act
-    cases: pd.DataFrame | None = None  # the case log, only if asked for (never a city's)
     build_seconds: float = 0.0  # building the world and agents
     run_seconds: float = 0.0  # simulating the days (what the benchmarks time)
     collect_seconds: float = 0.0  # computing the outputs above
@@ -48,6 +48,31 @@ class RunRecord:
     wall_seconds: float = 0.0  # from the start of the build to the end of collection
     extra: dict[str, Any] = field(default_factory=dict)  # what ``inspect`` returned
     districts: pd.DataFrame | None = None  # a partitioned city's districts, one row each
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """The daily series: one row per day, day 0 the initial state."""
+        return self.tables["timeseries"]
+
+    @property
+    def grids(self) -> pd.DataFrame:
+        """Each grid's state at the end."""
+        return self.tables["grids"]
+
+    @property
+    def loads(self) -> pd.DataFrame:
+        """Every service point's offered load (simulation.load)."""
+        return self.tables["loads"]
+
+    @property
+    def resolution_curve(self) -> list[float]:
+        """The share resolved within 0..60 working days of arising (Kaplan-Meier)."""
+        return self.tables["resolution_curve"]
+
+    @property
+    def cases(self) -> pd.DataFrame | None:
+        """The case log, if it was asked for (never a partitioned city's)."""
+        return self.tables.get("cases")
 
 
 def run_model(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
@@ -69,13 +94,11 @@ def run_model(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
     model.run(days, on_day=on_day)
     t2 = time.perf_counter()
     tally = model.tally(followup_days)
-    series = model.timeseries()
+    kept = tables.collect(model, tally, keep=keep_cases)
     record = RunRecord(
-        summary=tally.summary(series), timeseries=series, grids=model.grid_state(),
-        resolution_curve=tally.resolution_curve(), loads=model.loads(), tally=tally,
+        summary=summarise(tally, kept["timeseries"]), tables=kept, tally=tally,
         stream_seeds=stream_seed_records(model.streams.seeds), events=model.queue.scheduled,
         casework_hours=float(model.working_hours_per_week), warnings=list(model.warnings),
-        cases=model.case_log() if keep_cases else None,
         extra=inspect(model) if inspect is not None else {})
     t3 = time.perf_counter()
     # Free the issues by reference counting before the collection that frees the agents

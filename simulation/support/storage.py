@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 # Temporary files are named .NAME.gridgov-XXXXXXXX.tmp beside NAME (what a command may
-# clean up after a crash: simulation.sweeps.folder.Ownership.clean_temporaries).
+# clean up after a crash: simulation.support.ownership.Ownership.clean_temporaries).
 TEMP_TAG = "gridgov-"
 
 

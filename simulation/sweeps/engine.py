@@ -31,17 +31,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..measures.outcomes import KEY, OUTCOMES
-from ..measures.tally import CURVE_WORKING_DAYS
+from ..measures.survival import CURVE_WORKING_DAYS
+from ..measures.tables import RUN_TABLES
 from ..running.city import PartitionError, is_city, run_partitioned
 from ..running.executors import Backend, InlineExecutor, open_backend
 from ..running.progress import Progress
 from ..running.runner import RunRecord, run_model
 from ..scenarios import get_scenario, load_scenario
 from ..support.errors import GridgovError
+from ..support.ownership import json_field
 from ..support.provenance import manifest as environment
 from ..support.storage import atomic_write_parquet, atomic_write_text, temporary_file
 from .experiment import Experiment, RunSpec
-from .folder import PER_RUN, SWEEP_FILES, ResultsFolder, json_field
+from .folder import PER_RUN, SWEEP_FILES, ResultsFolder, kept_per_run
 
 KEY_METRICS = KEY  # the outcomes the sweep's table shows (simulation.measures.outcomes)
 
@@ -102,7 +104,7 @@ def _run_city(params: Any, window: dict[str, Any]) -> RunRecord:
     except PartitionError as exc:
         raise RuntimeError(str(exc)) from None
     if window["keep_cases"]:
-        record.cases = pd.concat(cases, ignore_index=True)
+        record.tables["cases"] = pd.concat(cases, ignore_index=True)
     return record
 
 
@@ -323,8 +325,7 @@ def completed_runs(folder: ResultsFolder, runs: list[RunSpec] | None = None,
                 continue
         if not isinstance(record["metrics"], dict) or not set(OUTCOMES) <= set(record["metrics"]):
             continue
-        kinds = PER_RUN if keep_cases else PER_RUN[:3]
-        if all(_readable_parquet(folder.per_run(k, run_id)) for k in kinds):
+        if all(_readable_parquet(folder.per_run(k, run_id)) for k in kept_per_run(keep_cases)):
             done.add(run_id)
     return done
 
@@ -342,18 +343,17 @@ def store_outcome(folder: ResultsFolder, outcome: RunOutcome, keep_cases: bool) 
     """Write one run's files; the record goes last and marks the run as complete."""
     run, record = outcome.run, outcome.record
     if record is not None:
-        atomic_write_parquet(folder.per_run("timeseries", run.run_id), record.timeseries)
-        atomic_write_parquet(folder.per_run("grids", run.run_id), record.grids)
-        atomic_write_parquet(folder.per_run("loads", run.run_id), record.loads)
-        if keep_cases and record.cases is not None:
-            atomic_write_parquet(folder.per_run("cases", run.run_id), record.cases)
+        for kind in kept_per_run(keep_cases):
+            if record.tables.get(kind) is not None:
+                atomic_write_parquet(folder.per_run(kind, run.run_id), record.tables[kind])
     doc = {
         "run_id": run.run_id, "point": run.point, "policy": run.policy,
         "replication": run.replication, "seed": run.seed, "factors": run.factors,
         "overrides": run.overrides, "status": outcome.status, "error": outcome.error,
         "traceback": outcome.traceback, "wall_seconds": outcome.wall_seconds,
         "metrics": record.summary if record is not None else {},
-        "resolution_curve": record.resolution_curve if record is not None else [],
+        **{t.name: record.tables[t.name] if record is not None else []
+           for t in RUN_TABLES if t.sweep == "record"},
     }
     atomic_write_text(folder.record(run.run_id),
                       json.dumps(doc, indent=1, default=_json_default) + "\n")

@@ -10,9 +10,10 @@ import sys
 from ...analysis import calibration, sensitivity
 from ...analysis.report.results import load_results
 from ...scenarios import get_scenario
+from ...support.ownership import output_error
 from ...support.storage import atomic_write_text
 from ...sweeps.experiment import load_experiment
-from ...sweeps.folder import ResultsFolder, output_error
+from ...sweeps.folder import ResultsFolder
 from .options import metric_names
 from .sweep import execute, report_failures, sweep_folder
 

@@ -28,7 +28,7 @@ from ...running.progress import make_progress
 from ...running.result import RunResult, output_entries, run_city, run_one, run_ownership
 from ...scenarios import get_scenario, load_scenario
 from ...support.errors import RunFailed, UsageError
-from ...sweeps.folder import output_error
+from ...support.ownership import output_error
 from .options import Workers, check_writable, fmt, guard_cluster, parse_sets
 
 # A one-model run shows a bar of simulated days on a terminal above this many residents.
