@@ -226,6 +226,64 @@ def test_report_writes_tables_figures_and_a_self_contained_page(tiny: Path) -> N
     assert (pd.read_csv(out / "factor_effects.csv").factor == "visits.per_worker_day").all()
 
 
+def test_the_page_and_the_terminal_text_are_the_sections_in_order(tiny: Path,
+                                                                   tmp_path: Path) -> None:
+    from simulation.analysis.report.sections import SECTIONS
+
+    report = build_report(tiny, tmp_path / "order")
+    assert tuple(report.sections) == SECTIONS
+    page = report.html.read_text(encoding="utf-8")
+    # each section's part, as it renders now (the heading's up to its clock time)
+    parts = [s.html(report).split("report made")[0] for s in SECTIONS]
+    assert all(parts)  # a factorial sweep with costs: every section has something to show
+    at = [page.find(p) for p in parts]
+    assert -1 not in at and at == sorted(at) and len(set(at)) == len(at)
+    assert page.index("<h2>Design points</h2>") < page.index("<h2>Comparison, metric")
+    text = text_table(report)
+    assert text.startswith("p0000: per_worker_day=2.0\np0001: per_worker_day=6.0\n\n")
+    assert text.endswith("\n".join(f"note: {n}" for n in report.notes))
+
+
+def test_a_section_added_to_the_list_is_computed_written_shown_and_printed(
+        tiny: Path, tmp_path: Path, monkeypatch) -> None:
+    """A new section is one class and one entry in SECTIONS: its table is written (and
+    owned: gone with the section), its part is on the page where it stands in the list,
+    its lines and notes are in the terminal text."""
+    from simulation.analysis.report import sections
+    from simulation.analysis.report.document import Report, Section
+
+    class Robustness(Section):
+        name = "robustness"
+
+        def compute(self, report: Report) -> None:
+            report.tables["robustness.csv"] = pd.DataFrame({"arm": [a.label for a in
+                                                                    report.arms]})
+            report.notes.append("robustness looked at")
+
+        def html(self, report: Report) -> str:
+            return "<h2>Robustness</h2><p>every arm held up</p>"
+
+        def text(self, report: Report) -> list[str]:
+            return ["robustness: every arm held up", ""]
+
+    plain = sections.SECTIONS
+    at = next(i for i, s in enumerate(plain) if s.name == "figures")
+    monkeypatch.setattr(sections, "SECTIONS", (*plain[:at], Robustness(), *plain[at:]))
+    out = tmp_path / "extra"
+    report = build_report(tiny, out, metrics=["trust_change", "hidden_issues"])
+    page = report.html.read_text(encoding="utf-8")
+    assert (page.index("Note: robustness looked at") < page.index("<h2>Robustness</h2>")
+            < page.index("<h2>Figures</h2>") < page.index("<h2>Design points</h2>"))
+    assert pd.read_csv(out / "robustness.csv").arm.tolist() == [a.label for a in report.arms]
+    text = text_table(report)
+    assert text.startswith("robustness: every arm held up\n\np0000: ")
+    assert text.endswith("note: robustness looked at")
+    monkeypatch.setattr(sections, "SECTIONS", plain)
+    report = build_report(tiny, out, metrics=["trust_change", "hidden_issues"])
+    assert not (out / "robustness.csv").exists()  # ours, and no longer written
+    assert "Robustness" not in report.html.read_text(encoding="utf-8")
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -349,8 +407,7 @@ def test_runs_without_common_seeds_are_compared_unpaired(tiny: Path, tmp_path: P
 
 def test_best_gain_follows_each_metrics_direction() -> None:
     """A share ending in '_days' is still larger-is-better (a bug the review caught)."""
-    from simulation.analysis.report.build import Report
-    from simulation.analysis.report.html import _best_lines
+    from simulation.analysis.report.sections.summary import best_lines
 
     rows = [_row("a", "share_resolved_within_90_days", 0.08, 0.07, 0.09, "better than x"),
             _row("b", "share_resolved_within_90_days", 0.14, 0.13, 0.15, "better than x"),
@@ -358,8 +415,7 @@ def test_best_gain_follows_each_metrics_direction() -> None:
                  "better than x"),
             _row("b", "unresolved_issue_days_per_household", -2.0, -3.0, -1.0,
                  "better than x")]
-    report = Report(Path("."), pd.DataFrame(rows), pd.DataFrame(), pd.DataFrame(), {})
-    text = _best_lines(report)
+    text = best_lines(pd.DataFrame(rows), pd.DataFrame())
     assert ("resolved within 90 days of arising (share of every issue): <b>b</b>"
             in text)
     assert ("unresolved issue-days (per household per year, every issue): <b>a</b>"

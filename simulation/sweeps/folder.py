@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..measures.tables import PER_RUN_PARQUET, TABLES
-from ..support.ownership import FolderError, Ownership, json_field, output_error  # noqa: F401 (TEMP: report/build.py)
+from ..support.ownership import Ownership, json_field
 
 # Per-run folders, each holding RUN_ID.parquet (those kept only on request, the case log,
 # only with keep_cases).

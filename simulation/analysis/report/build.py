@@ -1,20 +1,16 @@
-"""Build the policy comparison report of a sweep: tables (CSV), figures (PNG), report.html."""
+"""Build the policy comparison report of a sweep: load the results, compute what the
+sections share, run the sections (:data:`.sections.SECTIONS`) in order, write the tables
+(CSV), figures (PNG) and report.html; ``text_table`` gives the terminal's text."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-from matplotlib.figure import Figure
-
+from ...support.ownership import FolderError, Ownership, output_error
 from ...support.storage import atomic_write_figure, atomic_write_text
-from ...sweeps.folder import FolderError, Ownership, ResultsFolder, output_error
-from . import ALPHA, figures
+from ...sweeps.folder import ResultsFolder
+from . import ALPHA, sections
 from .comparison import (
-    Arm,
-    arm_runs,
     arms,
     check_metrics,
     comparison_table,
@@ -22,29 +18,11 @@ from .comparison import (
     factor_effects,
     replication_note,
 )
+from .document import Report
 from .errors import ReportError
-from .formatting import fmt_difference, fmt_interval, fmt_p, metric_label, replication_sentence
-from .html import render
-from .results import SweepResults, load_results
-
-SMALL_N = 8  # below this many pairs, bootstrap intervals under-cover noticeably
-
-
-@dataclass
-class Report:
-    """What ``build_report`` made."""
-
-    out: Path
-    table: pd.DataFrame
-    cost: pd.DataFrame
-    effects: pd.DataFrame
-    replications: dict[str, object]
-    figures: dict[str, Path] = field(default_factory=dict)
-    html: Path | None = None
-    representative: list[str] = field(default_factory=list)
-    descriptions: dict[str, str] = field(default_factory=dict)  # policy -> description
-    notes: list[str] = field(default_factory=list)  # warnings for the reader
-    points: dict[str, str] = field(default_factory=dict)  # pNNNN -> its factor values
+from .formatting import replication_sentence
+from .page import page
+from .results import load_results
 
 
 def build_report(folder: str | Path, out: str | Path | None = None, baseline: str | None = None,
@@ -58,28 +36,25 @@ def build_report(folder: str | Path, out: str | Path | None = None, baseline: st
     if out.exists() and not out.is_dir():
         raise ReportError(f"{out} is a file, not a folder; choose another --out")
     table = comparison_table(results, metric_list, baseline, alpha)
-    report = Report(out, table, cost_effectiveness(table), factor_effects(results, metric_list),
-                    replication_note(table),
-                    descriptions={p: results.policy_description(p) for p in results.policy_names})
-    if not results.sampled and results.factor_names:
-        design = results.design.get("points", [])
-        for p in sorted({a.point for a in arm_list if a.point is not None}):
-            if p < len(design):
-                report.points[f"p{p:04d}"] = ", ".join(
-                    f"{k.split('.')[-1]}={v}" for k, v in design[p].items())
-    finished = set(results.ok.policy)
-    report.notes += [f"policy {p!r} has no finished run: left out" for p in
-                     results.policy_names if p not in finished]
-    if report.replications and int(report.replications["pairs_min"]) < SMALL_N:
-        report.notes.append(f"some comparisons rest on fewer than {SMALL_N} replications: "
-                            "bootstrap intervals are then too narrow (about 85% coverage "
-                            "at n = 4); add replications before relying on them")
-    tables = {f"{name}.csv": frame for name, frame in
-              (("comparison", table), ("cost_effectiveness", report.cost),
-               ("factor_effects", report.effects)) if not frame.empty}
-    drawn = _draw(results, table, arm_list, metric_list, report)
-    _write(report, tables, drawn, lambda: render(results, report, arm_list, alpha))
+    report = Report(out, results, arm_list, metric_list, alpha, table,
+                    cost=cost_effectiveness(table),  # the summary's and the cost section's
+                    effects=factor_effects(results, metric_list),  # a figure's and a table's
+                    replications=replication_note(table),
+                    sections=sections.SECTIONS)  # looked up now: a test may add one
+    for section in report.sections:
+        section.compute(report)
+    _write(report)
     return report
+
+
+def text_table(report: Report) -> str:
+    """The comparison as plain text for the terminal: the sections' lines in order, then
+    what the numbers rest on and the notes (last, where a terminal's reader looks)."""
+    lines = [line for section in report.sections for line in section.text(report)]
+    if report.replications:
+        lines.append(replication_sentence(report.replications))
+    lines += [f"note: {n}" for n in report.notes]
+    return "\n".join(lines)
 
 
 # Everything gridgov compare may write into its folder (an older report's files are these).
@@ -105,41 +80,15 @@ def _older_report(root: Path) -> bool:
     return (root / "report.html").is_file() and head.startswith("arm,policy,point,baseline,")
 
 
-def _draw(results: SweepResults, table: pd.DataFrame, arm_list: list[Arm],
-          metric_list: list[str], report: Report) -> dict[str, Figure]:
-    """The report's figures, by name (those that apply to this sweep)."""
-    makers: dict[str, Callable[[], Figure | None]] = {
-        "resolution_times": lambda: figures.resolution_ecdf(results, arm_list),
-        "trust_over_time": lambda: figures.trust_over_time(results, arm_list),
-        "volunteer_stages": lambda: figures.volunteer_stages(results, arm_list),
-        "cost_frontier": lambda: (figures.cost_frontier(table, arm_list)
-                                  if "annual_cost_yuan" in metric_list and len(arm_list) > 1
-                                  else None),
-        "grid_map": lambda: _grid_map(results, table, arm_list, report),
-        "factor_effects": lambda: (figures.factor_effects(report.effects)
-                                   if not report.effects.empty else None),
-    }
-    drawn = {}
-    for name, make in makers.items():
-        try:
-            fig = make()
-        except (KeyError, AttributeError) as exc:  # results of an older gridgov, say
-            report.notes.append(f"figure {name} not drawn: the results lack {exc}")
-            continue
-        if fig is not None:
-            drawn[name] = fig
-    return drawn
-
-
-def _write(report: Report, tables: dict[str, pd.DataFrame], drawn: dict[str, Figure],
-           html: Callable[[], str]) -> None:
+def _write(report: Report) -> None:
     """Write the report's files into ``report.out``: only over files of an earlier report
     of ours (its ownership record), each atomically; report.html is removed first and
-    written last, so a folder without it holds no finished report. The earlier report's
-    files this one does not write again (a figure for a metric no longer compared) are
-    deleted."""
+    written last (the sections' parts, rendered once the figures they embed are on disk),
+    so a folder without it holds no finished report. The earlier report's files this one
+    does not write again (a figure for a metric no longer compared) are deleted."""
     out = report.out
-    report.figures = {name: out / f"{name}.png" for name in drawn}
+    tables = {name: frame for name, frame in report.tables.items() if not frame.empty}
+    report.figures = {name: out / f"{name}.png" for name in report.drawn}
     report.html = out / "report.html"
     entries = [*tables, *(p.name for p in report.figures.values()), report.html.name]
     try:
@@ -148,78 +97,13 @@ def _write(report: Report, tables: dict[str, pd.DataFrame], drawn: dict[str, Fig
         report.html.unlink(missing_ok=True)  # ours (begin checked): stale until rewritten
         for name, frame in tables.items():
             atomic_write_text(out / name, frame.to_csv(index=False))
-        for name, fig in drawn.items():
+        for name, fig in report.drawn.items():
             atomic_write_figure(report.figures[name], fig, dpi=110)
-        atomic_write_text(report.html, html())
+        report.drawn.clear()  # on disk now: let the figures' memory go
+        atomic_write_text(report.html, page(report.results.name, len(report.figures),
+                                            [s.html(report) for s in report.sections]))
         own.finish(entries)
     except OSError as exc:
         raise ReportError(str(output_error(exc.filename or out, exc))) from None
     except FolderError as exc:  # a stranger's file where the report goes
         raise ReportError(str(exc)) from None
-
-
-def _grid_map(results: SweepResults, table: pd.DataFrame, arm_list: list[Arm],
-              report: Report) -> Figure | None:
-    panels = representative_panels(results, table, arm_list)
-    if not panels:
-        return None
-    report.representative = [title for title, _ in panels]
-    return figures.grid_maps(panels)
-
-
-def representative_panels(results: SweepResults, table: pd.DataFrame,
-                          arm_list: list[Arm]) -> list[tuple[str, pd.DataFrame]]:
-    """Grid tables for the map: the baseline's run with the median unresolved issue-days,
-    and the same replication under the arm that cuts them the most (if any)."""
-    base = next((a for a in arm_list if a.baseline is None), None)
-    metric = "unresolved_issue_days_per_household"
-    if base is None or metric not in results.ok:
-        return []
-    runs = arm_runs(results, base).reset_index()
-    runs = runs[runs[metric].notna()]
-    if runs.empty:
-        return []
-    median = runs[metric].median()
-    rep = runs.loc[(runs[metric] - median).abs().sort_values(kind="stable").index[0]]
-    out = []
-    grids = results.grids(rep.run_id)
-    if grids is not None:
-        out.append((f"{base.label}\n{rep.run_id}\n(median unresolved issue-days)", grids))
-    better = table[(table.metric == metric) & (table.baseline == base.label)
-                   & table.get("verdict", pd.Series("", index=table.index)).str.startswith(
-                       "better")] if "verdict" in table else table.iloc[0:0]
-    if not better.empty:
-        best = better.sort_values("difference").iloc[0]
-        arm = next(a for a in arm_list if a.label == best.arm)
-        twin = arm_runs(results, arm).reset_index()
-        key = ["point", "replication"] if arm.point is None else ["replication"]
-        match = twin
-        for k in key:
-            match = match[match[k] == rep[k]]
-        if not match.empty and (g := results.grids(match.run_id.iloc[0])) is not None:
-            out.append((f"{arm.label}\n{match.run_id.iloc[0]}\n(same seed)", g))
-    return out
-
-
-def text_table(report: Report) -> str:
-    """The comparison as plain text, one block per metric (for the terminal)."""
-    t = report.table
-    lines = [f"{label}: {what}" for label, what in report.points.items()]
-    if lines:
-        lines.append("")
-    for metric, rows in t.groupby("metric", sort=False):
-        lines.append(f"{metric_label(metric)}")
-        for _, r in rows.iterrows():
-            level = fmt_interval(metric, r["median"], r.low, r.high)
-            if r.baseline == "":
-                lines.append(f"  {r.arm:<24} {level:<34} baseline ({r.runs} runs)")
-                continue
-            diff = fmt_difference(r)
-            lines.append(f"  {r.arm:<24} {level:<34} {diff:<36} p(Holm) "
-                         f"{fmt_p(r.p_holm):<7} r={r.effect_size:+.2f}  {r.verdict}")
-        lines.append("")
-    note = report.replications
-    if note:
-        lines.append(replication_sentence(note))
-    lines += [f"note: {n}" for n in report.notes]
-    return "\n".join(lines)
