@@ -25,14 +25,15 @@ import pytest
 
 from simulation.faces.cli import main
 from simulation.faces.dashboard.charts import CHARTS, grid_figure, png, series_figure, use_cjk_font
-from simulation.faces.dashboard.page import (
+from simulation.faces.dashboard.controls import CONTROLS
+from simulation.faces.dashboard.run import (
     DashboardModel,
     page_warnings,
     run_settings,
     start_levers,
     tell_terminal,
 )
-from simulation.faces.dashboard.text import LEVERS, TEXT, all_text, lever_label, lever_tooltip, tr
+from simulation.faces.dashboard.text import TEXT, all_text, lever_label, lever_tooltip, tr
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -62,8 +63,8 @@ def test_levers_reach_the_model_and_default_to_the_scenario():
 
 
 def test_one_default_seed_and_a_bad_seed_is_noted_not_fatal():
-    import simulation.faces.dashboard.page as dashboard
-    from simulation.faces.dashboard.page import parse_seed
+    import simulation.faces.dashboard.run as dashboard
+    from simulation.faces.dashboard.run import parse_seed
     from simulation.running.result import DEFAULT_SEED
 
     assert dashboard.DEFAULT_SEED is DEFAULT_SEED and DEFAULT_SEED == 0
@@ -101,8 +102,8 @@ def test_every_lever_shows_its_value_unit_and_a_tooltip_from_the_registry():
     assert lever_label("zh", "visits_per_worker_day", 4.0) == \
         "每名网格员每个工作日走访户数：4 户/工作日"
     assert lever_label("en", "party_branch", True) == "Party branch in the grid"
-    for name, lever in LEVERS.items():
-        spec = PARAM_INDEX[lever["key"]]
+    for name, control in CONTROLS.items():
+        spec = PARAM_INDEX[control.key]
         for lang in ("en", "zh"):
             tip = lever_tooltip(lang, name)
             assert spec.key in tip and spec.source in tip
@@ -110,6 +111,48 @@ def test_every_lever_shows_its_value_unit_and_a_tooltip_from_the_registry():
     tip = lever_tooltip("en", "households_per_worker")
     assert "Unit: households" in tip and "1 – 100000" in tip
     assert "Party-led (党员带头) / campaign (集中动员)" in lever_tooltip("en", "mobilisation")
+
+
+def test_the_lever_controls_set_exactly_the_keys_of_the_lever_settings_they_name():
+    from simulation.faces.dashboard.controls import Control, lever_values, levers_for
+    from simulation.faces.dashboard.text import LEVER_WORDS
+    from simulation.policies import LEVERS, apply_levers
+    from simulation.scenarios import load_scenario
+
+    claimed = {name: LEVERS[c.lever].keys[c.setting] for name, c in CONTROLS.items()}
+    assert claimed == {name: c.key for name, c in CONTROLS.items()}
+    assert sorted(claimed.values()) == sorted(set(claimed.values()))  # one control a key
+    assert LEVER_WORDS.keys() == CONTROLS.keys()
+    for c in CONTROLS.values():
+        spec = c.param
+        if c.kind == "slider":
+            low, high, step = c.slider
+            assert spec.kind is float and spec.low <= low < high <= spec.high and step > 0
+        else:
+            assert c.slider is None
+            assert (c.kind == "choice") == bool(spec.choices)
+            assert (c.kind == "switch") == (spec.kind is bool)
+    # the model's arguments set exactly those keys, to the values given, and nothing else
+    base = load_scenario("baseline")
+    chosen = {"households_per_worker": 200.0, "visits_per_worker_day": 6.0,
+              "party_branch": True, "mobilisation": "party_led", "mediation_centre": True,
+              "digital_platform": True}
+    params = apply_levers(base, levers_for(chosen))
+    assert {k for k in base if params[k] != base[k]} == set(claimed.values())
+    assert lever_values(params) == chosen
+    assert set(start_levers("wenheng")) == {*CONTROLS, "seed", "warmup_days"}
+    # a number left out keeps the scenario's value; a switch or choice left out is off
+    wenheng = load_scenario("wenheng")
+    assert lever_values(apply_levers(wenheng, levers_for({}))) == {
+        **lever_values(wenheng), "party_branch": False, "mobilisation": "none"}
+    with pytest.raises(TypeError, match="no dashboard lever 'visits'"):
+        levers_for({"visits": 6.0})
+    with pytest.raises(ValueError, match="has no setting 'per_day'"):
+        Control("visits_per_day", "visits", "per_day", slider=(0.0, 8.0, 0.5))
+    with pytest.raises(ValueError, match=r"outside visits\.per_worker_day's range"):
+        Control("visits_per_worker_day", "visits", "per_worker_day", slider=(0.0, 800.0, 1.0))
+    with pytest.raises(ValueError, match="needs a slider range"):
+        Control("households_per_worker", "staffing", "households_per_worker")
 
 
 def test_the_chinese_table_has_every_phrase_with_the_same_fields():
@@ -245,7 +288,7 @@ def test_only_the_named_third_party_warnings_are_silenced():
 
 
 def test_exports_hold_the_whole_run_warm_up_included():
-    from simulation.faces.dashboard.page import case_csv, series_csv
+    from simulation.faces.dashboard.run import case_csv, series_csv
 
     m = _model(warmup_days=5)
     m.run(12)
@@ -310,7 +353,7 @@ def test_the_server_starts_with_the_limits_and_language_the_options_give(monkeyp
 
 
 def test_a_model_stops_at_its_last_day():
-    from simulation.faces.dashboard.page import stop_note
+    from simulation.faces.dashboard.run import stop_note
 
     m = _model(max_days=3)
     for _ in range(2):
@@ -336,7 +379,7 @@ def tabs(monkeypatch):
     from solara.server import kernel_context
     from solara.server.kernel import Kernel
 
-    import simulation.faces.dashboard.page
+    import simulation.faces.dashboard.sessions
 
     opened = []
 
@@ -357,7 +400,7 @@ def tabs(monkeypatch):
     for ref in opened:
         if (ctx := ref()) is not None and not ctx.closed_event.is_set():
             ctx.close()
-    simulation.faces.dashboard.page._sessions.clear()
+    simulation.faces.dashboard.sessions._sessions.clear()
 
 
 def _wait_for(condition, seconds: float = 30.0) -> bool:

@@ -1,17 +1,11 @@
-"""The interactive dashboard: a community's grids, played day by day in the browser.
+"""The dashboard's page: its components and layout, and :func:`make_page`, which gives each
+browser tab a model of its own (``run.py``) once admitted (``sessions.py``), warms it up and
+plays it with a :class:`~.player.Player`.
 
-``gridgov dashboard [SCENARIO] [--lang zh]`` serves :func:`make_page`
-(``simulation/faces/dashboard/app.py``) with Solara. Each browser tab gets a model of its own
-(:class:`DashboardModel`, a Mesa model): it is first warmed up with the chosen levers (365
-days by default, as the sweeps do), then played a frame at a time (some days, then the page
-redraws) by :class:`Player`, or run to a chosen day. The levers take effect when "New run"
-builds a new model with them. The page's words come from ``simulation/faces/dashboard/text.py``
-and its figures from ``simulation/faces/dashboard/charts.py``.
-
-A served dashboard is bounded (``gridgov dashboard --max-sessions --max-days
---cull-after``): at most ``max_sessions`` tabs hold a model at once (:func:`admit_session`),
-a model plays at most ``max_days`` days (warm-up included), and a model is let go when a new
-run replaces it or its tab's kernel closes.
+The page: a title bar; a sidebar with the run's controls (play, step, speed, run to a day),
+the lever controls (``controls.py``; they take effect at "New run", which builds a new model
+with them) and the exports; gridgov's warnings about the run, the map of the community's
+grids and four day charts (``charts.py``), in the words of ``text.py``.
 """
 
 from __future__ import annotations
@@ -19,331 +13,34 @@ from __future__ import annotations
 import base64
 import html
 import math
-import sys
-import threading
-import time
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any
 
-import numpy as np
 import solara
-from solara.server import kernel_context
-from solara.server.kernel_context import PageStatus, VirtualKernelContext
 
-from ...issues import State
-from ...load import queue_summary
-from ...model import DEFAULT_SEED, GridGovernanceModel
-from ...parameters import MAX_DAYS, MOBILISATION_MODES
-from ...scenarios import load_scenario
+from ...parameters import MAX_DAYS
 from .charts import CHARTS, MAP_COLOURS, SCALES, grid_figure, png, series_figure
-from .text import (
-    LEVERS,
-    lever_label,
-    lever_tooltip,
-    option_label,
-    tr,
+from .controls import CONTROLS
+from .player import Player
+from .run import (
+    DashboardModel,
+    case_csv,
+    day_note,
+    page_warnings,
+    pending,
+    run_settings,
+    series_csv,
+    start_levers,
+    stop_note,
+    tell_terminal,
 )
+from .sessions import CLOSED, admitted, busy_message, forget_session
+from .text import lever_label, lever_tooltip, option_label, tr
 
-DEFAULT_WARMUP = 365  # days, as the sweeps (experiments/policy_comparison.toml warmup_days)
 MAX_WARMUP = 1095  # days the warm-up control offers (three years; within --max-days)
 WARMUP_FRAME = 30  # days warmed up between two updates of the progress bar
 SPEEDS = (1, 7, 30, 91)  # days per frame the speed control offers
 DEFAULT_SPEED = 7
-# lever -> (min, max, step) of its slider (the registry allows wider ranges)
-SLIDERS = {"households_per_worker": (100.0, 1000.0, 20.0),
-           "visits_per_worker_day": (0.0, 8.0, 0.5)}
-
-
-def parse_seed(text: Any) -> tuple[int, str]:
-    """(seed, note): the seed typed in the dashboard, or DEFAULT_SEED with a note (English)
-    saying why the text was not used (a page must not crash on a typo)."""
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        value = -1
-    if value < 0:
-        return DEFAULT_SEED, tr("en", "bad_seed", text=repr(str(text)), seed=DEFAULT_SEED)
-    return value, ""
-
-
-class DashboardModel(GridGovernanceModel):
-    """A scenario with the dashboard's levers applied, whose measures start after
-    ``warmup_days`` (at most ``max_days``); records each day's mean resolution time (days
-    from known to resolved of the issues resolved that day). It stops at day ``max_days``,
-    or for good once :meth:`let_go` is called: ``running`` turns False and further steps do
-    nothing."""
-
-    def __init__(self, scenario: str = "baseline", seed: Any = DEFAULT_SEED,
-                 households_per_worker: float | None = None,
-                 visits_per_worker_day: float | None = None, party_branch: bool = False,
-                 mobilisation: str = "none", mediation_centre: bool = False,
-                 digital_platform: bool = False, warmup_days: int = DEFAULT_WARMUP,
-                 max_days: int = MAX_DAYS) -> None:
-        levers: dict[str, Any] = {
-            "policy.party_branch": bool(party_branch),
-            "policy.mobilisation": mobilisation,
-            "policy.mediation_centre": bool(mediation_centre),
-            "policy.digital_platform": bool(digital_platform),
-        }
-        if households_per_worker is not None:
-            levers["staffing.households_per_worker"] = float(households_per_worker)
-        if visits_per_worker_day is not None:
-            levers["visits.per_worker_day"] = float(visits_per_worker_day)
-        number, self.seed_note = parse_seed(seed)
-        self.seed_text = str(seed)
-        self.max_days = int(max_days)
-        warmup = min(max(int(warmup_days), 0), self.max_days)
-        super().__init__(load_scenario(scenario, levers), seed=number, warmup_days=warmup)
-        self.halted = False
-        self.told: set[str] = set()  # the warnings printed on the terminal (tell_terminal)
-        self.resolution_days: list[float] = []
-        self._overload: tuple[int, float, int] = (-1, 0.0, 0)
-
-    @property
-    def warming(self) -> bool:
-        """Whether the model is still in its warm-up days."""
-        return self.day < self.warmup_days
-
-    def step(self) -> None:
-        """One day, then the day's mean days from known to resolved (NaN if none); nothing
-        at day ``max_days`` or once let go."""
-        if self.halted or self.day >= self.max_days:
-            self.running = False
-            return
-        super().step()
-        done = [i.t_closed - i.t_known for i in self.pools.closed_today
-                if i.state == State.RESOLVED]
-        self.resolution_days.append(float(np.mean(done)) if done else float("nan"))
-        self.running = self.day < self.max_days
-
-    def overload(self) -> tuple[float, int]:
-        """(largest analytic offered load of a queue, queues at 1 or more) today (the
-        analytic loads follow the active volunteers, so they are recomputed each day)."""
-        if self._overload[0] != self.day:
-            rho, over = queue_summary(self.loads())
-            self._overload = (self.day, rho, over)
-        return self._overload[1], self._overload[2]
-
-    def let_go(self) -> None:
-        """Stop for good and let the model be freed, once its tab's kernel closed or a new
-        run replaced it (Mesa keeps every model alive until released)."""
-        self.halted = True
-        self.running = False
-        self.release()
-
-
-def stop_note(model: DashboardModel, lang: str = "en") -> str:
-    """Why play stopped, once the model has reached its last day ("" before)."""
-    if model.day < model.max_days:
-        return ""
-    return tr(lang, "stopped", day=model.day, cap=model.max_days)
-
-
-def run_settings(model: DashboardModel, lang: str = "en") -> str:
-    """The levers of the run on screen (the controls take effect at "New run")."""
-    p = model.params
-
-    def on(key: str) -> str:
-        return tr(lang, "on" if p[key] else "off")
-
-    text = tr(lang, "run_settings", hh=p["staffing.households_per_worker"],
-              visits=p["visits.per_worker_day"], branch=on("policy.party_branch"),
-              mob=option_label(lang, p["policy.mobilisation"]),
-              med=on("policy.mediation_centre"), plat=on("policy.digital_platform"),
-              warm=model.warmup_days, seed=model.seed_value)
-    if model.seed_note:
-        text += " (" + tr(lang, "bad_seed", text=repr(model.seed_text),
-                          seed=model.seed_value) + ")"
-    return text
-
-
-def run_warnings(model: DashboardModel, lang: str = "en") -> dict[str, str]:
-    """gridgov's own warnings about the run on screen, by kind (``lever:`` and the
-    registry's line, or ``overloaded``), each one line in ``lang``: each lever that cannot
-    act (the registry's words, after a header in ``lang``) and overloaded queues."""
-    out = {}
-    for w in model.warnings:
-        lever = w.split()[0].rstrip(":")
-        out[f"lever:{w}"] = f"{tr(lang, 'lever_warning', lever=lever)} {w}"
-    rho, over = model.overload()
-    if over:
-        out["overloaded"] = tr(lang, "overloaded", n=over, rho=rho)
-    return out
-
-
-def page_warnings(model: DashboardModel, lang: str = "en") -> list[str]:
-    """The lines of :func:`run_warnings`, as the page shows them."""
-    return list(run_warnings(model, lang).values())
-
-
-def tell_terminal(model: DashboardModel, stream: TextIO | None = None) -> list[str]:
-    """Print on the server's standard error, in English as ``gridgov run`` does, each kind
-    of gridgov's warnings about a run the first time it arises in that run (a lever that
-    cannot act; the first day a service point is overloaded); return the lines printed."""
-    new = {k: line for k, line in run_warnings(model).items() if k not in model.told}
-    model.told.update(new)
-    for line in new.values():
-        print(f"gridgov dashboard: warning: seed {model.seed_value}, day {model.day}: {line}",
-              file=stream or sys.stderr, flush=True)
-    return list(new.values())
-
-
-def day_note(model: DashboardModel, lang: str = "en") -> str:
-    """Which days were warm-up."""
-    if model.warmup_days == 0:
-        return tr(lang, "no_warmup")
-    return tr(lang, "warmup_note", last=model.warmup_days - 1)
-
-
-def series_csv(model: DashboardModel) -> str:
-    """The run's daily series (day 0 = the start, warm-up included) with the day's mean
-    days from known to resolved, as CSV."""
-    ts = model.timeseries()
-    ts["resolution_days_mean"] = [math.nan, *model.resolution_days][: len(ts)]
-    return ts.to_csv(index=False)
-
-
-def case_csv(model: DashboardModel) -> str:
-    """The run's case log (one row per issue, times in days), as CSV."""
-    return model.case_log().to_csv(index=False)
-
-
-def start_levers(scenario: str, max_days: int = MAX_DAYS) -> dict[str, Any]:
-    """The :class:`DashboardModel` arguments a page starts with: the scenario's levers, the
-    default seed and warm-up (within ``max_days``: at most half of it)."""
-    p = load_scenario(scenario)
-    return {
-        "seed": str(DEFAULT_SEED),
-        "households_per_worker": p["staffing.households_per_worker"],
-        "visits_per_worker_day": p["visits.per_worker_day"],
-        "party_branch": p["policy.party_branch"],
-        "mobilisation": p["policy.mobilisation"],
-        "mediation_centre": p["policy.mediation_centre"],
-        "digital_platform": p["policy.digital_platform"],
-        "warmup_days": min(DEFAULT_WARMUP, max_days // 2),
-    }
-
-
-class ClosedTab:
-    """What a closed tab's model reactive holds instead of its model, so that nothing
-    Solara keeps of a closed kernel (widgetti/solara#1180) keeps the model (tens of MiB)."""
-
-    running = False
-    halted = True
-
-
-CLOSED = ClosedTab()
-
-
-class Player:
-    """Plays one tab's model in a thread of its own, a frame at a time (some days, then
-    ``frame`` is bumped and the page redraws, in that thread), up to a goal day; a newer
-    :meth:`start` or :meth:`stop` ends the loop after its frame, and one loop steps a
-    model at a time."""
-
-    def __init__(self, model: solara.Reactive[Any], frame: solara.Reactive[int],
-                 playing: solara.Reactive[bool], error: solara.Reactive[str]) -> None:
-        self.model, self.frame, self.playing, self.error = model, frame, playing, error
-        self.rate = math.nan  # days per second of the last play, drawing included
-        self._stepping = threading.Lock()
-        self._guard = threading.Lock()
-        self._generation = 0
-
-    def start(self, goal: int | None, days_per_frame: int, measure: bool = True) -> None:
-        """Play until day ``goal`` (None: the model's last day), ``days_per_frame`` days a
-        frame; ``measure``: record the rate."""
-        with self._guard:
-            self._generation += 1
-            generation = self._generation
-        self.playing.set(True)
-        threading.Thread(target=self._loop, args=(generation, goal, days_per_frame, measure),
-                         daemon=True, name="gridgov-player").start()
-
-    def stop(self, quiet: bool = False) -> None:
-        """End the loop after its frame (``quiet``: without a redraw: the tab is closing)."""
-        with self._guard:
-            self._generation += 1
-        if not quiet:
-            self.playing.set(False)
-
-    def _current(self, generation: int) -> bool:
-        return generation == self._generation
-
-    def _loop(self, generation: int, goal: int | None, days_per_frame: int,
-              measure: bool) -> None:
-        with self._stepping:
-            model, t0, first = self.model.value, time.perf_counter(), None
-            try:
-                while self._current(generation):
-                    model = self.model.value
-                    if not isinstance(model, DashboardModel) or model.halted:
-                        return
-                    end = model.max_days if goal is None else min(goal, model.max_days)
-                    if model.day >= end:
-                        break
-                    first = model.day if first is None else first
-                    model.run(min(days_per_frame, end - model.day))
-                    self.frame.set(self.frame.value + 1)  # the page redraws, here
-                if measure and first is not None and model.day > first:
-                    self.rate = (model.day - first) / (time.perf_counter() - t0)
-            except Exception as exc:  # shown on the page: a tab must not die silently
-                if isinstance(model, DashboardModel) and not model.halted:
-                    self.error.set(f"{type(exc).__name__}: {exc}")
-            finally:
-                if self._current(generation) and not getattr(model, "halted", True):
-                    self.playing.set(False)
-
-
-# The kernels (browser tabs) that hold a model, by kernel id, oldest first.
-_sessions: dict[str, VirtualKernelContext] = {}
-_sessions_lock = threading.Lock()
-
-
-def _connected(context: VirtualKernelContext) -> bool:
-    """Whether a page (browser tab) is connected to ``context`` now. Read without the
-    kernel's lock: it is held while that kernel renders, which may be waiting to be
-    admitted."""
-    return PageStatus.CONNECTED in list(context.page_status.values())
-
-
-def admit_session(context: VirtualKernelContext, max_sessions: int) -> bool:
-    """Whether the browser tab of ``context`` (its Solara kernel) may have a model: yes
-    while fewer than ``max_sessions`` tabs hold one. At the cap the oldest kernel that no
-    tab is connected to (a tab closed without saying so, or a dropped connection, which
-    Solara would keep for the cull timeout) is closed to make room; if every one has a tab
-    on screen, no: nobody's run is taken from them, and the newcomer is told to wait."""
-    victim = None
-    with _sessions_lock:
-        for key, held in list(_sessions.items()):
-            if held.closed_event.is_set() or kernel_context.contexts.get(key) is not held:
-                del _sessions[key]
-        if _sessions.get(context.id) is context:
-            return True
-        if len(_sessions) >= max_sessions:
-            victim = next((c for c in _sessions.values() if not _connected(c)), None)
-            if victim is None:
-                return False
-            del _sessions[victim.id]
-        _sessions[context.id] = context
-    if victim is not None:
-        # as Solara's own cull does, from another thread: this one renders a kernel
-        threading.Thread(target=victim.close, kwargs={"reason": "cull"}, daemon=True,
-                         name=f"gridgov-cull-{victim.id}").start()
-    return True
-
-
-def forget_session() -> None:
-    """Drop the current kernel from the tabs that hold a model (its tab closed)."""
-    if kernel_context.has_current_context():
-        context = kernel_context.get_current_context()
-        with _sessions_lock:
-            if _sessions.get(context.id) is context:
-                del _sessions[context.id]
-
-
-def busy_message(max_sessions: int, lang: str = "en") -> str:
-    """What a tab beyond the cap is shown instead of a model."""
-    return tr(lang, "busy", n=max_sessions)
 
 
 def _para(text: str, kind: str = "gridgov-text") -> Any:
@@ -401,23 +98,23 @@ def LeverControls(levers: solara.Reactive[dict[str, Any]], lang: str, max_days: 
     def setter(name: str) -> Callable[[Any], None]:
         return lambda v: levers.set({**levers.value, name: v})
 
-    for name in LEVERS:
+    for name, control in CONTROLS.items():
         value = values[name]
-        if name in SLIDERS:
-            low, high, step = SLIDERS[name]
-            control = _slider(lever_label(lang, name, value), solara.SliderFloat(
+        if control.slider is not None:  # a number (Control checks it has a range)
+            low, high, step = control.slider
+            widget = _slider(lever_label(lang, name, value), solara.SliderFloat(
                 "", value=value, min=low, max=high, step=step, on_value=setter(name),
                 thumb_label=False, disabled=disabled))
-        elif name == "mobilisation":
-            labels = {option_label(lang, m): m for m in MOBILISATION_MODES}
+        elif control.kind == "choice":
+            labels = {option_label(lang, m): m for m in control.param.choices or ()}
             set_mode = setter(name)
-            control = solara.Select(lever_label(lang, name, value), values=list(labels),
-                                    value=option_label(lang, value), disabled=disabled,
-                                    on_value=lambda v, by=labels, to=set_mode: to(by[v]))
+            widget = solara.Select(lever_label(lang, name, value), values=list(labels),
+                                   value=option_label(lang, value), disabled=disabled,
+                                   on_value=lambda v, by=labels, to=set_mode: to(by[v]))
         else:
-            control = solara.Checkbox(label=lever_label(lang, name, value), value=value,
-                                      on_value=setter(name), disabled=disabled)
-        solara.Tooltip(lever_tooltip(lang, name), children=[control])
+            widget = solara.Checkbox(label=lever_label(lang, name, value), value=value,
+                                     on_value=setter(name), disabled=disabled)
+        solara.Tooltip(lever_tooltip(lang, name), children=[widget])
     cap = min(MAX_WARMUP, max_days)
     solara.Tooltip(tr(lang, "warmup_tip"), children=[_slider(
         tr(lang, "warmup", value=values["warmup_days"]), solara.SliderInt(
@@ -504,12 +201,7 @@ def make_page(scenario: str = "baseline", *, lang: str = "en", max_days: int = M
 
     @solara.component
     def Page() -> Any:
-        def admitted() -> bool:
-            if max_sessions is None or not kernel_context.has_current_context():
-                return True
-            return admit_session(kernel_context.get_current_context(), max_sessions)
-
-        if not solara.use_memo(admitted, []):
+        if not solara.use_memo(lambda: admitted(max_sessions), []):
             return solara.Error(busy_message(max_sessions or 0, lang))
         return Dashboard()
 
@@ -583,7 +275,7 @@ def _layout(m: DashboardModel, lang: str, scenario: str, max_days: int,
             LeverControls(levers, lang, max_days, disabled=False)
             solara.Button(tr(lang, "new_run"), color="primary", on_click=new_run,
                           style={"margin-top": "8px"})
-            if _pending(levers.value, m):
+            if pending(levers.value, m):
                 solara.Info(tr(lang, "pending"), dense=True)
         with solara.Card(tr(lang, "export_card"), margin=0):
             Exports(m, m.day, lang, scenario, disabled=busy)
@@ -597,18 +289,6 @@ def _layout(m: DashboardModel, lang: str, scenario: str, max_days: int,
         with solara.ColumnsResponsive(12, medium=6, large=6):
             for chart in CHARTS:
                 Chart(m, m.day, chart, lang)
-
-
-def _pending(levers: dict[str, Any], m: DashboardModel) -> bool:
-    """Whether the levers on screen differ from those of the run on screen."""
-    p = m.params
-    now = {"households_per_worker": p["staffing.households_per_worker"],
-           "visits_per_worker_day": p["visits.per_worker_day"],
-           "party_branch": p["policy.party_branch"], "mobilisation": p["policy.mobilisation"],
-           "mediation_centre": p["policy.mediation_centre"],
-           "digital_platform": p["policy.digital_platform"], "warmup_days": m.warmup_days,
-           "seed": m.seed_text}
-    return any(str(levers[k]) != str(now[k]) for k in now)
 
 
 @solara.component

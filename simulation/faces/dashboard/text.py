@@ -1,15 +1,17 @@
 """Every word the dashboard shows, in English and Chinese (``gridgov dashboard --lang zh``).
 
-:func:`tr` looks a phrase up by key and fills its ``{fields}``; :func:`lever_tooltip` builds
-a lever's tooltip from the parameter registry (meaning, unit, valid range, source). Sources
-are citations and stay in their original words in both languages.
+:func:`tr` looks a phrase up by key and fills its ``{fields}``. A lever control's words
+(:data:`LEVER_WORDS`, by the control's name in ``controls.py``) are its label, unit,
+meaning and settings-line phrase; :func:`lever_tooltip` adds what the parameter registry
+holds (key, valid range, source). Sources are citations and stay in their original words in
+both languages.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from ...parameters import PARAM_INDEX
+from .controls import CONTROLS
 
 LANGS = ("en", "zh")
 
@@ -44,9 +46,7 @@ TEXT: dict[str, dict[str, str]] = {
                       "(no issues yet), whose first weeks look worse only while it fills.",
         "on": "on",
         "off": "off",
-        "run_settings": "This run: {hh:g} households per worker · {visits:g} visits per "
-                        "worker-day · Party branch {branch} · mobilisation {mob} · mediation "
-                        "centre {med} · platform {plat} · warm-up {warm} d · seed {seed}",
+        "run_settings": "This run: {levers} · warm-up {warm} d · seed {seed}",
         "bad_seed": "seed {text} is not a whole number ≥ 0: used {seed}",
         "stopped": "Stopped at day {day}: the dashboard plays at most {cap} days (gridgov "
                    "dashboard --max-days), as each day adds to the memory a model holds. "
@@ -126,9 +126,7 @@ TEXT: dict[str, dict[str, str]] = {
                       "最初几周的“变差”只是问题逐渐积累。",
         "on": "开",
         "off": "关",
-        "run_settings": "本次运行：每名网格员 {hh:g} 户 · 每工作日走访 {visits:g} 户 · "
-                        "党支部 {branch} · 志愿者动员 {mob} · 调解中心 {med} · "
-                        "数字平台 {plat} · 预热 {warm} 天 · 随机种子 {seed}",
+        "run_settings": "本次运行：{levers} · 预热 {warm} 天 · 随机种子 {seed}",
         "bad_seed": "随机种子 {text} 不是 ≥ 0 的整数：已改用 {seed}",
         "stopped": "已在第 {day} 天停止：仪表板每次最多运行 {cap} 天（gridgov dashboard "
                    "--max-days），因为每多一天模型占用的内存就更多。"
@@ -179,35 +177,44 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-# The levers: dashboard name -> (parameter key, label, unit shown beside the value,
-# meaning) in each language; the English meaning is the registry's own ``doc``.
-LEVERS: dict[str, dict[str, Any]] = {
+
+class LeverWords(NamedTuple):
+    """A lever control's words in one language."""
+
+    label: str  # beside the control
+    unit: str  # after a number's value ("" for a switch or a choice)
+    meaning: str | None  # the tooltip's first line; None: the registry's own doc (English)
+    setting: str  # the run's value in its settings line ("{value}": the value in words)
+
+
+# Each control's words (controls.py: CONTROLS, the same names) in each language.
+LEVER_WORDS: dict[str, dict[str, LeverWords]] = {
     "households_per_worker": {
-        "key": "staffing.households_per_worker",
-        "en": ("Households per grid worker", "households", None),
-        "zh": ("每名网格员负责的户数", "户", "每名网格员负责的户数；超过一个网格的户数时，"
-               "一名网格员负责多个网格。")},
+        "en": LeverWords("Households per grid worker", "households", None,
+                         "{value:g} households per worker"),
+        "zh": LeverWords("每名网格员负责的户数", "户", "每名网格员负责的户数；超过一个网格的"
+                         "户数时，一名网格员负责多个网格。", "每名网格员 {value:g} 户")},
     "visits_per_worker_day": {
-        "key": "visits.per_worker_day",
-        "en": ("Door-to-door visits per worker-day", "households/working day", None),
-        "zh": ("每名网格员每个工作日走访户数", "户/工作日", "网格员每个工作日上门走访的户数"
-               "（走家串户）。")},
+        "en": LeverWords("Door-to-door visits per worker-day", "households/working day", None,
+                         "{value:g} visits per worker-day"),
+        "zh": LeverWords("每名网格员每个工作日走访户数", "户/工作日", "网格员每个工作日上门走访的"
+                         "户数（走家串户）。", "每工作日走访 {value:g} 户")},
     "party_branch": {
-        "key": "policy.party_branch",
-        "en": ("Party branch in the grid", "", None),
-        "zh": ("党支部建在网格上", "", "每个网格的党员组成党支部（至少达到最低人数）。")},
+        "en": LeverWords("Party branch in the grid", "", None, "Party branch {value}"),
+        "zh": LeverWords("党支部建在网格上", "", "每个网格的党员组成党支部（至少达到最低人数）。",
+                         "党支部 {value}")},
     "mobilisation": {
-        "key": "policy.mobilisation",
-        "en": ("Volunteer mobilisation", "", None),
-        "zh": ("志愿者动员", "", "志愿者动员政策：无、党员带头或集中动员。")},
+        "en": LeverWords("Volunteer mobilisation", "", None, "mobilisation {value}"),
+        "zh": LeverWords("志愿者动员", "", "志愿者动员政策：无、党员带头或集中动员。",
+                         "志愿者动员 {value}")},
     "mediation_centre": {
-        "key": "policy.mediation_centre",
-        "en": ("One-stop mediation centre", "", None),
-        "zh": ("一站式矛盾纠纷多元调解中心", "", "从网格上报的纠纷直接交由一站式调解中心处理。")},
+        "en": LeverWords("One-stop mediation centre", "", None, "mediation centre {value}"),
+        "zh": LeverWords("一站式矛盾纠纷多元调解中心", "", "从网格上报的纠纷直接交由一站式调解中心"
+                         "处理。", "调解中心 {value}")},
     "digital_platform": {
-        "key": "policy.digital_platform",
-        "en": ("Digital reporting platform", "", None),
-        "zh": ("数字化上报平台", "", "60 岁以下居民可在平台上报问题：更快、更常上报。")},
+        "en": LeverWords("Digital reporting platform", "", None, "platform {value}"),
+        "zh": LeverWords("数字化上报平台", "", "60 岁以下居民可在平台上报问题：更快、更常上报。",
+                         "数字平台 {value}")},
 }
 
 
@@ -222,22 +229,34 @@ def option_label(lang: str, mode: str) -> str:
 
 
 def lever_label(lang: str, name: str, value: Any) -> str:
-    """A lever's name with its value and unit, e.g. "Households per grid worker: 300
-    households" (switches and choices show no value here: the control shows it)."""
-    label, unit, _ = LEVERS[name][lang]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return label
+    """A lever control's name with its value and unit, e.g. "Households per grid worker:
+    300 households" (switches and choices show no value here: the control shows it)."""
+    words = LEVER_WORDS[name][lang]
+    if CONTROLS[name].kind != "slider":
+        return words.label
     sep = "：" if lang == "zh" else ": "
-    return f"{label}{sep}{value:g} {unit}".rstrip()
+    return f"{words.label}{sep}{value:g} {words.unit}".rstrip()
+
+
+def lever_setting(lang: str, name: str, value: Any) -> str:
+    """A lever control's value as the run's settings line shows it, e.g. "300 households
+    per worker", "Party branch off", "mobilisation Party-led (党员带头)"."""
+    kind = CONTROLS[name].kind
+    if kind == "switch":
+        value = tr(lang, "on" if value else "off")
+    elif kind == "choice":
+        value = option_label(lang, value)
+    return LEVER_WORDS[name][lang].setting.format(value=value)
 
 
 def lever_tooltip(lang: str, name: str) -> str:
-    """What a lever means, its unit, valid values and source (the parameter registry)."""
-    spec = PARAM_INDEX[LEVERS[name]["key"]]
-    _, unit, meaning = LEVERS[name][lang]
-    lines = [meaning or spec.doc, f"{spec.key}"]
-    if unit:
-        lines.append(f"{tr(lang, 'unit')}: {unit}")
+    """What a lever control means, its unit, valid values and source (the parameter
+    registry)."""
+    spec = CONTROLS[name].param
+    words = LEVER_WORDS[name][lang]
+    lines = [words.meaning or spec.doc, f"{spec.key}"]
+    if words.unit:
+        lines.append(f"{tr(lang, 'unit')}: {words.unit}")
     if spec.choices:
         lines.append(f"{tr(lang, 'range')}: "
                      + " / ".join(option_label(lang, c) for c in spec.choices))
@@ -250,6 +269,6 @@ def lever_tooltip(lang: str, name: str) -> str:
 def all_text(lang: str) -> list[str]:
     """Every fixed string the dashboard shows in ``lang`` (for the glyph check)."""
     out = list(TEXT[lang].values())
-    for lever in LEVERS.values():
-        out += [s for s in lever[lang] if s]
+    for words in LEVER_WORDS.values():
+        out += [s for s in words[lang] if s]
     return out
