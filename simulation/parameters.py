@@ -1,4 +1,5 @@
-"""Every model parameter, defined once: key, default, unit, valid range and source.
+"""Every model parameter, defined once: key, default, unit, valid range, source and, for
+an uncertain one, its plausible range.
 
 Keys are dotted (``"staffing.households_per_worker"``). A scenario overrides some defaults
 (with its own source); a run overrides more with ``--set KEY=VALUE``. Unknown keys and
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .support.errors import GridgovError
@@ -23,6 +24,23 @@ MAX_DAYS = 36_500  # longest run (a century): every issue is kept, so longer onl
 
 class ParameterError(GridgovError, ValueError):
     """A parameter key or value is not valid; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """Where an uncertain parameter's value could reasonably lie for a Jinan street office
+    (an "uncertainty" in EMA Workbench's words), in the parameter's unit, with its basis.
+
+    The valid range bounds what the code accepts; the plausible range bounds what is
+    credible. Ranges the calibration and the sensitivity analysis explore live in their
+    experiment files (``experiments/calibration.toml``, ``experiments/sensitivity.toml``)
+    and take precedence in docs/model.md's table. The rest are judgement, stated once with
+    the reason: none is a measurement.
+    """
+
+    low: float
+    high: float
+    basis: str
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,25 @@ class Param:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] | None = None
+    plausible: Plausible | None = None
+
+    def __post_init__(self) -> None:
+        # Checked as the registry is built: a wrong range fails at import, naming its key.
+        pl = self.plausible
+        if pl is None:
+            return
+        if self.kind not in (int, float) or self.choices:
+            raise ParameterError(f"{self.key}: only a number can have a plausible range")
+        if not pl.low < pl.high or not pl.basis:
+            raise ParameterError(
+                f"{self.key}: plausible range [{pl.low:g}, {pl.high:g}] needs low < high "
+                f"and a basis")
+        if (self.low is not None and pl.low < self.low) or (
+            self.high is not None and pl.high > self.high
+        ):
+            raise ParameterError(
+                f"{self.key}: plausible range [{pl.low:g}, {pl.high:g}] lies outside the "
+                f"valid range; must be {self.valid_text()}")
 
     @property
     def kind(self) -> type:
@@ -133,6 +170,20 @@ TOP_LEVELS = ("department", "mediation")
 MOBILISATION_MODES = ("none", "party_led", "campaign")
 
 
+ISSUE_BASIS = "no per-type data: a factor of two either way"
+
+
+def _twofold(p: Param) -> Plausible:
+    """Half to twice ``p``'s default, capped at its valid range: the plausible range of a
+    per-type issue number, for want of per-type data to do better."""
+    low, high = p.default / 2, p.default * 2
+    if p.low is not None:
+        low = max(low, p.low)
+    if p.high is not None:
+        high = min(high, p.high)
+    return Plausible(low, high, ISSUE_BASIS)
+
+
 def _issue_params() -> list[Param]:
     out: list[Param] = []
     for t, row in _TYPE_TABLE.items():
@@ -170,7 +221,8 @@ def _issue_params() -> list[Param]:
             Param(p + "initial_backlog", 0.0, "hidden issues/household", "assumption",
                   f"Hidden {t} issues per household already present at day 0.", 0.0, 100.0),
         ]
-    return out
+    return [replace(p, plausible=_twofold(p)) if p.kind is float and p.default > 0 else p
+            for p in out]
 
 
 _P = Param
@@ -213,10 +265,12 @@ PARAMS: tuple[Param, ...] = (
     _P("world.elderly_share", 0.1996, "share", "DOMAIN (Jinan 2020 census, 60+)",
        "Share of residents aged 60 or over.", 0.0, 1.0),
     _P("world.party_share", 0.07, "share", "assumption (~99M members / 1.41B people, 2023)",
-       "Share of residents who are Party members.", 0.0, 1.0),
+       "Share of residents who are Party members.", 0.0, 1.0,
+       plausible=Plausible(0.05, 0.1, "DOMAIN: ~7% nationally; higher in old urban compounds")),
     _P("world.volunteer_share", 0.10, "share",
        "assumption (above the 4.4% registered nationally, DOMAIN)",
-       "Share of residents registered as volunteers (Party members always are).", 0.0, 1.0),
+       "Share of residents registered as volunteers (Party members always are).", 0.0, 1.0,
+       plausible=Plausible(0.044, 0.2, "DOMAIN: 4.4% registered nationally; cities more")),
     _P("world.dedicated_per_basic", 0.31, "ratio", "DOMAIN (Jinan 3,875 / 12,584)",
        "Dedicated grids per basic grid.", 0.0, 10.0),
     _P("world.branch_min_members", 3, "Party members", "CCP Constitution art. 30",
@@ -237,38 +291,47 @@ PARAMS: tuple[Param, ...] = (
        "DOMAIN (Jinan: ~800 people, ~305 households, per basic grid, each with its worker; "
        "at most the smallest grid of the 300-500 norm, so that every grid has a worker)",
        "Households per grid worker; a worker covers several grids when this exceeds a grid.",
-       1.0, 100000.0),
+       1.0, 100000.0,
+       plausible=Plausible(250.0, 800.0, "DOMAIN: grids of 300-500 households, Shenzhen ~672 "
+                           "per worker")),
     _P("staffing.part_time_share", 0.0, "share",
        "assumption (basic-grid workers full-time; unit staff of dedicated grids part-time)",
        "Share of basic-grid workers who are part-time (work calendar.part_time_hours).",
-       0.0, 1.0),
+       0.0, 1.0,
+       plausible=Plausible(0.0, 0.5, "policy lever; DOMAIN: Laiwu's Party-member workers")),
     _P("staffing.always_on", False, "bool", "analytic limit (mmc)",
        "Grid workers work around the clock (no office hours); for the M/M/c check.", None, None),
     _P("community.case_staff", 4, "staff", "seed (two committees of 6; most on casework)",
-       "Community staff handling escalated cases.", 1, 10000),
+       "Community staff handling escalated cases.", 1, 10000,
+       plausible=Plausible(1, 6, "seed: two committees of 6, part of them on casework")),
     _P("street.case_staff", 12, "staff",
        "assumption (sized so that its analytic load is below 0.85: simulation/load.py)",
-       "Street-office staff on cases.", 1, 10000),
+       "Street-office staff on cases.", 1, 10000,
+       plausible=Plausible(4, 20, "a street office's petition/case desk")),
     _P("department.case_staff", 9, "staff",
        "assumption (an earlier calibration's 9; analytic load about 0.4 at the fitted "
        "handling, below 0.85 in every world: simulation/load.py)",
        "City-department case officers serving this street's cases.", 1, 10000),
     _P("mediation.case_staff", 3, "staff", "assumption",
-       "One-stop mediation centre mediators serving this street's cases.", 1, 10000),
+       "One-stop mediation centre mediators serving this street's cases.", 1, 10000,
+       plausible=Plausible(1, 8, "a one-stop centre's mediators per street")),
     # --- Handling ------------------------------------------------------------------------
     _P("handling.distribution", "lognormal", "-", "DOMAIN (right-skewed resolution times)",
        "Distribution of handling times.", None, None, ("lognormal", "exponential")),
     _P("handling.sigma", 1.47, "log-hours", _calibrated("[0.95, 1.71]"),
        "Log-scale spread of lognormal handling times.", 0.0, 5.0),
     _P("handling.factor_community", 2.0, "x grid hours", "assumption",
-       "Community handling time relative to the grid worker's.", 0.01, 1000.0),
+       "Community handling time relative to the grid worker's.", 0.01, 1000.0,
+       plausible=Plausible(1.0, 4.0, "community staff redo the grid's groundwork")),
     _P("handling.factor_street", 4.0, "x grid hours", "assumption",
-       "Street-office handling time relative to the grid worker's.", 0.01, 1000.0),
+       "Street-office handling time relative to the grid worker's.", 0.01, 1000.0,
+       plausible=Plausible(2.0, 8.0, "between community and department")),
     _P("handling.factor_department", 5.54, "x grid hours",
        _calibrated("[1.65, 9.03]"),
        "Department handling time relative to the grid worker's.", 0.01, 1000.0),
     _P("handling.factor_mediation", 4.0, "x grid hours", "assumption",
-       "Mediation-centre handling time relative to the grid worker's.", 0.01, 1000.0),
+       "Mediation-centre handling time relative to the grid worker's.", 0.01, 1000.0,
+       plausible=Plausible(2.0, 8.0, "mediation sessions take days")),
     _P("grid.external_days", 0.873, "calendar days", _calibrated("[0.35, 1.63]"),
        "Mean time a case the grid worker settles waits on outside parties (the property "
        "company, a repair crew, the household) before it closes; occupies no worker.",
@@ -278,9 +341,11 @@ PARAMS: tuple[Param, ...] = (
        "permits) after its officer's handling and before it closes; occupies no officer.",
        0.0, 365.0),
     _P("handling.volunteer_hours", 2.0, "hours", "assumption",
-       "Mean time volunteers take on a minor issue.", 0.01, 1000.0),
+       "Mean time volunteers take on a minor issue.", 0.01, 1000.0,
+       plausible=Plausible(0.5, 6.0, "a neighbourly errand to half a day")),
     _P("handling.branch_hours", 3.0, "hours", "assumption",
-       "Mean time a grid Party branch takes to settle a matter.", 0.01, 1000.0),
+       "Mean time a grid Party branch takes to settle a matter.", 0.01, 1000.0,
+       plausible=Plausible(1.0, 8.0, "a branch meeting or a visit")),
     _P("routing.handoff_hours", 8.22, "working hours",
        _calibrated("[2.85, 15.3]", "prior within DOMAIN's Shandong 2 working days"),
        "Transfer time between offices at each escalation.", 0.0, 1000.0),
@@ -292,25 +357,34 @@ PARAMS: tuple[Param, ...] = (
     _P("reporting.trust_coef", 4.0, "log-odds per unit trust", "assumption",
        "Effect of trust on reporting.", 0.0, 50.0),
     _P("reporting.severity_coef", 3.0, "log-odds per unit severity", "assumption",
-       "Effect of severity on reporting.", 0.0, 50.0),
+       "Effect of severity on reporting.", 0.0, 50.0,
+       plausible=Plausible(1.0, 6.0, "severe issues are reported far more often")),
     _P("reporting.platform_logit", 1.0, "log-odds", "assumption",
        "Extra log-odds of reporting for residents under 60 with the digital platform.",
-       0.0, 20.0),
+       0.0, 20.0,
+       plausible=Plausible(0.0, 2.0, "a platform raises reporting, not beyond certain")),
     _P("reporting.delay_days", 1.0, "days", "assumption",
        "Mean delay before a resident reports in person (then waits for office hours).",
-       0.0, 365.0),
+       0.0, 365.0,
+       plausible=Plausible(0.2, 5.0, "from the same day to within a week")),
     _P("reporting.platform_delay_days", 0.1, "days", "assumption",
-       "Mean delay before a resident reports on the digital platform (any hour).", 0.0, 365.0),
+       "Mean delay before a resident reports on the digital platform (any hour).", 0.0, 365.0,
+       plausible=Plausible(0.02, 1.0, "minutes to a day")),
     _P("reporting.dedicated_prob", 0.9, "probability", "assumption",
-       "P(a dedicated grid's unit reports an issue itself).", 0.0, 1.0),
+       "P(a dedicated grid's unit reports an issue itself).", 0.0, 1.0,
+       plausible=Plausible(0.6, 1.0, "units have staff whose job is to report")),
     # --- Door-to-door visits and local knowledge -----------------------------------------
     _P("visits.per_worker_day", 4.0, "households/working day",
        "DOMAIN (Beijing: 1-5 visits a day)", "Households a grid worker visits a working day.",
-       0.0, 200.0),
+       0.0, 200.0,
+       plausible=Plausible(1.0, 8.0, "DOMAIN: 1-5 a day (Beijing), each home every two weeks "
+                           "(Shenzhen)")),
     _P("visits.hours_each", 0.25, "hours",
        "assumption (DOMAIN: Shenzhen's ~672 households each visited every two weeks means "
        "minutes a visit; Beijing: 1-5 a day)",
-       "Working time one household visit takes (taken from casework).", 0.0, 8.0),
+       "Working time one household visit takes (taken from casework).", 0.0, 8.0,
+       plausible=Plausible(0.1, 1.0, "DOMAIN: Shenzhen's fortnightly visits mean minutes; "
+                           "Beijing's 1-5 a day allow an hour")),
     _P("visits.flexible", True, "bool",
        "assumption (MODEL-REVIEW 3: real workers cut visits when their caseload is high)",
        "Door-to-door visits are flexible time: a worker skips a working day's visits while "
@@ -319,51 +393,65 @@ PARAMS: tuple[Param, ...] = (
        "assumption (about two working days of casework waiting)",
        "A worker skips the day's visits when their beat has at least this many cases waiting "
        "per worker at the start of the day (resumes once the queue is shorter).",
-       0.0, 10000.0),
+       0.0, 10000.0,
+       plausible=Plausible(3.0, 20.0, "a day's to a week's casework waiting")),
     _P("visits.trust_gain", 0.03, "fraction of gap to 1", "assumption",
-       "Trust gain of each member of a visited household.", 0.0, 1.0),
+       "Trust gain of each member of a visited household.", 0.0, 1.0,
+       plausible=Plausible(0.0, 0.1, "a visit is a small positive experience")),
     _P("visits.find_prob_min", 0.3, "probability", "assumption",
-       "P(a visit finds a hidden issue of the household) with no local knowledge.", 0.0, 1.0),
+       "P(a visit finds a hidden issue of the household) with no local knowledge.", 0.0, 1.0,
+       plausible=Plausible(0.1, 0.5, "a stranger finds little")),
     _P("visits.find_prob_max", 0.9, "probability", "assumption",
        "P(a visit finds a hidden issue of the household) with full local knowledge.", 0.0, 1.0),
     _P("visits.dedicated_find_prob", 0.2, "probability/working day", "assumption",
-       "P(a dedicated grid's worker finds a given hidden issue on a working day).", 0.0, 1.0),
+       "P(a dedicated grid's worker finds a given hidden issue on a working day).", 0.0, 1.0,
+       plausible=Plausible(0.05, 0.5, "weekly to monthly inspection rounds")),
     _P("knowledge.initial", 0.5, "share of households known", "assumption",
        "Share of its households a grid worker already knows (the hand-drawn map) at day 0.",
-       0.0, 1.0),
+       0.0, 1.0,
+       plausible=Plausible(0.0, 1.0, "seed: from no map (Wenheng) to a complete one")),
     _P("knowledge.handling_speedup", 0.1, "share",
        "assumption (seed: the map speeds service; an earlier calibration's 0.097, which "
        "acted as a capacity knob on saturated queues, rounded)",
-       "Handling time is cut by this share at full local knowledge.", 0.0, 0.95),
+       "Handling time is cut by this share at full local knowledge.", 0.0, 0.95,
+       plausible=Plausible(0.0, 0.3, "seed: the map speeds service")),
     _P("knowledge.escalation_cut", 0.3, "share", "assumption",
-       "Grid escalation probability is cut by this share at full local knowledge.", 0.0, 1.0),
+       "Grid escalation probability is cut by this share at full local knowledge.", 0.0, 1.0,
+       plausible=Plausible(0.0, 0.6, "knowing the grid settles more locally")),
     # --- Trust ---------------------------------------------------------------------------
     _P("trust.enabled", True, "bool", "model switch (off for the analytic limit)",
        "Trust responds to experience (off: frozen).",
        None, None),
     _P("trust.initial_mean", 0.6, "0-1", "DOMAIN (Beijing 12345 satisfaction 65%, 2019)",
-       "Mean initial trust (Beta distributed).", 0.01, 0.99),
-    _P("trust.initial_sd", 0.15, "0-1", "assumption", "Spread of initial trust.", 0.0, 0.45),
+       "Mean initial trust (Beta distributed).", 0.01, 0.99,
+       plausible=Plausible(0.3, 0.8, "DOMAIN: hotline satisfaction 53%-97%; seed: low at first")),
+    _P("trust.initial_sd", 0.15, "0-1", "assumption", "Spread of initial trust.", 0.0, 0.45,
+       plausible=Plausible(0.05, 0.25, "a Beta spread around the mean")),
     _P("trust.anchor", 0.54, "0-1",
        "assumption, set so that the status quo keeps mean trust at its initial 0.6 "
        "(docs/validation.md: stationarity)",
-       "Level trust drifts back to without news.", 0.0, 1.0),
+       "Level trust drifts back to without news.", 0.0, 1.0,
+       plausible=Plausible(0.3, 0.8, "DOMAIN: hotline satisfaction 65%-97%")),
     _P("trust.drift_per_day", 1.0 / 365.0, "1/day", "assumption (half-life about 8 months)",
-       "Rate of the drift of trust toward the anchor.", 0.0, 10.0),
+       "Rate of the drift of trust toward the anchor.", 0.0, 10.0,
+       plausible=Plausible(1 / 3650, 1 / 90, "trust forgets in a season to a decade")),
     _P("trust.gain_good", 0.10, "fraction of gap", "Van Ryzin 2006 (disconfirmation)",
        "Trust gain from an issue solved faster than expected (full disconfirmation).",
        0.0, 1.0),
     _P("trust.loss_bad", 0.25, "fraction of level", "Slovic 1993 (asymmetry)",
        "Trust loss from an issue solved far slower than expected or abandoned.", 0.0, 1.0),
     _P("trust.expected_days", 7.0, "days", "DOMAIN (Shandong: 5 working days)",
-       "Resolution time residents expect, from report to resolution.", 0.01, 365.0),
+       "Resolution time residents expect, from report to resolution.", 0.01, 365.0,
+       plausible=Plausible(3.0, 14.0, "DOMAIN: 5 working days, up to 10 with extension")),
     _P("trust.word_of_mouth", 0.3, "weight", "assumption",
        "Weight of a neighbour's experience relative to one's own.", 0.0, 1.0),
     _P("trust.burden", 0.1, "fraction of level", "assumption (seed: trust was earned by "
        "solving residents' most urgent problems)",
        "Share of a resident's trust that an unresolved problem of severity 1 weighs on it "
        "once it is twice trust.expected_days old (scaled by severity; lifted when it closes).",
-       0.0, 1.0),
+       0.0, 1.0,
+       plausible=Plausible(0.0, 0.3, "an unsolved problem weighs on trust, less than a failed "
+                           "case")),
     _P("trust.contacts", 4, "residents", "assumption",
        "Building neighbours who hear of each closed case.", 0, 100),
     # --- Volunteers (看着干 -> 跟着干 -> 主动干) --------------------------------------------
@@ -371,18 +459,23 @@ PARAMS: tuple[Param, ...] = (
        "assumption (DOMAIN: ~14 cumulative hours per registered volunteer, i.e. most never "
        "serve; at 2 hours a week that is ~14% active)",
        "Share of registered volunteers who can give time at all; the rest stay inactive "
-       "whatever the policy.", 0.0, 1.0),
+       "whatever the policy.", 0.0, 1.0,
+       plausible=Plausible(0.1, 0.5, "DOMAIN: most registered volunteers are idle")),
     _P("volunteers.initial_watching", 0.105, "share of available volunteers",
        "the status quo's steady state (docs/validation.md: stationarity)",
-       "Share of available volunteers watching at day 0.", 0.0, 1.0),
+       "Share of available volunteers watching at day 0.", 0.0, 1.0,
+       plausible=Plausible(0.0, 0.3, "DOMAIN: most registered volunteers idle")),
     _P("volunteers.initial_following", 0.0105, "share of available volunteers",
        "the status quo's steady state",
-       "Share of available volunteers following at day 0.", 0.0, 1.0),
+       "Share of available volunteers following at day 0.", 0.0, 1.0,
+       plausible=Plausible(0.0, 0.1, "DOMAIN: ~14 hours per volunteer")),
     _P("volunteers.initial_self_driven", 0.0018, "share of available volunteers",
        "the status quo's steady state",
-       "Share of available volunteers self-driven at day 0.", 0.0, 1.0),
+       "Share of available volunteers self-driven at day 0.", 0.0, 1.0,
+       plausible=Plausible(0.0, 0.05, "DOMAIN: few are active")),
     _P("volunteers.base_rate", 0.001, "1/week", "assumption",
-       "Spontaneous rate of moving up one stage.", 0.0, 10.0),
+       "Spontaneous rate of moving up one stage.", 0.0, 10.0,
+       plausible=Plausible(0.0, 0.01, "spontaneous joining is rare")),
     _P("volunteers.social_rate", 0.10, "1/week", "Centola 2010 (complex contagion)",
        "Rate of moving up at full social influence.", 0.0, 10.0),
     _P("volunteers.threshold", 0.30, "share of available volunteers",
@@ -391,74 +484,101 @@ PARAMS: tuple[Param, ...] = (
        "maximum.",
        0.0, 1.0),
     _P("volunteers.threshold_width", 0.04, "share of available volunteers", "assumption",
-       "Width of the threshold (logistic scale).", 0.001, 1.0),
+       "Width of the threshold (logistic scale).", 0.001, 1.0,
+       plausible=Plausible(0.01, 0.1, "sharp to gradual thresholds")),
     _P("volunteers.party_rate", 0.04, "1/week",
        "assumption (the seed says Party members lead but gives no rate; equal to "
        "volunteers.campaign_rate by assumption, so Party-led and campaign mobilisation "
        "differ only where branches exist)",
        "Extra rate of moving up in a grid with a Party branch under Party-led mobilisation.",
-       0.0, 10.0),
+       0.0, 10.0,
+       plausible=Plausible(0.01, 0.1, "seed: Party members lead, a stage in weeks to months")),
     _P("volunteers.campaign_rate", 0.04, "1/week",
        "assumption (the seed names recruitment, training and a platform, but no rate)",
-       "Extra rate of moving up during a volunteer campaign.", 0.0, 10.0),
+       "Extra rate of moving up during a volunteer campaign.", 0.0, 10.0,
+       plausible=Plausible(0.01, 0.1, "seed: a campaign moves people in weeks to months")),
     _P("volunteers.trust_rate", 0.01, "1/week per unit trust", "assumption",
-       "Extra rate of moving up per unit of trust above 0.5 (negative below).", 0.0, 10.0),
+       "Extra rate of moving up per unit of trust above 0.5 (negative below).", 0.0, 10.0,
+       plausible=Plausible(0.0, 0.05, "trust helps, does not drive")),
     _P("volunteers.fallback_rate", 0.05, "1/week", "assumption",
-       "Rate of falling back one stage at trust 0.", 0.0, 10.0),
+       "Rate of falling back one stage at trust 0.", 0.0, 10.0,
+       plausible=Plausible(0.01, 0.2, "volunteers drift away in months to years")),
     _P("volunteers.incentive_cut", 0.5, "share", "assumption (service points)",
-       "Campaign incentives cut the fall-back rate by this share.", 0.0, 1.0),
+       "Campaign incentives cut the fall-back rate by this share.", 0.0, 1.0,
+       plausible=Plausible(0.0, 0.8, "incentives keep people, not all")),
     _P("volunteers.spot_rate", 0.01, "issues/day per active volunteer", "assumption",
-       "Rate at which an active volunteer spots a hidden issue in the grid.", 0.0, 100.0),
+       "Rate at which an active volunteer spots a hidden issue in the grid.", 0.0, 100.0,
+       plausible=Plausible(0.001, 0.05, "an active volunteer notices a problem a month")),
     _P("volunteers.take_per_active", 0.02, "probability per active volunteer", "assumption",
        "P(volunteers take a minor issue) grows by this per active volunteer in the grid.",
-       0.0, 1.0),
+       0.0, 1.0,
+       plausible=Plausible(0.005, 0.05, "a few active volunteers cover a grid")),
     _P("volunteers.take_max", 0.7, "probability", "assumption",
-       "Most likely volunteers take a minor issue.", 0.0, 1.0),
+       "Most likely volunteers take a minor issue.", 0.0, 1.0,
+       plausible=Plausible(0.3, 0.9, "minor issues only")),
     _P("volunteers.resolve_prob", 0.8, "probability", "assumption",
-       "P(volunteers settle an issue they take; else it goes to the grid worker).", 0.0, 1.0),
+       "P(volunteers settle an issue they take; else it goes to the grid worker).", 0.0, 1.0,
+       plausible=Plausible(0.5, 0.95, "volunteers settle most of what they take")),
     _P("volunteers.training_gain", 0.1, "probability", "seed (强培训: training)",
        "A campaign's training raises volunteers' resolve_prob by this (capped at 1).",
-       0.0, 1.0),
+       0.0, 1.0,
+       plausible=Plausible(0.0, 0.2, "seed: training makes volunteers more capable")),
     _P("volunteers.hours_per_week", 2.0, "hours/week per active volunteer",
        "assumption (DOMAIN: ~14 cumulative hours per registered volunteer)",
        "Hours an active volunteer gives a week: the grid's volunteers take issues only while "
-       "their week's hours last (then the issue goes to the grid worker).", 0.0, 168.0),
+       "their week's hours last (then the issue goes to the grid worker).", 0.0, 168.0,
+       plausible=Plausible(0.5, 6.0, "DOMAIN: ~14 hours a year per registered volunteer; the "
+                           "active few give more")),
     _P("volunteers.contact_trust_gain", 0.03, "fraction of gap to 1", "assumption "
        "(as visits.trust_gain: a neighbour's help is a small positive experience)",
        "Trust gain of each member of a household whose issue a volunteer takes or spots.",
-       0.0, 1.0),
+       0.0, 1.0,
+       plausible=Plausible(0.0, 0.1, "a neighbour's help is a small positive experience")),
     # --- Party branch in the grid --------------------------------------------------------
     _P("branch.take_prob", 0.6, "probability", "assumption",
-       "P(a grid Party branch takes an issue it may handle).", 0.0, 1.0),
+       "P(a grid Party branch takes an issue it may handle).", 0.0, 1.0,
+       plausible=Plausible(0.2, 0.9, "seed: branches settle matters in the grid")),
     _P("branch.resolve_prob", 0.7, "probability", "assumption",
-       "P(the branch settles an issue it takes; else it goes to the grid worker).", 0.0, 1.0),
+       "P(the branch settles an issue it takes; else it goes to the grid worker).", 0.0, 1.0,
+       plausible=Plausible(0.4, 0.9, "a branch settles most of what it takes")),
     _P("branch.hours_per_member_week", 1.0, "hours/week per Party member", "assumption",
        "Hours each member of a grid Party branch gives to settling matters a week: the "
-       "branch takes issues only while its week's hours last.", 0.0, 168.0),
+       "branch takes issues only while its week's hours last.", 0.0, 168.0,
+       plausible=Plausible(0.25, 3.0, "members are residents with jobs; some retired")),
     _P("branch.escalation_cut", 0.3, "share", "assumption (seed: 大事小事格内解决)",
        "A branch in the grid cuts the grid worker's escalation probability by this share.",
-       0.0, 1.0),
+       0.0, 1.0,
+       plausible=Plausible(0.0, 0.6, "seed: 'small matters stay in the grid'")),
     # --- Cost (yuan; for comparing policies, not accounting) ------------------------------
     _P("cost.full_time_worker", 3600.0, "yuan/month", "DOMAIN (Wuhan 2023: 3,200-4,000)",
-       "Pay of a full-time grid worker.", 0.0, 1e7),
+       "Pay of a full-time grid worker.", 0.0, 1e7,
+       plausible=Plausible(3200.0, 4000.0, "DOMAIN: Wuhan 2023 fieldwork")),
     _P("cost.part_time_worker", 1500.0, "yuan/month", "assumption (an allowance)",
-       "Allowance of a part-time or dedicated-grid (unit staff) grid worker.", 0.0, 1e7),
+       "Allowance of a part-time or dedicated-grid (unit staff) grid worker.", 0.0, 1e7,
+       plausible=Plausible(800.0, 2500.0, "allowances below full-time pay")),
     _P("cost.employer_overhead", 0.3, "share of pay", "assumption (social insurance, office)",
-       "Employer's costs on top of grid workers' and staff pay.", 0.0, 5.0),
+       "Employer's costs on top of grid workers' and staff pay.", 0.0, 5.0,
+       plausible=Plausible(0.2, 0.45, "social insurance and housing fund")),
     _P("cost.case_staff", 4500.0, "yuan/month", "assumption",
-       "Pay of a community, street, department or mediation-centre case officer.", 0.0, 1e7),
+       "Pay of a community, street, department or mediation-centre case officer.", 0.0, 1e7,
+       plausible=Plausible(3500.0, 7000.0, "civil-service-level pay in Jinan")),
     _P("cost.mediation_centre", 300000.0, "yuan/year per street", "assumption",
        "Running cost of the one-stop mediation centre (premises, legal services), per street "
-       "office served, on top of its mediators' pay.", 0.0, 1e9),
+       "office served, on top of its mediators' pay.", 0.0, 1e9,
+       plausible=Plausible(1e5, 1e6, "premises and legal services")),
     _P("cost.party_branch", 2000.0, "yuan/year per branch", "assumption (activity funds)",
-       "Activity funds of a grid Party branch.", 0.0, 1e7),
+       "Activity funds of a grid Party branch.", 0.0, 1e7,
+       plausible=Plausible(500.0, 5000.0, "branch activity funds")),
     _P("cost.volunteer_incentive", 600.0, "yuan/year per active volunteer",
        "assumption (service points redeemable for goods)",
-       "Incentives for each active volunteer during a campaign.", 0.0, 1e7),
+       "Incentives for each active volunteer during a campaign.", 0.0, 1e7,
+       plausible=Plausible(0.0, 1500.0, "points, small gifts, insurance")),
     _P("cost.campaign_training", 300.0, "yuan/year per registered volunteer", "assumption",
-       "Recruitment and training of the volunteer pool during a campaign.", 0.0, 1e7),
+       "Recruitment and training of the volunteer pool during a campaign.", 0.0, 1e7,
+       plausible=Plausible(100.0, 800.0, "recruitment and training per volunteer")),
     _P("cost.platform", 3.0, "yuan/year per resident", "assumption",
-       "Running the digital reporting platform.", 0.0, 1e5),
+       "Running the digital reporting platform.", 0.0, 1e5,
+       plausible=Plausible(1.0, 10.0, "a municipal app per resident")),
     # --- Policy levers -------------------------------------------------------------------
     _P("policy.party_branch", False, "bool", "seed (党支部建在网格上)",
        "Party members of each grid form a branch (at least branch_min_members).", None, None),

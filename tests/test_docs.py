@@ -50,14 +50,31 @@ def test_docstring_examples_run(module: str) -> None:
     assert result.attempted > 0 and result.failed == 0
 
 
-def test_every_plausible_range_names_a_real_parameter_and_brackets_its_default() -> None:
-    from simulation.parameters import PARAM_INDEX
-    from simulation.plausible import PLAUSIBLE
+def test_every_plausible_range_brackets_its_default() -> None:
+    from simulation.parameters import PARAMS
 
-    for key, (low, high, basis) in PLAUSIBLE.items():
-        spec = PARAM_INDEX[key]  # a KeyError names a stale entry
-        assert low < high and basis
-        assert low <= spec.default <= high, key
+    ranged = [p for p in PARAMS if p.plausible is not None]
+    assert len(ranged) > 60  # the 63 judged ranges and the per-type issue rule's
+    for p in ranged:
+        assert p.plausible.low <= p.default <= p.plausible.high, p.key
+
+
+def test_issue_numbers_are_plausible_from_half_to_twice_their_default() -> None:
+    from simulation.parameters import ISSUE_BASIS, PARAM_INDEX
+
+    rate = PARAM_INDEX["issue.water.rate"]
+    assert (rate.plausible.low, rate.plausible.high) == (0.04, 0.16)
+    assert rate.plausible.basis == ISSUE_BASIS
+    assert PARAM_INDEX["issue.water.severity"].plausible.high == 1.0  # capped at the valid range
+    assert PARAM_INDEX["issue.water.initial_backlog"].plausible is None  # default 0
+
+
+def test_a_plausible_range_outside_the_valid_range_fails_naming_the_key() -> None:
+    from simulation.parameters import Param, ParameterError, Plausible
+
+    with pytest.raises(ParameterError, match=r"^x\.share: plausible range \[0\.5, 1\.5\] lies"):
+        Param("x.share", 0.7, "share", "test", "A test share.", 0.0, 1.0,
+              plausible=Plausible(0.5, 1.5, "test"))
 
 
 def test_readme_names_every_module_of_the_package() -> None:

@@ -13,7 +13,6 @@ import tomllib
 from pathlib import Path
 
 from ..parameters import PARAMS, Param
-from ..plausible import plausible_text
 from ..scenarios import SCENARIOS
 
 START, END = "<!-- params:start -->", "<!-- params:end -->"
@@ -36,6 +35,13 @@ def _range(p: Param) -> str:
     return f"{_value(p.low)} – {_value(p.high)}"
 
 
+def _stated(p: Param) -> str:
+    """The plausible range ``p`` declares in the registry, with its basis ('' if none)."""
+    if p.plausible is None:
+        return ""
+    return f"{p.plausible.low:.4g} – {p.plausible.high:.4g} ({p.plausible.basis})"
+
+
 def plausible_ranges(experiments: Path) -> dict[str, str]:
     """key -> 'low – high (file)' for the ranges the calibration and sensitivity analysis
     explore (the :data:`EXPLORED` files in the folder ``experiments``): the plausible
@@ -55,7 +61,8 @@ def tables(experiments: Path) -> str:
     out = ["| key | default | unit | valid range | plausible range | source | meaning |",
            "|---|---|---|---|---|---|---|"]
     for p in PARAMS:
-        stated = plausible.get(p.key) or plausible_text(p) or "—"
+        # An explored range is the one the results rest on, so it wins over the registry's.
+        stated = plausible.get(p.key) or _stated(p) or "—"
         out.append(f"| `{p.key}` | {_value(p.default)} | {p.unit} | {_range(p)} | "
                    f"{stated} | {p.source} | {p.doc} |")
     for sc in SCENARIOS.values():
