@@ -23,7 +23,8 @@ from simulation.analysis.calibration import (
 )
 from simulation.analysis.report.results import SweepResults
 from simulation.faces.cli import main
-from simulation.sweeps.experiment import Target, load_experiment, unit_sample
+from simulation.sweeps.designs import unit_sample
+from simulation.sweeps.experiment import Target, load_experiment
 
 
 def test_distance_is_the_rms_of_standardised_misfits() -> None:

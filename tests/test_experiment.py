@@ -1,6 +1,7 @@
-"""Experiment files (simulation/sweeps/experiment.py): parsing and validation with one-line errors
-naming the file, section and key; designs (factorial, LHS, Sobol, Saltelli, Morris); the
-runs they expand to; and the replication seeds shared by every point and policy."""
+"""Experiment files (simulation/sweeps/experiment.py, experiment_checks.py): parsing and
+validation with one-line errors naming the file, section and key; designs (designs.py:
+factorial, LHS, Sobol, Saltelli, Morris); the runs they expand to; and the replication seeds
+shared by every point and policy."""
 
 from __future__ import annotations
 
@@ -10,16 +11,14 @@ import numpy as np
 import pytest
 from conftest import DATA, TINY, header, write
 
-import simulation.sweeps.experiment as experiment
+import simulation.sweeps.designs as designs
 from simulation.faces.cli import main
 from simulation.parameters import PARAM_INDEX
+from simulation.sweeps.designs import design_points, design_problem, points_per_sample
 from simulation.sweeps.experiment import (
     ExperimentError,
     PolicySpec,
-    design_points,
-    design_problem,
     load_experiment,
-    points_per_sample,
     replication_seeds,
     resample,
 )
@@ -72,7 +71,7 @@ def test_sampled_points_map_the_unit_cube_onto_the_ranges(monkeypatch) -> None:
     """u in [0, 1) -> low + u (high - low) for numbers, low + floor(u (high - low + 1)) for
     integers (each integer gets an equal share of the unit interval)."""
     u = np.array([[0.0, 0.0], [0.124, 0.5], [0.125, 0.75], [0.999, 0.999]])
-    monkeypatch.setattr(experiment, "unit_sample", lambda *args: u)
+    monkeypatch.setattr(designs, "unit_sample", lambda *args: u)
     ranges = {"trust.contacts": (0, 7), "trust.gain_good": (0.1, 0.3)}
     specs = {k: PARAM_INDEX[k] for k in ranges}
     points = design_points({"policy.party_branch": [False, True]}, ranges, "lhs", 4, 1, specs)

@@ -13,7 +13,8 @@ from simulation import seeds
 from simulation.analysis import validation
 from simulation.model import Streams
 from simulation.running import city as partition
-from simulation.sweeps.experiment import load_experiment, replication_seeds, unit_sample
+from simulation.sweeps.designs import unit_sample
+from simulation.sweeps.experiment import load_experiment, replication_seeds
 
 SS = np.random.SeedSequence
 BASES = [0, 1, 7, 20221121, 2**40 + 3]

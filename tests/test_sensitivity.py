@@ -12,7 +12,8 @@ from conftest import write as write_file
 from simulation.analysis.report.results import SweepResults
 from simulation.analysis.sensitivity import analyse, point_means
 from simulation.faces.cli import main
-from simulation.sweeps.experiment import ExperimentError, load_experiment, resample, unit_sample
+from simulation.sweeps.designs import unit_sample
+from simulation.sweeps.experiment import ExperimentError, load_experiment, resample
 
 HEADER = ('[experiment]\nname = "s"\nscenario = "baseline"\ndays = 20\nreplications = 2\n'
           'seed = 3\n[fixed]\n"world.communities_per_street" = 1\n'

@@ -22,13 +22,8 @@ from ..measures.outcomes import OUTCOMES, SENSITIVITY
 from ..support.errors import UsageError
 from ..support.ownership import output_error, write_owned
 from ..support.storage import atomic_write_figure, atomic_write_text
-from ..sweeps.experiment import (
-    MORRIS_LEVELS,
-    SENSITIVITY_METHODS,
-    Experiment,
-    resample,
-    unit_sample,
-)
+from ..sweeps.designs import MORRIS_LEVELS, SENSITIVITY_METHODS, unit_sample
+from ..sweeps.experiment import Experiment, resample
 from ..sweeps.folder import ResultsFolder
 from .report.comparison import check_metrics
 from .report.errors import ReportError
