@@ -134,6 +134,12 @@ def district_count(params: dict) -> int:
     return int(params["world.districts"])
 
 
+def is_city(params: Mapping[str, Any]) -> bool:
+    """True for a world of several districts built whole (``world.district`` unset): what a
+    run partitions by district (:func:`simulation.running.city.run`)."""
+    return district_count(params) > 1 and params["world.district"] < 0
+
+
 def district_names(params: dict) -> list[str]:
     """The districts' names, in order."""
     if params["world.layout"] == "jinan":

@@ -23,6 +23,7 @@ One ``step()`` is one simulated day (time in days; day 0 is a Monday). Within a 
 from __future__ import annotations
 
 import gc
+import warnings
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,8 @@ from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
 from .agents.grid_worker import DoorToDoorRounds
 from .arrivals import Arrivals
 from .cost import annual_cost
+from .districts import district_count, is_city
+from .footprint import check_one_model, model_bytes
 from .issues import Issue, IssuePools, IssueTypes, Level
 from .load import analytic_loads, counters, load_table, queue_summary
 from .local_help import LocalHelp
@@ -49,6 +52,7 @@ from .rules import Stage
 from .scenarios import load_scenario
 from .seeds import stream_sequences
 from .staffing import plan_beats
+from .support.machine import gib
 from .worktime import Calendars
 from .world import build_world
 
@@ -99,6 +103,10 @@ class GridGovernanceModel(mesa.Model):
         scenario: the scenario's name as a keyword (what ``mesa.batch_run`` passes).
         levers: policy levers applied after the scenario: Lever objects or strings as on
             the command line (``"party_branch"``, ``"staffing:households_per_worker=200"``).
+        whole_city: a city of several districts (``jinan``) is meant to be built as one
+            model (without it, such a model is refused if its world cannot fit in memory, and
+            a warning says that ``run_scenario`` and ``gridgov run`` partition it by district,
+            one model per district).
         **overrides: parameter values by dotted key (``gridgov params SCENARIO``), in each
             parameter's unit; they win over the scenario and the levers. Python accepts
             dotted names through ``**{...}``, and so does ``mesa.batch_run``.
@@ -111,7 +119,7 @@ class GridGovernanceModel(mesa.Model):
     def __init__(self, params: Parameters | str | None = None, seed: int = DEFAULT_SEED,
                  warmup_days: int = 0, *, scenario: str | None = None,
                  levers: LeverLike | Iterable[LeverLike] | None = None,
-                 **overrides: Any) -> None:
+                 whole_city: bool = False, **overrides: Any) -> None:
         """Build the world and its agents at day 0 from a scenario (its name or its
         Parameters), the seed, the warm-up, levers and dotted overrides: the class
         docstring gives each argument with its unit (``help(GridGovernanceModel)``)."""
@@ -125,6 +133,8 @@ class GridGovernanceModel(mesa.Model):
                 or not 0 <= warmup_days <= MAX_DAYS):
             raise ValueError(f"warmup_days must be an integer from 0 to {MAX_DAYS}, "
                              f"not {warmup_days!r}")
+        if is_city(params) and not whole_city:
+            _one_model_of_a_city(params)
         self.streams = Streams(int(seed))
         super().__init__(seed=int(self.streams.mesa.integers(2**31 - 1)))
         self.params = params
@@ -430,6 +440,19 @@ class GridGovernanceModel(mesa.Model):
         """One row per issue with every timestamp
         (:func:`simulation.measures.caselog.case_log`)."""
         return case_log(self.world, self.pools.issues)
+
+
+def _one_model_of_a_city(params: Parameters) -> None:
+    """The guard and the warning for a city of several districts built as one model: refused
+    (TooBig) if its world cannot fit in memory; else a warning that a run of it is better
+    partitioned by district."""
+    advice = ("run it partitioned by district (run_scenario, gridgov run) or build one "
+              "district (world.district)")
+    check_one_model(params, 0, advice)
+    warnings.warn(f"a city of {district_count(params)} districts is built here as one "
+                  f"model (~{gib(model_bytes(params, 365))} for a year): run_scenario and "
+                  "gridgov run partition it by district, one model per district (pass "
+                  "whole_city=True to build it whole without this warning)", stacklevel=3)
 
 
 def _parameters(params: Parameters | str | None, scenario: str | None,

@@ -53,8 +53,8 @@ def test_the_model_takes_a_scenario_name_levers_and_dotted_overrides() -> None:
 
 
 def test_one_default_seed_zero_everywhere() -> None:
-    assert DEFAULT_SEED == 0 == simulation.running.result.DEFAULT_SEED
-    for fn in (GridGovernanceModel.__init__, run_scenario, simulation.running.result.run_one):
+    assert DEFAULT_SEED == 0
+    for fn in (GridGovernanceModel.__init__, run_scenario, simulation.running.result.run_params):
         assert inspect.signature(fn).parameters["seed"].default == DEFAULT_SEED
     unseeded = GridGovernanceModel("mmc").run(30)
     seeded = GridGovernanceModel("mmc", seed=0).run(30)
@@ -163,14 +163,15 @@ def test_run_sweep_accepts_an_experiment_object_and_resumes(api_sweep: SweepResu
 
     out = tmp_path / "copy"
     shutil.copytree(api_sweep.folder, out)
-    cores = simulation.running.memory.usable_cores()
-    with pytest.warns(UserWarning, match=f"running {cores} runs at a time, not 64: {cores} "):
+    cores = simulation.support.machine.usable_cores()
+    with pytest.warns(UserWarning,
+                      match=f"running {cores} runs at a time, not --workers 64: {cores} "):
         resumed = simulation.run_sweep(load_experiment(TINY), out=out, workers=64,
                                        resume=True, report=False)  # at most the cores
     pd.testing.assert_frame_equal(resumed.runs.drop(columns="wall_seconds"),
                                   api_sweep.runs.drop(columns="wall_seconds"))
     assert resumed.report is None
-    with pytest.raises(simulation.sweeps.engine.SweepError):  # a folder with a sweep needs resume
+    with pytest.raises(simulation.sweeps.folder.SweepError):  # a folder with a sweep needs resume
         simulation.run_sweep(TINY, out=out, workers=1)
 
 
@@ -226,9 +227,9 @@ def test_run_sensitivity_writes_and_returns_the_indices(tmp_path: Path) -> None:
 def test_run_sweep_guards_memory_unless_forced(tmp_path, monkeypatch) -> None:
     """As ``gridgov sweep``: refused before anything is written when one run cannot fit;
     ``force=True`` starts anyway."""
-    from simulation.running.memory import TooBig
+    from simulation.footprint import TooBig
 
-    monkeypatch.setattr(simulation.running.memory, "available_bytes", lambda: 100_000)  # bytes
+    monkeypatch.setattr(simulation.support.machine, "available_bytes", lambda: 100_000)  # bytes
     with pytest.raises(TooBig, match="one run"):
         simulation.run_sweep(TINY, out=tmp_path / "refused", workers=1)
     assert not (tmp_path / "refused").exists()

@@ -228,9 +228,9 @@ def test_a_sweep_of_a_huge_fixed_world_is_refused_before_any_run(tmp_path: Path)
 
 def test_force_starts_a_sweep_the_memory_guard_refuses(capsys, monkeypatch,
                                                        tmp_path: Path) -> None:
-    import simulation.running.memory as memory
+    import simulation.support.machine as machine
 
-    monkeypatch.setattr(memory, "available_bytes", lambda: 2**10)  # 1 KiB: nothing fits
+    monkeypatch.setattr(machine, "available_bytes", lambda: 2**10)  # 1 KiB: nothing fits
     path = guarded(tmp_path)
     one_line_naming_force(*run_cli(capsys, "sweep", str(path), "--out", str(tmp_path / "a"),
                                    "--no-report"))
@@ -243,9 +243,9 @@ def test_force_starts_a_sweep_the_memory_guard_refuses(capsys, monkeypatch,
 
 def test_the_disk_guard_refuses_results_that_cannot_fit(capsys, monkeypatch,
                                                         tmp_path: Path) -> None:
-    import simulation.running.memory as memory
+    import simulation.support.machine as machine
 
-    monkeypatch.setattr(memory, "free_disk_bytes", lambda out: 10_000)
+    monkeypatch.setattr(machine, "free_disk_bytes", lambda out: 10_000)
     path = guarded(tmp_path)
     code, out, err = run_cli(capsys, "sweep", str(path), "--out", str(tmp_path / "a"))
     one_line_naming_force(code, out, err)
@@ -258,9 +258,10 @@ def test_fewer_runs_at_once_when_fewer_fit(capsys, monkeypatch, tmp_path: Path) 
     """Room for one run in this process but not two worker processes: one run at a time,
     said in one line, and the sweep's results are complete."""
     import simulation.running.memory as memory
+    import simulation.support.machine as machine
 
-    monkeypatch.setattr(memory, "usable_cores", lambda: 4)
-    monkeypatch.setattr(memory, "available_bytes", lambda: memory.PROCESS_BYTES)
+    monkeypatch.setattr(machine, "usable_cores", lambda: 4)
+    monkeypatch.setattr(machine, "available_bytes", lambda: memory.PROCESS_BYTES)
     code, _, err = run_cli(capsys, "sweep", str(guarded(tmp_path)), "--out",
                              str(tmp_path / "a"), "--no-report", "--workers", "2")
     assert code == 0, err
@@ -272,9 +273,9 @@ def test_fewer_runs_at_once_when_fewer_fit(capsys, monkeypatch, tmp_path: Path) 
 
 def test_workers_beyond_the_cores_are_lowered_with_one_line(capsys, monkeypatch,
                                                             tmp_path: Path) -> None:
-    import simulation.running.memory as memory
+    import simulation.support.machine as machine
 
-    monkeypatch.setattr(memory, "usable_cores", lambda: 1)
+    monkeypatch.setattr(machine, "usable_cores", lambda: 1)
     code, _, err = run_cli(capsys, "sweep", str(guarded(tmp_path)), "--out",
                            str(tmp_path / "a"), "--no-report", "--workers", "1024")
     assert code == 0, err
@@ -308,20 +309,18 @@ def test_a_cluster_s_runs_are_not_checked_against_this_machine(monkeypatch,
                                                                tmp_path: Path) -> None:
     """With --scheduler the runs go to the cluster's workers: only the sweep's own memory
     and its disk are this machine's (no false refusal)."""
-    import argparse
-
     import simulation.running.memory as memory
-    from simulation.faces.cli.sweep import guard
+    import simulation.support.machine as machine
     from simulation.sweeps.experiment import load_experiment
+    from simulation.sweeps.plan import plan_sweep
 
     exp = load_experiment(guarded(tmp_path))
-    monkeypatch.setattr(memory, "available_bytes", lambda: 2**20)  # no run fits here
-    args = argparse.Namespace(workers=None, scheduler="tcp://10.0.0.5:8786", force=False)
-    workers, needs = guard(exp, tmp_path / "o", args, 2, False)
-    assert workers is None and needs is not None  # kept for the cluster check
-    monkeypatch.setattr(memory, "available_bytes", lambda: 100)  # nor the sweep itself
+    monkeypatch.setattr(machine, "available_bytes", lambda: 2**20)  # no run fits here
+    plan = plan_sweep(exp, tmp_path / "o", scheduler="tcp://10.0.0.5:8786")
+    assert plan.workers is None and plan.needs is not None  # kept for the cluster check
+    monkeypatch.setattr(machine, "available_bytes", lambda: 100)  # nor the sweep itself
     with pytest.raises(memory.TooBig, match="the sweep itself needs"):
-        guard(exp, tmp_path / "o", args, 2, False)
+        plan_sweep(exp, tmp_path / "o", scheduler="tcp://10.0.0.5:8786")
 
 
 def test_a_cluster_is_checked_by_its_workers_memory_once_connected(capsys) -> None:
@@ -330,7 +329,7 @@ def test_a_cluster_is_checked_by_its_workers_memory_once_connected(capsys) -> No
     from types import SimpleNamespace
 
     import simulation.running.memory as memory
-    from simulation.faces.cli.sweep import guard_cluster
+    from simulation.faces.cli.options import guard_cluster
 
     def backend(*workers: tuple[int, int]) -> SimpleNamespace:
         info = {"workers": {f"w{i}": {"memory_limit": m, "nthreads": t}

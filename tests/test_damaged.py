@@ -18,9 +18,10 @@ import pytest
 from conftest import TINY
 
 from simulation.faces.cli import main
-from simulation.sweeps.engine import assemble, completed_runs
+from simulation.sweeps.assemble import assemble
 from simulation.sweeps.experiment import load_experiment
 from simulation.sweeps.folder import ResultsFolder
+from simulation.sweeps.records import completed_runs
 
 GRIDGOV = [sys.executable, "-m", "simulation.faces.cli"]
 

@@ -12,29 +12,20 @@ import pytest
 
 from simulation import GridGovernanceModel, load_scenario
 from simulation.districts import district_count
+from simulation.footprint import TooBig, expected_residents, model_bytes
 from simulation.running.memory import (
     PROCESS_BYTES,
     Fit,
-    NoRoom,
-    SweepNeeds,
-    TooBig,
-    available_bytes,
-    cgroup_room,
     check_cluster,
-    check_disk,
     check_memory,
     cluster_memory,
     district_bytes,
-    expected_residents,
-    fit_sweep,
-    free_disk_bytes,
-    model_bytes,
     needed_bytes,
     run_bytes,
-    sweep_needs,
-    usable_cores,
 )
+from simulation.support.machine import available_bytes, cgroup_room, free_disk_bytes, usable_cores
 from simulation.sweeps.experiment import load_experiment
+from simulation.sweeps.needs import NoRoom, SweepNeeds, check_disk, fit_sweep, sweep_needs
 
 
 @pytest.mark.parametrize("scenario, overrides", [
@@ -204,12 +195,12 @@ def test_a_container_s_memory_limit_is_read(tmp_path: Path) -> None:
 
 
 def test_available_memory_is_the_lower_of_machine_and_container(monkeypatch) -> None:
-    import simulation.running.memory as memory
+    import simulation.support.machine as machine
 
-    machine = available_bytes()
-    monkeypatch.setattr(memory, "cgroup_room", lambda: 2**30)
-    assert available_bytes() == min(machine, 2**30)
-    monkeypatch.setattr(memory, "cgroup_room", lambda: None)
+    have = available_bytes()
+    monkeypatch.setattr(machine, "cgroup_room", lambda: 2**30)
+    assert available_bytes() == min(have, 2**30)
+    monkeypatch.setattr(machine, "cgroup_room", lambda: None)
     assert available_bytes() > 0
 
 

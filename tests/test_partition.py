@@ -255,7 +255,8 @@ def unpartitioned_city4() -> list[dict]:
 
     out = []
     for r in range(REPS):
-        model = GridGovernanceModel(load_scenario("baseline", CITY4), seed=200 + r).run(365)
+        model = GridGovernanceModel(load_scenario("baseline", CITY4), seed=200 + r,
+                                    whole_city=True).run(365)
         out.append(summarise(model.tally(), model.timeseries()))
         model.release()
     return out

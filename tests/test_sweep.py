@@ -19,9 +19,11 @@ import pytest
 from conftest import SMALL_FIXED_TOML, TINY, header, write
 
 from simulation.faces.cli import main
+from simulation.running.executors import InlineExecutor
 from simulation.running.progress import NoProgress
-from simulation.sweeps.engine import InlineExecutor, SweepError, execute_run, run_sweep
+from simulation.sweeps.engine import execute_run, run_sweep
 from simulation.sweeps.experiment import load_experiment
+from simulation.sweeps.folder import SweepError
 
 SMALL_FIXED = SMALL_FIXED_TOML
 
@@ -300,8 +302,8 @@ def test_missing_file_and_conflicting_options(tmp_path: Path, capsys) -> None:
 
 def test_new_scenario_defaults_change_the_fingerprint(monkeypatch) -> None:
     """Runs made under old defaults (say, before a calibration) must not be resumed into."""
-    import simulation.sweeps.engine as sweep
-    from simulation.sweeps.engine import design_fingerprint
+    import simulation.sweeps.plan as sweep
+    from simulation.sweeps.plan import design_fingerprint
 
     e = load_experiment(TINY)
     before = design_fingerprint(e)
@@ -328,7 +330,7 @@ def test_the_fingerprint_is_fed_run_by_run_to_the_same_hash() -> None:
     from dataclasses import asdict
 
     from simulation.scenarios import get_scenario
-    from simulation.sweeps.engine import design_fingerprint
+    from simulation.sweeps.plan import design_fingerprint
 
     e = load_experiment(TINY)
     own = {*e.fixed, *e.factor_names, *(k for pol in e.policies for k in pol.values)}
@@ -375,8 +377,8 @@ def test_a_lock_left_by_a_process_whose_id_was_reused_is_stale(tmp_path: Path,
                                                                 capsys) -> None:
     """The lock records its holder's start time: a live process with that id but another
     start time (an id reused after a crash) does not hold the folder."""
-    from simulation.sweeps.engine import acquire_lock
     from simulation.sweeps.folder import ResultsFolder
+    from simulation.sweeps.lock import acquire_lock
 
     folder = ResultsFolder(tmp_path / "f")
     folder.root.mkdir()
@@ -428,7 +430,7 @@ def test_assemble_streams_batches_that_make_the_tables_of_one(inline_result, tmp
     same columns, dtypes and values; runs.csv byte for byte."""
     import pyarrow.parquet as pq
 
-    import simulation.sweeps.engine as sweep
+    import simulation.sweeps.assemble as sweep
 
     folder, ids = assembly_folder(inline_result, tmp_path)
     experiment = load_experiment(TINY)
@@ -468,7 +470,7 @@ def test_an_interrupted_assembly_leaves_the_previous_tables(inline_result, tmp_p
     """The tables go to temporary files beside them (named as a later sweep cleans up)
     and are renamed together once all are written: an assembly stopped mid-way leaves
     every previous table in place, untouched, and no temporary file."""
-    import simulation.sweeps.engine as sweep
+    import simulation.sweeps.assemble as sweep
 
     folder, _ = assembly_folder(inline_result, tmp_path)
     experiment = load_experiment(TINY)

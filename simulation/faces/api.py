@@ -204,28 +204,24 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
         warning names them). Lever and overload warnings are Python warnings.
     """
     from ..running.progress import make_progress
-    from ..sweeps.engine import completed_runs
     from ..sweeps.engine import run_sweep as sweep_engine
-    from ..sweeps.folder import ResultsFolder
+    from ..sweeps.plan import failure_notice, missing_series_notice, overloaded_notice, plan_sweep
 
     exp = _experiment(experiment)
     folder = Path(out) if out is not None else Path("results") / exp.name
-    for line in exp.warnings:
+    plan = plan_sweep(exp, folder, workers=workers, scheduler=scheduler, executor=executor,
+                      resume=resume, keep_cases=keep_cases, force=force)
+    for line in plan.notices:
         warnings.warn(line, stacklevel=2)
-    files = ResultsFolder(folder)
-    done = (len(completed_runs(files, exp.runs(), keep_cases))
-            if resume and files.records.is_dir() else 0)
-    total = exp.run_count
-    if not force and executor is None:
-        workers = _guard(exp, folder, total - done, keep_cases, workers, scheduler)
     bar: Any = contextlib.nullcontext()
     if progress:
-        bar = make_progress(total, done, unit="run")
+        bar = make_progress(len(plan.runs), plan.done, unit="run")
     with bar as shown:
-        table = sweep_engine(exp, folder, workers=workers, scheduler=scheduler,
-                             executor=executor, resume=resume, keep_cases=keep_cases,
-                             progress=shown)
-    _warn_about(table, folder)
+        table = sweep_engine(exp, folder, progress=shown, plan=plan,
+                             tell=lambda line: warnings.warn(line, stacklevel=3))
+    for line in filter(None, (failure_notice(table, folder), overloaded_notice(table),
+                              missing_series_notice(table))):
+        warnings.warn(line, stacklevel=2)
     html = None
     if report and (table.status == "ok").any():
         from ..analysis.report.errors import ReportError
@@ -235,29 +231,6 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
         except ReportError as exc:  # the runs are safe; say why there is no report
             warnings.warn(f"no report: {exc}", stacklevel=2)
     return SweepResult(folder, table, html, exp.name)
-
-
-def _guard(exp: Experiment, folder: Path, todo: int, keep_cases: bool, workers: int | None,
-           scheduler: str | None) -> int | None:
-    """The memory and disk guards of ``gridgov sweep`` (:mod:`simulation.running.memory`): the
-    local workers to use (at most the cores and the runs that fit at once; a warning if
-    fewer than asked), TooBig / NoRoom if the sweep cannot fit."""
-    from ..running.memory import check_disk, fit_sweep, sweep_needs, usable_cores
-
-    needs = sweep_needs(exp, todo, keep_cases)
-    if scheduler is not None:  # the cluster's workers hold the runs
-        fit_sweep(needs, 1, cluster=True)
-        check_disk(needs.disk, folder)
-        return workers
-    cores = usable_cores()
-    want = workers or cores
-    fit = fit_sweep(needs, min(want, cores))
-    check_disk(needs.disk, folder)
-    if fit.workers < want:
-        why = fit.why or f"{cores} core{'s' if cores != 1 else ''} here"
-        warnings.warn(f"running {fit.workers} runs at a time, not {want}: {why}",
-                      stacklevel=3)
-    return fit.workers if workers or fit.workers < cores else workers
 
 
 def compare(results: str | Path | SweepResult, *, baseline: str | None = None,
@@ -342,24 +315,3 @@ def _experiment(experiment: str | Path | Experiment) -> Experiment:
         return load_experiment(experiment)
     raise TypeError(f"experiment must be an experiment file's path or an Experiment, "
                     f"not {experiment!r}")
-
-
-def _warn_about(table: pd.DataFrame, folder: Path) -> None:
-    """Python warnings for failed and overloaded runs and missing series (what ``gridgov
-    sweep`` says on standard error)."""
-    failed = table[table.status != "ok"]
-    if len(failed):
-        ids = ", ".join(failed.run_id[:10]) + (" ..." if len(failed) > 10 else "")
-        warnings.warn(f"{len(failed)} of {len(table)} runs failed: {ids} (errors in "
-                      f"{folder}/runs.csv; run again with resume=True)", stacklevel=3)
-    if "overloaded_points" in table:
-        bad = table[(table.status == "ok") & (table.overloaded_points.fillna(0) > 0)]
-        if len(bad):
-            warnings.warn(f"{len(bad)} of {len(table)} runs are overloaded (a service "
-                          "point's analytic offered load >= 1): their time measures depend "
-                          "on the run length (loads/ per run)", stacklevel=3)
-    missing = table.attrs.get("series_missing") or []
-    if missing:
-        warnings.warn(f"{len(missing)} finished run(s) have no readable daily series "
-                      f"({', '.join(missing[:3])}): run again with resume=True", stacklevel=3)
-

@@ -38,9 +38,10 @@ class RunTable:
 
     ``collect(model, tally)`` reads it from a finished model; ``merge(districts, names,
     tally)`` combines a city's districts (in district order; ``tally`` is the city's merged
-    tally), or is None when a city's table is never held whole (the case log: each
-    district's is handed on as it arrives). ``district_column``: a district's table gains a
-    first column ``district`` (its name) as it arrives. ``run_file``: the CSV that ``gridgov
+    tally) when every district holds the table (a city's case log is usually handed on
+    district by district instead: :func:`simulation.running.city.run`).
+    ``district_column``: a district's table gains a first column ``district`` (its name) as
+    it arrives. ``run_file``: the CSV that ``gridgov
     run --out`` writes (None: none). ``sweep``: how a sweep keeps it for each run,
     "parquet" (``NAME/RUN_ID.parquet``) or "record" (in the run's record, ``runs/RUN_ID.
     json``, under NAME). ``on_request``: kept only when asked (``keep_cases``)."""
@@ -48,7 +49,7 @@ class RunTable:
     name: str
     meaning: str
     collect: Callable[[Any, Tally], Any]
-    merge: Callable[[Sequence[District], Sequence[str], Tally], Any] | None
+    merge: Callable[[Sequence[District], Sequence[str], Tally], Any]
     run_file: str | None
     sweep: str
     district_column: bool = False
@@ -100,7 +101,7 @@ RUN_TABLES: tuple[RunTable, ...] = (
              lambda parts, names, tally: tally.resolution_curve(), None, "record"),
     RunTable("cases", "the case log: one row per issue with every timestamp "
              "(simulation.measures.caselog.case_log)", lambda model, tally: model.case_log(),
-             None, "cases.csv", "parquet", district_column=True, on_request=True),
+             _stack("cases"), "cases.csv", "parquet", district_column=True, on_request=True),
 )
 TABLES: dict[str, RunTable] = {t.name: t for t in RUN_TABLES}
 # What a sweep keeps per run as NAME/RUN_ID.parquet, in order (the results folder's layout).
@@ -115,8 +116,9 @@ def collect(model: Any, tally: Tally, keep: bool = False) -> dict[str, Any]:
 
 def merge(parts: Sequence[District], names: Sequence[str], tally: Tally) -> dict[str, Any]:
     """A city's per-run tables from its districts' (in district order), each by its rule;
-    tables without a merge rule (the case log) are left out."""
-    return {t.name: t.merge(parts, names, tally) for t in RUN_TABLES if t.merge is not None}
+    a table some district does not hold (a case log not kept) is left out."""
+    return {t.name: t.merge(parts, names, tally) for t in RUN_TABLES
+            if all(t.name in p.tables for p in parts)}
 
 
 def label_district(tables: dict[str, Any], name: str) -> None:

@@ -19,24 +19,33 @@ up counts and weight means by residents (trust, volunteers) or casework hours (u
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..districts import district_count, district_names, plans
+from ..districts import district_count, district_names, is_city, plans
 from ..measures import tables
 from ..measures.outcomes import summarise
 from ..measures.tally import Tally
 from ..parameters import Parameters
 from ..seeds import district_seeds, partition_seed_record
 from ..support.errors import RunFailed
+from ..support.storage import atomic_write_parquet
 from .executors import Backend, make_backend
 from .progress import day_reporter
 from .runner import RunRecord, run_model
+
+# The case log's text columns (measures.caselog.case_log), typed as strings in Parquet parts.
+CASE_TEXT_COLUMNS = ("district", "type", "outcome", "source", "closed_by", "handler",
+                     "max_level", "handlers")
 
 
 class PartitionError(RunFailed):
@@ -69,9 +78,61 @@ class DistrictOutcome:
     record: RunRecord | None = None
 
 
-def is_city(params: Parameters) -> bool:
-    """True for a world of several districts: its runs are partitioned by district."""
-    return district_count(params) > 1 and params["world.district"] < 0
+def partitioned(params: Parameters, partition: bool = True) -> bool:
+    """Whether a run of ``params`` is partitioned by district: a city of several districts
+    (:func:`simulation.districts.is_city`), unless ``partition`` is False."""
+    return partition and is_city(params)
+
+
+def run(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
+        followup_days: int = 0, keep_cases: bool = False, cases_dir: Path | None = None,
+        partition: bool = True, backend: Backend | None = None,
+        on_district: Callable[[DistrictOutcome], None] | None = None, progress: Any = None,
+        on_day: Callable[[int], None] | None = None, collect_garbage: bool = False
+        ) -> RunRecord:
+    """One run of ``params``, and the one place that decides how it runs: a city of several
+    districts is partitioned by district (:func:`run_partitioned`, on ``backend``; in this
+    process, in turn, if None) unless ``partition`` is False; anything else is one model in
+    this process (:func:`simulation.running.runner.run_model`, with ``on_day`` and
+    ``collect_garbage``).
+
+    The case log: with ``keep_cases`` it is kept in the record (a city's joined from its
+    districts'); with ``cases_dir`` a city's districts' case logs are written there instead,
+    ``NN.parquet`` each, as they arrive (never whole in memory): to a hidden folder beside
+    ``cases_dir`` whose parts move into it (replacing the same districts' parts) when every
+    district has finished, so a failed or interrupted run leaves no partial case log.
+    ``on_district`` sees each district's outcome as it arrives, ``progress`` (a queue the
+    workers can reach) their simulated days."""
+    window = {"seed": seed, "days": days, "warmup_days": warmup_days,
+              "followup_days": followup_days}
+    if not partitioned(params, partition):
+        return run_model(params, **window, keep_cases=keep_cases, on_day=on_day,
+                         collect_garbage=collect_garbage, whole_city=is_city(params))
+    if cases_dir is None:
+        return run_partitioned(params, **window, keep_cases=keep_cases, backend=backend,
+                               on_district=on_district, progress=progress,
+                               join_cases=keep_cases)
+    cases_dir.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(dir=cases_dir.parent, prefix=f".{cases_dir.name}."))
+
+    def arrived(outcome: DistrictOutcome) -> None:
+        cases = outcome.record.cases if outcome.record is not None else None
+        if cases is not None:
+            # one Arrow schema for every part, even a district without issues
+            cases = cases.astype({c: "string" for c in CASE_TEXT_COLUMNS})
+            atomic_write_parquet(partial / f"{outcome.district:02d}.parquet", cases)
+        if on_district is not None:
+            on_district(outcome)
+
+    try:
+        record = run_partitioned(params, **window, keep_cases=True, backend=backend,
+                                 on_district=arrived, progress=progress)
+        cases_dir.mkdir(exist_ok=True)
+        for part in sorted(partial.iterdir()):  # each replaces the same district's
+            os.replace(part, cases_dir / part.name)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)  # our own fresh folder
+    return record
 
 
 def run_district(task: DistrictTask) -> DistrictOutcome:
@@ -98,13 +159,15 @@ def run_partitioned(params: Parameters, *, seed: int, days: int, warmup_days: in
                     followup_days: int = 0, keep_cases: bool = False,
                     backend: Backend | None = None,
                     on_district: Callable[[DistrictOutcome], None] | None = None,
-                    progress: Any = None) -> RunRecord:
+                    progress: Any = None, join_cases: bool = False) -> RunRecord:
     """Run every district of the city ``params`` describe on ``backend`` (in this process
-    if None), largest first, and merge them into the city's record (whose ``cases`` is
-    None: ``on_district`` sees each district's outcome as it arrives, its case log
-    included with ``keep_cases``, e.g. to write it, and it is dropped after). ``progress``
-    (a queue the workers can reach) receives (district, day) as they go. A failed district
-    raises :class:`PartitionError` and starts no more districts."""
+    if None), largest first, and merge them into the city's record. ``on_district`` sees
+    each district's outcome as it arrives, its case log included with ``keep_cases`` (e.g.
+    to write it); the case log is then dropped, unless ``join_cases`` keeps every
+    district's to join them in the city's record (what a sweep worker stores: the city's
+    cases whole in memory). ``progress`` (a queue the workers can reach) receives
+    (district, day) as they go. A failed district raises :class:`PartitionError` and starts
+    no more districts."""
     if params["world.district"] >= 0:
         raise PartitionError("world.district is set: that run is one district already")
     t0 = time.perf_counter()
@@ -122,7 +185,8 @@ def run_partitioned(params: Parameters, *, seed: int, days: int, warmup_days: in
                                  f"failed: {outcome.error.splitlines()[0]}", outcome.error)
         if on_district is not None:
             on_district(outcome)
-        outcome.record.tables.pop("cases", None)  # handed to on_district, not kept
+        if not join_cases:
+            outcome.record.tables.pop("cases", None)  # handed to on_district, not kept
         records[outcome.district] = outcome.record
     parts = [records[d] for d in range(n)]
     record = merge_records(parts, names, seeds, seed)

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,15 +25,16 @@ from ..policies import LeverLike, as_levers
 from ..scenarios import load_scenario
 from ..support.ownership import Ownership, json_field
 from ..support.provenance import manifest
-from ..support.storage import atomic_write_parquet, atomic_write_text
-from .city import DistrictOutcome, run_partitioned
+from ..support.storage import atomic_write_text
+from . import city
+from .city import DistrictOutcome
 from .executors import Backend
-from .runner import RunRecord, run_model
+from .runner import RunRecord
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["DEFAULT_SEED", "RunResult", "manifest", "run_city", "run_one", "run_scenario"]
+__all__ = ["RunResult", "run_params", "run_scenario"]
 
 
 @dataclass
@@ -56,11 +54,6 @@ class RunResult:
     warmup_days: int = 0
     followup_days: int = 0
     case_parts: Path | None = None  # where run_city put the districts' case logs
-
-    @property
-    def policies(self) -> list[dict[str, Any]]:
-        """The old name of :attr:`levers`."""
-        return self.levers
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -183,7 +176,7 @@ def output_entries(partitioned: bool, districts: int = 0,
     partitioned run's case log aside), a partitioned run's districts.csv and (``districts``
     > 0) its case logs cases/NN.parquet."""
     held = (set(tables) if tables is not None else
-            {t.name for t in RUN_TABLES if not partitioned or t.merge is not None})
+            {t.name for t in RUN_TABLES if not partitioned or not t.on_request})
     files = {t.run_file for t in RUN_TABLES if t.run_file and t.name in held}
     entries = [f for f in RUN_FILES if (not f.endswith(".csv") or f in files
                                         or (f == "districts.csv" and partitioned))]
@@ -201,9 +194,6 @@ def run_ownership(out: str | Path) -> Ownership:
 
 
 DEFAULT_DAYS = 365  # one simulated year
-# The case log's text columns (metrics.case_log), typed as strings in Parquet parts.
-CASE_TEXT_COLUMNS = ("district", "type", "outcome", "source", "closed_by", "handler",
-                     "max_level", "handlers")
 
 
 def check_window(days: int, warmup_days: int, followup_days: int) -> None:
@@ -220,9 +210,11 @@ def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SE
                  overrides: Mapping[str, Any] | None = None,
                  levers: LeverLike | Iterable[LeverLike] | None = (),
                  on_day: Callable[[int], None] | None = None, warmup_days: int = 0,
-                 followup_days: int = 0, *,
-                 policies: LeverLike | Iterable[LeverLike] | None = None) -> RunResult:
-    """Run one scenario as one model in this process, its case log kept.
+                 followup_days: int = 0) -> RunResult:
+    """Run one scenario: one model in this process, its case log kept, or — a city of
+    several districts (``jinan``) — partitioned by district, one model per district in turn
+    in this process, as ``gridgov run`` runs it (the same results; no case log: ``gridgov
+    run --out`` writes a city's per district).
 
     Args:
         scenario: a scenario's name (``gridgov scenarios``).
@@ -230,8 +222,7 @@ def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SE
         seed: the run's seed, an integer >= 0 (0).
         overrides: parameter values by dotted key, in each parameter's unit (they win).
         levers: policy levers: Lever objects or strings as on the command line
-            (``"party_branch"``, ``"mobilisation:mode=campaign"``); ``policies=`` is
-            their old name.
+            (``"party_branch"``, ``"mobilisation:mode=campaign"``).
         on_day: called as ``on_day(day)`` after each simulated day.
         warmup_days, followup_days: days before and at the end of the run outside the
             measured window (the summary counts the issues arising between them).
@@ -241,74 +232,36 @@ def run_scenario(scenario: str, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SE
         ``.plot()``). ParameterError for bad names or values, ValueError for a bad window.
     """
     overrides = dict(overrides or {})
-    levers = as_levers(levers if policies is None else policies)
+    levers = as_levers(levers)
     params = load_scenario(scenario, overrides, levers)
-    return run_one(params, scenario=scenario, seed=seed, days=days, overrides=overrides,
-                   levers=levers, on_day=on_day, warmup_days=warmup_days,
-                   followup_days=followup_days)
+    return run_params(params, scenario=scenario, seed=seed, days=days, overrides=overrides,
+                      levers=levers, on_day=on_day, warmup_days=warmup_days,
+                      followup_days=followup_days)
 
 
-def run_one(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
-            days: int = DEFAULT_DAYS, overrides: Iterable[str] = (),
-            levers: LeverLike | Iterable[LeverLike] | None = (),
-            on_day: Callable[[int], None] | None = None, warmup_days: int = 0,
-            followup_days: int = 0) -> RunResult:
-    """Run ``params`` (scenario ``scenario`` with ``levers`` and the ``overrides`` keys
-    set, which the result records) as one model in this process, its case log kept."""
+def run_params(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
+               days: int = DEFAULT_DAYS, overrides: Iterable[str] = (),
+               levers: LeverLike | Iterable[LeverLike] | None = (), partition: bool = True,
+               backend: Backend | None = None, on_day: Callable[[int], None] | None = None,
+               on_district: Callable[[DistrictOutcome], None] | None = None,
+               cases_dir: Path | None = None, progress: Any = None, warmup_days: int = 0,
+               followup_days: int = 0) -> RunResult:
+    """Run ``params`` (scenario ``scenario`` with ``levers`` and the ``overrides`` keys set,
+    which the result records) as :func:`simulation.running.city.run` decides: one model in
+    this process, its case log kept, or a city partitioned by district on ``backend`` (in
+    this process if None), its districts' case logs written to ``cases_dir`` as they arrive
+    (none kept without it). ``on_day``, ``on_district`` and ``progress`` follow the run."""
     check_window(days, warmup_days, followup_days)
-    record = run_model(params, seed=seed, days=days, warmup_days=warmup_days,
-                       followup_days=followup_days, keep_cases=True, on_day=on_day)
-    return _result(record, params, scenario=scenario, seed=seed, days=days,
-                   overrides=overrides, levers=levers, warmup_days=warmup_days,
-                   followup_days=followup_days)
-
-
-def run_city(params: Parameters, *, scenario: str, seed: int = DEFAULT_SEED,
-             days: int = DEFAULT_DAYS, overrides: Iterable[str] = (),
-             levers: LeverLike | Iterable[LeverLike] | None = (), backend: Backend | None = None,
-             on_district: Callable[[DistrictOutcome], None] | None = None,
-             cases_dir: Path | None = None, progress: Any = None, warmup_days: int = 0,
-             followup_days: int = 0) -> RunResult:
-    """Run ``params`` partitioned by district (:mod:`simulation.running.city`) on ``backend``
-    (in this process if None). With ``cases_dir``, each district's case log is written
-    as ``NN.parquet`` (NN the district's number) when it arrives, to a hidden folder beside
-    ``cases_dir`` whose parts move into it (replacing the same districts' parts) when every
-    district has finished (ids are the district's own), so the city's cases are never all
-    in memory; ``progress`` (a queue) receives (district, day)
-    from the districts as they run."""
-    check_window(days, warmup_days, followup_days)
-    # The parts go to a fresh hidden folder beside ``cases_dir`` and move into it only when
-    # every district has finished: a failed or interrupted run leaves no partial case log.
-    partial = None
-    if cases_dir is not None:
-        cases_dir.parent.mkdir(parents=True, exist_ok=True)
-        partial = Path(tempfile.mkdtemp(dir=cases_dir.parent, prefix=f".{cases_dir.name}."))
-
-    def arrived(outcome: DistrictOutcome) -> None:
-        cases = outcome.record.cases if outcome.record is not None else None
-        if partial is not None and cases is not None:
-            # one Arrow schema for every part, even a district without issues
-            cases = cases.astype({c: "string" for c in CASE_TEXT_COLUMNS})
-            atomic_write_parquet(partial / f"{outcome.district:02d}.parquet", cases)
-        if on_district is not None:
-            on_district(outcome)
-
-    try:
-        record = run_partitioned(params, seed=seed, days=days, warmup_days=warmup_days,
-                                 followup_days=followup_days,
-                                 keep_cases=cases_dir is not None, backend=backend,
-                                 on_district=arrived, progress=progress)
-        if partial is not None and cases_dir is not None:
-            cases_dir.mkdir(exist_ok=True)
-            for part in sorted(partial.iterdir()):  # each replaces the same district's
-                os.replace(part, cases_dir / part.name)
-    finally:
-        if partial is not None:
-            shutil.rmtree(partial, ignore_errors=True)  # our own fresh folder
+    record = city.run(params, seed=seed, days=days, warmup_days=warmup_days,
+                      followup_days=followup_days,
+                      keep_cases=not city.partitioned(params, partition), cases_dir=cases_dir,
+                      partition=partition, backend=backend, on_district=on_district,
+                      progress=progress, on_day=on_day)
     result = _result(record, params, scenario=scenario, seed=seed, days=days,
                      overrides=overrides, levers=levers, warmup_days=warmup_days,
                      followup_days=followup_days)
-    result.case_parts = cases_dir
+    if record.districts is not None:
+        result.case_parts = cases_dir
     return result
 
 

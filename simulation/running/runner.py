@@ -79,7 +79,7 @@ def run_model(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
               followup_days: int = 0, keep_cases: bool = False,
               on_day: Callable[[int], None] | None = None,
               inspect: Callable[[GridGovernanceModel], dict[str, Any]] | None = None,
-              collect_garbage: bool = False) -> RunRecord:
+              collect_garbage: bool = False, whole_city: bool = False) -> RunRecord:
     """Build the model ``params`` describe, run it ``days`` days from ``seed`` and collect
     its record; the summary measures the window after ``warmup_days`` and before the last
     ``followup_days`` (:mod:`simulation.measures.tally`). ``on_day(day)`` is called after each
@@ -87,9 +87,13 @@ def run_model(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
     lacks (its dict becomes ``record.extra``). The model is discarded afterwards; with
     ``collect_garbage`` its memory is returned at once by a full garbage collection (what a
     worker running model after model wants; in a process that holds much else, such as a
-    notebook or the test suite, a full collection costs time in proportion to all of it)."""
+    notebook or the test suite, a full collection costs time in proportion to all of it).
+    ``whole_city``: a city of several districts is meant to be one model here
+    (:class:`~simulation.model.GridGovernanceModel`'s own guard and warning are skipped;
+    :func:`simulation.running.city.run` decides)."""
     t0 = time.perf_counter()
-    model = GridGovernanceModel(params, seed=seed, warmup_days=warmup_days)
+    model = GridGovernanceModel(params, seed=seed, warmup_days=warmup_days,
+                                whole_city=whole_city)
     t1 = time.perf_counter()
     model.run(days, on_day=on_day)
     t2 = time.perf_counter()

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..measures.tables import PER_RUN_PARQUET, TABLES
+from ..support.errors import GridgovError
 from ..support.ownership import Ownership, json_field
 
 # Per-run folders, each holding RUN_ID.parquet (those kept only on request, the case log,
@@ -167,3 +168,7 @@ SWEEP_FILES = ("experiment.toml", "design.json", "manifest.json", "runs.csv", "r
                "timeseries.parquet", "resolution.parquet", ".lock")
 
 
+
+
+class SweepError(GridgovError):
+    """A problem that stops a sweep before it starts (one line for the user)."""

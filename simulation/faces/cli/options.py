@@ -9,7 +9,6 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, NoReturn
@@ -124,41 +123,6 @@ def wide_pandas() -> Any:
     """Wide, untruncated pandas printing (a context manager)."""
     return pd.option_context("display.width", 200, "display.max_columns", 50,
                              "display.max_colwidth", 40)
-
-
-@dataclass
-class Workers:
-    """--workers as asked (None: one per core), the cores, how many go at once, and why
-    fewer than asked."""
-
-    asked: int | None
-    cores: int
-    used: int
-    why: list[str] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, asked: int | None) -> Workers:
-        """At most one per usable core (:func:`simulation.running.memory.usable_cores`)."""
-        from ...running.memory import usable_cores  # not for the listing commands
-
-        cores = usable_cores()
-        want = asked or cores
-        why = [f"{cores} core{'s' if cores != 1 else ''} here"] if want > cores else []
-        return cls(asked, cores, min(want, cores), why)
-
-    def lower(self, at_most: int, why: str) -> None:
-        """Go on with at most ``at_most`` at once, for the reason ``why``."""
-        if at_most < self.used:
-            self.used = at_most
-            self.why.append(why)
-
-    def say(self, unit: str) -> None:
-        """One line on standard error if fewer ``unit``s go at once than asked."""
-        if not self.why:
-            return
-        wanted = f"--workers {self.asked}" if self.asked else f"{self.cores} (one per core)"
-        print(f"gridgov: warning: running {self.used} {unit}{'s' if self.used != 1 else ''} "
-              f"at a time, not {wanted}: {'; '.join(self.why)}", file=sys.stderr)
 
 
 def guard_cluster(backend: Backend, run: float) -> None:

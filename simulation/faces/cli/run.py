@@ -13,23 +13,20 @@ from typing import Any
 from tqdm import tqdm
 
 from ...districts import district_names
+from ...footprint import expected_residents
 from ...measures.outcomes import OUTCOMES
 from ...measures.tally import window_problem
 from ...parameters import Parameters
 from ...policies import Lever, lever_warnings, parse_lever
-from ...running.city import DistrictOutcome, district_sizes, is_city
+from ...running.city import DistrictOutcome, district_sizes, partitioned
 from ...running.executors import open_backend
-from ...running.memory import (
-    check_memory,
-    district_bytes,
-    expected_residents,
-)
+from ...running.memory import Workers, check_memory, district_bytes
 from ...running.progress import make_progress
-from ...running.result import RunResult, output_entries, run_city, run_one, run_ownership
+from ...running.result import RunResult, output_entries, run_ownership, run_params
 from ...scenarios import get_scenario, load_scenario
 from ...support.errors import RunFailed, UsageError
 from ...support.ownership import output_error
-from .options import Workers, check_writable, fmt, guard_cluster, parse_sets
+from .options import check_writable, fmt, guard_cluster, parse_sets
 
 # A one-model run shows a bar of simulated days on a terminal above this many residents.
 BAR_RESIDENTS = 200_000
@@ -52,14 +49,14 @@ def run(args: argparse.Namespace) -> int:
     if problem:  # in the options' words
         raise UsageError(problem.replace("warmup_days", "--warmup").replace(
             "followup_days", "--followup"))
-    partitioned = is_city(params) and not args.no_partition
-    if not partitioned and (args.workers is not None or args.scheduler):
+    by_district = partitioned(params, not args.no_partition)
+    if not by_district and (args.workers is not None or args.scheduler):
         raise UsageError("--workers and --scheduler run a city's districts in parallel; "
                          "this run is one model (one district, or --no-partition)")
     if args.workers is not None and args.scheduler:
         raise UsageError("give either --workers (local processes) or --scheduler (a Dask "
                          "cluster), not both")
-    guard_memory(args, params, partitioned)
+    guard_memory(args, params, by_district)
     told = lever_warnings(params)
     for line in told:
         print(f"gridgov: warning: {line}", file=sys.stderr)
@@ -67,16 +64,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--out needs a folder name")
     out = check_writable(args.out) if args.out else None
     if out is not None:  # claim what it will write before the run: refuse a stranger's file
-        entries = output_entries(partitioned, len(district_names(params)) if partitioned else 0)
+        entries = output_entries(by_district, len(district_names(params)) if by_district else 0)
         try:
             run_ownership(out).begin(entries)
         except OSError as exc:
             raise output_error(out, exc) from None
     try:
-        if partitioned:
-            result = _run_city(args, params, overrides, levers, out)
+        if by_district:
+            result = _run_districts(args, params, overrides, levers, out)
         else:
-            result = _run_one(args, params, overrides, levers)
+            result = _run_one_model(args, params, overrides, levers)
     except OSError as exc:  # e.g. a full disk while writing a district's cases
         raise output_error(exc.filename or out, exc) from None
     print(f"gridgov run {args.scenario}: {args.days} days, seed {args.seed}, "
@@ -93,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             result.write(out)
         except OSError as exc:
             raise output_error(exc.filename or out, exc) from None
-        cases = "cases/*.parquet, districts.csv" if partitioned else "cases.csv"
+        cases = "cases/*.parquet, districts.csv" if by_district else "cases.csv"
         print(f"wrote {out}/summary.json, timeseries.csv, loads.csv, {cases}, "
               "parameters.json, manifest.json")
     return 0
@@ -113,7 +110,8 @@ def guard_memory(args: argparse.Namespace, params: Parameters, partitioned: bool
     if not force:
         fit = check_memory(params, True, workers.used, args.days)
         workers.lower(fit.workers, fit.why)
-    workers.say("district")
+    for line in workers.notices("district"):
+        print(f"gridgov: warning: {line}", file=sys.stderr)
     args.workers = workers.used
 
 
@@ -137,24 +135,25 @@ def warn_overloaded(summary: dict[str, Any]) -> None:
               file=sys.stderr)
 
 
-def _run_one(args: argparse.Namespace, params: Parameters, overrides: dict[str, Any],
-             levers: list[Lever]) -> RunResult:
-    """One model in this process, with a bar of simulated days on a large run's terminal."""
+def _run_one_model(args: argparse.Namespace, params: Parameters, overrides: dict[str, Any],
+                   levers: list[Lever]) -> RunResult:
+    """One model in this process (a city only with --no-partition), with a bar of simulated
+    days on a large run's terminal."""
     bar = None
     if sys.stderr.isatty() and expected_residents(params) > BAR_RESIDENTS:
         bar = tqdm(total=args.days, unit="day", file=sys.stderr, dynamic_ncols=True)
     try:
-        return run_one(params, scenario=args.scenario, seed=args.seed, days=args.days,
-                       overrides=overrides, levers=levers,
-                       on_day=None if bar is None else lambda day: bar.update(1),
-                       warmup_days=args.warmup, followup_days=args.followup)
+        return run_params(params, scenario=args.scenario, seed=args.seed, days=args.days,
+                          overrides=overrides, levers=levers, partition=not args.no_partition,
+                          on_day=None if bar is None else lambda day: bar.update(1),
+                          warmup_days=args.warmup, followup_days=args.followup)
     finally:
         if bar is not None:
             bar.close()
 
 
-def _run_city(args: argparse.Namespace, params: Parameters, overrides: dict[str, Any],
-              levers: list[Lever], out: Path | None) -> RunResult:
+def _run_districts(args: argparse.Namespace, params: Parameters, overrides: dict[str, Any],
+                   levers: list[Lever], out: Path | None) -> RunResult:
     """The districts on worker processes (or a Dask cluster), with progress: on a terminal
     a bar of the city's simulated days (live from local workers), else a line per
     finished district. A failed district stops the rest; its traceback goes to a file."""
@@ -176,13 +175,12 @@ def _run_city(args: argparse.Namespace, params: Parameters, overrides: dict[str,
                               f"run {r.run_seconds:.1f} s", task=outcome.district)
 
             try:
-                return run_city(params, scenario=args.scenario, seed=args.seed,
-                                days=args.days, overrides=overrides, levers=levers,
-                                backend=backend,
-                                on_district=arrived,
-                                cases_dir=None if out is None else out / "cases",
-                                progress=progress.day_queue(), warmup_days=args.warmup,
-                                followup_days=args.followup)
+                return run_params(params, scenario=args.scenario, seed=args.seed,
+                                  days=args.days, overrides=overrides, levers=levers,
+                                  backend=backend, on_district=arrived,
+                                  cases_dir=None if out is None else out / "cases",
+                                  progress=progress.day_queue(), warmup_days=args.warmup,
+                                  followup_days=args.followup)
             except RunFailed as exc:
                 backend.terminate()  # stop the districts still running
                 raise RunFailed(f"{exc}{_save_traceback(exc.details, out)}",

@@ -9,15 +9,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...analysis.report import ALPHA
 from ...analysis.report.errors import ReportError
-from ...running.memory import SweepNeeds, check_disk, fit_sweep, sweep_needs
 from ...running.progress import make_progress
 from ...support.errors import UsageError
-from ...sweeps.engine import completed_runs, run_sweep, summary_table
+from ...sweeps.engine import run_sweep, summary_table
 from ...sweeps.experiment import Experiment, load_experiment
 from ...sweeps.folder import ResultsFolder
+from ...sweeps.plan import (
+    failure_notice,
+    missing_series_notice,
+    overloaded_notice,
+    plan_sweep,
+)
 from .compare import compare
-from .options import Workers, guard_cluster, wide_pandas
+from .options import wide_pandas
 
 
 def sweep(args: argparse.Namespace) -> int:
@@ -37,7 +43,7 @@ def sweep(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {out}/" + ", ".join(written))
         try:
-            compare(str(out), None, None, None, 0.05)
+            compare(str(out), None, None, None, ALPHA)
         except ReportError as exc:  # the runs are safe; say why there is no report
             print(f"gridgov: no report: {exc}", file=sys.stderr)
     return report_failures(table, out)
@@ -54,88 +60,40 @@ def sweep_folder(args: argparse.Namespace, default_name: str) -> Path:
 
 def execute(experiment: Experiment, out: Path, args: argparse.Namespace,
             keep_cases: bool = False) -> pd.DataFrame:
-    """Run ``experiment``'s sweep into ``out`` with progress; the runs table."""
-    total = experiment.run_count
-    folder = ResultsFolder(out)
-    # the guards come before the run list is built (a million runs take 0.5 GB and 20 s)
-    done = (len(completed_runs(folder, experiment.runs(), keep_cases))
-            if args.resume and folder.records.is_dir() else 0)
-    workers, needs = guard(experiment, out, args, total - done, keep_cases)
-    for line in experiment.warnings:
-        print(f"gridgov: warning: {line}", file=sys.stderr)
+    """Plan ``experiment``'s sweep into ``out`` (:func:`simulation.sweeps.plan.plan_sweep`:
+    the guards, unless --force), say its notices, run it with progress; the runs table."""
+    plan = plan_sweep(experiment, out, workers=args.workers, scheduler=args.scheduler,
+                      resume=args.resume, keep_cases=keep_cases,
+                      force=getattr(args, "force", False))
+    for line in plan.notices:
+        warn(line)
     window = (f" (warm-up {experiment.warmup_days}, follow-up {experiment.followup_days})"
               if experiment.warmup_days or experiment.followup_days else "")
-    print(f"gridgov sweep {experiment.name}: {total} runs = {len(experiment.points)} "
-          f"design points x {len(experiment.policies)} policies x {experiment.replications} "
-          f"replications of {experiment.scenario} for {experiment.days} days{window}"
-          + (f"; {done} already done" if done else "") + f" -> {out}", flush=True)
+    print(f"gridgov sweep {experiment.name}: {len(plan.runs)} runs = "
+          f"{len(experiment.points)} design points x {len(experiment.policies)} policies x "
+          f"{experiment.replications} replications of {experiment.scenario} for "
+          f"{experiment.days} days{window}"
+          + (f"; {plan.done} already done" if plan.done else "") + f" -> {out}", flush=True)
     try:
-        with make_progress(total, done, unit="run") as progress:
-            table = run_sweep(experiment, out, workers=workers,
-                              scheduler=args.scheduler, resume=args.resume,
-                              keep_cases=keep_cases, progress=progress,
-                              on_backend=None if needs is None else
-                              lambda backend: guard_cluster(backend, needs.run))
+        with make_progress(len(plan.runs), plan.done, unit="run") as progress:
+            table = run_sweep(experiment, out, progress=progress, plan=plan, tell=warn)
     except OSError as exc:  # e.g. a full disk mid-sweep: finished runs are kept
         raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror or exc}; finished "
                          "runs are kept: fix it and add --resume") from None
-    warn_overloaded_runs(table)
-    missing = table.attrs.get("series_missing") or []
-    if missing:
-        print(f"gridgov: warning: {len(missing)} finished run(s) have no readable daily "
-              f"series ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}): "
-              "timeseries.parquet leaves them out; add --resume to run them again",
-              file=sys.stderr)
+    for line in filter(None, (overloaded_notice(table), missing_series_notice(table))):
+        warn(line)
     return table
 
 
-def guard(experiment: Experiment, out: Path, args: argparse.Namespace, todo: int,
-          keep_cases: bool) -> tuple[int | None, SweepNeeds | None]:
-    """The workers to run with: at most the cores and, unless --force, as many runs as fit
-    in memory at once (one line on stderr if fewer than asked); :class:`TooBig` or
-    :class:`NoRoom` (exit 2, naming --force) if one run, the sweep itself or its results
-    cannot fit. With --scheduler only the sweep's own memory and its disk are this
-    machine's (None: the cluster's workers, checked by :func:`guard_cluster` once
-    connected). Also the estimates (None with --force)."""
-    needs = None if getattr(args, "force", False) else sweep_needs(experiment, todo,
-                                                                   keep_cases)
-    if args.scheduler:
-        if needs is not None:
-            fit_sweep(needs, 1, cluster=True)
-            check_disk(needs.disk, out)
-        return None, needs
-    workers = Workers.of(args.workers)
-    if needs is not None:
-        fit = fit_sweep(needs, workers.used)
-        workers.lower(fit.workers, fit.why)
-        check_disk(needs.disk, out)
-    workers.say("run")
-    return workers.used, needs
-
-
-def warn_overloaded_runs(table: pd.DataFrame) -> None:
-    """One line on standard error naming the policies (and design points) whose runs have
-    an overloaded service point."""
-    if "overloaded_points" not in table:
-        return
-    bad = table[(table.status == "ok") & (table.overloaded_points.fillna(0) > 0)]
-    if bad.empty:
-        return
-    arms = sorted({f"{r.policy}" + (f" at p{int(r.point):04d}" if table.point.nunique() > 1
-                                    else "") for r in bad.itertuples()})
-    shown = ", ".join(arms[:6]) + (f" and {len(arms) - 6} more" if len(arms) > 6 else "")
-    print(f"gridgov: warning: {len(bad)} of {len(table)} runs are overloaded (a service "
-          f"point's analytic offered load >= 1, up to {bad.max_offered_load.max():.2f}): "
-          f"{shown}; their time measures depend on the run length (loads/ per run)",
-          file=sys.stderr)
+def warn(line: str) -> None:
+    """A notice for the user: one line on standard error."""
+    print(f"gridgov: warning: {line}", file=sys.stderr)
 
 
 def report_failures(table: pd.DataFrame, out: Path) -> int:
     """Exit status 1 (and a line on stderr) if any run failed, else 0."""
-    failed = table[table.status != "ok"]
-    if len(failed):
-        ids = ", ".join(failed.run_id[:10]) + (" ..." if len(failed) > 10 else "")
-        print(f"gridgov: {len(failed)} of {len(table)} runs failed: {ids} "
-              f"(errors in {out}/runs.csv; rerun them with --resume)", file=sys.stderr)
+    line = failure_notice(table, out)
+    if line:
+        print(f"gridgov: {line}", file=sys.stderr)
         return 1
     return 0
