@@ -29,7 +29,7 @@ from .faces.api import (
 )
 from .model import DEFAULT_SEED, GridGovernanceModel
 from .parameters import PARAMS, ParameterError, Parameters
-from .policies import LEVERS, POLICIES, Lever, Policy, apply_levers, apply_policies
+from .policies import LEVERS, Lever, apply_levers
 from .running.result import RunResult, run_scenario
 from .running.runner import RunRecord, run_model
 from .scenarios import SCENARIOS, load_scenario
@@ -38,21 +38,18 @@ __all__ = [
     "DEFAULT_SEED",
     "LEVERS",
     "PARAMS",
-    "POLICIES",  # old name of LEVERS
     "SCENARIOS",
     "Comparison",
     "GridGovernanceModel",
     "Lever",
     "ParameterError",
     "Parameters",
-    "Policy",  # old name of Lever
     "RunRecord",
     "RunResult",
     "SensitivityResult",
     "SweepResult",
     "__version__",
     "apply_levers",
-    "apply_policies",  # old name of apply_levers
     "compare",
     "load_scenario",
     "run_model",

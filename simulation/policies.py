@@ -278,9 +278,3 @@ def parse_lever(spec: str) -> Lever:
         data[key] = value.strip()
     return Lever.from_dict(data)
 
-
-# Old names, kept for compatibility: existing imports keep working.
-Policy = Lever  # old name, kept for compatibility
-POLICIES = LEVERS  # old name, kept for compatibility
-apply_policies = apply_levers  # old name, kept for compatibility
-parse_policy = parse_lever  # old name, kept for compatibility

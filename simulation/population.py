@@ -151,7 +151,6 @@ class Population:
             mean += float(np.sum(self.stored_trust_at(who, t) * weight)) / len(self.trust)
         return mean
 
-
     def update_in_order(self, idx: np.ndarray, t: np.ndarray,
                         rule: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
         """Apply ``rule`` to residents ``idx`` at times ``t``, in the given order.

@@ -189,5 +189,13 @@ def test_random_small_scenarios_keep_invariants(grids, households, hpw, days, se
     b.release()
 
 
-def test_small_overrides_are_valid() -> None:
-    load_scenario("baseline", SMALL)
+def test_the_small_world_is_what_its_overrides_ask_for() -> None:
+    """The tests' small world (conftest.SMALL): the values set, and a world built to them."""
+    params = load_scenario("baseline", SMALL)
+    assert all(params[k] == v for k, v in SMALL.items())
+    w = small_model(seed=2).world
+    basic = ~w.grid_dedicated
+    assert len(w.community_street) == SMALL["world.communities_per_street"]
+    per_community = [int((basic & (w.grid_community == c)).sum()) for c in range(2)]
+    assert all(2 <= n <= 3 for n in per_community)
+    assert w.grid_households[basic].min() >= 120 and w.grid_households[basic].max() <= 160

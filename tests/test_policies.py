@@ -1,4 +1,4 @@
-"""Policy levers: serialisation, validation (when a lever is made), levers written as on the
+"""Lever levers: serialisation, validation (when a lever is made), levers written as on the
 command line wherever levers are taken, and the direction of their effects.
 
 Effects are tested on paired runs (the same seeds with and without the lever: common
@@ -22,17 +22,16 @@ from simulation import (
     run_scenario,
 )
 from simulation.policies import (
-    POLICIES,
+    LEVERS,
     DigitalPlatform,
     DoorToDoorVisits,
+    Lever,
     MediationCentre,
     PartyBranch,
-    Policy,
     Staffing,
     VolunteerMobilisation,
-    apply_policies,
     as_levers,
-    parse_policy,
+    parse_lever,
 )
 
 SEEDS = range(6)
@@ -43,8 +42,8 @@ DAYS = 240
     Staffing(households_per_worker=250.0, part_time_share=0.5, dedicated_grids=False),
     DoorToDoorVisits(8.0), PartyBranch(), PartyBranch(False), VolunteerMobilisation("party_led"),
     MediationCentre(), DigitalPlatform()])
-def test_round_trip_and_apply(policy: Policy) -> None:
-    assert Policy.from_dict(policy.to_dict()) == policy
+def test_round_trip_and_apply(policy: Lever) -> None:
+    assert Lever.from_dict(policy.to_dict()) == policy
     params = policy.apply(load_scenario("baseline"))
     for key, value in policy.overrides().items():
         assert params[key] == value
@@ -52,32 +51,32 @@ def test_round_trip_and_apply(policy: Policy) -> None:
 
 
 def test_every_policy_is_listed_with_a_description() -> None:
-    assert set(POLICIES) == {"staffing", "visits", "party_branch", "mobilisation",
+    assert set(LEVERS) == {"staffing", "visits", "party_branch", "mobilisation",
                              "mediation_centre", "digital_platform"}
-    assert all(cls.description for cls in POLICIES.values())
+    assert all(cls.description for cls in LEVERS.values())
 
 
 def test_policies_compose_later_wins() -> None:
-    params = apply_policies(load_scenario("baseline"),
+    params = apply_levers(load_scenario("baseline"),
                             [PartyBranch(), VolunteerMobilisation("campaign"), PartyBranch(False)])
     assert params["policy.party_branch"] is False
     assert params["policy.mobilisation"] == "campaign"
 
 
 def test_parse_policy() -> None:
-    assert parse_policy("party_branch") == PartyBranch()
-    assert parse_policy("mobilisation:mode=party_led") == VolunteerMobilisation("party_led")
-    assert parse_policy("staffing:households_per_worker=300") == Staffing(300.0)
+    assert parse_lever("party_branch") == PartyBranch()
+    assert parse_lever("mobilisation:mode=party_led") == VolunteerMobilisation("party_led")
+    assert parse_lever("staffing:households_per_worker=300") == Staffing(300.0)
     with pytest.raises(ParameterError, match="choose one of"):
-        parse_policy("branch")
+        parse_lever("branch")
     with pytest.raises(ParameterError, match="no setting 'level'"):
-        parse_policy("visits:level=3")
+        parse_lever("visits:level=3")
     with pytest.raises(ParameterError, match=r"policy\.mobilisation"):
         VolunteerMobilisation("everyone").apply(load_scenario("baseline"))
 
 
 def test_load_scenario_takes_levers_as_strings_like_the_command_line() -> None:
-    by_string = load_scenario("baseline", policies=["party_branch",
+    by_string = load_scenario("baseline", levers=["party_branch",
                                                     "staffing:households_per_worker=200"])
     by_object = load_scenario("baseline", levers=[PartyBranch(), Staffing(200.0)])
     assert by_string.values == by_object.values
@@ -111,7 +110,7 @@ def test_a_lever_checks_its_settings_when_it_is_made() -> None:
     with pytest.raises(ParameterError, match="is not a number"):
         DoorToDoorVisits(True)  # a bool is not a visit rate
     with pytest.raises(ParameterError, match="true or false"):
-        parse_policy("party_branch:enabled=maybe")
+        parse_lever("party_branch:enabled=maybe")
     # values are converted to the parameter's type, so equal levers compare equal
     assert Staffing(300) == Staffing(300.0) and Staffing(300).households_per_worker == 300.0
     assert PartyBranch("off") == PartyBranch(False)

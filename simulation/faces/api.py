@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..analysis.report import ALPHA
+from ..analysis.statistics import ALPHA
 
 if TYPE_CHECKING:
     import concurrent.futures as cf
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Comparison", "SensitivityResult", "SweepResult", "compare", "run_sensitivity",
            "run_sweep"]
-
 
 
 @dataclass(frozen=True)

@@ -33,18 +33,15 @@ def get_scenario(name: str) -> Scenario:
 
 
 def load_scenario(name: str, overrides: Mapping[str, Any] | None = None,
-                  levers: LeverLike | Iterable[LeverLike] | None = (), *,
-                  policies: LeverLike | Iterable[LeverLike] | None = None) -> Parameters:
+                  levers: LeverLike | Iterable[LeverLike] | None = ()) -> Parameters:
     """The validated parameters of scenario ``name`` (``gridgov scenarios``): its values,
     then ``levers`` in order, then ``overrides`` (dotted keys, ``gridgov params NAME``, in
     each parameter's unit; they win).
 
     A lever is a :class:`~simulation.policies.Lever` or written as on the command line
     (``"party_branch"``, ``"staffing:households_per_worker=200"``) or as a dict.
-    ``policies=`` is the old name of ``levers``, kept as an alias. ParameterError names
-    the valid choices for an unknown scenario, key or lever or an invalid value."""
-    if policies is not None:
-        levers = policies
+    ParameterError names the valid choices for an unknown scenario, key or lever or an
+    invalid value."""
     return get_scenario(name).parameters(overrides or {}, as_levers(levers))
 
 

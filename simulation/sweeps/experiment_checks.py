@@ -20,7 +20,7 @@ from typing import Any
 from ..measures.outcomes import OUTCOMES
 from ..measures.tally import window_problem
 from ..parameters import MAX_DAYS, Param, ParameterError, unknown_key_message
-from ..policies import lever_warnings, parse_policy
+from ..policies import lever_warnings, parse_lever
 from ..scenarios import SCENARIOS, get_scenario
 from .designs import DESIGN_METHODS, design_points, design_problem, points_per_sample
 
@@ -278,7 +278,7 @@ class _Checker:
                                 '"mobilisation:mode=campaign"]')
             for spec in levers:
                 try:
-                    values.update(parse_policy(spec).overrides())
+                    values.update(parse_lever(spec).overrides())
                 except ParameterError as exc:
                     raise self.fail(f"{where} 'levers'", str(exc)) from None
             settings = entry.get("set", {})

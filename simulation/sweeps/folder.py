@@ -168,7 +168,5 @@ SWEEP_FILES = ("experiment.toml", "design.json", "manifest.json", "runs.csv", "r
                "timeseries.parquet", "resolution.parquet", ".lock")
 
 
-
-
 class SweepError(GridgovError):
     """A problem that stops a sweep before it starts (one line for the user)."""

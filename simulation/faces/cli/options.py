@@ -70,8 +70,6 @@ def probability(text: str) -> float:
     return value
 
 
-
-
 def parse_sets(items: list[str]) -> dict[str, str]:
     """--set KEY=VALUE items as a dict (values as typed: the registry coerces them)."""
     out: dict[str, str] = {}

@@ -32,8 +32,6 @@ from .options import check_writable, fmt, guard_cluster, parse_sets
 BAR_RESIDENTS = 200_000
 
 
-
-
 def run(args: argparse.Namespace) -> int:
     """Check everything, run, print the summary, write the files."""
     get_scenario(args.scenario)  # unknown names fail before anything else
