@@ -20,6 +20,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
+ALPHA = 0.05  # significance level: of a test alone, and the family-wise error rate of Holm's
+#              correction over a report's comparisons (gridgov compare --alpha)
 BOOTSTRAP_SEED = 20221121
 N_BOOTSTRAP = 4999
 _DEGENERATE = getattr(stats, "DegenerateDataWarning", RuntimeWarning)
@@ -180,7 +182,7 @@ def replications_to_shrink(n: int, width: float, target_width: float) -> int:
     return math.ceil(n * (width / target_width) ** 2)
 
 
-def verdict(comparison: Comparison, adjusted_p: float, alpha: float = 0.05,
+def verdict(comparison: Comparison, adjusted_p: float, alpha: float = ALPHA,
             better: int = 1) -> str:
     """The comparison in words. ``better`` = +1 if larger values are better, -1 if smaller."""
     diff = comparison.difference

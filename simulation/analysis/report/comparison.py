@@ -20,6 +20,7 @@ from scipy import stats
 
 from ...measures.outcomes import OUTCOMES, QUEUE_TIME, REPORT, sign
 from ..statistics import (
+    ALPHA,
     Comparison,
     Interval,
     bootstrap_interval,
@@ -109,7 +110,7 @@ def check_metrics(results: SweepResults, metrics: list[str] | None) -> list[str]
 
 
 def comparison_table(results: SweepResults, metrics: list[str], baseline: str | None = None,
-                     alpha: float = 0.05) -> pd.DataFrame:
+                     alpha: float = ALPHA) -> pd.DataFrame:
     """One row per (arm, metric): the arm's median with a bootstrap interval and, for
     non-baseline arms, the paired difference from the baseline with its interval, the
     p-value, Holm's adjusted p-value over all comparisons of the table, the effect size,

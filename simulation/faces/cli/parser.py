@@ -8,7 +8,7 @@ import argparse
 from typing import Any
 
 from ..._version import __version__
-from ...analysis.report import ALPHA
+from ...analysis.statistics import ALPHA
 from ...parameters import MAX_DAYS
 from ...policies import LEVERS
 from ...running.result import DEFAULT_DAYS, DEFAULT_SEED

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...analysis.report import ALPHA
 from ...analysis.report.errors import ReportError
+from ...analysis.statistics import ALPHA
 from ...running.progress import make_progress
 from ...support.errors import UsageError
 from ...sweeps.engine import run_sweep, summary_table
