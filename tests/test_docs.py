@@ -78,17 +78,22 @@ def test_a_plausible_range_outside_the_valid_range_fails_naming_the_key() -> Non
 
 
 def test_readme_names_every_module_of_the_package() -> None:
-    """README's "What is in the box" stays current: every module of simulation/ (and every
-    sub-package) is named there, and nothing named there is gone."""
+    """README's "What is in the box" stays current: every module of simulation/ and of each
+    layer package, and every sub-package at any depth, is named there, and nothing named
+    there is gone."""
+    import re
+
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     box = text[text.index("## What is in the box"):text.index("## Reproducibility")]
     package = ROOT / "simulation"
-    modules = {p.name for p in package.glob("*.py") if not p.name.startswith("__")}
-    modules |= {f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").exists()}
-    missing = sorted(m for m in modules if f"`{m}`" not in box)
+    layers = [package, *(package / name for name in ("measures", "running", "sweeps",
+                                                     "analysis", "faces", "support"))]
+    modules = {p.name for folder in layers for p in folder.glob("*.py")
+               if not p.name.startswith("__")}
+    packages = {f"{p.parent.name}/" for p in package.rglob("__init__.py") if p.parent != package}
+    missing = sorted(m for m in modules | packages
+                     if f"`{m}`" not in box and f"{m}`" not in box)
     assert not missing, f"README's module list lacks {missing}"
-    import re
-
     named = set(re.findall(r"`([a-z_]+\.py)`", box.split("| `experiments/` |")[0]))
     gone = sorted(n for n in named if not any(package.rglob(n)))
     assert not gone, f"README names modules that do not exist: {gone}"
