@@ -25,9 +25,14 @@ from .experiment import Experiment
 # design: 10^5 and 2 x 10^5 runs before the first run; 5,000 to 80,000 runs at its end.
 DESIGN_BYTES_PER_RUN = 3_000  # before the first run (run list, fingerprint, manifest):
 #   2,225 B (2 policies x 100,000 replications), 2,621 B (100,000 LHS points)
-TABLE_BYTES_PER_RUN = 4_000  # at its end (sweep.assemble, then the manifest): its run list
-#   and the runs table as it is built, 3.1 kB a run (fit to 5,000, 20,000 and 80,000 runs of
-#   30 days; 3.7 kB from 5,000 to 20,000, 2.4 kB for 365 days), the run list 0.65 kB of it
+ROW_BYTES_PER_RUN = 2_500  # each run's row of the runs table with its resolution curve,
+#   kept from when its record is read (a resumed run) or written until the tables are
+#   assembled (sweeps.records.Rows): 2,262 B a run (20,000 runs of the policy comparison's
+#   records, tracemalloc, 2026-12-07)
+TABLE_BYTES_PER_RUN = 4_600  # at its end (sweeps.assemble, then the manifest): its run
+#   list, the rows and the runs table as it is built, 3.1 kB a run before the rows kept
+#   each run's resolution curve (+0.6 kB) (fit to 5,000, 20,000 and 80,000 runs of 30 days;
+#   3.7 kB from 5,000 to 20,000, 2.4 kB for 365 days), the run list 0.65 kB of it
 #   (measured 2026-12-03, pandas 3.1.1, pyarrow 26.0.1)
 TABLE_BYTES_PER_RUN_DAY = 0.07  # the daily series are streamed, a batch of runs at a time
 #   (sweep.ASSEMBLE_BATCH_RUNS/_ROWS: 60 to 120 MB once with the writers' code, not counted,
@@ -108,8 +113,8 @@ def sweep_needs(experiment: Experiment, todo: int, keep_cases: bool = False) -> 
     tables = total * (TABLE_BYTES_PER_RUN + TABLE_BYTES_PER_RUN_DAY * (days + 1))
     disk = SWEEP_FILE_BYTES + files * share + total * (TABLE_FILE_BYTES_PER_RUN
                                                        + TABLE_FILE_BYTES_PER_RUN_DAY * (days + 1))
-    return SweepNeeds(todo, total, days, run, residents, total * DESIGN_BYTES_PER_RUN, tables,
-                      disk)
+    design = total * (DESIGN_BYTES_PER_RUN + ROW_BYTES_PER_RUN)  # the rows grow as runs end
+    return SweepNeeds(todo, total, days, run, residents, design, tables, disk)
 
 def fit_sweep(needs: SweepNeeds, workers: int, available: float | None = None,
               cluster: bool = False) -> Fit:
