@@ -1,7 +1,9 @@
 """Run every validation check at full size and write docs/validation.md with its figures.
 
-    python scripts/validate.py            # full size (a few minutes on 2 cores)
-    python scripts/validate.py --quick    # the test suite's size, into results/validation-quick/
+    python scripts/validate.py              # full size (a few minutes on 2 cores)
+    python scripts/validate.py --quick      # the test suite's size, into results/validation-quick/
+    python scripts/validate.py --workers 1  # every run in this process (default: one
+                                            # local worker process per usable core)
 
 Exit status 1 if any check fails (the page is written either way).
 
@@ -31,6 +33,7 @@ import pandas as pd
 from simulation.analysis import validation
 from simulation.rules import erlang_c
 from simulation.seeds import queue_check_seeds
+from simulation.support.machine import usable_cores
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "validation.md"
@@ -50,15 +53,21 @@ QUEUES = [
 ]
 
 
-def queue_row(lam: float, mu: float, c: int, grids: int, days: int, reps: int) -> dict:
-    """Simulated mean wait per (replication, grid) against Erlang C / M/M/1."""
+def queue_runs(lam: float, mu: float, c: int, grids: int, days: int,
+               reps: int) -> validation.QueueRuns:
+    """One row's replications, each row's seeds from its own SeedSequence."""
     seeds = queue_check_seeds(QUEUE_SEED, lam, mu, c, grids, reps)
-    waits = validation.queue_waits(lam, mu, c, grids, days, seeds).ravel()
-    x = waits
+    return validation.QueueRuns(lam, mu, c, grids, days, tuple(seeds))
+
+
+def queue_row(runs: validation.QueueRuns, waits: np.ndarray) -> dict:
+    """Simulated mean wait per (replication, grid) against Erlang C / M/M/1."""
+    lam, mu, c = runs.lam, runs.mu, runs.servers
+    x = waits.ravel()
     se = x.std(ddof=1) / math.sqrt(len(x))
     wq = erlang_c(lam, mu, c)[1]
-    return {"lambda": lam, "mu": mu, "workers": c, "grids": grids, "rho": lam / (c * mu),
-            "days": days, "samples": len(x), "analytic": wq, "simulated": float(x.mean()),
+    return {"lambda": lam, "mu": mu, "workers": c, "grids": runs.grids, "rho": lam / (c * mu),
+            "days": runs.days, "samples": len(x), "analytic": wq, "simulated": float(x.mean()),
             "se": float(se), "z": float((x.mean() - wq) / se),
             "passed": bool(abs(x.mean() - wq) < 4 * se)}
 
@@ -268,17 +277,27 @@ def calibration_section() -> list[str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="the test suite's size")
+    ap.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="local worker processes (default: one per usable core; 1 runs "
+                         "everything in this process)")
     args = ap.parse_args()
+    if args.workers is not None and args.workers < 1:
+        ap.error("--workers must be at least 1")
+    workers = args.workers or usable_cores()
     size = validation.QUICK if args.quick else validation.FULL
     global FIGS
     doc = QUICK_OUT / "validation.md" if args.quick else DOC
     FIGS = doc.parent / "validation"
     t0 = time.perf_counter()
-    queues = QUEUES[:2] + QUEUES[-2:] if args.quick else QUEUES
-    qt = pd.DataFrame([queue_row(*q) for q in queues])
-    print(f"queues done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    checks = validation.run_all(size)
-    print(f"patterns done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    # Every run (the queue rows' and the patterns' replications) is a task: all of them
+    # on one backend at once, then each row and check is computed from its runs.
+    rows = [queue_runs(*q) for q in (QUEUES[:2] + QUEUES[-2:] if args.quick else QUEUES)]
+    plans = validation.plan_all(size)
+    results = validation.run_batches([*rows, *validation.needs(plans)], workers)
+    print(f"runs done in {time.perf_counter() - t0:.0f} s on {workers} worker"
+          f"{'s' if workers > 1 else ''}", file=sys.stderr)
+    qt = pd.DataFrame([queue_row(r, results[r]) for r in rows])
+    checks = validation.judge(plans, results)
     by_name = {c.name: c for c in checks}
     world = "full-size world" if not size.world else "small world: " + ", ".join(
         f"{k}={v}" for k, v in size.world)

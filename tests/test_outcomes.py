@@ -4,7 +4,7 @@ explicit unit; the named sets resolve; and the modules that describe, label, for
 select outcomes read them from the registry.
 
 Documented exception: validation runs add year-by-year keys (``year2_abandoned``, ...) to
-their summaries (simulation/analysis/validation.py); they are not outcomes and print as plain
+their summaries (simulation/analysis/validation/); they are not outcomes and print as plain
 numbers.
 """
 
