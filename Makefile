@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 EXTRAS := test,dashboard,dask
 CJK    := fonts-noto-cjk
 
-.PHONY: run test lint bench bench-city bless validate readme fonts clean
+.PHONY: run test test-fast lint bench bench-city bless validate readme fonts clean
 
 # gridgov editable, with every optional part, at the versions constraints.txt pins
 $(STAMP): pyproject.toml constraints.txt
@@ -40,6 +40,12 @@ run: $(STAMP) fonts
 test: $(STAMP) fonts
 	$(BIN)/ruff check simulation tests benchmarks scripts
 	$(BIN)/python -m pytest -q -n auto --dist loadfile  # one worker a core, a file each
+
+# The inner loop: everything but the slow, browser and subprocess tests (tests/conftest.py
+# marks them), about two minutes on 2 cores; `make test` and CI run them all.
+test-fast: $(STAMP)
+	$(BIN)/ruff check simulation tests benchmarks scripts
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow and not browser and not subprocess"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py --case baseline

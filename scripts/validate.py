@@ -317,7 +317,7 @@ def main() -> int:
         "within 4 standard errors of the analytic Wq (Erlang C; M/M/1 when c = 1). The "
         "test suite also checks every single-worker grid issue by issue against Lindley's "
         "recursion (exact), and that arrival counts, inter-arrival times and handling times "
-        "follow their Poisson and exponential laws (tests/test_mmc.py). Each row draws its "
+        "follow their Poisson and exponential laws (tests/model/test_mmc.py). Each row draws its "
         "replications' seeds from its own SeedSequence. With 10 replications a row, the "
         "ρ = 0.7 single-worker row failed (z = −4.4): at heavy load a run's mean wait has a "
         "long right tail, so 10 runs rarely include a high one and understate both the mean "

@@ -4,7 +4,7 @@ a new record is compared with the blessed one.
 A baseline is a JSON file ``NAME.json`` (one per entry of :data:`CASES`) holding
 :func:`record` of a fixed-seed run: its summary, a few points of its daily series and its
 case count. ``scripts/bless_baseline.py`` (``make bless``) writes them into
-``tests/baselines/`` after an intended change of the model; ``tests/test_regression.py``
+``tests/baselines/`` after an intended change of the model; ``tests/analysis/test_regression.py``
 compares a fresh record with them (:func:`differences`).
 """
 

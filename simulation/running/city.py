@@ -7,7 +7,7 @@ street office. A partitioned run gives every district its own desk of these pool
 with the district's share (``case_staff`` x its street offices), so the districts run
 independently and the city's staff in total are the same. Pooling matters little at these
 sizes: each desk has tens to hundreds of officers working at the same load, and a large
-M/M/c pool's wait is near zero either way (Erlang C; tests/test_partition.py shows the
+M/M/c pool's wait is near zero either way (Erlang C; tests/running/test_city.py shows the
 metrics of partitioned and unpartitioned runs agree within replication noise).
 
 Each district's seed is spawned from the run's seed with ``numpy.random.SeedSequence`` and

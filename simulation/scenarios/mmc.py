@@ -6,7 +6,7 @@ are exponential (rate ``mmc.handling_per_day`` per worker); each grid has its ow
 ``mmc.workers`` identical always-on workers sharing one FIFO queue (grids share no
 workers); nothing escalates; no visits, no trust feedback, no volunteers. Each grid's mean
 wait before handling must equal Erlang C's Wq — with one worker, M/M/1's
-rho / (mu - lambda) (rules.erlang_c; tests/test_mmc.py).
+rho / (mu - lambda) (rules.erlang_c; tests/model/test_mmc.py).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ figcaption{font-size:.9em;color:#444}.meta{color:#555;font-size:.9em}
 """
 
 # Counts the figures the browser decoded, so a headless browser can check that every
-# embedded image renders (tests/test_report.py).
+# embedded image renders (tests/analysis/test_report.py).
 SCRIPT = """
 window.addEventListener("load", function () {
   var imgs = Array.prototype.slice.call(document.images);

@@ -8,9 +8,9 @@ import ast
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from simulation import ParameterError, load_scenario
 from simulation.districts import JINAN, LAYOUTS, plans
@@ -200,14 +200,14 @@ def test_importing_the_package_registers_the_district_check() -> None:
     code = ("import simulation.parameters as p; "
             "print(p.CONSISTENCY_CHECKS['world.district'].__module__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, cwd=Path(__file__).resolve().parents[1])
+                         timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "simulation.districts"
 
 
 def test_parameters_imports_no_module_that_imports_it() -> None:
     """No import circle: parameters.py imports only the error base class of the package."""
-    source = Path(__file__).resolve().parents[1] / "simulation" / "parameters.py"
+    source = ROOT / "simulation" / "parameters.py"
     local = {node.module for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
              if isinstance(node, ast.ImportFrom) and node.level > 0}
     assert local == {"support.errors"}

@@ -9,13 +9,11 @@ across machines, none for a change of behaviour).
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
+from conftest import BASELINES
 
 from simulation.analysis.baselines import CASES, differences, read, record
-
-BASELINES = Path(__file__).parent / "baselines"
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

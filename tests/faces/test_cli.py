@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from simulation.faces.cli import main
 
@@ -349,7 +350,6 @@ def test_a_cluster_is_checked_by_its_workers_memory_once_connected(capsys) -> No
 # ------------------------------------------------------------------------------------------
 # Issue 15: what gridgov ships (simulation/support/shipped.py), its version, optional dependencies
 # and the `simulation` name shadowed by a user's file.
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def one_line(code: int, out: str, err: str, needle: str) -> None:

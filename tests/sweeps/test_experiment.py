@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, TINY, header, write
+from conftest import DATA, ROOT, TINY, header, write
 
 import simulation.sweeps.designs as designs
 from simulation.faces.cli import main
@@ -296,7 +296,7 @@ def test_a_missing_file_is_named() -> None:
 
 
 def test_shipped_experiment_files_are_valid() -> None:
-    root = Path(__file__).resolve().parents[1] / "experiments"
+    root = ROOT / "experiments"
     names = {p.stem for p in root.glob("*.toml")}
     assert {"policy_comparison", "staffing", "volunteer_mobilisation", "sensitivity"} <= names
     for path in root.glob("*.toml"):

@@ -15,11 +15,11 @@ import struct
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "docs" / "tutorial.ipynb"
 IMAGES = ROOT / "docs" / "img"
 FIGURES = ("baseline", "policy", "sweep", "compare")

@@ -4,10 +4,10 @@ the named streams are independent and stable, and no two uses of a base seed sha
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from simulation import seeds
 from simulation.analysis import validation
@@ -18,7 +18,7 @@ from simulation.sweeps.experiment import load_experiment, replication_seeds
 
 SS = np.random.SeedSequence
 BASES = [0, 1, 7, 20221121, 2**40 + 3]
-EXPERIMENT = Path(__file__).resolve().parents[1] / "experiments" / "policy_comparison.toml"
+EXPERIMENT = ROOT / "experiments" / "policy_comparison.toml"
 
 
 def literal_seed(seq: np.random.SeedSequence) -> int:

@@ -81,7 +81,7 @@ def test_apportion_sums_to_the_total_within_one_of_each_quota(total, weights, mi
 
 def test_a_scaled_jinan_world_has_its_plans_grids():
     params = load_scenario("jinan", {"world.scale": 0.01})
-    model = GridGovernanceModel(params, seed=1)
+    model = GridGovernanceModel(params, seed=1, whole_city=True)
     w = model.world
     district = w.street_district[w.community_street[w.grid_community]]
     for d, plan in enumerate(plans(params)):
