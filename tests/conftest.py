@@ -129,6 +129,7 @@ SLOW = {
     "faces/test_dashboard.py::test_a_dropped_tab_is_culled_after_the_timeout_and_its_play_"
     "stops",
     "faces/test_tutorial.py::test_the_tutorial_runs_and_shows_what_it_says",
+    "measures/test_tables.py::test_a_new_per_run_table_is_one_entry",
     "model/test_mmc.py::test_each_grid_with_its_own_worker_is_an_mm1_queue",
     "model/test_mmc.py::test_mean_wait_matches_erlang_c",
     "running/test_city.py::test_a_sweep_runs_each_city_partitioned_like_gridgov_run",

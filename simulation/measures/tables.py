@@ -103,9 +103,23 @@ RUN_TABLES: tuple[RunTable, ...] = (
              "(simulation.measures.caselog.case_log)", lambda model, tally: model.case_log(),
              _stack("cases"), "cases.csv", "parquet", district_column=True, on_request=True),
 )
-TABLES: dict[str, RunTable] = {t.name: t for t in RUN_TABLES}
-# What a sweep keeps per run as NAME/RUN_ID.parquet, in order (the results folder's layout).
-PER_RUN_PARQUET = tuple(t.name for t in RUN_TABLES if t.sweep == "parquet")
+
+
+def table(name: str) -> RunTable:
+    """The per-run table declared as ``name``."""
+    for t in RUN_TABLES:
+        if t.name == name:
+            return t
+    raise KeyError(f"no per-run table {name!r}; declared: "
+                   + ", ".join(t.name for t in RUN_TABLES))
+
+
+def kept_as_parquet(keep_cases: bool = True) -> tuple[str, ...]:
+    """The tables a sweep keeps for each run as ``NAME/RUN_ID.parquet``, in order (the
+    results folder's per-run folders); those kept only on request (the case log) only with
+    ``keep_cases``."""
+    return tuple(t.name for t in RUN_TABLES
+                 if t.sweep == "parquet" and (keep_cases or not t.on_request))
 
 
 def collect(model: Any, tally: Tally, keep: bool = False) -> dict[str, Any]:

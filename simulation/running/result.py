@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..measures.tables import RUN_TABLES
+from ..measures import tables as run_tables
 from ..measures.tally import window_problem
 from ..model import DEFAULT_SEED
 from ..parameters import Parameters
@@ -119,7 +119,7 @@ class RunResult:
             "followup_days": self.followup_days,
             "overrides": self.overrides,
             "policies": self.levers,  # the file's old key
-            "partitioned": self.districts is not None,  # by district (partition.py)
+            "partitioned": self.districts is not None,  # by district (running/city.py)
             "warnings": self.warnings,
             "stream_seeds": self.stream_seeds,
             "metrics": {k: _json_number(v) for k, v in self.summary.items()},
@@ -152,7 +152,7 @@ class RunResult:
                   for k in self.params}
         atomic_write_text(out / "summary.json", _dumps(self.summary_record()))
         atomic_write_text(out / "parameters.json", _dumps(params))
-        for table in RUN_TABLES:
+        for table in run_tables.RUN_TABLES:
             frame = self.record.tables.get(table.name)
             if table.run_file and frame is not None:
                 atomic_write_text(out / table.run_file, frame.to_csv(index=False))
@@ -163,10 +163,13 @@ class RunResult:
         return out
 
 
-# What gridgov run --out writes (before its districts' case logs, cases/NN.parquet): the
-# summary and parameters, each per-run table's file, a city's districts, the manifest.
-RUN_FILES = ("summary.json", "parameters.json",
-             *(t.run_file for t in RUN_TABLES if t.run_file), "districts.csv", "manifest.json")
+def run_files() -> tuple[str, ...]:
+    """What gridgov run --out writes (before a city's districts' case logs,
+    cases/NN.parquet): the summary and parameters, each per-run table's file
+    (:mod:`simulation.measures.tables`), a city's districts, the manifest."""
+    return ("summary.json", "parameters.json",
+            *(t.run_file for t in run_tables.RUN_TABLES if t.run_file), "districts.csv",
+            "manifest.json")
 
 
 def output_entries(partitioned: bool, districts: int = 0,
@@ -176,9 +179,9 @@ def output_entries(partitioned: bool, districts: int = 0,
     partitioned run's case log aside), a partitioned run's districts.csv and (``districts``
     > 0) its case logs cases/NN.parquet."""
     held = (set(tables) if tables is not None else
-            {t.name for t in RUN_TABLES if not partitioned or not t.on_request})
-    files = {t.run_file for t in RUN_TABLES if t.run_file and t.name in held}
-    entries = [f for f in RUN_FILES if (not f.endswith(".csv") or f in files
+            {t.name for t in run_tables.RUN_TABLES if not partitioned or not t.on_request})
+    files = {t.run_file for t in run_tables.RUN_TABLES if t.run_file and t.name in held}
+    entries = [f for f in run_files() if (not f.endswith(".csv") or f in files
                                         or (f == "districts.csv" and partitioned))]
     if partitioned and districts:
         entries += ["cases/", *(f"cases/{d:02d}.parquet" for d in range(districts))]
@@ -188,7 +191,7 @@ def output_entries(partitioned: bool, districts: int = 0,
 def run_ownership(out: str | Path) -> Ownership:
     """``gridgov run``'s ownership record in ``out``; a folder an older gridgov run wrote
     (summary.json with stream seeds) is adopted."""
-    return Ownership.open(out, "run", adopt=[*RUN_FILES, "cases/", "cases/[0-9][0-9].parquet"],
+    return Ownership.open(out, "run", adopt=[*run_files(), "cases/", "cases/[0-9][0-9].parquet"],
                           legacy=lambda root: json_field(root / "summary.json",
                                                          "stream_seeds") is not None)
 

@@ -38,19 +38,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..measures.tables import PER_RUN_PARQUET, TABLES
+from ..measures.tables import kept_as_parquet
 from ..support.errors import GridgovError
 from ..support.ownership import Ownership, json_field
 
-# Per-run folders, each holding RUN_ID.parquet (those kept only on request, the case log,
-# only with keep_cases).
-PER_RUN = PER_RUN_PARQUET
+
+def per_run_folders() -> tuple[str, ...]:
+    """The per-run folders, each holding RUN_ID.parquet: one per table a sweep keeps as
+    Parquet (:mod:`simulation.measures.tables`; the case log's only with keep_cases)."""
+    return kept_as_parquet(keep_cases=True)
 
 
 def kept_per_run(keep_cases: bool) -> tuple[str, ...]:
     """The per-run Parquet tables a sweep writes for each run (with ``keep_cases``, those
     kept only on request too)."""
-    return tuple(k for k in PER_RUN if keep_cases or not TABLES[k].on_request)
+    return kept_as_parquet(keep_cases)
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,10 @@ class ResultsFolder:
         return self.records / f"{run_id}.json"
 
     def per_run(self, kind: str, run_id: str) -> Path:
-        """Run ``run_id``'s table of ``kind`` (one of :data:`PER_RUN`)."""
-        if kind not in PER_RUN:
-            raise ValueError(f"unknown per-run table {kind!r}; one of {', '.join(PER_RUN)}")
+        """Run ``run_id``'s table of ``kind`` (one of :func:`per_run_folders`)."""
+        kinds = per_run_folders()
+        if kind not in kinds:
+            raise ValueError(f"unknown per-run table {kind!r}; one of {', '.join(kinds)}")
         return self.root / kind / f"{run_id}.parquet"
 
     def folders(self, keep_cases: bool = False) -> list[Path]:
@@ -152,8 +155,9 @@ class ResultsFolder:
     @property
     def layout(self) -> list[str]:
         """What a sweep owns in its folder, as ownership entries (:class:`Ownership`)."""
-        return [*SWEEP_FILES, *(f"{k}/" for k in ("runs", *PER_RUN)), "runs/*.json",
-                *(f"{k}/*.parquet" for k in PER_RUN)]
+        kinds = per_run_folders()
+        return [*SWEEP_FILES, *(f"{k}/" for k in ("runs", *kinds)), "runs/*.json",
+                *(f"{k}/*.parquet" for k in kinds)]
 
     def ownership(self) -> Ownership:
         """The sweep's ownership record; a folder written before records existed (its

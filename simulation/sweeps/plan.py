@@ -21,7 +21,7 @@ from ..running.memory import Workers, check_cluster, cluster_memory
 from ..scenarios import get_scenario
 from ..support.ownership import json_field
 from .experiment import Experiment, RunSpec
-from .folder import PER_RUN, SWEEP_FILES, ResultsFolder, SweepError
+from .folder import SWEEP_FILES, ResultsFolder, SweepError, per_run_folders
 from .needs import SweepNeeds, check_disk, fit_sweep, sweep_needs
 from .records import Rows, complete, read_records
 
@@ -153,7 +153,7 @@ def check_folder(folder: ResultsFolder, fingerprint: str, resume: bool) -> None:
         raise SweepError(f"--out {str(out)!r} is a file, not a folder")
     # (the lock has its own protocol: acquire_lock)
     folder.ownership().check([*(f for f in SWEEP_FILES if f != folder.lock.name),
-                              *(f"{k}/" for k in ("runs", *PER_RUN))])
+                              *(f"{k}/" for k in ("runs", *per_run_folders()))])
     if not folder.design.exists():
         return
     previous = _fingerprint(folder.design)

@@ -19,9 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..measures import tables as run_tables
 from ..measures.outcomes import OUTCOMES
 from ..measures.survival import CURVE_WORKING_DAYS
-from ..measures.tables import RUN_TABLES
 from .experiment import Experiment, RunSpec
 from .folder import ResultsFolder, kept_per_run
 
@@ -40,7 +40,7 @@ def document(run: RunSpec, status: str, error: str, traceback: str, wall_seconds
         "traceback": traceback, "wall_seconds": wall_seconds,
         "metrics": summary if summary is not None else {},
         **{t.name: tables[t.name] if tables is not None else []
-           for t in RUN_TABLES if t.sweep == "record"},
+           for t in run_tables.RUN_TABLES if t.sweep == "record"},
     }
 
 

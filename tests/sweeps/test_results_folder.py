@@ -12,7 +12,7 @@ import simulation.sweeps.folder as layout
 from simulation.analysis.report.results import load_results
 from simulation.sweeps.engine import run_sweep
 from simulation.sweeps.experiment import load_experiment
-from simulation.sweeps.folder import PER_RUN, ResultsFolder
+from simulation.sweeps.folder import ResultsFolder, per_run_folders
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_a_sweep_writes_exactly_the_layout(swept) -> None:
     expected = {folder.experiment, folder.design, folder.manifest, *folder.summary_files,
                 folder.ownership().path,
                 *(folder.record(r) for r in run_ids),
-                *(folder.per_run(kind, r) for kind in PER_RUN for r in run_ids)}
+                *(folder.per_run(kind, r) for kind in per_run_folders() for r in run_ids)}
     written = {p for p in folder.root.rglob("*") if p.is_file()}
     assert written == expected
     assert {p for p in folder.root.iterdir() if p.is_dir()} == set(folder.folders(True))
@@ -53,7 +53,7 @@ def test_the_documented_layout_names_every_file() -> None:
     folder = ResultsFolder(Path("f"))
     names = {p.name for p in (folder.experiment, folder.design, folder.manifest,
                               *folder.summary_files, folder.report, folder.lock)}
-    names |= {f"{kind}/RUN_ID.parquet" for kind in PER_RUN} | {"runs/RUN_ID.json"}
+    names |= {f"{kind}/RUN_ID.parquet" for kind in per_run_folders()} | {"runs/RUN_ID.json"}
     doc = layout.__doc__
     missing = [n for n in names if n not in doc]
     assert not missing, missing
