@@ -59,8 +59,8 @@ bench-city: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py --case city
 
 # Calibration (resumed if already run) and every validation check at full size; rewrites
-# docs/validation.md and docs/validation/*.png (about 4.5 minutes on 2 cores with the calibration already run; its
-# checks run on the executors, one worker a core).
+# docs/validation.md and docs/validation/*.png. The checks' runs go to the executors, one
+# worker a core: about 4.5 minutes on 2 cores once the calibration has run.
 validate: $(STAMP)
 	$(BIN)/gridgov calibrate experiments/calibration.toml --resume
 	$(BIN)/python scripts/validate.py
