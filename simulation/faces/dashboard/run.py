@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 from typing import Any, TextIO
 
 import numpy as np
@@ -42,7 +43,7 @@ class DashboardModel(GridGovernanceModel):
     ``warmup_days`` (at most ``max_days``); records each day's mean resolution time (days
     from known to resolved of the issues resolved that day). It stops at day ``max_days``,
     or for good once :meth:`let_go` is called: ``running`` turns False and further steps do
-    nothing.
+    nothing (a day in progress in the play thread ends first: :meth:`let_go` waits for it).
 
     ``levers`` are the page's lever controls by name (``controls.CONTROLS``, e.g.
     ``households_per_worker=200.0, mobilisation="party_led"``), each in its parameter's
@@ -59,6 +60,7 @@ class DashboardModel(GridGovernanceModel):
         super().__init__(load_scenario(scenario, levers=levers_for(levers)), seed=number,
                          warmup_days=warmup)
         self.halted = False
+        self._day_lock = threading.Lock()  # a day is stepped or the model let go, not both
         self.told: set[str] = set()  # the warnings printed on the terminal (tell_terminal)
         self.resolution_days: list[float] = []
         self._overload: tuple[int, float, int] = (-1, 0.0, 0)
@@ -71,14 +73,15 @@ class DashboardModel(GridGovernanceModel):
     def step(self) -> None:
         """One day, then the day's mean days from known to resolved (NaN if none); nothing
         at day ``max_days`` or once let go."""
-        if self.halted or self.day >= self.max_days:
-            self.running = False
-            return
-        super().step()
-        done = [i.t_closed - i.t_known for i in self.pools.closed_today
-                if i.state == State.RESOLVED]
-        self.resolution_days.append(float(np.mean(done)) if done else float("nan"))
-        self.running = self.day < self.max_days
+        with self._day_lock:
+            if self.halted or self.day >= self.max_days:
+                self.running = False
+                return
+            super().step()
+            done = [i.t_closed - i.t_known for i in self.pools.closed_today
+                    if i.state == State.RESOLVED]
+            self.resolution_days.append(float(np.mean(done)) if done else float("nan"))
+            self.running = self.day < self.max_days
 
     def overload(self) -> tuple[float, int]:
         """(largest analytic offered load of a queue, queues at 1 or more) today (the
@@ -90,10 +93,13 @@ class DashboardModel(GridGovernanceModel):
 
     def let_go(self) -> None:
         """Stop for good and let the model be freed, once its tab's kernel closed or a new
-        run replaced it (Mesa keeps every model alive until released)."""
-        self.halted = True
-        self.running = False
-        self.release()
+        run replaced it (Mesa keeps every model alive until released). A day the play thread
+        is stepping ends first, so no day is stepped after this returns and no agent is
+        released mid-day."""
+        with self._day_lock:
+            self.halted = True
+            self.running = False
+            self.release()
 
 
 def start_levers(scenario: str, max_days: int = MAX_DAYS) -> dict[str, Any]:
