@@ -48,7 +48,6 @@ from .world import World
 
 STABLE_LOAD = 0.85  # the margin every default scenario keeps (docs/model.md 7.17)
 QUEUE_KINDS = ("beat", "community", "street", "department", "mediation")
-LOSS_KINDS = ("volunteers", "branch")
 
 
 def analytic_loads(params: Mapping[str, Any], types: IssueTypes, world: World,

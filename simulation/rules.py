@@ -37,7 +37,6 @@ INACTIVE = Stage.INACTIVE
 WATCHING = Stage.WATCHING
 FOLLOWING = Stage.FOLLOWING
 SELF_DRIVEN = Stage.SELF_DRIVEN
-STAGE_NAMES = {s: s.name.lower() for s in Stage if s >= Stage.INACTIVE}  # registered stages
 
 
 def disconfirmation(resolution_days: ArrayLike, expected_days: float) -> NDArray:

@@ -105,15 +105,6 @@ RUN_TABLES: tuple[RunTable, ...] = (
 )
 
 
-def table(name: str) -> RunTable:
-    """The per-run table declared as ``name``."""
-    for t in RUN_TABLES:
-        if t.name == name:
-            return t
-    raise KeyError(f"no per-run table {name!r}; declared: "
-                   + ", ".join(t.name for t in RUN_TABLES))
-
-
 def kept_as_parquet(keep_cases: bool = True) -> tuple[str, ...]:
     """The tables a sweep keeps for each run as ``NAME/RUN_ID.parquet``, in order (the
     results folder's per-run folders); those kept only on request (the case log) only with

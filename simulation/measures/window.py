@@ -19,8 +19,6 @@ from .tally import Tally
 # How an issue became known, in groups for the times from known to resolved by source.
 SOURCE_GROUPS = {"reported": (Source.IN_PERSON, Source.UNIT), "platform": (Source.PLATFORM,),
                  "visit": (Source.VISIT,), "volunteer": (Source.VOLUNTEER,)}
-# The daily series whose drift over the run's second half says whether it settled.
-STATIONARITY_SERIES = ("open_issues", "hidden_issues", "queued_above_grid")
 
 
 class Measured:

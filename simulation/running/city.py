@@ -13,8 +13,9 @@ metrics of partitioned and unpartitioned runs agree within replication noise).
 Each district's seed is spawned from the run's seed with ``numpy.random.SeedSequence`` and
 written with the results, so a partitioned run is reproducible to the bit whatever the
 number of workers. The city's summary is computed from the districts' tallies joined in
-district order (:meth:`metrics.Tally.merge`), exactly as for one model; the daily series add
-up counts and weight means by residents (trust, volunteers) or casework hours (utilisation).
+district order (:meth:`simulation.measures.tally.Tally.merge`), exactly as for one model;
+the daily series add up counts and weight means by residents (trust, volunteers) or
+casework hours (utilisation).
 """
 
 from __future__ import annotations

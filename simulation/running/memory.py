@@ -17,13 +17,18 @@ from itertools import accumulate
 from typing import Any
 
 from ..districts import district_count, is_city
-from ..footprint import FORCE, TooBig, check_one_model, expected_residents, model_bytes
+from ..footprint import (
+    FORCE,
+    PROCESS_BYTES,
+    TooBig,
+    check_one_model,
+    expected_residents,
+    model_bytes,
+)
 from ..parameters import Parameters
 from ..support import machine
 from ..support.machine import gib
 
-PROCESS_BYTES = 200e6  # a worker's interpreter with gridgov imported: 190 MB (196 MB with
-#                        the sweep's modules)
 PARENT_BYTES_PER_RESIDENT_DAY = 0.6  # a partitioned city's parent (or its sweep worker):
 #   its districts' merged tallies and records, 0.60 B a resident a day (`gridgov run jinan`
 #   a year at --scale 0.03 and 0.1: 255 and 396 MB peak)
@@ -147,6 +152,16 @@ def check_memory(params: Parameters, partitioned: bool, workers: int, days: int,
                  f"(one at a time: the largest for {days:,} days beside the city's merged "
                  f"results), more than the {gib(have)} available: use --scale or fewer "
                  f"--days, {FORCE}")
+
+
+def cluster_notices(client: Any, run: float) -> list[str]:
+    """On a Dask cluster (``client``; None: local workers, nothing to check), once
+    connected: TooBig if no worker can hold a run of ``run`` bytes; a notice if some cannot
+    hold one on each of their threads (:func:`check_cluster`)."""
+    if client is None:
+        return []
+    line = check_cluster(run, cluster_memory(client))
+    return [line] if line else []
 
 
 @dataclass

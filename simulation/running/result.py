@@ -53,7 +53,7 @@ class RunResult:
     record: RunRecord
     warmup_days: int = 0
     followup_days: int = 0
-    case_parts: Path | None = None  # where run_city put the districts' case logs
+    case_parts: Path | None = None  # where the city's run (city.run) put its districts' case logs
 
     @property
     def summary(self) -> dict[str, Any]:

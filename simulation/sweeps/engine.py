@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..measures.outcomes import KEY
+from ..measures.tables import kept_as_parquet
 from ..running import city
 from ..running.city import PartitionError
 from ..running.executors import open_backend
@@ -35,7 +36,7 @@ from ..scenarios import load_scenario
 from ..support.storage import atomic_write_parquet, atomic_write_text
 from .assemble import assemble
 from .experiment import Experiment, RunSpec
-from .folder import ResultsFolder, SweepError, kept_per_run
+from .folder import ResultsFolder, SweepError
 from .lock import acquire_lock
 from .manifest import write_manifest
 from .plan import SweepPlan, check_folder, plan_sweep
@@ -143,11 +144,6 @@ def _progress_note(outcome: RunOutcome) -> str:
     return f"{outcome.status}{err} in {outcome.wall_seconds:.1f} s"
 
 
-def _progress_note(outcome: RunOutcome) -> str:
-    err = f" ({outcome.error})" if not outcome.ok else ""
-    return f"{outcome.status}{err} in {outcome.wall_seconds:.1f} s"
-
-
 def prepare_folder(folder: ResultsFolder, experiment: Experiment, fingerprint: str,
                    keep_cases: bool = False) -> None:
     """Record the sweep's ownership of its layout, create it, delete the temporary files
@@ -172,7 +168,7 @@ def store_outcome(folder: ResultsFolder, outcome: RunOutcome, keep_cases: bool) 
     the record's text."""
     run, record = outcome.run, outcome.record
     if record is not None:
-        for kind in kept_per_run(keep_cases):
+        for kind in kept_as_parquet(keep_cases):
             if record.tables.get(kind) is not None:
                 atomic_write_parquet(folder.per_run(kind, run.run_id), record.tables[kind])
     text = to_json(document(run, outcome.status, outcome.error, outcome.traceback,

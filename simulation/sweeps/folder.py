@@ -43,18 +43,6 @@ from ..support.errors import GridgovError
 from ..support.ownership import Ownership, json_field
 
 
-def per_run_folders() -> tuple[str, ...]:
-    """The per-run folders, each holding RUN_ID.parquet: one per table a sweep keeps as
-    Parquet (:mod:`simulation.measures.tables`; the case log's only with keep_cases)."""
-    return kept_as_parquet(keep_cases=True)
-
-
-def kept_per_run(keep_cases: bool) -> tuple[str, ...]:
-    """The per-run Parquet tables a sweep writes for each run (with ``keep_cases``, those
-    kept only on request too)."""
-    return kept_as_parquet(keep_cases)
-
-
 @dataclass(frozen=True)
 class ResultsFolder:
     """The paths of one sweep's results folder ``root``."""
@@ -134,8 +122,9 @@ class ResultsFolder:
         return self.records / f"{run_id}.json"
 
     def per_run(self, kind: str, run_id: str) -> Path:
-        """Run ``run_id``'s table of ``kind`` (one of :func:`per_run_folders`)."""
-        kinds = per_run_folders()
+        """Run ``run_id``'s table of ``kind`` (one of those a sweep keeps as Parquet:
+        :func:`~simulation.measures.tables.kept_as_parquet`)."""
+        kinds = kept_as_parquet()
         if kind not in kinds:
             raise ValueError(f"unknown per-run table {kind!r}; one of {', '.join(kinds)}")
         return self.root / kind / f"{run_id}.parquet"
@@ -143,7 +132,7 @@ class ResultsFolder:
     def folders(self, keep_cases: bool = False) -> list[Path]:
         """The sub-folders a sweep creates (those of tables kept on request, the case log,
         only with ``keep_cases``)."""
-        kinds = ("runs", *kept_per_run(keep_cases))
+        kinds = ("runs", *kept_as_parquet(keep_cases))
         return [self.root / k for k in kinds]
 
     @property
@@ -155,7 +144,7 @@ class ResultsFolder:
     @property
     def layout(self) -> list[str]:
         """What a sweep owns in its folder, as ownership entries (:class:`Ownership`)."""
-        kinds = per_run_folders()
+        kinds = kept_as_parquet()
         return [*SWEEP_FILES, *(f"{k}/" for k in ("runs", *kinds)), "runs/*.json",
                 *(f"{k}/*.parquet" for k in kinds)]
 

@@ -35,7 +35,7 @@ TABLE_BYTES_PER_RUN = 4_600  # at its end (sweeps.assemble, then the manifest): 
 #   3.7 kB from 5,000 to 20,000, 2.4 kB for 365 days), the run list 0.65 kB of it
 #   (measured 2026-12-03, pandas 3.1.1, pyarrow 26.0.1)
 TABLE_BYTES_PER_RUN_DAY = 0.07  # the daily series are streamed, a batch of runs at a time
-#   (sweep.ASSEMBLE_BATCH_RUNS/_ROWS: 60 to 120 MB once with the writers' code, not counted,
+#   (assemble.ASSEMBLE_BATCH_RUNS/_ROWS: 60 to 120 MB once with the writers' code, not counted,
 #   like the sweep's interpreter); what grows is each row group's metadata, 14 kB + 2.7 kB
 #   a 250,000 rows. Before streaming: 26.3 kB + 310 B a day a run (36 GB for 10^6 runs)
 

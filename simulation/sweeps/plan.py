@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..measures.tables import kept_as_parquet
 from ..running.executors import Backend
-from ..running.memory import Workers, check_cluster, cluster_memory
+from ..running.memory import Workers, cluster_notices
 from ..scenarios import get_scenario
 from ..support.ownership import json_field
 from .experiment import Experiment, RunSpec
-from .folder import SWEEP_FILES, ResultsFolder, SweepError, per_run_folders
+from .folder import SWEEP_FILES, ResultsFolder, SweepError
 from .needs import SweepNeeds, check_disk, fit_sweep, sweep_needs
 from .records import Rows, complete, read_records
 
@@ -63,10 +64,7 @@ class SweepPlan:
     def cluster_notices(self, backend: Backend) -> list[str]:
         """On a Dask cluster, once connected: TooBig if no worker can hold a run; a notice
         if some cannot hold one on each of their threads."""
-        if backend.client is None or self.needs is None:
-            return []
-        line = check_cluster(self.needs.run, cluster_memory(backend.client))
-        return [line] if line else []
+        return [] if self.needs is None else cluster_notices(backend.client, self.needs.run)
 
 
 def plan_sweep(experiment: Experiment, out: str | Path, *, workers: int | None = None,
@@ -147,13 +145,13 @@ def check_folder(folder: ResultsFolder, fingerprint: str, resume: bool) -> None:
     not the sweep's own (:class:`~simulation.sweeps.folder.Ownership`), or holds another
     sweep (or this one without --resume). An unreadable design.json falls back on the
     manifest's fingerprint; with neither, --resume keeps only the records that match
-    their runs (:func:`completed_runs`)."""
+    their runs (:func:`.records.complete`)."""
     out = folder.root
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {str(out)!r} is a file, not a folder")
     # (the lock has its own protocol: acquire_lock)
     folder.ownership().check([*(f for f in SWEEP_FILES if f != folder.lock.name),
-                              *(f"{k}/" for k in ("runs", *per_run_folders()))])
+                              *(f"{k}/" for k in ("runs", *kept_as_parquet()))])
     if not folder.design.exists():
         return
     previous = _fingerprint(folder.design)
@@ -165,13 +163,6 @@ def check_folder(folder: ResultsFolder, fingerprint: str, resume: bool) -> None:
     if previous is not None and previous != fingerprint:
         raise SweepError(f"{out} holds a different experiment (design, seeds or the "
                          "scenario's default parameters changed); choose another --out")
-
-
-def _fingerprint(path: Path) -> str | None:
-    """The design fingerprint recorded in ``path`` (design.json or manifest.json), or
-    None if it is missing or unreadable."""
-    value = json_field(path, "fingerprint")
-    return value if isinstance(value, str) else None
 
 
 def _fingerprint(path: Path) -> str | None:

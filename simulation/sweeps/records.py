@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from ..measures import tables as run_tables
 from ..measures.outcomes import OUTCOMES
 from ..measures.survival import CURVE_WORKING_DAYS
 from .experiment import Experiment, RunSpec
-from .folder import ResultsFolder, kept_per_run
+from .folder import ResultsFolder
 
 NOT_RUN: dict[str, Any] = {"status": "not run", "error": "", "wall_seconds": math.nan,
                            "metrics": {}}
@@ -92,7 +91,8 @@ def complete(folder: ResultsFolder, record: dict[str, Any], spec: RunSpec | None
         return False
     if not isinstance(record["metrics"], dict) or not set(OUTCOMES) <= set(record["metrics"]):
         return False
-    return all(_readable_parquet(folder.per_run(k, run_id)) for k in kept_per_run(keep_cases))
+    return all(_readable_parquet(folder.per_run(k, run_id))
+               for k in run_tables.kept_as_parquet(keep_cases))
 
 
 def completed_runs(folder: ResultsFolder, runs: list[RunSpec] | None = None,
@@ -152,10 +152,6 @@ class Rows:
         if run.run_id not in self.rows:
             self.add(run, NOT_RUN)
         return self.rows[run.run_id]
-
-    def statuses(self, runs: Iterable[RunSpec]) -> dict[str, str]:
-        """Each run's status (those without a record: "not run")."""
-        return {r.run_id: self.status.get(r.run_id, NOT_RUN["status"]) for r in runs}
 
 
 def _nan(value: Any) -> Any:

@@ -336,16 +336,16 @@ def test_rerun_into_the_same_folder_leaves_no_stale_parts(capsys, tmp_path):
 
 
 def test_a_failed_district_leaves_no_partial_case_log(capsys, tmp_path, monkeypatch):
-    import simulation.running.city as partition
+    from simulation.running import city
 
-    real = partition.run_district
+    real = city.run_district
 
     def fail_district_1(task):
         if task.district == 1:
-            return partition.DistrictOutcome(1, task.seed, "ValueError: boom\nTraceback...")
+            return city.DistrictOutcome(1, task.seed, "ValueError: boom\nTraceback...")
         return real(task)
 
-    monkeypatch.setattr(partition, "run_district", fail_district_1)
+    monkeypatch.setattr(city, "run_district", fail_district_1)
     out = tmp_path / "f"
     code = main(["run", "baseline", "--days", "5", "--set", "world.districts=3",
                  "--set", "world.communities_per_street=1", "--workers", "1",

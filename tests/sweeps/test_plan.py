@@ -79,15 +79,15 @@ def test_the_api_checks_a_dask_cluster_s_memory(tmp_path: Path, monkeypatch) -> 
     process's own memory would pause an in-process worker.)"""
     from dask.distributed import LocalCluster
 
-    import simulation.sweeps.plan as plan
+    from simulation.running import memory
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                       dashboard_address=None) as cluster:
-        monkeypatch.setattr(plan, "cluster_memory", lambda client: [(220e6, 64)])  # bytes
+        monkeypatch.setattr(memory, "cluster_memory", lambda client: [(220e6, 64)])  # bytes
         with pytest.warns(UserWarning, match="cannot hold a run .* on each of their threads"):
             simulation.run_sweep(TINY, out=tmp_path / "ok",
                                  scheduler=cluster.scheduler_address, report=False)
-        monkeypatch.setattr(plan, "cluster_memory", lambda client: [(200e6, 1)])
+        monkeypatch.setattr(memory, "cluster_memory", lambda client: [(200e6, 1)])
         with pytest.raises(TooBig, match="more than any Dask worker's memory"):
             simulation.run_sweep(TINY, out=tmp_path / "small",
                                  scheduler=cluster.scheduler_address, report=False)

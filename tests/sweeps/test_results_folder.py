@@ -10,9 +10,10 @@ from conftest import header, write
 
 import simulation.sweeps.folder as layout
 from simulation.analysis.report.results import load_results
+from simulation.measures.tables import kept_as_parquet
 from simulation.sweeps.engine import run_sweep
 from simulation.sweeps.experiment import load_experiment
-from simulation.sweeps.folder import ResultsFolder, per_run_folders
+from simulation.sweeps.folder import ResultsFolder
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def test_a_sweep_writes_exactly_the_layout(swept) -> None:
     expected = {folder.experiment, folder.design, folder.manifest, *folder.summary_files,
                 folder.ownership().path,
                 *(folder.record(r) for r in run_ids),
-                *(folder.per_run(kind, r) for kind in per_run_folders() for r in run_ids)}
+                *(folder.per_run(kind, r) for kind in kept_as_parquet() for r in run_ids)}
     written = {p for p in folder.root.rglob("*") if p.is_file()}
     assert written == expected
     assert {p for p in folder.root.iterdir() if p.is_dir()} == set(folder.folders(True))
@@ -53,7 +54,7 @@ def test_the_documented_layout_names_every_file() -> None:
     folder = ResultsFolder(Path("f"))
     names = {p.name for p in (folder.experiment, folder.design, folder.manifest,
                               *folder.summary_files, folder.report, folder.lock)}
-    names |= {f"{kind}/RUN_ID.parquet" for kind in per_run_folders()} | {"runs/RUN_ID.json"}
+    names |= {f"{kind}/RUN_ID.parquet" for kind in kept_as_parquet()} | {"runs/RUN_ID.json"}
     doc = layout.__doc__
     missing = [n for n in names if n not in doc]
     assert not missing, missing

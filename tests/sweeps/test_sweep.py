@@ -140,9 +140,9 @@ def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path: Path, inline_res
 
 
 def test_cli_exits_nonzero_and_names_failed_runs(tmp_path: Path, capsys, monkeypatch) -> None:
-    import simulation.sweeps.engine as sweep
+    from simulation.sweeps import engine
 
-    real = sweep.execute_run
+    real = engine.execute_run
 
     def broken(run, keep_cases):
         if run.replication == 2:
@@ -150,7 +150,7 @@ def test_cli_exits_nonzero_and_names_failed_runs(tmp_path: Path, capsys, monkeyp
             return real(raise_in, keep_cases)
         return real(run, keep_cases)
 
-    monkeypatch.setattr(sweep, "execute_run", broken)
+    monkeypatch.setattr(engine, "execute_run", broken)
     code = main(["sweep", str(TINY), "--out", str(tmp_path / "x"), "--workers", "1"])
     out, err = capsys.readouterr()
     assert code == 1
@@ -302,25 +302,25 @@ def test_missing_file_and_conflicting_options(tmp_path: Path, capsys) -> None:
 
 def test_new_scenario_defaults_change_the_fingerprint(monkeypatch) -> None:
     """Runs made under old defaults (say, before a calibration) must not be resumed into."""
-    import simulation.sweeps.plan as sweep
+    from simulation.sweeps import plan as sweep_plan
     from simulation.sweeps.plan import design_fingerprint
 
     e = load_experiment(TINY)
     before = design_fingerprint(e)
-    real = sweep.get_scenario
+    real = sweep_plan.get_scenario
 
     def recalibrated(name):
         sc = real(name)
         return replace(sc, overrides={**sc.overrides, "handling.sigma": (0.9, "new fit")})
 
-    monkeypatch.setattr(sweep, "get_scenario", recalibrated)
+    monkeypatch.setattr(sweep_plan, "get_scenario", recalibrated)
     assert design_fingerprint(e) != before
 
     def refit_own_key(name):  # a default the design sets itself does not matter
         sc = real(name)
         return replace(sc, overrides={**sc.overrides, "visits.per_worker_day": (3.0, "fit")})
 
-    monkeypatch.setattr(sweep, "get_scenario", refit_own_key)
+    monkeypatch.setattr(sweep_plan, "get_scenario", refit_own_key)
     assert design_fingerprint(e) == before
 
 
@@ -343,15 +343,15 @@ def test_the_fingerprint_is_fed_run_by_run_to_the_same_hash() -> None:
 
 def test_a_sweep_whose_runs_all_fail_says_so_without_an_empty_table(
         tmp_path: Path, capsys, monkeypatch) -> None:
-    import simulation.sweeps.engine as sweep
+    from simulation.sweeps import engine
 
-    real = sweep.execute_run
+    real = engine.execute_run
 
     def broken(run, keep_cases):  # an impossible world in every run
         return real(replace(run, overrides={**run.overrides, "world.districts": 0}),
                     keep_cases)
 
-    monkeypatch.setattr(sweep, "execute_run", broken)
+    monkeypatch.setattr(engine, "execute_run", broken)
     path = write(tmp_path, header(days=5, reps=2, scenario="mmc"))
     assert main(["sweep", str(path), "--out", str(tmp_path / "x"), "--workers", "1"]) == 1
     out, err = capsys.readouterr()
@@ -430,12 +430,12 @@ def test_assemble_streams_batches_that_make_the_tables_of_one(inline_result, tmp
     same columns, dtypes and values; runs.csv byte for byte."""
     import pyarrow.parquet as pq
 
-    import simulation.sweeps.assemble as sweep
+    from simulation.sweeps import assemble as assembly
 
     folder, ids = assembly_folder(inline_result, tmp_path)
     experiment = load_experiment(TINY)
-    monkeypatch.setattr(sweep, "ASSEMBLE_BATCH_RUNS", 10**6)
-    table = sweep.assemble(folder, experiment)
+    monkeypatch.setattr(assembly, "ASSEMBLE_BATCH_RUNS", 10**6)
+    table = assembly.assemble(folder, experiment)
     whole = assembled(folder)
     assert table.attrs["series_missing"] == [ids[5]]
     assert table.issues_arisen.dtype == "Int64" and table.issues_arisen.isna().sum() == 1
@@ -449,9 +449,9 @@ def test_assemble_streams_batches_that_make_the_tables_of_one(inline_result, tmp
     assert whole[1].first_only.dtype == object and whole[1].arisen.dtype == float
     assert whole[1].day.dtype == "int64" and whole[1].note.dtype == "str"
     for runs, rows in ((5, 10**6), (2, 10**6), (10**6, 100), (1, 1)):
-        monkeypatch.setattr(sweep, "ASSEMBLE_BATCH_RUNS", runs)
-        monkeypatch.setattr(sweep, "ASSEMBLE_BATCH_ROWS", rows)
-        again = sweep.assemble(folder, experiment)
+        monkeypatch.setattr(assembly, "ASSEMBLE_BATCH_RUNS", runs)
+        monkeypatch.setattr(assembly, "ASSEMBLE_BATCH_ROWS", rows)
+        again = assembly.assemble(folder, experiment)
         pd.testing.assert_frame_equal(again, table)
         assert again.attrs == table.attrs
         for got, want in zip(assembled(folder), whole, strict=True):
@@ -470,12 +470,12 @@ def test_an_interrupted_assembly_leaves_the_previous_tables(inline_result, tmp_p
     """The tables go to temporary files beside them (named as a later sweep cleans up)
     and are renamed together once all are written: an assembly stopped mid-way leaves
     every previous table in place, untouched, and no temporary file."""
-    import simulation.sweeps.assemble as sweep
+    from simulation.sweeps import assemble as assembly
 
     folder, _ = assembly_folder(inline_result, tmp_path)
     experiment = load_experiment(TINY)
-    monkeypatch.setattr(sweep, "ASSEMBLE_BATCH_RUNS", 2)
-    sweep.assemble(folder, experiment)
+    monkeypatch.setattr(assembly, "ASSEMBLE_BATCH_RUNS", 2)
+    assembly.assemble(folder, experiment)
     paths = [folder.runs_csv, folder.runs_table, folder.timeseries, folder.resolution]
     before = [(p.stat().st_ino, p.read_bytes()) for p in paths]
     temporaries = []
@@ -490,10 +490,10 @@ def test_an_interrupted_assembly_leaves_the_previous_tables(inline_result, tmp_p
         return real(path, *args)
 
     name = "read_record" if where == "mid-stream" else "temporary_file"
-    real = getattr(sweep, name)
-    monkeypatch.setattr(sweep, name, stop)
+    real = getattr(assembly, name)
+    monkeypatch.setattr(assembly, name, stop)
     with pytest.raises(KeyboardInterrupt):
-        sweep.assemble(folder, experiment)
+        assembly.assemble(folder, experiment)
     names = sorted(p.name.split(".gridgov-")[0] for p in temporaries)
     assert names == ([".resolution.parquet", ".timeseries.parquet"] if where == "mid-stream"
                      else [".resolution.parquet", ".runs.csv", ".timeseries.parquet"])

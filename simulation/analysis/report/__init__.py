@@ -29,7 +29,3 @@ To add a section: write a module in ``sections/`` with a subclass of
 
 Kept import-light: the CLI imports only what it uses.
 """
-
-from ..statistics import ALPHA
-
-__all__ = ["ALPHA"]  # the family-wise error rate of the comparison's Holm correction

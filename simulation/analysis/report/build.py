@@ -9,7 +9,8 @@ from pathlib import Path
 from ...support.ownership import FolderError, Ownership, output_error
 from ...support.storage import atomic_write_figure, atomic_write_text
 from ...sweeps.folder import ResultsFolder
-from . import ALPHA, sections
+from ..statistics import ALPHA
+from . import sections
 from .comparison import (
     arms,
     check_metrics,

@@ -6,8 +6,9 @@ article and DOMAIN.md that the model must reproduce, each measured over replicat
 - :mod:`.replications`: the runs, every one a task on the executor layer the sweeps use
   (:func:`run_batches`; local worker processes, or this process with one worker).
 
-``run_all(size, workers)`` runs every check; ``evaluate(plan, ...)`` some of them.
-scripts/validate.py writes docs/validation.md from them.
+``plan_all(size)`` gives every check's plan; ``evaluate(plan, ...)`` runs and judges some
+of them; scripts/validate.py runs them all (``run_batches``, then ``judge``) and writes
+docs/validation.md.
 """
 
 from .checks import ALPHA, STEADY_TOLERANCE, Check, Plan, evaluate, judge, needs, paired_check
@@ -24,7 +25,6 @@ from .patterns import (
     no_visits,
     plan_all,
     right_skew,
-    run_all,
     stationary,
     wenheng,
 )
@@ -49,4 +49,4 @@ __all__ = ["ALPHA", "BASE_SEED", "CHECKS", "FULL", "IDLE", "NO_BOOST", "QUEUE_WA
            "Replications", "Results", "Run", "Size", "branch", "evaluate", "half_casework",
            "halve_workers", "idle_volunteers", "judge", "more_visits", "needs", "no_visits",
            "paired_check", "plan_all", "queue_waits", "replicate", "right_skew", "run",
-           "run_all", "run_batches", "stationary", "wenheng"]
+           "run_batches", "stationary", "wenheng"]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ...scenarios import load_scenario
 from ..statistics import median_interval
-from .checks import STEADY_TOLERANCE, Check, Plan, band, evaluate, paired_check, steady_ratio
+from .checks import STEADY_TOLERANCE, Check, Plan, band, paired_check, steady_ratio
 from .replications import FULL, Replications, Results, Run, Size
 
 # Trust checks run without the assumed boosts (a visit's or a volunteer's contact), so
@@ -274,9 +274,3 @@ CHECKS: dict[str, Callable[[Size], Plan]] = {
 def plan_all(size: Size = FULL) -> list[Plan]:
     """Every check's plan at ``size``, in :data:`CHECKS`' order."""
     return [plan(size) for plan in CHECKS.values()]
-
-
-def run_all(size: Size = FULL, workers: int = 1) -> list[Check]:
-    """Every pattern check at ``size``, their replications on ``workers`` local processes
-    (1: in this process)."""
-    return evaluate(*plan_all(size), workers=workers)

@@ -126,12 +126,9 @@ def wide_pandas() -> Any:
 def guard_cluster(backend: Backend, run: float) -> None:
     """With a Dask cluster: TooBig (exit 2, naming --force) if no worker can hold one run
     of ``run`` bytes; one line if some cannot hold one on each of their threads."""
-    if backend.client is None:
-        return
-    from ...running.memory import check_cluster, cluster_memory  # not for the listing commands
+    from ...running.memory import cluster_notices  # not for the listing commands
 
-    line = check_cluster(run, cluster_memory(backend.client))
-    if line:
+    for line in cluster_notices(backend.client, run):
         print(f"gridgov: warning: {line}", file=sys.stderr)
 
 

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from ...districts import district_names
 from ...footprint import expected_residents
 from ...measures.outcomes import OUTCOMES
+from ...measures.tables import RUN_TABLES
 from ...measures.tally import window_problem
 from ...parameters import Parameters
 from ...policies import Lever, lever_warnings, parse_lever
@@ -88,9 +89,10 @@ def run(args: argparse.Namespace) -> int:
             result.write(out)
         except OSError as exc:
             raise output_error(exc.filename or out, exc) from None
+        tables = [t.run_file for t in RUN_TABLES if t.run_file and not t.on_request]
         cases = "cases/*.parquet, districts.csv" if by_district else "cases.csv"
-        print(f"wrote {out}/summary.json, timeseries.csv, loads.csv, {cases}, "
-              "parameters.json, manifest.json")
+        print(f"wrote {out}/" + ", ".join(["summary.json", *tables, cases, "parameters.json",
+                                          "manifest.json"]))
     return 0
 
 

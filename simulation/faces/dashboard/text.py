@@ -13,8 +13,6 @@ from typing import Any, NamedTuple
 
 from .controls import CONTROLS
 
-LANGS = ("en", "zh")
-
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "gridgov: {scenario} — grid governance dashboard",
