@@ -36,6 +36,7 @@ class TooBig(GridgovError):
     """A run (or a sweep) that cannot fit in the memory available (one line: what to
     change)."""
 
+
 def expected_grids(params: Mapping[str, Any]) -> float:
     """Rough basic grids of the world ``params`` builds: each district's grids (or its
     communities x grids per community), summed."""
@@ -50,12 +51,14 @@ def expected_grids(params: Mapping[str, Any]) -> float:
         total += grids
     return total
 
+
 def expected_residents(params: Mapping[str, Any]) -> float:
     """Rough residents of the world ``params`` builds (for progress and memory checks):
     basic grids x households per grid x residents per household."""
     p = params
     hh = (p["world.households_per_grid_min"] + p["world.households_per_grid_max"]) / 2
     return expected_grids(p) * hh * p["world.residents_per_household"]
+
 
 def model_bytes(params: Mapping[str, Any], days: int) -> float:
     """Peak memory (bytes) one model of ``params`` adds to its process over ``days``."""

@@ -227,11 +227,13 @@ def _issue_params() -> list[Param]:
 
 _P = Param
 
+
 def _calibrated(interval: str, note: str = "") -> str:
     """The source of a value fitted by `gridgov calibrate experiments/calibration.toml`."""
     extra = f"; {note}" if note else ""
     return (f"calibrated (experiments/calibration.toml, rejection ABC; 90% CrI {interval}; "
             f"docs/validation.md){extra}")
+
 
 PARAMS: tuple[Param, ...] = (
     # --- World: the city tree ------------------------------------------------------------

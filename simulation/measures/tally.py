@@ -150,6 +150,7 @@ class Tally:
             return []
         return [float(x) for x in 1.0 - curve.sf.evaluate(CURVE_WORKING_DAYS)]
 
+
 def _first_starts_and_tops(issues: list) -> tuple[np.ndarray, np.ndarray]:
     """Each issue's first handling start (NaN if none; ``Issue.t_start``) and the rank of
     the highest level it reached (-1 if none; ``Issue.max_level``), in one pass."""

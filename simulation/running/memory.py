@@ -41,10 +41,12 @@ class Fit:
     workers: int
     why: str = ""
 
+
 def merged_bytes(params: Mapping[str, Any], days: int) -> float:
     """Memory (bytes) of a partitioned city's merged results over ``days`` (in the process
     that collects its districts)."""
     return expected_residents(params) * PARENT_BYTES_PER_RESIDENT_DAY * days
+
 
 def district_bytes(params: Mapping[str, Any], days: int) -> list[float]:
     """Peak memory (bytes) of each district's model of the city ``params`` describe over
@@ -52,12 +54,14 @@ def district_bytes(params: Mapping[str, Any], days: int) -> list[float]:
     return sorted((model_bytes({**params, "world.district": d}, days)
                    for d in range(district_count(params))), reverse=True)
 
+
 def run_bytes(params: Mapping[str, Any], days: int) -> float:
     """Peak memory (bytes) of one sweep run on its worker, its interpreter excluded: one
     model, or a city's districts in turn (the largest) with their merged results."""
     if is_city(params):  # type: ignore[arg-type]  # any mapping of the values will do
         return city_peak(district_bytes(params, days), merged_bytes(params, days), 1)
     return model_bytes(params, days)
+
 
 def city_peak(sizes: list[float], merged: float, workers: int) -> float:
     """Peak memory (bytes) of a partitioned city whose districts' models (``sizes``,
@@ -73,12 +77,14 @@ def city_peak(sizes: list[float], merged: float, workers: int) -> float:
         done += sizes[i]
     return peak
 
+
 def needed_bytes(params: Parameters, partitioned: bool, workers: int, days: int) -> float:
     """Peak memory (bytes) of ``gridgov run`` over ``days``: one model in this process, or
     a city's districts ``workers`` at once, largest first (:func:`city_peak`)."""
     if not partitioned:
         return model_bytes(params, days)
     return city_peak(district_bytes(params, days), merged_bytes(params, days), workers)
+
 
 def most_at_once(parent: float, sizes: Iterable[float], have: float) -> int:
     """How many tasks of ``sizes`` (bytes, largest first) fit in ``have`` bytes beside
@@ -91,6 +97,7 @@ def most_at_once(parent: float, sizes: Iterable[float], have: float) -> int:
             return k
     return 1 if sizes and parent + sizes[0] <= have else 0
 
+
 def cluster_memory(client: Any) -> list[tuple[int, int]]:
     """Each Dask worker's memory limit (bytes) and threads (runs it takes at once), from
     ``client.scheduler_info()``; workers without a limit are left out ([] if none is
@@ -102,6 +109,7 @@ def cluster_memory(client: Any) -> list[tuple[int, int]]:
     except Exception:  # an old or unreachable scheduler: nothing is known
         return []
     return [(limit, threads) for limit, threads in out if limit > 0]
+
 
 def check_cluster(run: float, workers: list[tuple[int, int]]) -> str:
     """Check that runs of ``run`` bytes fit on a Dask cluster's ``workers``
@@ -121,6 +129,7 @@ def check_cluster(run: float, workers: list[tuple[int, int]]) -> str:
                 f"(~{gib(run)}) on each of their threads at once: give them fewer threads "
                 "(--nthreads) or more memory, or they may run out")
     return ""
+
 
 def check_memory(params: Parameters, partitioned: bool, workers: int, days: int,
                  available: float | None = None, cluster: bool = False) -> Fit:

@@ -29,6 +29,7 @@ def available_bytes() -> int:
     room = cgroup_room()
     return have if room is None else min(have, room)
 
+
 def cgroup_room(root: Path = CGROUP_ROOT, membership: Path = Path("/proc/self/cgroup")
                 ) -> int | None:
     """Memory (bytes) this process's cgroups let it still use: the tightest limit of its
@@ -45,6 +46,7 @@ def cgroup_room(root: Path = CGROUP_ROOT, membership: Path = Path("/proc/self/cg
         left = max(0, limit - max(0, used - cache))
         room = left if room is None else min(room, left)
     return room
+
 
 def usable_cores(root: Path = CGROUP_ROOT, membership: Path = Path("/proc/self/cgroup")
                  ) -> int:
@@ -69,6 +71,7 @@ def usable_cores(root: Path = CGROUP_ROOT, membership: Path = Path("/proc/self/c
         if share > 0:
             cores = min(cores, max(1, math.ceil(share)))
     return max(1, cores)
+
 
 def _cgroup_folders(root: Path, membership: Path, controller: str
                     ) -> list[tuple[Path, bool]]:
@@ -97,11 +100,13 @@ def _cgroup_folders(root: Path, membership: Path, controller: str
         out += [(base.joinpath(*parts[:k]), v2) for k in range(len(parts), -1, -1)]
     return out
 
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return ""
+
 
 def _read_int(path: Path) -> int | None:
     """The whole number in a one-value cgroup file; None if missing or not a number
@@ -110,6 +115,7 @@ def _read_int(path: Path) -> int | None:
         return int(_read_text(path).strip())
     except ValueError:
         return None
+
 
 def _stat(path: Path, key: str) -> int:
     """``key``'s value in a cgroup's memory.stat (0 if missing)."""
@@ -121,6 +127,7 @@ def _stat(path: Path, key: str) -> int:
             except ValueError:
                 return 0
     return 0
+
 
 def free_disk_bytes(out: Path) -> int:
     """Free space (bytes) on the disk that holds (or will hold) the folder ``out``, for

@@ -54,6 +54,7 @@ CASE_FILE_BYTES_PER_RESIDENT_DAY = 0.13  # --keep-cases: its case log, ~80 B an 
 class NoRoom(GridgovError):
     """Results that cannot fit on the disk of their folder (one line: what to change)."""
 
+
 @dataclass(frozen=True)
 class SweepNeeds:
     """What a sweep needs before it starts (bytes), for the runs it still has to do."""
@@ -66,6 +67,7 @@ class SweepNeeds:
     design: float  # the sweep's own memory while it runs (its design)
     tables: float  # ... and at its end (the runs table; the long tables are streamed)
     disk: float  # the files it adds
+
 
 def design_worlds(experiment: Experiment) -> list[tuple[Mapping[str, Any], int]]:
     """The different worlds an experiment's runs build, each with its number of runs:
@@ -89,6 +91,7 @@ def design_worlds(experiment: Experiment) -> list[tuple[Mapping[str, Any], int]]
         return [({**values, **world}, n) for world, n in counts.values()]
     return [(scenario.parameters(world), n) for world, n in counts.values()]
 
+
 def run_file_bytes(params: Mapping[str, Any], days: int, keep_cases: bool) -> float:
     """Disk (bytes) one sweep run's own files take: its daily series, grids, loads and
     record, and with ``keep_cases`` its case log."""
@@ -97,6 +100,7 @@ def run_file_bytes(params: Mapping[str, Any], days: int, keep_cases: bool) -> fl
     if keep_cases:
         out += CASE_FILE_BYTES_PER_RESIDENT_DAY * expected_residents(params) * days
     return out
+
 
 def sweep_needs(experiment: Experiment, todo: int, keep_cases: bool = False) -> SweepNeeds:
     """The memory and disk ``experiment``'s sweep needs with ``todo`` of its runs still to
@@ -115,6 +119,7 @@ def sweep_needs(experiment: Experiment, todo: int, keep_cases: bool = False) -> 
                                                        + TABLE_FILE_BYTES_PER_RUN_DAY * (days + 1))
     design = total * (DESIGN_BYTES_PER_RUN + ROW_BYTES_PER_RUN)  # the rows grow as runs end
     return SweepNeeds(todo, total, days, run, residents, design, tables, disk)
+
 
 def fit_sweep(needs: SweepNeeds, workers: int, available: float | None = None,
               cluster: bool = False) -> Fit:
@@ -140,6 +145,7 @@ def fit_sweep(needs: SweepNeeds, workers: int, available: float | None = None,
         return Fit(k, f"each run needs up to ~{gib(needs.run + PROCESS_BYTES)} and "
                       f"{gib(have)} is available")
     return Fit(workers)
+
 
 def check_disk(need: float, out: Path, free: float | None = None) -> None:
     """Raise :class:`NoRoom` if ``need`` bytes do not fit in the free space at ``out``

@@ -375,7 +375,7 @@ def tabs(monkeypatch):
 
     monkeypatch.setenv("MPLBACKEND", matplotlib.get_backend())  # Solara would switch it
     import solara
-    import solara.server.app  # as served: each kernel's widgets apart (Solara's patch)
+    import solara.server.app  # noqa: F401  -- as served: each kernel's widgets apart (Solara's patch)
     from solara.server import kernel_context
     from solara.server.kernel import Kernel
 

@@ -27,6 +27,7 @@ def subplots(*grid: int, figsize: tuple[float, float], layout: str | None = None
     fig = Figure(figsize=figsize, layout=layout)
     return fig, fig.subplots(*grid, **kwargs)
 
+
 LIMIT_WORKING_DAYS = 5.0  # Shandong's hotline rule: resolve within 5 working days
 STAGES = ("inactive", "watching", "following", "self_driven")
 STAGE_COLOURS = ("#d9d9d9", "#9ecae1", "#4292c6", "#08519c")
