@@ -139,6 +139,7 @@ SLOW = {
     "noise",
     "running/test_city.py::test_the_agreement_check_detects_a_real_difference",
     "support/test_ownership.py::test_a_city_run_and_a_one_model_run_replace_each_others_files",
+    "sweeps/test_city_tasks.py::test_districts_on_two_processes_and_dask_give_identical_results",
     "sweeps/test_damaged.py::test_the_advised_resume_heals_every_damaged_file",
     "sweeps/test_plan.py::test_run_scenario_on_a_city_partitions_it_as_gridgov_run_does",
     "sweeps/test_plan.py::test_the_api_gives_the_command_line_s_notices_as_warnings",

@@ -151,9 +151,69 @@ def run_district(task: DistrictTask) -> DistrictOutcome:
                                f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
 
 
-def _worker_failed(task: DistrictTask, message: str) -> DistrictOutcome:
+def worker_failed(task: DistrictTask, message: str) -> DistrictOutcome:
     """The outcome of a district whose worker (not its model) failed."""
     return DistrictOutcome(task.district, task.seed, message)
+
+
+def district_tasks(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
+                   followup_days: int = 0, keep_cases: bool = False, progress: Any = None
+                   ) -> list[DistrictTask]:
+    """The tasks of a city run: one a district, each with its spawned seed
+    (:func:`simulation.seeds.district_seeds`), largest first (the longest start first)."""
+    if params["world.district"] >= 0:
+        raise PartitionError("world.district is set: that run is one district already")
+    n = district_count(params)
+    names = district_names(params)
+    seeds = district_seeds(seed, n)
+    return [DistrictTask(params.with_values({"world.district": d}), d, names[d], seeds[d],
+                         days, keep_cases, progress, warmup_days, followup_days)
+            for d in _largest_first(params, n)]
+
+
+class CityParts:
+    """One city run's districts as they arrive (in any order), then the city's record.
+
+    :meth:`check` raises :class:`PartitionError` for a failed district; :meth:`add` keeps a
+    district's record (its case log only with ``join_cases``); once :attr:`complete`,
+    :meth:`merged` joins them in district order (:func:`merge_records`), whatever the
+    order they arrived in, so the result does not depend on the workers."""
+
+    def __init__(self, tasks: list[DistrictTask], seed: int, join_cases: bool = False) -> None:
+        by_district = sorted(tasks, key=lambda t: t.district)
+        self.names = [t.name for t in by_district]
+        self.seeds = [t.seed for t in by_district]
+        self.seed = seed
+        self.join_cases = join_cases
+        self.records: dict[int, RunRecord] = {}
+
+    def check(self, outcome: DistrictOutcome) -> None:
+        """Raise :class:`PartitionError` if the district failed (one line naming it)."""
+        if outcome.error or outcome.record is None:
+            raise PartitionError(f"district {outcome.district} "
+                                 f"({self.names[outcome.district]}) failed: "
+                                 f"{outcome.error.splitlines()[0]}", outcome.error)
+
+    def add(self, outcome: DistrictOutcome) -> None:
+        """Keep a finished district's record (its case log dropped unless ``join_cases``)."""
+        assert outcome.record is not None
+        if not self.join_cases:
+            outcome.record.tables.pop("cases", None)
+        self.records[outcome.district] = outcome.record
+
+    @property
+    def complete(self) -> bool:
+        """True once every district has arrived."""
+        return len(self.records) == len(self.names)
+
+    def worker_seconds(self) -> float:
+        """Seconds its districts took on their workers, in all."""
+        return sum(r.wall_seconds for r in self.records.values())
+
+    def merged(self) -> RunRecord:
+        """The city's record (every district has arrived)."""
+        parts = [self.records[d] for d in range(len(self.names))]
+        return merge_records(parts, self.names, self.seeds, self.seed)
 
 
 def run_partitioned(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
@@ -169,28 +229,18 @@ def run_partitioned(params: Parameters, *, seed: int, days: int, warmup_days: in
     cases whole in memory). ``progress`` (a queue the workers can reach) receives
     (district, day) as they go. A failed district raises :class:`PartitionError` and starts
     no more districts."""
-    if params["world.district"] >= 0:
-        raise PartitionError("world.district is set: that run is one district already")
     t0 = time.perf_counter()
-    n = district_count(params)
-    names = district_names(params)
-    seeds = district_seeds(seed, n)
-    tasks = [DistrictTask(params.with_values({"world.district": d}), d, names[d], seeds[d],
-                          days, keep_cases, progress, warmup_days, followup_days)
-             for d in _largest_first(params, n)]
-    records: dict[int, RunRecord] = {}
+    tasks = district_tasks(params, seed=seed, days=days, warmup_days=warmup_days,
+                           followup_days=followup_days, keep_cases=keep_cases,
+                           progress=progress)
+    parts = CityParts(tasks, seed, join_cases)
     backend = backend or make_backend(workers=1)  # None: in this process, in turn
-    for outcome in backend.results(run_district, tasks, _worker_failed):
-        if outcome.error or outcome.record is None:
-            raise PartitionError(f"district {outcome.district} ({names[outcome.district]}) "
-                                 f"failed: {outcome.error.splitlines()[0]}", outcome.error)
+    for outcome in backend.results(run_district, tasks, worker_failed):
+        parts.check(outcome)
         if on_district is not None:
             on_district(outcome)
-        if not join_cases:
-            outcome.record.tables.pop("cases", None)  # handed to on_district, not kept
-        records[outcome.district] = outcome.record
-    parts = [records[d] for d in range(n)]
-    record = merge_records(parts, names, seeds, seed)
+        parts.add(outcome)
+    record = parts.merged()
     record.wall_seconds = time.perf_counter() - t0
     return record
 

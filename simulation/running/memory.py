@@ -56,10 +56,11 @@ def district_bytes(params: Mapping[str, Any], days: int) -> list[float]:
 
 
 def run_bytes(params: Mapping[str, Any], days: int) -> float:
-    """Peak memory (bytes) of one sweep run on its worker, its interpreter excluded: one
-    model, or a city's districts in turn (the largest) with their merged results."""
+    """Peak memory (bytes) of one sweep task on its worker, its interpreter excluded: one
+    model, or for a city its largest district (each district is a task of its own; the
+    sweep's process joins them: :func:`merged_bytes`)."""
     if is_city(params):  # type: ignore[arg-type]  # any mapping of the values will do
-        return city_peak(district_bytes(params, days), merged_bytes(params, days), 1)
+        return district_bytes(params, days)[0]
     return model_bytes(params, days)
 
 

@@ -1,6 +1,7 @@
 """How far a batch of tasks (a sweep's runs, a city's districts) has got, shown to the user.
 
-One interface, :class:`Progress`: ``done(label, note, ok)`` when a task finishes, and
+One interface, :class:`Progress`: ``done(label, note, ok)`` when a task finishes,
+``part(label, note)`` when a part of one does (a district of a sweep's city run), and
 ``close()``. :func:`make_progress` picks the display — a tqdm bar on a terminal, plain
 lines with the time left in logs and pipes. A city run can also show its districts'
 simulated days live: :meth:`Progress.day_queue` is a queue the workers put
@@ -45,6 +46,9 @@ class Progress:
             self._finish(task)
         self._show(label, note, ok)
 
+    def part(self, label: str, note: str = "") -> None:
+        """A part of a task (``label``: e.g. a city run's district) finished."""
+
     def _finish(self, task: int) -> None:
         pass
 
@@ -87,6 +91,10 @@ class LineProgress(Progress):
         left = (self.total - self.finished) / rate if rate > 0 else math.nan
         eta = f"{left:.0f} s left" if math.isfinite(left) else "time left unknown"
         print(f"[{self.finished}/{self.total}] {label} {note}; {self.failed} failed; {eta}",
+              file=self.stream or sys.stderr, flush=True)
+
+    def part(self, label: str, note: str = "") -> None:
+        print(f"[{self.finished}/{self.total}] {label} {note}",
               file=self.stream or sys.stderr, flush=True)
 
 
@@ -149,6 +157,9 @@ class BarProgress(Progress):
             except (EOFError, OSError):  # the manager has gone
                 return
             self.advance(task, day)
+
+    def part(self, label: str, note: str = "") -> None:
+        self.bar.set_postfix_str(f"{self.finished}/{self.total} done, last {label}")
 
     def _show(self, label: str, note: str, ok: bool) -> None:
         if self.weights is None:

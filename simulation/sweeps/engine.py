@@ -2,6 +2,14 @@
 cluster (:mod:`simulation.running.executors`), store each run as it completes, and
 assemble the tables at the end.
 
+The workers' tasks are runs, except for a city of several districts: each of its
+districts is a task of its own (:func:`simulation.running.city.district_tasks`), so that N
+workers work on N districts at once whatever the number of runs, and a worker holds one
+district's model at a time. This process joins a city's districts into its run
+(:class:`simulation.running.city.CityParts`, in district order whatever order they arrive
+in) and stores the run when its last district arrives; a failed district fails its run
+only. The tasks go run by run, each city's largest district first.
+
 The folder's layout is :mod:`simulation.sweeps.folder`; the plan (what is done, what is
 left, workers, guards) :mod:`simulation.sweeps.plan`. Every file is written to a temporary
 name and renamed, so a killed sweep leaves no half-written file; a resumed sweep keeps the
@@ -17,22 +25,25 @@ import json
 import math
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from ..districts import is_city
 from ..measures.outcomes import KEY
 from ..measures.tables import kept_as_parquet
 from ..running import city
-from ..running.city import PartitionError
-from ..running.executors import open_backend
+from ..running.city import CityParts, DistrictOutcome, DistrictTask, PartitionError
+from ..running.executors import Backend, open_backend
 from ..running.progress import Progress
 from ..running.runner import RunRecord
-from ..scenarios import load_scenario
+from ..scenarios import get_scenario, load_scenario
 from ..support.storage import atomic_write_parquet, atomic_write_text
 from .assemble import assemble
 from .experiment import Experiment, RunSpec
@@ -81,6 +92,86 @@ def execute_run(run: RunSpec, keep_cases: bool = False) -> RunOutcome:
     return outcome
 
 
+@dataclass(frozen=True)
+class SweepTask:
+    """One task for a worker: a whole run, or one district of a city's run."""
+
+    run: RunSpec
+    keep_cases: bool
+    district: DistrictTask | None = None
+
+
+def execute_task(task: SweepTask, run_fn: Callable[[RunSpec, bool], RunOutcome] = execute_run
+                 ) -> RunOutcome | tuple[str, DistrictOutcome]:
+    """Run one task: a run (``run_fn``), or a district
+    (:func:`simulation.running.city.run_district`) with its run's id; never raises."""
+    if task.district is not None:
+        return task.run.run_id, city.run_district(task.district)
+    return run_fn(task.run, task.keep_cases)
+
+
+def _task_failed(task: SweepTask, message: str) -> RunOutcome | tuple[str, DistrictOutcome]:
+    """The outcome of a task whose worker (not the task) failed."""
+    if task.district is not None:
+        return task.run.run_id, city.worker_failed(task.district, message)
+    return _worker_failed(task.run, message)
+
+
+def run_outcomes(backend: Backend, runs: list[RunSpec], keep_cases: bool,
+                 run_fn: Callable[[RunSpec, bool], RunOutcome] = execute_run,
+                 progress: Progress | None = None) -> Iterator[RunOutcome]:
+    """Each run's outcome as it completes: a city's districts as tasks of their own, joined
+    into its run when the last arrives (``progress`` told of each district); other runs
+    whole (``run_fn``). A city run whose parameters cannot be made fails at once, as it
+    would on a worker."""
+    tasks: list[SweepTask] = []
+    cities: dict[str, CityParts | None] = {}  # None: failed, its late districts ignored
+    city_runs: dict[str, RunSpec] = {}
+    scenarios: dict[str, Mapping[str, Any]] = {}
+    for run in runs:
+        if run.scenario not in scenarios:
+            scenarios[run.scenario] = get_scenario(run.scenario).parameters({}).values
+        if not is_city(ChainMap(run.overrides, scenarios[run.scenario])):
+            tasks.append(SweepTask(run, keep_cases))
+            continue
+        try:
+            params = load_scenario(run.scenario, run.overrides)
+            parts = city.district_tasks(params, seed=run.seed, days=run.days,
+                                        warmup_days=run.warmup_days,
+                                        followup_days=run.followup_days,
+                                        keep_cases=keep_cases)
+        except Exception as exc:  # the run fails, not the sweep
+            yield RunOutcome(run, "failed", f"{type(exc).__name__}: {exc}",
+                             traceback.format_exc(), wall_seconds=0.0)
+            continue
+        cities[run.run_id] = CityParts(parts, run.seed, join_cases=keep_cases)
+        city_runs[run.run_id] = run
+        tasks += [SweepTask(run, keep_cases, d) for d in parts]
+    for result in backend.results(partial(execute_task, run_fn=run_fn), tasks, _task_failed):
+        if isinstance(result, RunOutcome):
+            yield result
+            continue
+        run_id, outcome = result
+        run, joined = city_runs[run_id], cities.get(run_id)
+        if joined is None:
+            continue
+        try:
+            joined.check(outcome)
+        except PartitionError as exc:  # one line, as any failed run
+            cities[run.run_id] = None
+            yield RunOutcome(run, "failed", f"RuntimeError: {exc}", exc.details,
+                             wall_seconds=joined.worker_seconds())
+            continue
+        joined.add(outcome)
+        if progress is not None:
+            progress.part(f"{run.run_id} {joined.names[outcome.district]}",
+                          f"in {outcome.record.wall_seconds:.1f} s")
+        if joined.complete:
+            del cities[run.run_id], city_runs[run.run_id]
+            yield RunOutcome(run, "ok", record=joined.merged(),
+                             wall_seconds=joined.worker_seconds())
+
+
 def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
               scheduler: str | None = None, executor: cf.Executor | None = None,
               resume: bool = False, keep_cases: bool = False,
@@ -118,8 +209,7 @@ def run_sweep(experiment: Experiment, out: Path, *, workers: int | None = None,
             # Record the session now, so that its trace survives even a SIGKILL.
             write_manifest(folder, experiment, plan.fingerprint, plan.statuses(), started,
                            backend.description, keep, finished=False)
-            for outcome in backend.results(partial(run_fn, keep_cases=keep), plan.todo,
-                                           _worker_failed):
+            for outcome in run_outcomes(backend, plan.todo, keep, run_fn, progress):
                 text = store_outcome(folder, outcome, keep)
                 plan.rows.add(outcome.run, json.loads(text))  # its row, not a re-read
                 if progress is not None:

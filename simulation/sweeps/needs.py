@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..districts import is_city
 from ..footprint import FORCE, TooBig, expected_grids, expected_residents
 from ..parameters import PARAM_INDEX
-from ..running.memory import PROCESS_BYTES, Fit, most_at_once, run_bytes
+from ..running.memory import PROCESS_BYTES, Fit, merged_bytes, most_at_once, run_bytes
 from ..scenarios import get_scenario
 from ..support import machine
 from ..support.errors import GridgovError
@@ -62,11 +63,19 @@ class SweepNeeds:
     runs: int  # runs still to do
     total: int  # runs of the design
     days: int  # each run's length
-    run: float  # the largest run's peak on its worker, its interpreter excluded
+    run: float  # the largest task's peak on its worker (a run, or a city's district), its
+    #             interpreter excluded
     residents: float  # ... and its world's residents
     design: float  # the sweep's own memory while it runs (its design)
     tables: float  # ... and at its end (the runs table; the long tables are streamed)
     disk: float  # the files it adds
+    merging: float = 0.0  # a city run's districts' results, held here until it is joined
+
+    def own(self, workers: int) -> float:
+        """The sweep's own memory while it runs on ``workers``: its design, and the city
+        runs being joined (at most one more than there are workers: the tasks go run by
+        run, so a run's last districts overlap only the next's first)."""
+        return self.design + self.merging * min(self.runs, workers + 1)
 
 
 def design_worlds(experiment: Experiment) -> list[tuple[Mapping[str, Any], int]]:
@@ -107,18 +116,20 @@ def sweep_needs(experiment: Experiment, todo: int, keep_cases: bool = False) -> 
     do (the others done: their files exist, its tables cover them all)."""
     total = experiment.run_count
     days = experiment.days
-    run = residents = files = 0.0
+    run = residents = files = merging = 0.0
     for params, count in design_worlds(experiment):
         need = run_bytes(params, days)
         if need > run:
             run, residents = need, expected_residents(params)
+        if is_city(params):
+            merging = max(merging, merged_bytes(params, days))
         files += count * run_file_bytes(params, days, keep_cases)
     share = todo / total if total else 0.0
     tables = total * (TABLE_BYTES_PER_RUN + TABLE_BYTES_PER_RUN_DAY * (days + 1))
     disk = SWEEP_FILE_BYTES + files * share + total * (TABLE_FILE_BYTES_PER_RUN
                                                        + TABLE_FILE_BYTES_PER_RUN_DAY * (days + 1))
     design = total * (DESIGN_BYTES_PER_RUN + ROW_BYTES_PER_RUN)  # the rows grow as runs end
-    return SweepNeeds(todo, total, days, run, residents, design, tables, disk)
+    return SweepNeeds(todo, total, days, run, residents, design, tables, disk, merging)
 
 
 def fit_sweep(needs: SweepNeeds, workers: int, available: float | None = None,
@@ -128,18 +139,19 @@ def fit_sweep(needs: SweepNeeds, workers: int, available: float | None = None,
     own. On a cluster (``cluster``) only the sweep's own memory is this machine's.
     Raises :class:`TooBig` if the sweep itself, or one run beside it, cannot fit."""
     have = machine.available_bytes() if available is None else available
-    if max(needs.design, needs.tables) > have:
-        raise TooBig(f"the sweep itself needs ~{gib(max(needs.design, needs.tables))} for "
+    own = needs.own(workers)
+    if max(own, needs.tables) > have:
+        raise TooBig(f"the sweep itself needs ~{gib(max(own, needs.tables))} for "
                      f"the tables of its {needs.total:,} runs of {needs.days:,} days, more "
                      f"than the {gib(have)} available: split it into smaller sweeps (fewer "
                      f"points, policies or replications), {FORCE}")
     if cluster or needs.runs == 0:
         return Fit(workers)
-    k = most_at_once(needs.design, [needs.run] * min(workers, needs.runs), have)
+    k = most_at_once(own, [needs.run] * min(workers, needs.runs), have)
     if k == 0:
         raise TooBig(f"one run of this design (~{needs.residents / 1e6:,.1f} M residents for "
                      f"{needs.days:,} days) needs ~{gib(needs.run)}, more than the "
-                     f"{gib(have - needs.design)} available beside the sweep: use a smaller "
+                     f"{gib(have - own)} available beside the sweep: use a smaller "
                      f"world (world.scale) or fewer days, {FORCE}")
     if k < min(workers, needs.runs):
         return Fit(k, f"each run needs up to ~{gib(needs.run + PROCESS_BYTES)} and "

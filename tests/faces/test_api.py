@@ -207,7 +207,7 @@ def test_compare_returns_the_table_and_report_and_the_cli_prints_the_same(
 
 
 def test_run_sensitivity_writes_and_returns_the_indices(tmp_path: Path) -> None:
-    from test_sensitivity import HEADER, RANGES
+    from analysis.test_sensitivity import HEADER, RANGES
 
     path = write_file(tmp_path, HEADER + '[design]\nmethod = "sobol"\nsamples = 4\n' + RANGES,
                       "s.toml")

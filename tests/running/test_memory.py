@@ -20,6 +20,7 @@ from simulation.running.memory import (
     check_memory,
     cluster_memory,
     district_bytes,
+    merged_bytes,
     needed_bytes,
     run_bytes,
 )
@@ -134,6 +135,23 @@ def test_a_scenario_s_own_inputs_that_set_the_world_count(tmp_path: Path) -> Non
     needs = sweep_needs(load_experiment(path), todo=2)
     assert needs.run == pytest.approx(run_bytes(load_scenario("mmc", {"mmc.grids": 8}), 30))
     assert needs.run > run_bytes(load_scenario("mmc", {"mmc.grids": 1}), 30)
+
+
+def test_a_sweep_of_cities_needs_its_largest_district_per_worker_and_joins_here(
+        tmp_path: Path) -> None:
+    """Each district is a task: a worker holds the largest district; the sweep's process
+    holds the districts' results of the city runs being joined (at most workers + 1)."""
+    path = tmp_path / "c.toml"
+    path.write_text('[experiment]\nname = "c"\nscenario = "jinan"\ndays = 365\n'
+                    'replications = 4\nseed = 1\n[fixed]\n"world.scale" = 0.05\n')
+    needs = sweep_needs(load_experiment(path), todo=4)
+    jinan = load_scenario("jinan", {"world.scale": 0.05})
+    assert needs.run == pytest.approx(district_bytes(jinan, 365)[0])
+    assert needs.merging == pytest.approx(merged_bytes(jinan, 365)) and needs.merging > 0
+    assert needs.own(1) == pytest.approx(needs.design + 2 * needs.merging)
+    assert needs.own(8) == pytest.approx(needs.design + 4 * needs.merging)  # 4 runs at most
+    baseline = sweep_needs(load_experiment(experiment(tmp_path, "")), todo=2)
+    assert baseline.merging == 0 and baseline.own(2) == baseline.design
 
 
 def test_a_sweep_lowers_its_workers_then_refuses(tmp_path: Path) -> None:
