@@ -3,7 +3,9 @@ type, uniform times in the day), each issue's row of uniform draws and handling-
 multipliers, its raiser, and whether and when it is reported.
 
 Every new issue starts hidden; a report (the resident's, or a dedicated grid's unit's)
-schedules the moment it becomes known. All draws come from the arrivals stream.
+schedules the moment it becomes known. All draws come from the arrivals stream, except
+each issue's draws added after the first block (:data:`simulation.issues.LATER_DRAWS`),
+each from a stream of its own (:func:`simulation.seeds.later_draw_sequences`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from . import issues as draws
 from .agents import Resident
 from .issues import HANDLING_COLUMNS, N_UNIFORMS, Issue, IssuePools, IssueTypes, Source
 from .population import Grievances, Population
 from .routing import KNOWN
 from .rules import handling_multiplier
+from .seeds import later_draw_sequences
 from .worktime import Calendar
 from .world import World
 
@@ -29,15 +33,24 @@ class Arrivals:
     day), and the issues themselves as they do, into ``pools``. It receives what it uses:
     the parameters and issue types, the world and population (who raises an issue, how
     much they trust), the residents' grievances, the office calendar (in-person reports
-    wait for it), the arrivals stream and the event queue's ``push``."""
+    wait for it), the arrivals stream (``sequence``: its seed sequence, from which each
+    later draw's stream is derived) and the event queue's ``push``."""
 
     def __init__(self, params: Mapping[str, Any], types: IssueTypes, world: World,
                  population: Population, grievances: Grievances, pools: IssuePools,
                  office: Calendar, rng: np.random.Generator,
-                 push: Callable[..., None]) -> None:
+                 push: Callable[..., None],
+                 sequence: np.random.SeedSequence | None = None) -> None:
         self.params, self.types, self.world, self.population = params, types, world, population
         self.grievances, self.pools, self.office, self.rng = grievances, pools, office, rng
         self.push = push
+        later = draws.LATER_DRAWS
+        self.later = ([np.random.default_rng(s) for s in later_draw_sequences(sequence,
+                                                                              len(later))]
+                      if later and sequence is not None else [])
+        if len(self.later) != len(later):
+            raise ValueError("issue draws added after the block need the arrivals stream's "
+                             "seed sequence")
         w = world
         basic = ~w.grid_dedicated
         self.daily_rate = np.where(basic[:, None],
@@ -57,6 +70,8 @@ class Arrivals:
         n = len(grids)
         pick = rng.random(n)
         u = rng.random((n, N_UNIFORMS))
+        if self.later:  # each later draw from its own stream, appended
+            u = np.column_stack([u, *(g.random(n) for g in self.later)])
         hm = handling_multiplier(u[:, HANDLING_COLUMNS], p["handling.distribution"],
                                  p["handling.sigma"]).tolist()
         dedicated = w.grid_dedicated[grids]

@@ -66,14 +66,40 @@ class Event(IntEnum):
     DONE = 2  # handling ends
 
 
-# Column layout of an issue's row of uniform random numbers (common random numbers: every
-# issue carries its own draws, so a policy change does not reshuffle other issues' luck).
-U_REPORT, U_DELAY, U_CHANNEL, U_VOL_TAKE, U_BRANCH_TAKE, U_LOCAL_RESOLVE = range(6)
-U_HANDLE = 6  # + int(level): handling-time draw at each level (kept as a multiplier in .hm)
-U_ESCALATE = U_HANDLE + len(Level)  # + int(level): escalation / abandonment draw
-U_EXTERNAL = U_ESCALATE + len(Level)  # outside work after the grid or a department
-N_UNIFORMS = U_EXTERNAL + 1
-HANDLING_COLUMNS = [*range(U_HANDLE, U_ESCALATE), U_EXTERNAL]  # -> Issue.hm, in this order
+# Each issue's uniform draws, by name (common random numbers: every issue carries its own
+# draws, so a policy change does not reshuffle other issues' luck). BLOCK_DRAWS are drawn
+# together from the arrivals stream, one row of them an issue, in this order (the order
+# every result so far was made with). A draw added later goes in LATER_DRAWS, appended at
+# the end: each has a stream of its own (simulation.seeds.later_draw_sequences), so adding
+# one leaves every other draw of every issue alone.
+BLOCK_DRAWS: tuple[str, ...] = (
+    "report", "delay", "channel", "volunteer_take", "branch_take", "local_resolve",
+    *(f"handle.{lvl.name.lower()}" for lvl in Level),  # handling time (-> Issue.hm)
+    *(f"escalate.{lvl.name.lower()}" for lvl in Level),  # escalation / abandonment
+    "external",  # outside work after the grid or a department (-> Issue.hm)
+)
+LATER_DRAWS: tuple[str, ...] = ()  # none yet: append here, never insert
+
+
+def draw_names() -> tuple[str, ...]:
+    """Every draw's name, in the column order of an issue's row (:attr:`Issue.u`)."""
+    return BLOCK_DRAWS + LATER_DRAWS
+
+
+def column(name: str) -> int:
+    """The column of draw ``name`` in an issue's row."""
+    return draw_names().index(name)
+
+
+U_REPORT, U_DELAY, U_CHANNEL, U_VOL_TAKE, U_BRANCH_TAKE, U_LOCAL_RESOLVE = (
+    column(n) for n in ("report", "delay", "channel", "volunteer_take", "branch_take",
+                        "local_resolve"))
+U_HANDLE = column("handle.volunteers")  # + int(level): handling-time draw at each level
+U_ESCALATE = column("escalate.volunteers")  # + int(level): escalation / abandonment draw
+U_EXTERNAL = column("external")
+N_UNIFORMS = len(BLOCK_DRAWS)  # drawn as one row an issue from the arrivals stream
+HANDLING_COLUMNS = [*(column(f"handle.{lvl.name.lower()}") for lvl in Level),
+                    U_EXTERNAL]  # -> Issue.hm, in this order
 HM_EXTERNAL = len(Level)  # the outside-work multiplier's place in Issue.hm
 
 

@@ -181,7 +181,7 @@ class GridGovernanceModel(mesa.Model):
                              streams.behaviour)
         self.arrivals = Arrivals(p, self.types, w, self.population, self.grievances,
                                  self.pools, self.calendars.office, streams.arrivals,
-                                 self.queue.push)
+                                 self.queue.push, streams.seeds["arrivals"])
         self._hours_by_day: list[float] = []
         self.arrivals.backlog()
         self.grievances.refresh(0.0)

@@ -37,6 +37,13 @@ children, so no two uses share a sequence (districts and streams aside, see belo
   named streams of a run with that seed (district k < 5 <-> stream k); the two never meet,
   since a city run builds no model from the city's seed, only from its districts' seeds.
 
+**Issue draws added later.** Each issue carries a row of uniform draws by name
+(:data:`simulation.issues.BLOCK_DRAWS`, drawn together from ``arrivals``). A draw added
+later (:data:`simulation.issues.LATER_DRAWS`, appended) has a sequence of its own: the
+``i``-th is child ``i`` of the run's ``arrivals`` sequence (:func:`later_draw_sequences`),
+so it moves no other draw; it is rebuilt from the ``arrivals`` record written with the
+results.
+
 **Sequence to model seed.** A child sequence becomes a model seed as its first 64-bit word
 shifted right by one, ``int(seq.generate_state(1, np.uint64)[0] >> 1)`` (:func:`model_seed`),
 so it is a non-negative int64 that any tool can store. The M/M/c queue check of
@@ -70,6 +77,15 @@ def stream_sequences(seed: int) -> dict[str, np.random.SeedSequence]:
     """Each named stream's sequence for a model of seed ``seed``, in :data:`STREAMS` order."""
     children = np.random.SeedSequence(seed).spawn(len(STREAMS))
     return dict(zip(STREAMS, children, strict=True))
+
+
+def later_draw_sequences(arrivals: np.random.SeedSequence, n: int
+                         ) -> list[np.random.SeedSequence]:
+    """The sequences of the first ``n`` issue draws added after the block (in
+    :data:`simulation.issues.LATER_DRAWS` order): ``arrivals``' children 0..n-1 (the
+    arrivals stream's sequence is never spawned otherwise)."""
+    return [np.random.SeedSequence(arrivals.entropy, spawn_key=(*arrivals.spawn_key, i))
+            for i in range(n)]
 
 
 def model_seed(seq: np.random.SeedSequence) -> int:
