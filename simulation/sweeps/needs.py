@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..districts import is_city
+from ..districts import district_count, is_city
 from ..footprint import FORCE, TooBig, expected_grids, expected_residents
 from ..parameters import PARAM_INDEX
 from ..running.memory import PROCESS_BYTES, Fit, merged_bytes, most_at_once, run_bytes
@@ -70,6 +70,7 @@ class SweepNeeds:
     tables: float  # ... and at its end (the runs table; the long tables are streamed)
     disk: float  # the files it adds
     merging: float = 0.0  # a city run's districts' results, held here until it is joined
+    by_district: bool = False  # the largest task is a city's district (``run``, ``residents``)
 
     def own(self, workers: int) -> float:
         """The sweep's own memory while it runs on ``workers``: its design, and the city
@@ -117,11 +118,16 @@ def sweep_needs(experiment: Experiment, todo: int, keep_cases: bool = False) -> 
     total = experiment.run_count
     days = experiment.days
     run = residents = files = merging = 0.0
+    by_district = False
     for params, count in design_worlds(experiment):
         need = run_bytes(params, days)
+        city = is_city(params)
         if need > run:
-            run, residents = need, expected_residents(params)
-        if is_city(params):
+            run, by_district = need, city
+            residents = (max(expected_residents({**params, "world.district": d})
+                             for d in range(district_count(params))) if city
+                         else expected_residents(params))
+        if city:
             merging = max(merging, merged_bytes(params, days))
         files += count * run_file_bytes(params, days, keep_cases)
     share = todo / total if total else 0.0
@@ -129,7 +135,8 @@ def sweep_needs(experiment: Experiment, todo: int, keep_cases: bool = False) -> 
     disk = SWEEP_FILE_BYTES + files * share + total * (TABLE_FILE_BYTES_PER_RUN
                                                        + TABLE_FILE_BYTES_PER_RUN_DAY * (days + 1))
     design = total * (DESIGN_BYTES_PER_RUN + ROW_BYTES_PER_RUN)  # the rows grow as runs end
-    return SweepNeeds(todo, total, days, run, residents, design, tables, disk, merging)
+    return SweepNeeds(todo, total, days, run, residents, design, tables, disk, merging,
+                      by_district)
 
 
 def fit_sweep(needs: SweepNeeds, workers: int, available: float | None = None,
@@ -149,12 +156,14 @@ def fit_sweep(needs: SweepNeeds, workers: int, available: float | None = None,
         return Fit(workers)
     k = most_at_once(own, [needs.run] * min(workers, needs.runs), have)
     if k == 0:
-        raise TooBig(f"one run of this design (~{needs.residents / 1e6:,.1f} M residents for "
+        task = "the largest district of a run" if needs.by_district else "one run"
+        raise TooBig(f"{task} of this design (~{needs.residents / 1e6:,.1f} M residents for "
                      f"{needs.days:,} days) needs ~{gib(needs.run)}, more than the "
                      f"{gib(have - own)} available beside the sweep: use a smaller "
                      f"world (world.scale) or fewer days, {FORCE}")
     if k < min(workers, needs.runs):
-        return Fit(k, f"each run needs up to ~{gib(needs.run + PROCESS_BYTES)} and "
+        task = "district" if needs.by_district else "run"
+        return Fit(k, f"each {task} needs up to ~{gib(needs.run + PROCESS_BYTES)} and "
                       f"{gib(have)} is available")
     return Fit(workers)
 

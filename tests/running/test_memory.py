@@ -147,11 +147,16 @@ def test_a_sweep_of_cities_needs_its_largest_district_per_worker_and_joins_here(
     needs = sweep_needs(load_experiment(path), todo=4)
     jinan = load_scenario("jinan", {"world.scale": 0.05})
     assert needs.run == pytest.approx(district_bytes(jinan, 365)[0])
+    assert needs.by_district and needs.residents == max(
+        expected_residents({**jinan, "world.district": d}) for d in range(13))
+    with pytest.raises(TooBig, match=r"^the largest district of a run of this design"):
+        fit_sweep(needs, workers=2, available=needs.own(2) + needs.run / 2)
     assert needs.merging == pytest.approx(merged_bytes(jinan, 365)) and needs.merging > 0
     assert needs.own(1) == pytest.approx(needs.design + 2 * needs.merging)
     assert needs.own(8) == pytest.approx(needs.design + 4 * needs.merging)  # 4 runs at most
     baseline = sweep_needs(load_experiment(experiment(tmp_path, "")), todo=2)
     assert baseline.merging == 0 and baseline.own(2) == baseline.design
+    assert not baseline.by_district
 
 
 def test_a_sweep_lowers_its_workers_then_refuses(tmp_path: Path) -> None:
