@@ -63,6 +63,19 @@ class InlineExecutor(cf.Executor):
         return future
 
 
+def _exited(pid: int | None) -> bool:
+    """True once process ``pid`` has finished exiting (a zombie, or gone). Where there is
+    no /proc to read (not Linux), its closed sentinel is taken as enough."""
+    if pid is None:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
 class Backend:
     """An executor with its kind ("inline", "processes", "dask" or "given"), a description
     for the user, and what closing or stopping it means."""
@@ -121,12 +134,17 @@ class Backend:
                 running[process.sentinel] = process
         # (the pool's own thread may reap them too: watch the sentinels, not exitcode)
         deadline = time.monotonic() + STOP_SECONDS
+        pids = [p.pid for p in running.values()]
         while running and time.monotonic() < deadline:
             for ready in wait_for_exit(list(running), deadline - time.monotonic()):
                 running.pop(ready)
         for process in running.values():
             with contextlib.suppress(OSError, ValueError):
                 process.kill()
+        # A sentinel closes as its process starts to exit; return once each has finished
+        # exiting (a zombie or reaped), so that nothing of them outlives this call.
+        while any(not _exited(pid) for pid in pids) and time.monotonic() < deadline + 1.0:
+            time.sleep(0.005)
 
     def _worker_processes(self) -> list[multiprocessing.process.BaseProcess]:
         """The pool's worker processes, and any it has started but not yet recorded (a
