@@ -54,9 +54,12 @@ bench: $(STAMP)
 	@if [ -d results/policy_comparison ]; then $(BIN)/python benchmarks/bench_report.py; \
 	else echo "bench_report.py skipped: run 'make run' first"; fi
 
-# The whole city (about 9.2 million residents) against the trivial Mesa loop: ~6 minutes.
+# The whole city (about 9.2 million residents) against the trivial Mesa loop (~6 minutes),
+# then a sweep of 4 runs of a quarter of the city on 1 and 2 workers, local processes and a
+# Dask LocalCluster (~15 minutes; `bench_sweep.py --case city` without --scale: the whole).
 bench-city: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py --case city
+	$(BIN)/python benchmarks/bench_sweep.py --case city --scale 0.25 --dask
 
 # Calibration (resumed if already run) and every validation check at full size; rewrites
 # docs/validation.md and docs/validation/*.png. The checks' runs go to the executors, one
