@@ -128,7 +128,7 @@ def run_outcomes(backend: Backend, runs: list[RunSpec], keep_cases: bool,
     cities: dict[str, CityParts | None] = {}  # None: failed, its late districts ignored
     city_runs: dict[str, RunSpec] = {}
     scenarios: dict[str, Mapping[str, Any]] = {}
-    for run in runs:
+    for run in runs:  # a city? the scenario's defaults under the run's values say (cheap)
         if run.scenario not in scenarios:
             scenarios[run.scenario] = get_scenario(run.scenario).parameters({}).values
         if not is_city(ChainMap(run.overrides, scenarios[run.scenario])):
@@ -136,6 +136,9 @@ def run_outcomes(backend: Backend, runs: list[RunSpec], keep_cases: bool,
             continue
         try:
             params = load_scenario(run.scenario, run.overrides)
+            if not city.partitioned(params):  # a scenario's own inputs decided otherwise
+                tasks.append(SweepTask(run, keep_cases))
+                continue
             parts = city.district_tasks(params, seed=run.seed, days=run.days,
                                         warmup_days=run.warmup_days,
                                         followup_days=run.followup_days,
