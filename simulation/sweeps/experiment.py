@@ -21,7 +21,7 @@ valid.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -190,15 +190,11 @@ def load_experiment(path: str | Path) -> Experiment:
         checked = check_file(path, raw)
     except InvalidFile as exc:
         raise ExperimentError(str(exc)) from None
+    values = {f.name: getattr(checked, f.name) for f in fields(checked)}  # every checked value
     return Experiment(
-        path=path, text=text, raw=raw, name=checked.name, scenario=checked.scenario,
-        days=checked.days, replications=checked.replications, seed=checked.seed,
-        description=checked.description, warmup_days=checked.warmup_days,
-        followup_days=checked.followup_days, fixed=checked.fixed, factors=checked.factors,
-        ranges=checked.ranges, method=checked.method, samples=checked.samples,
-        policies=[PolicySpec(*p) for p in checked.policies], points=checked.points,
-        targets={k: Target(*t) for k, t in checked.targets.items()},
-        warnings=checked.warnings)
+        path=path, text=text, raw=raw,
+        **{**values, "policies": [PolicySpec(*p) for p in checked.policies],
+           "targets": {k: Target(*t) for k, t in checked.targets.items()}})
 
 
 def resample(experiment: Experiment, method: str, samples: int | None = None) -> Experiment:
