@@ -17,15 +17,13 @@ import numpy as np
 
 from . import issues as draws
 from .agents import Resident
-from .issues import HANDLING_COLUMNS, N_UNIFORMS, Issue, IssuePools, IssueTypes, Source
+from .casebook import KNOWN
+from .issues import ARISEN, HANDLING_COLUMNS, N_UNIFORMS, IssuePools, IssueTypes
 from .population import Grievances, Population
-from .routing import KNOWN
 from .rules import handling_multiplier
 from .seeds import later_draw_sequences
 from .worktime import Calendar
 from .world import World
-
-_SOURCES = list(Source)
 
 
 class Arrivals:
@@ -64,8 +62,9 @@ class Arrivals:
         return np.repeat(grids, c), np.repeat(kinds, c)
 
     def _create(self, grids: np.ndarray, kinds: np.ndarray, times: np.ndarray
-                ) -> tuple[list[Issue], np.ndarray, np.ndarray]:
-        """Issue records, with their rows of uniform draws and their raisers (-1: none)."""
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """New issues in the store, with their rows of uniform draws and their raisers (-1:
+        none); their ids, draws and raisers."""
         w, rng, p = self.world, self.rng, self.params
         n = len(grids)
         pick = rng.random(n)
@@ -73,22 +72,16 @@ class Arrivals:
         if self.later:  # each later draw from its own stream, appended
             u = np.column_stack([u, *(g.random(n) for g in self.later)])
         hm = handling_multiplier(u[:, HANDLING_COLUMNS], p["handling.distribution"],
-                                 p["handling.sigma"]).tolist()
+                                 p["handling.sigma"])
         dedicated = w.grid_dedicated[grids]
         residents = np.where(dedicated, -1, w.grid_first_resident[grids]
                              + (pick * w.grid_residents[grids]).astype(np.int64))
         households = np.where(dedicated, -1, w.resident_household[np.maximum(residents, 0)])
-        sev = self.types.severity[kinds].tolist()
-        self.grievances.add(residents, times, self.types.severity[kinds])
-        issues = self.pools.issues
-        base = len(issues)
-        out = [Issue(base + k, kd, g, hh, r, sv, t, uk, hk) for k, (kd, g, hh, r, sv, t, uk, hk)
-               in enumerate(zip(kinds.tolist(), grids.tolist(), households.tolist(),
-                                residents.tolist(), sev, times.tolist(), u, hm,
-                                strict=True))]
-        issues.extend(out)
-        self.pools.counts["arisen"] += n
-        return out, u, residents
+        severity = self.types.severity[kinds]
+        self.grievances.add(residents, times, severity)
+        ids = self.pools.store.add(kinds, grids, households, residents, severity, times, u, hm)
+        self.pools.counts[ARISEN] += n
+        return ids, u, residents
 
     def backlog(self) -> None:
         """Hidden issues already present at day 0 (e.g. the Wenheng compound's backlog),
@@ -101,8 +94,7 @@ class Arrivals:
                        ty.initial_backlog[None, :] * w.grid_households[:, None], 0.0)
         grids, kinds = self._expand(rng.poisson(lam))
         ages = rng.random(len(grids)) * 365.0  # arose within the past year
-        for issue in self._create(grids, kinds, -ages)[0]:
-            self.pools.hide(issue)
+        self.pools.hide(self._create(grids, kinds, -ages)[0])
 
     def today(self, day: int) -> None:
         """Today's new issues: Poisson counts per grid and type, uniform times in the day;
@@ -111,27 +103,25 @@ class Arrivals:
         grids, kinds = self._expand(rng.poisson(self.daily_rate))
         times = day + rng.random(len(grids))
         order = np.argsort(times, kind="stable")
-        issues, u, residents = self._create(grids[order], kinds[order], times[order])
-        if not issues:
+        ids, u, residents = self._create(grids[order], kinds[order], times[order])
+        if not len(ids):
             return
         p, pools = self.params, self.pools
         basic = residents >= 0
-        known_at = np.full(len(issues), np.nan)
-        source = np.full(len(issues), -1)
+        known_at = np.full(len(ids), np.nan)
+        source = np.full(len(ids), -1)
         if basic.any():
             known_at[basic], source[basic] = Resident.decide_reports(
                 p, self.world, self.population, self.office, residents[basic],
                 self.types.severity[kinds[order][basic]], u[basic], times[order][basic],
                 float(day))
-        push, by_grid, by_household = self.push, pools.hidden_by_grid, pools.hidden_by_household
-        pools.counts["hidden"] += len(issues)
-        for issue, at, src in zip(issues, known_at.tolist(), source.tolist(), strict=True):
-            by_grid[issue.grid][issue.id] = issue  # every new issue starts hidden (pools.hide)
-            if issue.resident >= 0:
-                by_household[issue.household][issue.id] = issue
-                if src >= 0:
-                    push(at, KNOWN, issue, _SOURCES[src])
-            else:
-                known = Resident.unit_report(p, self.office, issue)
-                if known is not None:
-                    push(known[0], KNOWN, issue, known[1])
+        t_arisen = times[order]
+        for k in np.flatnonzero(~basic).tolist():  # dedicated grids: their unit reports
+            known = Resident.unit_report(p, self.office, float(t_arisen[k]), u[k])
+            if known is not None:
+                known_at[k], source[k] = known[0], int(known[1])
+        pools.hide(ids)  # every new issue starts hidden
+        push = self.push
+        for i, at, src in zip(ids[source >= 0].tolist(), known_at[source >= 0].tolist(),
+                              source[source >= 0].tolist(), strict=True):
+            push(at, KNOWN, i, src)

@@ -9,8 +9,8 @@ At every moment: arisen = hidden + open + resolved + abandoned.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from enum import IntEnum
+from typing import ClassVar
 
 import numpy as np
 
@@ -103,62 +103,6 @@ HANDLING_COLUMNS = [*(column(f"handle.{lvl.name.lower()}") for lvl in Level),
 HM_EXTERNAL = len(Level)  # the outside-work multiplier's place in Issue.hm
 
 
-class Issue:
-    """One case: what it is, where, and every transition with its time (days)."""
-
-    __slots__ = ("closed_by", "escalations", "grid", "handler", "hm", "household", "id", "kind",
-                 "log", "resident", "severity", "source", "state", "t_arisen", "t_closed",
-                 "t_known", "u")
-
-    def __init__(self, id: int, kind: int, grid: int, household: int, resident: int,
-                 severity: float, t_arisen: float, u: np.ndarray, hm: list[float]) -> None:
-        self.id = id
-        self.kind = kind  # index into ISSUE_TYPES
-        self.grid = grid
-        self.household = household  # -1 in a dedicated grid
-        self.resident = resident  # -1 in a dedicated grid
-        self.severity = severity
-        self.t_arisen = t_arisen
-        self.u = u  # row of N_UNIFORMS uniform draws (a view into the day's array)
-        # handling-time multiplier at each level, then of outside work (HM_EXTERNAL), as
-        # plain floats (rules.handling_multiplier)
-        self.hm = hm
-        self.state = State.HIDDEN
-        self.source: Source | None = None
-        self.t_known = float("nan")
-        self.t_closed = float("nan")
-        self.closed_by: Level | None = None
-        self.handler = ""  # who closed it, e.g. "grid_worker:12", "community:3:0"
-        self.escalations = 0
-        # (time, Event, Level, who): who is the handler's name on START entries, else ""
-        self.log: list[tuple[float, int, int, str]] = []
-
-    @property
-    def type_name(self) -> str:
-        """The issue type's name."""
-        return ISSUE_TYPES[self.kind]
-
-    @property
-    def t_start(self) -> float:
-        """When handling first started (the end of the wait), NaN if it has not."""
-        for t, event, _, _ in self.log:
-            if event == Event.START:
-                return t
-        return float("nan")
-
-    @property
-    def max_level(self) -> Level | None:
-        """The highest level the issue reached, None if it was never handled."""
-        top, top_rank = None, -1
-        for _, event, level, _ in self.log:
-            if event == Event.ARRIVE and _RANK[level] > top_rank:
-                top, top_rank = level, _RANK[level]
-        return None if top is None else Level(top)
-
-
-_RANK = [lvl.rank for lvl in Level]  # rank by level number (hot path of max_level)
-
-
 class IssueTypes:
     """The per-type parameters as NumPy arrays indexed by type (read once per run)."""
 
@@ -184,72 +128,187 @@ class IssueTypes:
         self.initial_backlog = col("initial_backlog")
 
 
+RANK = np.array([lvl.rank for lvl in Level], dtype=np.int8)  # height by level number
+COUNTS = ("arisen", "hidden", "open", "resolved", "abandoned")  # IssuePools.counts, in order
+ARISEN, HIDDEN, OPEN, RESOLVED, ABANDONED = range(len(COUNTS))  # places in IssuePools.counts
+CHUNK = 4096  # rows a column set grows by at least
+
+
+class Columns:
+    """Equal-length NumPy columns grown in chunks (capacity doubles, at least by CHUNK):
+    ``n`` rows are in use; :meth:`view` gives a column's rows in use."""
+
+    # name -> (dtype, trailing shape, fill of new rows)
+    SPEC: ClassVar[dict[str, tuple[type, tuple[int, ...], float | int]]] = {}
+
+    def __init__(self, capacity: int = CHUNK) -> None:
+        self.spec = getattr(self, "spec", self.SPEC)
+        self.n = 0
+        self.capacity = 0
+        self._grow(capacity)
+
+    def _grow(self, capacity: int) -> None:
+        for name, (dtype, tail, fill) in self.spec.items():
+            new = np.full((capacity, *tail), fill, dtype=dtype)
+            if self.capacity:
+                new[: self.n] = getattr(self, name)[: self.n]
+            setattr(self, name, new)
+        self.capacity = capacity
+
+    def reserve(self, rows: int) -> None:
+        """Make room for ``rows`` more rows."""
+        if self.n + rows > self.capacity:
+            self._grow(max(2 * self.capacity, self.n + rows, CHUNK))
+
+    def view(self, name: str) -> np.ndarray:
+        """Column ``name``'s rows in use (a view: it changes as the run goes on)."""
+        return getattr(self, name)[: self.n]
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class IssueStore(Columns):
+    """Every issue of a run, one row each in issue order (the row is the issue's id).
+
+    What it is and where (``kind``: index into ISSUE_TYPES; ``household`` and
+    ``resident`` -1 in a dedicated grid), its draws by name (``u``: :func:`draw_names` in
+    column order) and handling-time multipliers (``hm``: by level, then outside work at
+    HM_EXTERNAL), and its life cycle: ``state`` (State), ``source`` (Source, -1 while
+    hidden), the times in days (``t_known``, ``t_start``: first handling start,
+    ``t_closed``; NaN until then), ``closed_by`` and ``max_level`` (Level, -1 if none),
+    ``handler`` (who closed it, a handler code: :meth:`simulation.routing.Router.names`),
+    ``escalations``, and ``queued_next`` (the next issue in the same service point's queue,
+    -1 for none: the queues are linked lists through the issues)."""
+
+    SPEC: ClassVar[dict[str, tuple[type, tuple[int, ...], float | int]]] = {
+        "kind": (np.int8, (), 0), "grid": (np.int64, (), 0),
+        "household": (np.int64, (), -1), "resident": (np.int64, (), -1),
+        "severity": (np.float64, (), 0.0), "t_arisen": (np.float64, (), 0.0),
+        "t_known": (np.float64, (), np.nan), "t_start": (np.float64, (), np.nan),
+        "t_closed": (np.float64, (), np.nan), "state": (np.int8, (), int(State.HIDDEN)),
+        "source": (np.int8, (), -1), "closed_by": (np.int8, (), -1),
+        "max_level": (np.int8, (), -1), "handler": (np.int64, (), -1),
+        "escalations": (np.int32, (), 0), "queued_next": (np.int64, (), -1),
+        "u": (np.float64, (len(BLOCK_DRAWS) + len(LATER_DRAWS),), 0.0),
+        "hm": (np.float64, (len(Level) + 1,), 0.0),
+    }
+
+    def __init__(self, capacity: int = CHUNK) -> None:
+        # as many draw columns as there are draws now (LATER_DRAWS may grow)
+        self.spec = {**IssueStore.SPEC, "u": (np.float64, (len(draw_names()),), 0.0)}
+        super().__init__(capacity)
+
+    def add(self, kinds: np.ndarray, grids: np.ndarray, households: np.ndarray,
+            residents: np.ndarray, severity: np.ndarray, t_arisen: np.ndarray,
+            u: np.ndarray, hm: np.ndarray) -> np.ndarray:
+        """New hidden issues, in order; their ids."""
+        k = len(kinds)
+        self.reserve(k)
+        sl = slice(self.n, self.n + k)
+        self.kind[sl], self.grid[sl], self.household[sl] = kinds, grids, households
+        self.resident[sl], self.severity[sl], self.t_arisen[sl] = residents, severity, t_arisen
+        self.u[sl], self.hm[sl] = u, hm
+        self.n += k
+        return np.arange(sl.start, sl.stop)
+
+
+class IssueEvents(Columns):
+    """Every issue's timestamped transitions, in the order they were logged: ``issue``
+    (id), ``t`` (days), ``event`` (Event), ``level`` (Level) and ``who`` (the handler's
+    code on START rows, else -1: :meth:`simulation.routing.Router.names`)."""
+
+    SPEC: ClassVar[dict[str, tuple[type, tuple[int, ...], float | int]]] = {
+        "issue": (np.int64, (), -1), "t": (np.float64, (), np.nan),
+        "event": (np.int8, (), 0), "level": (np.int8, (), 0), "who": (np.int64, (), -1)}
+
+
 class IssuePools:
-    """Every issue of a run, the pending ones where they wait to be found (the hidden issues
-    by grid and by household), the count in each state, and the day's news: the issues
-    closed today and the households volunteers helped today (``contacts``: (household,
-    time)). The router, visits, volunteers and arrivals share one; the model reads it at the
-    end of each day."""
+    """Every issue of a run (``store``) and its log (``events``), the hidden ones where
+    they wait to be found (by grid and by household: issue id -> when it arose, in issue
+    order), the count in each state (``counts``, in COUNTS order) and the day's news: the
+    issues closed today (``closed_today``, ids) and the households volunteers helped today
+    (``contacts``: households and times). Arrivals, visits and volunteers read and fill the
+    hidden pools; the router (:mod:`simulation.routing`) moves issues on and writes the
+    day's news; the model reads it at the end of each day."""
 
     def __init__(self, n_grids: int) -> None:
-        self.issues: list[Issue] = []
-        self.hidden_by_grid: list[dict[int, Issue]] = [{} for _ in range(n_grids)]
-        self.hidden_by_household: dict[int, dict[int, Issue]] = defaultdict(dict)
-        self.counts = {"arisen": 0, "hidden": 0, "open": 0, "resolved": 0, "abandoned": 0}
-        self.closed_today: list[Issue] = []
-        self.contacts: list[tuple[int, float]] = []  # (household, time) helped by volunteers
+        self.store = IssueStore()
+        self.events = IssueEvents()
+        self.hidden_by_grid: list[dict[int, float]] = [{} for _ in range(n_grids)]
+        self.hidden_by_household: dict[int, dict[int, float]] = {}
+        self.counts = np.zeros(len(COUNTS), dtype=np.int64)
+        self.closed_today = np.empty(0, dtype=np.int64)
+        self.contacts = (np.empty(0, dtype=np.int64), np.empty(0))
 
-    def hide(self, issue: Issue) -> None:
-        """Put a new issue into the hidden pools."""
-        self.counts["hidden"] += 1
-        self.hidden_by_grid[issue.grid][issue.id] = issue
-        if issue.household >= 0:
-            self.hidden_by_household[issue.household][issue.id] = issue
+    def count(self, name: str) -> int:
+        """Issues in state ``name`` (one of COUNTS) now."""
+        return int(self.counts[COUNTS.index(name)])
 
-    def forget_hidden(self, issue: Issue) -> None:
-        """Remove a just-known issue from the hidden pools."""
-        self.counts["hidden"] -= 1
-        del self.hidden_by_grid[issue.grid][issue.id]
-        if issue.household >= 0:
-            pool = self.hidden_by_household[issue.household]
-            del pool[issue.id]
-            if not pool:
-                del self.hidden_by_household[issue.household]
+    def hide(self, ids: np.ndarray) -> None:
+        """Put new issues (ids, in order) into the hidden pools."""
+        s = self.store
+        by_grid, by_household = self.hidden_by_grid, self.hidden_by_household
+        for i, g, hh, t in zip(ids.tolist(), s.grid[ids].tolist(), s.household[ids].tolist(),
+                               s.t_arisen[ids].tolist(), strict=True):
+            by_grid[g][i] = t
+            if hh >= 0:
+                pool = by_household.get(hh)
+                if pool is None:
+                    by_household[hh] = {i: t}
+                else:
+                    pool[i] = t
+        self.counts[HIDDEN] += len(ids)
+
+    def forget_hidden(self, ids: np.ndarray) -> None:
+        """Remove just-known issues (ids) from the hidden pools (their count is the
+        router's)."""
+        s = self.store
+        by_grid, by_household = self.hidden_by_grid, self.hidden_by_household
+        for i, g, hh in zip(ids.tolist(), s.grid[ids].tolist(), s.household[ids].tolist(),
+                            strict=True):
+            del by_grid[g][i]
+            if hh >= 0:
+                pool = by_household[hh]
+                del pool[i]
+                if not pool:
+                    del by_household[hh]
 
     def found_in_households(self, households: list[int], times: list[float],
                             probs: list[float], rng: np.random.Generator
-                            ) -> list[tuple[Issue, float]]:
+                            ) -> list[tuple[int, float]]:
         """Visits: at ``times[j]`` each hidden issue of ``households[j]`` is found with
         ``probs[j]`` (one uniform draw from ``rng`` per hidden issue, in visit order); the
-        issues found, each with when (no earlier than it arose)."""
+        issues found (ids), each with when (no earlier than it arose)."""
         pools = self.hidden_by_household
-        seen = [(issue, t, p) for hh, t, p in zip(households, times, probs, strict=True)
-                if hh in pools for issue in pools[hh].values()]
+        seen = [(i, arisen, t, p) for hh, t, p in zip(households, times, probs, strict=True)
+                if hh in pools for i, arisen in pools[hh].items()]
         if not seen:
             return []
         u = rng.random(len(seen)).tolist()
-        return [(issue, max(t, issue.t_arisen)) for (issue, t, p), x in zip(seen, u, strict=True)
+        return [(i, max(t, arisen)) for (i, arisen, t, p), x in zip(seen, u, strict=True)
                 if x < p]
 
     def found_in_grid(self, grid: int, t: float, prob: float, rng: np.random.Generator
-                      ) -> list[tuple[Issue, float]]:
+                      ) -> list[tuple[int, float]]:
         """An inspection at ``t``: each hidden issue of ``grid`` is found with ``prob`` (one
-        draw each from ``rng``); the issues found, each with when."""
+        draw each from ``rng``); the issues found (ids), each with when."""
         pool = self.hidden_by_grid[grid]
         if not pool:
             return []
         hit = rng.random(len(pool)) < prob
-        return [(issue, max(t, issue.t_arisen))
-                for issue, h in zip(list(pool.values()), hit, strict=True) if h]
+        return [(i, max(t, arisen))
+                for (i, arisen), h in zip(list(pool.items()), hit, strict=True) if h]
 
     def state_counts(self) -> dict[str, int]:
-        """Issues by state, recounted from the issue records (for the conservation check)."""
-        counts = np.bincount([int(i.state) for i in self.issues], minlength=len(State))
+        """Issues by state, recounted from the store (for the conservation check)."""
+        counts = np.bincount(self.store.view("state"), minlength=len(State))
         return {s.name.lower(): int(counts[s]) for s in State}
 
     def clear(self) -> None:
-        """Drop every issue (a finished model's, so that reference counting frees them)."""
-        self.issues.clear()
-        self.closed_today = []
+        """Drop every issue (a finished model's, so that its memory is freed at once)."""
+        self.store = IssueStore(0)
+        self.events = IssueEvents(0)
+        self.closed_today = np.empty(0, dtype=np.int64)
         self.hidden_by_grid = []
         self.hidden_by_household.clear()

@@ -42,8 +42,9 @@ import pandas as pd
 from .agents.grid_worker import DoorToDoorRounds
 from .issues import IssueTypes, Level
 from .local_help import LocalHelp
-from .routing import ServicePoint, ServicePoints, local_resolve_probabilities
+from .routing import local_resolve_probabilities
 from .rules import grid_escalation_probability, grid_handling_hours, volunteer_take_probability
+from .service import ServicePoint, ServicePoints
 from .world import World
 
 STABLE_LOAD = 0.85  # the margin every default scenario keeps (docs/model.md 7.17)
@@ -195,7 +196,7 @@ def load_table(table: pd.DataFrame, points: ServicePoints, rounds: DoorToDoorRou
     planned, made = np.full(n, np.nan), np.full(n, np.nan)
     queued = np.full(n, np.nan)
     queues = points.all
-    queued[: len(queues)] = [len(sp.queue) for sp in queues]
+    queued[: len(queues)] = [sp.queued for sp in queues]
     weeks = (now - w0["day"]) / 7.0 if w0 else 0.0
     if weeks > 0:
         beats = len(points.beats)

@@ -29,7 +29,7 @@ class WeeklyHours:
 
     def __init__(self, n_grids: int) -> None:
         self.capacity = np.zeros(n_grids)  # hours per week
-        self.left = [0.0] * n_grids
+        self.left = np.zeros(n_grids)
         self.offered = np.zeros(n_grids)
         self.taken = np.zeros(n_grids)
         self.supplied = np.zeros(n_grids)  # hours made available, all weeks so far
@@ -37,11 +37,12 @@ class WeeklyHours:
     def refill(self, capacity: np.ndarray) -> None:
         """A new week: every grid has ``capacity`` hours again."""
         self.capacity = np.asarray(capacity, dtype=float)
-        self.left = self.capacity.tolist()
+        self.left = self.capacity.copy()
         self.supplied += self.capacity
 
     def take(self, grid: int, hours: float) -> bool:
-        """Spend ``hours`` in ``grid`` if any of its week's hours are left."""
+        """Spend ``hours`` in ``grid`` if any of its week's hours are left (the router's
+        compiled loop does the same: :func:`simulation.casework.route_known`)."""
         self.offered[grid] += hours
         if self.left[grid] <= 0.0:
             return False
@@ -79,7 +80,6 @@ class LocalHelp:
         self.active_idx = idx  # sorted by resident, hence by grid
         grid = self.world.resident_grid[idx]
         self.active_by_grid = np.bincount(grid, minlength=self.world.n_grids)
-        self.active_list = self.active_by_grid.tolist()  # for scalar look-ups in routing
         self.active_first = np.searchsorted(grid, np.arange(self.world.n_grids))
 
     def refill(self, params: Mapping[str, Any]) -> None:
@@ -91,11 +91,3 @@ class LocalHelp:
     def hours(self, level: Level) -> WeeklyHours:
         """The weekly hours of the grid's volunteers or of its branch."""
         return self.volunteer_hours if level == Level.VOLUNTEERS else self.branch_hours
-
-    def pick(self, grid: int, level: Level, rng: np.random.Generator) -> str:
-        """Name the volunteer or Party member of ``grid`` who takes an issue (one draw)."""
-        if level == Level.VOLUNTEERS:
-            k = int(self.active_first[grid] + rng.integers(self.active_by_grid[grid]))
-            return f"volunteer:{self.residents[self.active_idx[k]].unique_id}"
-        members = self.party_by_grid[grid]
-        return f"party_member:{self.residents[members[rng.integers(len(members))]].unique_id}"

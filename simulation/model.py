@@ -37,7 +37,7 @@ from .arrivals import Arrivals
 from .cost import annual_cost
 from .districts import district_count, is_city
 from .footprint import check_one_model, model_bytes
-from .issues import Issue, IssuePools, IssueTypes, Level
+from .issues import IssuePools, IssueStore, IssueTypes, Level
 from .load import analytic_loads, counters, load_table, queue_summary
 from .local_help import LocalHelp
 from .measures import daily
@@ -47,10 +47,11 @@ from .measures.tally import Tally
 from .parameters import MAX_DAYS, Parameters
 from .policies import LeverLike, apply_levers, lever_warnings
 from .population import Grievances, Population
-from .routing import EventQueue, Router, ServicePoint, ServicePoints
+from .routing import EventQueue, Router
 from .rules import Stage
 from .scenarios import load_scenario
 from .seeds import stream_sequences
+from .service import Servers, ServicePoint, ServicePoints
 from .staffing import plan_beats
 from .support.machine import gib
 from .worktime import Calendars
@@ -177,8 +178,8 @@ class GridGovernanceModel(mesa.Model):
         self.pools = IssuePools(w.n_grids)
         self._build_staff()
         self.router = Router(p, self.types, self.calendars, self.pools, self.queue,
-                             self.points.by_grid(w), self.help, self.grievances,
-                             streams.behaviour)
+                             self.points, self.points.by_grid(w), self.servers, self.help,
+                             self.grievances, streams.behaviour)
         self.arrivals = Arrivals(p, self.types, w, self.population, self.grievances,
                                  self.pools, self.calendars.office, streams.arrivals,
                                  self.queue.push, streams.seeds["arrivals"])
@@ -210,6 +211,7 @@ class GridGovernanceModel(mesa.Model):
         """Grid workers by beat, their door-to-door rounds, and the offices above the grid."""
         p, w, cal = self.params, self.world, self.calendars
         beats, grid_beat = plan_beats(w, p)
+        self.servers = servers = Servers(cal)
         beat_points: list[ServicePoint] = []
         self.grid_workers: list[GridWorker] = []
         order_rng = self.streams.visits
@@ -222,7 +224,7 @@ class GridGovernanceModel(mesa.Model):
                 calendar = (cal.always if p["staffing.always_on"] else
                             cal.part_time if beat.part_time[k] else cal.office)
                 gw = GridWorker(self, b, calendar, beat.part_time[k], beat.dedicated,
-                                p["visits.per_worker_day"], p["visits.hours_each"])
+                                p["visits.per_worker_day"], p["visits.hours_each"], servers)
                 workers.append(gw)
                 if not beat.dedicated:
                     visitors.append(gw)
@@ -234,7 +236,7 @@ class GridGovernanceModel(mesa.Model):
         self.dedicated_workers = [gw for gw in self.grid_workers if gw.dedicated]
 
         def office(name: str, level: Level, n: int) -> ServicePoint:
-            staff = [OfficeStaff(f"{name}:{k}", cal.office) for k in range(n)]
+            staff = [OfficeStaff(f"{name}:{k}", cal.office, servers) for k in range(n)]
             return ServicePoint(name, level, staff)
 
         n_streets = len(w.street_district)
@@ -257,7 +259,7 @@ class GridGovernanceModel(mesa.Model):
         t0 = float(day)
         p, streams, pools = self.params, self.streams, self.pools
         self.now = t0
-        pools.closed_today = []
+        pools.closed_today = np.empty(0, dtype=np.int64)
         if day == self.warmup_days and day > 0:
             self._start_window()
         if day % 7 == 0:
@@ -275,15 +277,17 @@ class GridGovernanceModel(mesa.Model):
                        self.queue.push, day)
         self.arrivals.today(day)
         self.router.run_until(t0 + 1.0)
+        closed = pools.closed_today
         Resident.share_experiences(p, self.world, self.population, streams.behaviour,
-                                   [i for i in pools.closed_today if i.resident >= 0],
+                                   pools.store, closed[pools.store.resident[closed] >= 0],
                                    pools.contacts)
-        pools.contacts = []
+        pools.contacts = (np.empty(0, dtype=np.int64), np.empty(0))
         self.now = t0 + 1.0
         self.day = day + 1
         self.grievances.refresh(self.now)
-        self._hours_by_day.append(sum(gw.hours_done for gw in self.grid_workers)
-                                  + self.rounds.hours_done)
+        # grid workers hold the first seats; summed in order, as one by one
+        self._hours_by_day.append(sum(self.servers.hours_done[: len(self.grid_workers)]
+                                      .tolist()) + self.rounds.hours_done)
         self.datacollector.collect(self)
 
     def run(self, days: int, on_day: Callable[[int], None] | None = None
@@ -339,11 +343,9 @@ class GridGovernanceModel(mesa.Model):
         self.release()
         self.pools.clear()
         self.residents.clear()
-        # pending events and queues hold issues too; the model itself stays alive in
-        # reference cycles (agents <-> model) until a full collection
-        self.queue.heap.clear()
-        for sp in self.points.all:
-            sp.queue.clear()
+        # the model itself stays alive in reference cycles (agents <-> model) until a full
+        # collection
+        self.queue.clear()
         # Mesa 3.3.1 holds its agents strongly only in ``_agents`` (its AgentSets are
         # weak): emptying it lets each agent go as its last reference does, where
         # remove_all_agents() would deregister them one by one (four times slower).
@@ -376,9 +378,11 @@ class GridGovernanceModel(mesa.Model):
             mean_active_volunteers=float(active.mean()), residents=w.n_residents)
 
     @property
-    def issues(self) -> list[Issue]:
-        """Every issue of the run so far, in the order they arose."""
-        return self.pools.issues
+    def issues(self) -> IssueStore:
+        """Every issue of the run so far, in the order they arose, as columns
+        (:class:`~simulation.issues.IssueStore`: ``model.issues.view("t_known")``); their
+        log is ``model.pools.events``."""
+        return self.pools.store
 
     def tally(self, followup_days: int = 0) -> Tally:
         """The per-issue tally behind the summary (:class:`~simulation.measures.tally.Tally`),
@@ -389,7 +393,7 @@ class GridGovernanceModel(mesa.Model):
         planned = float(rounds.planned.sum() - w0["visits_planned"].sum()) if w0 else 0.0
         done = float(rounds.done.sum() - w0["visits_done"].sum()) if w0 else 0.0
         rho, over = queue_summary(self.analytic_loads())
-        return Tally.of(self.pools.issues, now=self.now, days=self.day,
+        return Tally.of(self.pools.store, now=self.now, days=self.day,
                         warmup=self.warmup_days, followup=int(followup_days), world=self.world,
                         grid_workers=len(self.grid_workers), calendar=self.calendars.office,
                         visits_planned=planned, visits_done=done, max_offered_load=rho,
@@ -417,7 +421,7 @@ class GridGovernanceModel(mesa.Model):
     def grid_state(self) -> pd.DataFrame:
         """Each grid's state now: place, residents, mean trust, open and hidden issues
         (:func:`simulation.measures.caselog.grid_state`)."""
-        return grid_state(self.world, self.pools.issues, self.population,
+        return grid_state(self.world, self.pools.store, self.population,
                           self.help.has_branch, self.now)
 
     def timeseries(self) -> pd.DataFrame:
@@ -439,7 +443,7 @@ class GridGovernanceModel(mesa.Model):
     def case_log(self) -> pd.DataFrame:
         """One row per issue with every timestamp
         (:func:`simulation.measures.caselog.case_log`)."""
-        return case_log(self.world, self.pools.issues)
+        return case_log(self.world, self.pools.store, self.pools.events, self.router.names)
 
 
 def _one_model_of_a_city(params: Parameters) -> None:

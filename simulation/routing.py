@@ -25,356 +25,249 @@ Every service point counts the casework hours that *arrive* at it (each issue's 
 at that level), for the realised offered load (:mod:`simulation.load`).
 
 Only pending work is in the queue (:class:`EventQueue`: a heap of (time, sequence, kind,
-issue, data)), so cost grows with issues and staff, not with residents x days; the router
-runs each event by its kind's handler (:attr:`Router.handlers`).
+issue, data)), so cost grows with issues and staff, not with residents x days. Issues,
+servers, service points and their queues are NumPy columns (:mod:`simulation.issues`,
+:class:`Servers`, :class:`PointTable`); the router runs each event by its kind's handler
+in the compiled loop of :mod:`simulation.casework` (:data:`simulation.casework.HANDLERS`).
 """
 
 from __future__ import annotations
 
-import heapq
-from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from .issues import (
-    HM_EXTERNAL,
-    U_BRANCH_TAKE,
-    U_ESCALATE,
-    U_LOCAL_RESOLVE,
-    U_VOL_TAKE,
-    Event,
-    Issue,
-    IssuePools,
-    IssueTypes,
-    Level,
-    Source,
-    State,
-)
+from . import casebook as cb
+from . import casework as cw
+from .casebook import ARRIVE, DONE, EXTERNAL_DONE, KNOWN, LOCAL_DONE
+from .issues import CHUNK, IssuePools, IssueTypes, Level
 from .local_help import LocalHelp
 from .population import Grievances
-from .rules import grid_escalation_probability, grid_handling_hours, volunteer_take_probability
-from .worktime import Calendar, Calendars
-from .world import World
+from .service import Servers, ServicePoints, calendar_rows, calendar_table
+from .worktime import Calendars
 
-# Event kinds in the queue.
-KNOWN, ARRIVE, DONE, LOCAL_DONE, EXTERNAL_DONE = range(5)
+__all__ = ["ARRIVE", "DONE", "EXTERNAL_DONE", "KNOWN", "LOCAL_DONE", "EventQueue", "Router",
+           "rules"]
 
-
-class Server(Protocol):
-    """What a service point needs of its servers (grid workers, office staff)."""
-
-    name: str
-    calendar: Calendar
-    busy: bool
-    time_factor: float
-    knowledge: float
-    hours_done: float
-
-
-class ServicePoint:
-    """A FIFO queue served by one or more servers (a beat's grid workers, an office)."""
-
-    __slots__ = ("arrived_hours", "level", "name", "one_calendar", "queue", "servers")
-
-    def __init__(self, name: str, level: Level, servers: list[Any]) -> None:
-        self.name = name
-        self.level = level
-        self.servers = servers
-        self.queue: deque[Issue] = deque()
-        self.arrived_hours = 0.0  # casework hours that arrived here so far
-        # all servers on one calendar (an office): any idle one can start soonest
-        self.one_calendar = len({s.calendar for s in servers}) <= 1
-
-    @property
-    def hours_done(self) -> float:
-        """Casework hours its servers have completed so far."""
-        return sum(s.hours_done for s in self.servers)
-
-    def free_server(self, t: float) -> Any | None:
-        """The idle server that can start soonest after ``t`` (the first listed on ties),
-        or None."""
-        if self.one_calendar:
-            for s in self.servers:
-                if not s.busy:
-                    return s
-            return None
-        best, best_t = None, float("inf")
-        for s in self.servers:
-            if not s.busy:
-                start = s.calendar.next_open(t)
-                if start < best_t:
-                    best, best_t = s, start
-        return best
-
-
-# Plain aliases for the hot path (enum attribute lookups cost more than module globals).
+# Plain aliases for the levels.
 VOLUNTEERS, BRANCH, GRID, COMMUNITY, STREET, DEPARTMENT, MEDIATION = (
     Level.VOLUNTEERS, Level.BRANCH, Level.GRID, Level.COMMUNITY, Level.STREET,
     Level.DEPARTMENT, Level.MEDIATION)
-ARRIVED, STARTED, FINISHED = Event.ARRIVE, Event.START, Event.DONE
-
-
-@dataclass
-class ServicePoints:
-    """Every queue of the run: each beat's (its grid workers), each community's and street
-    office's, the city departments' and the mediation centre's; ``grid_beat`` is each
-    grid's beat."""
-
-    beats: list[ServicePoint]
-    grid_beat: np.ndarray
-    beat_grids: list[list[int]]
-    communities: list[ServicePoint]
-    streets: list[ServicePoint]
-    department: ServicePoint
-    mediation: ServicePoint
-
-    @property
-    def all(self) -> list[ServicePoint]:
-        """Every queue: the beats, communities, street offices, departments and the
-        mediation centre, in that order (the order of the load table's first rows)."""
-        return [*self.beats, *self.communities, *self.streets, self.department,
-                self.mediation]
-
-    def by_grid(self, world: World) -> list[list[ServicePoint | None]]:
-        """For each grid, its service point at each level (None for volunteers, branch)."""
-        w = world
-        out = []
-        for g in range(w.n_grids):
-            c = int(w.grid_community[g])
-            out.append([None, None, self.beats[self.grid_beat[g]], self.communities[c],
-                        self.streets[int(w.community_street[c])], self.department,
-                        self.mediation])
-        return out
-
-    def queued_above_grid(self) -> int:
-        """Issues waiting in the queues above the grid."""
-        return (sum(len(sp.queue) for sp in self.communities)
-                + sum(len(sp.queue) for sp in self.streets)
-                + len(self.department.queue) + len(self.mediation.queue))
 
 
 class EventQueue:
-    """The pending events of a run: (time, sequence, kind, issue, data) in a heap; ties in
-    time run in the order they were scheduled."""
+    """The pending events of a run in a heap of arrays (:class:`simulation.casework.Heap`,
+    keyed by time then sequence: ties in time run in the order they were scheduled). The
+    agents' steps ``push`` events, held until the router's next run; ``scheduled`` counts
+    every event scheduled so far (the cost measure of the benchmarks)."""
 
     def __init__(self) -> None:
-        self.heap: list[tuple[float, int, int, Issue, Any]] = []
-        self.scheduled = 0  # events scheduled so far (the cost measure of the benchmarks)
+        self.heap = _heap(CHUNK)
+        self.counters = np.zeros(cb.N_COUNTERS, dtype=np.int64)
+        self._pushed: tuple[list[float], list[int], list[int], list[int]] = ([], [], [], [])
 
-    def push(self, t: float, kind: int, issue: Issue, data: Any = None) -> None:
-        """Schedule an event of ``kind`` for ``issue`` at time ``t`` (days)."""
-        self.scheduled += 1
-        heapq.heappush(self.heap, (t, self.scheduled, kind, issue, data))
+    def push(self, t: float, kind: int, issue: int, data: int) -> None:
+        """Schedule an event of ``kind`` for ``issue`` (its id) at time ``t`` (days), with
+        one integer of data (KNOWN: the Source)."""
+        ts, kinds, issues, data_ = self._pushed
+        ts.append(t)
+        kinds.append(kind)
+        issues.append(issue)
+        data_.append(int(data))
+
+    @property
+    def scheduled(self) -> int:
+        """Events scheduled so far."""
+        return int(self.counters[cb.SCHEDULED]) + len(self._pushed[0])
+
+    def __len__(self) -> int:
+        return int(self.counters[cb.HEAP_N]) + len(self._pushed[0])
+
+    def reserve(self, rows: int) -> None:
+        """Room for ``rows`` more events in the heap."""
+        n = int(self.counters[cb.HEAP_N])
+        if n + rows > len(self.heap.t):
+            size = max(2 * len(self.heap.t), n + rows)
+            new = _heap(size)
+            for old, col in zip(self.heap, new, strict=True):
+                col[:n] = old[:n]
+            self.heap = new
+
+    def take_pushed(self) -> tuple[np.ndarray, ...]:
+        """The events pushed since the last run, as arrays (and forget them)."""
+        ts, kinds, issues, data = self._pushed
+        out = (np.array(ts, dtype=np.float64), np.array(kinds, dtype=np.int64),
+               np.array(issues, dtype=np.int64), np.array(data, dtype=np.int64))
+        self._pushed = ([], [], [], [])
+        return out
+
+    def clear(self) -> None:
+        """Drop every pending event."""
+        self.heap = _heap(0)
+        self.counters[cb.HEAP_N] = 0
+        self._pushed = ([], [], [], [])
+
+
+def _heap(size: int) -> cb.Heap:
+    return cb.Heap(np.zeros(size), np.zeros(size, dtype=np.int64),
+                   np.zeros(size, dtype=np.int8), np.zeros(size, dtype=np.int64),
+                   np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64),
+                   np.zeros(size))
 
 
 class Router:
     """Moves issues through their life cycle: each event of the queue runs by its kind's
-    handler (:attr:`handlers`, indexed by KNOWN, ARRIVE, DONE, LOCAL_DONE, EXTERNAL_DONE;
-    each takes the issue, the time and the event's data).
+    handler (:data:`simulation.casework.HANDLERS`), in the compiled loop of
+    :mod:`simulation.casework`.
 
     It receives what it uses: the parameters and issue types, the calendars, the issue
-    pools, the event queue, the service points by grid, the grids' local help (volunteers
-    and branches), the residents' grievances (which stop weighing once an issue closes) and
-    the behaviour stream (who among the volunteers or Party members takes an issue).
+    pools, the event queue, the service points and each grid's service point by level
+    (:meth:`ServicePoints.by_grid`), the servers, the grids' local help (volunteers and
+    branches), the residents' grievances (which stop weighing once an issue closes) and the
+    behaviour stream (who among the volunteers or Party members takes an issue).
     """
 
     def __init__(self, params: Mapping[str, Any], types: IssueTypes, calendars: Calendars,
-                 pools: IssuePools, queue: EventQueue,
-                 points: list[list[ServicePoint | None]], help: LocalHelp,
+                 pools: IssuePools, queue: EventQueue, points: ServicePoints,
+                 grid_points: np.ndarray, servers: Servers, help: LocalHelp,
                  grievances: Grievances, rng: np.random.Generator) -> None:
-        p, ty = params, types
-        self.pools, self.queue, self.points = pools, queue, points
+        self.pools, self.queue, self.points, self.servers = pools, queue, points, servers
+        self.grid_points = grid_points
         self.help, self.grievances, self.rng = help, grievances, rng
-        self.push = queue.push
-        self.volunteer_calendar = calendars.volunteer
-        self.handoff_hours = p["routing.handoff_hours"]
-        self.handoff_calendar = calendars.always if p["staffing.always_on"] else calendars.office
-        # Per-type parameters as lists: indexing a list is cheaper than a NumPy array.
-        self.hours = ty.hours.tolist()
-        self.volunteer_ok = ty.volunteer_ok.tolist()
-        self.branch_ok = ty.branch_ok.tolist()
-        self.escalate = {lvl: ty.escalate[lvl].tolist() for lvl in ty.escalate}
-        self.top = list(ty.top)
-        self.abandon_top = ty.abandon_top.tolist()
-        self.level_factor = {
-            COMMUNITY: p["handling.factor_community"],
-            STREET: p["handling.factor_street"],
-            DEPARTMENT: p["handling.factor_department"],
-            MEDIATION: p["handling.factor_mediation"],
-        }
-        self.speedup = p["knowledge.handling_speedup"]
-        self.esc_cut = p["knowledge.escalation_cut"]
-        self.branch_cut = p["branch.escalation_cut"]
-        self.branch_take = p["branch.take_prob"]
-        self.take_per_active = p["volunteers.take_per_active"]
-        self.take_max = p["volunteers.take_max"]
-        self.centre = p["policy.mediation_centre"]
-        self.local_hours = {VOLUNTEERS: p["handling.volunteer_hours"],
-                            BRANCH: p["handling.branch_hours"]}
-        self.local_resolve = local_resolve_probabilities(p)
-        self.has_branch = [bool(b) for b in help.has_branch]
-        self.external_days = {GRID: p["grid.external_days"],
-                              DEPARTMENT: p["department.external_days"]}
-        self.handlers = (self.make_known, self.arrive, self.done, self.local_done,
-                         self.external_done)
+        self.rules = rules(params, types, calendars)
+        n = len(help.has_branch)
+        members = [help.party_by_grid.get(g, np.empty(0, dtype=np.int64)) for g in range(n)]
+        self.party_count = np.array([len(m) for m in members], dtype=np.int64)
+        self.party_first = np.cumsum(self.party_count) - self.party_count
+        self.party_members = (np.concatenate(members) if members
+                              else np.empty(0)).astype(np.int64)
+        self.news = _news(CHUNK)
 
-    # --- the queue ------------------------------------------------------------------------
+    def _books(self) -> cb.Books:
+        p, s, h, g = self.pools, self.pools.store, self.help, self.grievances
+        e, pt = p.events, self.points.table
+        vh, bh = h.volunteer_hours, h.branch_hours
+        return cb.Books(
+            heap=self.queue.heap, ctr=self.queue.counters,
+            issues=cb.IssueCols(s.kind, s.grid, s.household, s.u, s.hm, s.state, s.source,
+                                s.t_known, s.t_start, s.t_closed, s.closed_by, s.max_level,
+                                s.handler, s.escalations, s.queued_next),
+            log=cb.LogCols(e.issue, e.t, e.event, e.level, e.who),
+            points=cb.PointCols(pt.level, pt.first, pt.count, pt.one_calendar, pt.arrived,
+                                pt.head, pt.tail, pt.length, self.grid_points),
+            servers=self.servers.columns(),
+            help=cb.HelpCols(h.active_by_grid, h.active_first, h.active_idx, vh.left,
+                             vh.offered, vh.taken, bh.left, bh.offered, bh.taken,
+                             self.party_first, self.party_count, self.party_members,
+                             h.has_branch),
+            rules=self.rules, counts=p.counts, grievance_known=g.t_known,
+            grievance_done=g.done, news=self.news)
+
     def run_until(self, t_end: float) -> None:
-        """Run every pending event before ``t_end``, in time order."""
-        heap, pop, handlers = self.queue.heap, heapq.heappop, self.handlers
-        while heap and heap[0][0] < t_end:
-            t, _, kind, issue, data = pop(heap)
-            handlers[kind](issue, t, data)
+        """Run every pending event before ``t_end``, in time order (the events the agents
+        pushed since the last run first join the queue, in the order pushed)."""
+        queue, ctr = self.queue, self.queue.counters
+        pushed = queue.take_pushed()
+        queue.reserve(len(pushed[0]) + cb.ROOM)
+        ctr[cb.LOG_N] = self.pools.events.n
+        books = self._books()
+        if len(pushed[0]):
+            cb.push_many(books, *pushed)
+        while not cw.run_until(books, self.rng, t_end):
+            self._grow()
+            books = self._books()
+        self._deliver()
 
-    # --- transitions ----------------------------------------------------------------------
-    def make_known(self, issue: Issue, t: float, source: Source) -> None:
-        """The issue becomes known to someone in charge and enters routing."""
-        if issue.state != State.HIDDEN:
-            return  # found by two routes on the same day: the first one counts
-        pools = self.pools
-        pools.forget_hidden(issue)
-        issue.state = State.OPEN
-        issue.source = source
-        issue.t_known = t
-        pools.counts["open"] += 1
-        self.grievances.known(issue.id, t)
-        if source == Source.VOLUNTEER and issue.household >= 0:
-            pools.contacts.append((issue.household, t))  # a neighbour noticed the problem
-        self.route_known(issue, t)
+    def _grow(self) -> None:
+        """Double whichever array is nearly full."""
+        ctr, room = self.queue.counters, 4 * cb.ROOM
+        self.queue.reserve(room)
+        self.pools.events.n = int(ctr[cb.LOG_N])
+        self.pools.events.reserve(room)
+        news = self.news
+        if len(news.closed) - max(ctr[cb.CLOSED_N], ctr[cb.CONTACTS_N], ctr[cb.KNOWN_N]) < room:
+            bigger = _news(2 * len(news.closed))
+            for old, new in zip(news, bigger, strict=True):
+                new[: len(old)] = old
+            self.news = bigger
 
-    def route_known(self, issue: Issue, t: float) -> None:
-        """Send a just-known issue to volunteers, the Party branch, or the grid worker."""
-        help, u, g, k = self.help, issue.u, issue.grid, issue.kind
-        active = help.active_list[g]
-        if (self.volunteer_ok[k] and active > 0
-                and u[U_VOL_TAKE] < volunteer_take_probability(float(active),
-                                                               self.take_per_active,
-                                                               self.take_max)
-                and help.volunteer_hours.take(g, self.local_hours[VOLUNTEERS]
-                                              * issue.hm[VOLUNTEERS])):
-            self.start_local(issue, VOLUNTEERS, t)
-        elif (self.branch_ok[k] and self.has_branch[g] and u[U_BRANCH_TAKE] < self.branch_take
-              and help.branch_hours.take(g, self.local_hours[BRANCH] * issue.hm[BRANCH])):
-            self.start_local(issue, BRANCH, t)
-        else:
-            self.arrive(issue, t, GRID)
+    def _deliver(self) -> None:
+        """Hand the run's news to the pools: the log's length, issues closed, volunteer
+        contacts; the issues made known leave the hidden pools."""
+        ctr, news, pools = self.queue.counters, self.news, self.pools
+        pools.events.n = int(ctr[cb.LOG_N])
+        closed, contacts, known = (int(ctr[k]) for k in (cb.CLOSED_N, cb.CONTACTS_N,
+                                                         cb.KNOWN_N))
+        if closed:
+            pools.closed_today = np.concatenate([pools.closed_today, news.closed[:closed]])
+        if contacts:
+            households, times = pools.contacts
+            pools.contacts = (np.concatenate([households, news.contact_household[:contacts]]),
+                              np.concatenate([times, news.contact_t[:contacts]]))
+        if known:
+            pools.forget_hidden(news.known[:known])
+        ctr[cb.CLOSED_N] = ctr[cb.CONTACTS_N] = ctr[cb.KNOWN_N] = 0
 
-    def start_local(self, issue: Issue, level: Level, t: float) -> None:
-        """Volunteers or the Party branch take the issue (no queue: many hands, within
-        their week's hours)."""
-        handler = self.help.pick(issue.grid, level, self.rng)
-        cal = self.volunteer_calendar
-        start = cal.next_open(t)
-        issue.log += ((t, ARRIVED, level, ""), (start, STARTED, level, handler))
-        if level == VOLUNTEERS and issue.household >= 0:
-            self.pools.contacts.append((issue.household, start))  # a volunteer comes to help
-        hours = self.local_hours[level] * issue.hm[level]
-        self.push(cal.add_work(start, hours), LOCAL_DONE, issue, (level, handler))
+    def names(self, levels: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Handlers' names from their codes at ``levels`` (the store's ``handler`` with
+        ``closed_by``, the log's ``who`` with ``level``): "volunteer:17",
+        "party_member:4", "grid_worker:12", "community:3:0"; "" for code -1."""
+        levels = np.asarray(levels, dtype=np.int64)
+        codes = np.asarray(codes, dtype=np.int64)
+        out = np.full(len(codes), "", dtype=object)
+        staff = (codes >= 0) & (levels >= GRID)
+        names = np.array(self.servers.names, dtype=object)
+        out[staff] = names[codes[staff]]
+        residents = self.help.residents
+        for level, prefix in ((VOLUNTEERS, "volunteer:"), (BRANCH, "party_member:")):
+            mine = (codes >= 0) & (levels == level)
+            uid = {c: f"{prefix}{residents[c].unique_id}" for c in np.unique(codes[mine]).tolist()}
+            out[mine] = [uid[c] for c in codes[mine].tolist()]
+        return out
 
-    def local_done(self, issue: Issue, t: float, data: tuple[Level, str]) -> None:
-        """Volunteers / branch finish: settled, or passed on to the grid worker."""
-        level, handler = data
-        issue.log.append((t, FINISHED, level, ""))
-        if issue.u[U_LOCAL_RESOLVE] < self.local_resolve[level]:
-            self.close(issue, t, State.RESOLVED, level, handler)
-        else:
-            self.arrive(issue, t, GRID)
 
-    def arrive(self, issue: Issue, t: float, level: Level) -> None:
-        """The issue reaches a service point's queue."""
-        issue.log.append((t, ARRIVED, level, ""))
-        sp = self.points[issue.grid][level]
-        if level == GRID:  # knowledge matters at the grid only (a beat has 1-3 workers)
-            servers = sp.servers
-            knowledge = (servers[0].knowledge if len(servers) == 1
-                         else sum(s.knowledge for s in servers) / len(servers))
-            sp.arrived_hours += grid_handling_hours(self.hours[issue.kind], knowledge,
-                                                    self.speedup) * issue.hm[GRID]
-        else:
-            sp.arrived_hours += self.hours[issue.kind] * self.level_factor[level] \
-                * issue.hm[level]
-        server = sp.free_server(t)
-        if server is None:
-            sp.queue.append(issue)
-        else:
-            self.start(sp, server, issue, t)
+def _news(size: int) -> cb.DayNews:
+    return cb.DayNews(np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64),
+                      np.zeros(size), np.zeros(size, dtype=np.int64))
 
-    def mean_hours(self, issue: Issue, level: Level, knowledge: float) -> float:
-        """Mean handling time (hours of casework) of this issue at this level, for a
-        server with local ``knowledge`` (it matters at the grid only)."""
-        if level == GRID:
-            return grid_handling_hours(self.hours[issue.kind], knowledge, self.speedup)
-        return self.hours[issue.kind] * self.level_factor[level]
 
-    def start(self, sp: ServicePoint, server: Server, issue: Issue, t: float) -> None:
-        """A server takes the issue: handling starts at its next working moment."""
-        level = sp.level
-        cal = server.calendar
-        start = cal.next_open(t)
-        issue.log.append((start, STARTED, level, server.name))
-        hours = self.mean_hours(issue, level, server.knowledge) * issue.hm[level]
-        server.busy = True
-        self.push(cal.add_work(start, hours * server.time_factor), DONE, issue,
-                  (sp, server, hours))
-
-    def done(self, issue: Issue, t: float, data: tuple[ServicePoint, Server, float]) -> None:
-        """A server finishes: resolve, abandon or escalate; then take the next in the queue."""
-        sp, server, hours = data
-        level = sp.level
-        server.busy = False
-        server.hours_done += hours
-        issue.log.append((t, FINISHED, level, ""))
-        nxt = self.next_level(issue, level, server)
-        if nxt is None and self.external_days.get(level, 0.0) > 0.0:
-            outside = self.external_days[level] * issue.hm[HM_EXTERNAL]
-            self.push(t + outside, EXTERNAL_DONE, issue, (level, server.name))
-        elif nxt is None:
-            self.close(issue, t, State.RESOLVED, level, server.name)
-        elif nxt == "abandon":
-            self.close(issue, t, State.ABANDONED, level, server.name)
-        else:
-            issue.escalations += 1
-            self.push(self.handoff_calendar.add_work(t, self.handoff_hours), ARRIVE, issue, nxt)
-        if sp.queue:
-            self.start(sp, server, sp.queue.popleft(), t)
-
-    def external_done(self, issue: Issue, t: float, data: tuple[Level, str]) -> None:
-        """The outside work on a settled case is finished: it closes, resolved."""
-        self.close(issue, t, State.RESOLVED, *data)
-
-    def next_level(self, issue: Issue, level: Level, server: Server) -> Level | str | None:
-        """Where the issue goes after handling at ``level``: a level, "abandon" or None."""
-        u = issue.u[U_ESCALATE + level]
-        k = issue.kind
-        if level >= DEPARTMENT:  # a top level: department or mediation centre
-            return "abandon" if u < self.abandon_top[k] else None
-        p = self.escalate[level][k]
-        if level == GRID:
-            p = grid_escalation_probability(p, server.knowledge, self.esc_cut,
-                                            self.has_branch[issue.grid], self.branch_cut)
-        if u >= p:
-            return None
-        top = self.top[k]
-        if level == GRID:
-            return top if (top == MEDIATION and self.centre) else COMMUNITY
-        if level == COMMUNITY:
-            return STREET
-        return DEPARTMENT  # mediation-centre issues reach the street only without the centre
-
-    def close(self, issue: Issue, t: float, state: State, level: Level, handler: str) -> None:
-        """Resolve or abandon the issue (trust responds at the end of the day)."""
-        pools = self.pools
-        issue.state = state
-        issue.t_closed = t
-        issue.closed_by = level
-        issue.handler = handler
-        pools.counts["open"] -= 1
-        pools.counts["resolved" if state == State.RESOLVED else "abandoned"] += 1
-        self.grievances.closed(issue.id)
-        pools.closed_today.append(issue)
+def rules(params: Mapping[str, Any], types: IssueTypes, calendars: Calendars) -> cb.Rules:
+    """The parameters the handlers use, as arrays (:class:`simulation.casework.Rules`)."""
+    p, ty = params, types
+    levels = len(Level)
+    escalate = np.zeros((levels, len(ty.hours)))
+    for lvl, col in ty.escalate.items():
+        escalate[lvl] = col
+    factor = np.zeros(levels)
+    for lvl, key in ((COMMUNITY, "community"), (STREET, "street"),
+                     (DEPARTMENT, "department"), (MEDIATION, "mediation")):
+        factor[lvl] = p[f"handling.factor_{key}"]
+    external = np.zeros(levels)
+    external[GRID] = p["grid.external_days"]
+    external[DEPARTMENT] = p["department.external_days"]
+    resolve = local_resolve_probabilities(p)
+    scalars = np.zeros(cb.N_PARAMS)
+    scalars[cb.P_HANDOFF_HOURS] = p["routing.handoff_hours"]
+    scalars[cb.P_SPEEDUP] = p["knowledge.handling_speedup"]
+    scalars[cb.P_ESC_CUT] = p["knowledge.escalation_cut"]
+    scalars[cb.P_BRANCH_CUT] = p["branch.escalation_cut"]
+    scalars[cb.P_BRANCH_TAKE] = p["branch.take_prob"]
+    scalars[cb.P_TAKE_PER_ACTIVE] = p["volunteers.take_per_active"]
+    scalars[cb.P_TAKE_MAX] = p["volunteers.take_max"]
+    scalars[cb.P_CENTRE] = float(bool(p["policy.mediation_centre"]))
+    rows = calendar_rows(calendars)
+    scalars[cb.P_HANDOFF_CAL] = 3 if p["staffing.always_on"] else 0
+    scalars[cb.P_VOLUNTEER_CAL] = 2
+    cal = calendar_table(rows)
+    return cb.Rules(
+        hours=ty.hours.astype(float), volunteer_ok=ty.volunteer_ok.astype(bool),
+        branch_ok=ty.branch_ok.astype(bool), escalate=escalate,
+        top=np.array([int(x) for x in ty.top], dtype=np.int64),
+        abandon_top=ty.abandon_top.astype(float), level_factor=factor,
+        local_hours=np.array([p["handling.volunteer_hours"], p["handling.branch_hours"]]),
+        local_resolve=np.array([resolve[VOLUNTEERS], resolve[BRANCH]]),
+        external_days=external, params=scalars, calendars=cal)
 
 
 def local_resolve_probabilities(params: Mapping[str, Any]) -> dict[Level, float]:

@@ -52,6 +52,11 @@ class Calendar:
         object.__setattr__(self, "_close", self.close_hour / HOURS_PER_DAY)
         object.__setattr__(self, "_close_eps", (self.close_hour - _EPS_HOURS) / HOURS_PER_DAY)
 
+    def edges(self) -> tuple[float, float, float]:
+        """The window's opening, closing and closing less the rounding margin, in days
+        (what :meth:`next_open` and :meth:`add_work` compare with)."""
+        return self._open, self._close, self._close_eps
+
     def _next_workday(self, day: int) -> int:
         """The first working day at or after ``day``."""
         while day % 7 >= self.workdays:

@@ -15,30 +15,31 @@ from typing import Any
 import mesa
 import numpy as np
 
+from ..casebook import KNOWN
 from ..issues import IssuePools, Source
 from ..population import Population
-from ..routing import KNOWN, ServicePoint
 from ..rules import trust_boost, visit_find_probability, visits_today
+from ..service import Seat, Servers, ServicePoint
 from ..worktime import HOURS_PER_DAY, Calendar
 from ..world import World
 
 
-class OfficeStaff:
-    """A case officer at a service point above the grid (a server of its queue)."""
+class OfficeStaff(Seat):
+    """A case officer at a service point above the grid (a server of its queue; its state
+    is a row of ``servers``)."""
 
-    __slots__ = ("busy", "calendar", "hours_done", "knowledge", "name", "time_factor")
+    __slots__ = ("calendar", "name", "seat", "servers")
 
-    def __init__(self, name: str, calendar: Calendar) -> None:
+    def __init__(self, name: str, calendar: Calendar, servers: Servers) -> None:
         self.name = name
         self.calendar = calendar
-        self.busy = False
-        self.time_factor = 1.0  # calendar time per hour of casework
-        self.knowledge = 0.0
-        self.hours_done = 0.0
+        self.servers = servers
+        self.seat = servers.add(name, calendar)
 
 
-class GridWorker(mesa.Agent):
-    """A full- or part-time grid worker serving one beat's queue.
+class GridWorker(mesa.Agent, Seat):
+    """A full- or part-time grid worker serving one beat's queue (a server: busy, hours
+    done, knowledge and time factor are its row of ``servers``).
 
     ``knowledge`` is the share of the beat's households on this worker's map (a unit's own
     staff know a dedicated grid fully). The door-to-door state of all workers lives in one
@@ -47,19 +48,17 @@ class GridWorker(mesa.Agent):
 
     def __init__(self, model: mesa.Model, beat: int, calendar: Calendar,
                  part_time: bool, dedicated: bool, visits_per_day: float,
-                 visit_hours: float) -> None:
+                 visit_hours: float, servers: Servers) -> None:
         super().__init__(model)
         self.beat = beat
         self.calendar = calendar
         self.part_time = part_time
         self.dedicated = dedicated
-        self.busy = False
-        self.hours_done = 0.0  # hours of casework completed
         self.name = f"grid_worker:{self.unique_id}"
-        self.knowledge = 1.0 if dedicated else 0.0
+        self.servers = servers
+        self.seat = servers.add(self.name, calendar, 1.0 if dedicated else 0.0)
         self.visits_per_day = 0.0 if dedicated else visits_per_day  # planned
         self.visit_hours = visit_hours  # working hours one household visit takes
-        self.time_factor = 1.0  # calendar hours per hour of casework (set_visits)
         self.set_visits(self.visits_per_day)
 
     def set_visits(self, visits: float) -> None:
@@ -76,7 +75,7 @@ class GridWorker(mesa.Agent):
         t = self.calendar.next_open(float(day))
         for g in grids:
             for issue, when in pools.found_in_grid(g, t, prob, rng):
-                push(when, KNOWN, issue, Source.VISIT)
+                push(when, KNOWN, issue, int(Source.VISIT))
 
 
 class DoorToDoorRounds:
@@ -125,11 +124,16 @@ class DoorToDoorRounds:
         self.visit_hours = visit_hours
         self.visit_days = visit_hours / HOURS_PER_DAY
         self.calendars = {gw.calendar for gw in workers}
+        self.seats = np.array([gw.seat for gw in workers], dtype=np.int64)
+        self.servers = workers[0].servers if workers else None
+        self.day_hours = np.array([gw.calendar.hours_per_day for gw in workers])
         self._share_known()
 
     def _share_known(self) -> None:
-        for w, gw in enumerate(self.workers):
-            gw.knowledge = float(self.n_known[w] / self.length[w]) if self.length[w] else 1.0
+        """Each worker's knowledge: the share of their beat's households on their map."""
+        if len(self.workers):
+            self.servers.knowledge[self.seats] = np.where(
+                self.length > 0, self.n_known / np.maximum(self.length, 1), 1.0)
 
     def visit(self, day: int) -> None:
         """Everyone's visits of ``day``: discoveries, maps, and trust."""
@@ -139,11 +143,12 @@ class DoorToDoorRounds:
         rate = self.rate
         if p["visits.flexible"]:
             points = self.beats
-            waiting = np.array([len(points[b].queue) / len(points[b].servers)
+            waiting = np.array([points[b].queued / len(points[b].servers)
                                 for b in self.beat])
             rate = visits_today(rate, waiting, p["visits.pause_queue"])
-        for gw, r in zip(self.workers, rate.tolist(), strict=True):
-            gw.set_visits(r)
+        # GridWorker.set_visits for every worker at once
+        self.servers.time_factor[self.seats] = 1.0 / (1.0 - rate * self.visit_hours
+                                                      / self.day_hours)
         self.planned += self.rate
         self.credit += rate
         n = self.credit.astype(np.int64)
@@ -166,7 +171,7 @@ class DoorToDoorRounds:
                                       p["visits.find_prob_min"], p["visits.find_prob_max"])
         for issue, when in self.pools.found_in_households(households.tolist(), times.tolist(),
                                                           find[w].tolist(), self.rng):
-            self.push(when, KNOWN, issue, Source.VISIT)
+            self.push(when, KNOWN, issue, int(Source.VISIT))
         fresh = np.unique(flat[~self.known[flat]])
         self.known[fresh] = True
         self.n_known += np.bincount(self.owner[fresh], minlength=len(n))

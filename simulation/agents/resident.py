@@ -16,7 +16,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from ..issues import U_CHANNEL, U_DELAY, U_REPORT, Issue, Source, State
+from ..issues import U_CHANNEL, U_DELAY, U_REPORT, IssueStore, Source, State
 from ..population import Population
 from ..rules import disconfirmation, report_probability, trust_after_experience
 from ..worktime import Calendar
@@ -64,43 +64,45 @@ class Resident(mesa.Agent):
         return at, np.where(reported, source, -1)
 
     @staticmethod
-    def unit_report(params: Mapping[str, Any], office: Calendar, issue: Issue
-                    ) -> tuple[float, Source] | None:
-        """A dedicated grid's unit reports its issue in person (in ``office`` hours) with a
-        fixed probability."""
+    def unit_report(params: Mapping[str, Any], office: Calendar, t_arisen: float,
+                    u: np.ndarray) -> tuple[float, Source] | None:
+        """A dedicated grid's unit reports its issue (arisen at ``t_arisen``, with draws
+        ``u``) in person (in ``office`` hours) with a fixed probability."""
         p = params
         if p["reporting.always"]:
-            return issue.t_arisen, Source.UNIT
-        if issue.u[U_CHANNEL] >= p["reporting.dedicated_prob"]:
+            return t_arisen, Source.UNIT
+        if u[U_CHANNEL] >= p["reporting.dedicated_prob"]:
             return None
-        delay = -p["reporting.delay_days"] * math.log1p(-issue.u[U_DELAY])
-        return office.next_open(issue.t_arisen + delay), Source.UNIT
+        delay = -p["reporting.delay_days"] * math.log1p(-u[U_DELAY])
+        return office.next_open(t_arisen + delay), Source.UNIT
 
     @classmethod
     def share_experiences(cls, params: Mapping[str, Any], world: World,
                           population: Population, rng: np.random.Generator,
-                          closed: list[Issue], contacts: list[tuple[int, float]] = ()) -> None:
+                          store: IssueStore, closed: np.ndarray,
+                          contacts: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Update trust after the day's news, in time order: residents' closed cases (own
         and neighbours'), and volunteers' help.
 
         Own update: :func:`rules.trust_after_experience` with the disconfirmation of the
         known-to-closed time (an abandoned issue counts as d = -1). Word of mouth: for each
         case, ``contacts`` random residents of the same building get the same update with
-        weight ``w``. Volunteer contacts ``(household, t)`` (a volunteer took or spotted the
-        household's issue): each member gains ``volunteers.contact_trust_gain`` of their gap
+        weight ``w``. Volunteer contacts ``(households, times)`` (a volunteer took or spotted
+        the household's issue): each member gains ``volunteers.contact_trust_gain`` of their gap
         to full trust. Applied in time order, exactly as one by one; ``rng`` (the behaviour
         stream) picks the neighbours.
         """
         p = params
-        if not p["trust.enabled"] or not (closed or contacts):
+        households, contact_t = contacts if contacts is not None else ((), ())
+        if not p["trust.enabled"] or not (len(closed) or len(households)):
             return
         targets, times, d, gain, weight = [], [], [], [], []
-        if closed:
+        if len(closed):
             n = len(closed)
-            owner = np.fromiter((i.resident for i in closed), np.int64, n)
-            t = np.fromiter((i.t_closed for i in closed), float, n)
-            known = np.fromiter((i.t_known for i in closed), float, n)
-            abandoned = np.fromiter((i.state == State.ABANDONED for i in closed), bool, n)
+            owner = store.resident[closed]
+            t = store.t_closed[closed]
+            known = store.t_known[closed]
+            abandoned = store.state[closed] == State.ABANDONED
             dc = np.where(abandoned, -1.0, disconfirmation(t - known, p["trust.expected_days"]))
             k = p["trust.contacts"]
             building = world.resident_building[owner]
@@ -118,12 +120,12 @@ class Resident(mesa.Agent):
             d.append(np.repeat(dc, k + 1).reshape(n, k + 1)[keep])
             weight.append(w[keep])
             gain.append(np.full(int(keep.sum()), p["trust.gain_good"]))
-        if contacts and p["volunteers.contact_trust_gain"] > 0:
-            households = np.array([h for h, _ in contacts], dtype=np.int64)
+        if len(households) and p["volunteers.contact_trust_gain"] > 0:
+            households = np.asarray(households, dtype=np.int64)
             members = world.household_members(households)
             size = world.household_size[households]
             targets.append(members)
-            times.append(np.repeat([t for _, t in contacts], size))
+            times.append(np.repeat(np.asarray(contact_t, dtype=float), size))
             d.append(np.ones(len(members)))
             weight.append(np.ones(len(members)))
             gain.append(np.full(len(members), p["volunteers.contact_trust_gain"]))

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from ..casebook import KNOWN
 from ..issues import IssuePools, Source
 from ..local_help import LocalHelp
 from ..population import Population
-from ..routing import KNOWN
 from ..rules import Stage, mobilisation_probabilities
 from ..worktime import HOURS_PER_DAY, Calendar
 from ..world import World
@@ -90,11 +90,12 @@ class Volunteer(Resident):
             pool = pools.hidden_by_grid[g]
             if not pool:
                 continue
-            issues = list(pool.values())
+            issues = list(pool.items())  # (id, when it arose), in issue order
             k = min(int(n_spot[g]), len(issues))
             picks = rng.choice(len(issues), size=k, replace=False)
             hours = calendar.open_hour + rng.random(k) * (calendar.close_hour
                                                           - calendar.open_hour)
             for j, h in zip(picks, hours, strict=True):
-                push(max(day + h / HOURS_PER_DAY, issues[j].t_arisen), KNOWN, issues[j],
-                     Source.VOLUNTEER)
+                issue, arisen = issues[j]
+                push(max(day + h / HOURS_PER_DAY, arisen), KNOWN, issue,
+                     int(Source.VOLUNTEER))

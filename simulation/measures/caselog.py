@@ -3,16 +3,18 @@ log, one row per issue with every timestamp, who handled it and how it ended."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-from ..issues import Event, Issue, Level, Source, State
+from ..issues import Event, IssueEvents, IssueStore, Level, Source, State
 from ..parameters import ISSUE_TYPES
 from ..population import Population
 from ..world import World
 
 
-def grid_state(world: World, issues: list[Issue], population: Population,
+def grid_state(world: World, issues: IssueStore, population: Population,
                has_branch: np.ndarray, now: float) -> pd.DataFrame:
     """One row per grid at time ``now`` (the end of the run): its place, residents, mean
     trust, backlog.
@@ -22,8 +24,8 @@ def grid_state(world: World, issues: list[Issue], population: Population,
     """
     w = world
     n = w.n_grids
-    grid = np.array([i.grid for i in issues], dtype=np.int64)
-    state = np.array([i.state for i in issues], dtype=np.int64)
+    grid = issues.view("grid")
+    state = issues.view("state")
 
     def count(s: State) -> np.ndarray:
         return np.bincount(grid[state == s], minlength=n)
@@ -46,58 +48,61 @@ def grid_state(world: World, issues: list[Issue], population: Population,
 _EVENT_NAMES = {Event.ARRIVE: "arrive", Event.START: "start", Event.DONE: "done"}
 
 
-def case_log(world: World, issues: list[Issue]) -> pd.DataFrame:
+def case_log(world: World, issues: IssueStore, events: IssueEvents,
+             names: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> pd.DataFrame:
     """One row per issue: type, place, every timestamp (days), handler, top level, outcome.
 
     Per-level columns ``t_<event>_<level>`` (event: arrive, start, done) are NaN where the
     issue never reached that level; ``handlers`` lists everyone who handled it, in order
-    (e.g. "grid_worker:17 > community:2:0"); ``handler`` is who closed it. Built column by
-    column (a city year has millions of issues).
+    (e.g. "grid_worker:17 > community:2:0"); ``handler`` is who closed it. ``names`` turns
+    handler codes at their levels into names (:meth:`simulation.routing.Router.names`).
+    Built column by column from the store and the log (a city year has millions of issues).
     """
     w = world
+    col = issues.view
     n = len(issues)
-    grid = np.array([i.grid for i in issues], dtype=np.int64)
+    grid = col("grid")
     community = w.grid_community[grid]
     levels = [lvl.name.lower() for lvl in Level]
     state_names = np.array([s.name.lower() for s in State])
     source_names = np.array([s.name.lower() for s in Source] + [""])
     level_names = np.array([*levels, ""])
+    log_issue, log_event, log_level = (events.view(c).astype(np.int64)
+                                       for c in ("issue", "event", "level"))
     per_level = np.full((len(_EVENT_NAMES) * len(Level), n), np.nan)
-    handlers = []
-    for k, i in enumerate(issues):
-        who = []
-        for t, ev, lvl, name in i.log:
-            per_level[lvl * 3 + ev, k] = t
-            if name:
-                who.append(name)
-        handlers.append(" > ".join(who))
-    closed_by = np.array([-1 if i.closed_by is None else int(i.closed_by) for i in issues],
-                         dtype=np.int64)
-    top = np.array([-1 if lvl is None else int(lvl) for lvl in (i.max_level for i in issues)],
-                   dtype=np.int64)
+    per_level[log_level * 3 + log_event, log_issue] = events.view("t")  # one row a level
+    handlers = np.full(n, "", dtype=object)
+    starts = np.flatnonzero(log_event == int(Event.START))
+    if len(starts):
+        starts = starts[np.argsort(log_issue[starts], kind="stable")]  # by issue, in order
+        who = names(log_level[starts], events.view("who")[starts])
+        owner = log_issue[starts]
+        bounds = np.flatnonzero(np.diff(owner)) + 1
+        for i, group in zip(owner[np.r_[0, bounds]].tolist(),
+                            np.split(who, bounds), strict=True):
+            handlers[i] = " > ".join(group)
+    closed_by = col("closed_by").astype(np.int64)
     df = pd.DataFrame({
-        "id": np.array([i.id for i in issues], dtype=np.int64),
-        "type": np.array(ISSUE_TYPES, dtype=object)[
-            np.array([i.kind for i in issues], dtype=np.int64)],
+        "id": np.arange(n, dtype=np.int64),
+        "type": np.array(ISSUE_TYPES, dtype=object)[col("kind").astype(np.int64)],
         "grid": grid,
         "community": community,
         "street": w.community_street[community],
         "dedicated_grid": w.grid_dedicated[grid],
-        "household": np.array([i.household for i in issues], dtype=np.int64),
-        "resident": np.array([i.resident for i in issues], dtype=np.int64),
-        "severity": np.array([i.severity for i in issues], dtype=float),
-        "outcome": state_names[np.array([i.state for i in issues], dtype=np.int64)],
-        "source": source_names[np.array([-1 if i.source is None else int(i.source)
-                                         for i in issues], dtype=np.int64)],
-        "t_arisen": np.array([i.t_arisen for i in issues], dtype=float),
-        "t_known": np.array([i.t_known for i in issues], dtype=float),
-        "t_start": np.array([i.t_start for i in issues], dtype=float),
-        "t_closed": np.array([i.t_closed for i in issues], dtype=float),
+        "household": col("household").copy(),
+        "resident": col("resident").copy(),
+        "severity": col("severity").copy(),
+        "outcome": state_names[col("state").astype(np.int64)],
+        "source": source_names[col("source").astype(np.int64)],
+        "t_arisen": col("t_arisen").copy(),
+        "t_known": col("t_known").copy(),
+        "t_start": col("t_start").copy(),
+        "t_closed": col("t_closed").copy(),
         "closed_by": level_names[closed_by],
-        "handler": np.array([i.handler for i in issues], dtype=object),
-        "max_level": level_names[top],
-        "escalations": np.array([i.escalations for i in issues], dtype=np.int64),
-        "handlers": np.array(handlers, dtype=object),
+        "handler": names(closed_by, col("handler")),
+        "max_level": level_names[col("max_level").astype(np.int64)],
+        "escalations": col("escalations").astype(np.int64),
+        "handlers": handlers,
     })
     for lv, name in enumerate(levels):
         for ev, event in _EVENT_NAMES.items():

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..issues import Event, Issue, Level, State
+from ..issues import RANK, IssueStore, Level, State
 from ..worktime import Calendar
 from ..world import World
 from .survival import CURVE_WORKING_DAYS, resolution_curve
@@ -65,28 +65,26 @@ class Tally:
     cost: dict[str, float] = field(default_factory=dict)  # annual cost items (yuan/year)
 
     @classmethod
-    def of(cls, issues: list[Issue], *, now: float, days: int, warmup: int, followup: int,
+    def of(cls, issues: IssueStore, *, now: float, days: int, warmup: int, followup: int,
            world: World, grid_workers: int, calendar: Calendar, visits_planned: float,
            visits_done: float, max_offered_load: float, overloaded_points: int,
            cost: dict[str, float]) -> Tally:
         """The tally of a run's ``issues`` at time ``now`` (a finished or running model's:
         :meth:`simulation.model.GridGovernanceModel.tally`), after ``days`` days of which
         the first ``warmup`` are the warm-up and the last ``followup`` the follow-up."""
-        start, top = _first_starts_and_tops(issues)
+        col = issues.view
+        start = col("t_start").copy()
         start[start > now] = np.nan
+        state, closed_by, top = col("state"), col("closed_by"), col("max_level")
         return cls(
             days=days, warmup=warmup, followup=followup,
             residents=world.n_residents, households=world.n_households,
             grids=world.n_grids, grid_workers=grid_workers, calendar=calendar,
-            state=np.array([i.state for i in issues], dtype=np.int8),
-            source=np.array([-1 if i.source is None else int(i.source) for i in issues],
-                            dtype=np.int8),
-            in_grid=np.array([i.closed_by is not None and i.closed_by.in_grid
-                              for i in issues], dtype=bool),
-            top=top, t_arisen=np.array([i.t_arisen for i in issues]),
-            t_known=np.array([i.t_known for i in issues]), t_start=start,
-            t_closed=np.array([i.t_closed if i.state == State.RESOLVED else np.nan
-                               for i in issues]),
+            state=state.astype(np.int8), source=col("source").astype(np.int8),
+            in_grid=(closed_by >= 0) & (closed_by <= Level.GRID),
+            top=np.where(top >= 0, RANK[np.maximum(top, 0)], -1).astype(np.int8),
+            t_arisen=col("t_arisen").copy(), t_known=col("t_known").copy(), t_start=start,
+            t_closed=np.where(state == State.RESOLVED, col("t_closed"), np.nan),
             visits_planned=visits_planned, visits_done=visits_done,
             max_offered_load=max_offered_load, overloaded_points=overloaded_points, cost=cost)
 
@@ -149,27 +147,6 @@ class Tally:
         if curve is None:
             return []
         return [float(x) for x in 1.0 - curve.sf.evaluate(CURVE_WORKING_DAYS)]
-
-
-def _first_starts_and_tops(issues: list) -> tuple[np.ndarray, np.ndarray]:
-    """Each issue's first handling start (NaN if none; ``Issue.t_start``) and the rank of
-    the highest level it reached (-1 if none; ``Issue.max_level``), in one pass."""
-    start = np.full(len(issues), np.nan)
-    top = np.full(len(issues), -1, dtype=np.int8)
-    rank = [lvl.rank for lvl in Level]
-    arrive, begin = int(Event.ARRIVE), int(Event.START)
-    for k, issue in enumerate(issues):
-        first, high = None, -1
-        for t, event, level, _ in issue.log:
-            if event == arrive:
-                if rank[level] > high:
-                    high = rank[level]
-            elif event == begin and first is None:
-                first = t
-        if first is not None:
-            start[k] = first
-        top[k] = high
-    return start, top
 
 
 def window_problem(days: int, warmup_days: int, followup_days: int) -> str | None:

@@ -86,7 +86,7 @@ def test_warm_up_runs_the_chosen_levers_from_day_0_within_the_day_cap():
     assert not m.warming
     m.run(1)
     assert m.window_start["day"] == 30  # the measured window starts after it, as in sweeps
-    assert m.pools.counts["hidden"] > 0 and m.pools.counts["arisen"] > 0  # no longer an empty city
+    assert m.pools.count("hidden") > 0 and m.pools.count("arisen") > 0  # no longer an empty city
     m.release()
     m = _model(warmup_days=365, max_days=100)
     assert m.warmup_days == 100  # never beyond the cap
@@ -180,7 +180,7 @@ def test_the_map_has_an_absolute_scale_a_relative_one_and_draws_each_beat_once()
     assert (low, high) == (trust.min(), trust.max()) and high - low < 0.5
     fig = grid_figure(m, "en", "open")
     backlog = np.ma.filled(fig.axes[0].collections[0].get_array())
-    assert backlog.sum() == m.pools.counts["open"] > 0
+    assert backlog.sum() == m.pools.count("open") > 0
     assert fig.axes[0].collections[0].get_clim() == (0.0, 50.0)
     assert fig.axes[1].get_ylabel() == "open issues in the grid (count)"  # the colour bar
     assert grid_figure(m, "zh").axes[1].get_ylabel() == "居民平均信任度（0–1）"

@@ -15,7 +15,7 @@ import pytest
 
 from simulation import GridGovernanceModel, load_scenario
 from simulation.analysis.validation import queue_waits
-from simulation.issues import State
+from simulation.issues import Event, State
 from simulation.rules import erlang_c
 
 
@@ -52,9 +52,10 @@ def test_mmc_has_no_hidden_issues_no_escalation_no_trust_change() -> None:
     assert s["escalation_rate"] == 0.0
     assert s["trust_change"] == 0.0
     assert s["active_volunteer_share"] == 0.0
-    assert all(i.state in (State.OPEN, State.RESOLVED) for i in model.issues)
+    issues = model.issues
+    assert np.isin(issues.view("state"), [State.OPEN, State.RESOLVED]).all()
     # reported at once: known the moment it arose
-    assert all(i.t_known == i.t_arisen for i in model.issues)
+    assert (issues.view("t_known") == issues.view("t_arisen")).all()
 
 
 def test_mmc_service_times_are_exponential_with_rate_mu() -> None:
@@ -63,7 +64,9 @@ def test_mmc_service_times_are_exponential_with_rate_mu() -> None:
                                                       "mmc.handling_per_day": mu,
                                                       "mmc.workers": 1}), seed=11)
     model.run(3000)
-    service = np.array([i.log[2][0] - i.log[1][0] for i in model.issues if len(i.log) >= 3])
+    log = model.pools.events
+    done = log.view("event") == Event.DONE  # one level: each issue's handling ends once
+    service = log.view("t")[done] - model.issues.t_start[log.view("issue")[done]]
     n = len(service)
     assert n > 2500
     # mean 1/mu within 4 standard errors; coefficient of variation 1 (exponential)
@@ -103,12 +106,13 @@ def test_single_worker_grids_follow_lindleys_recursion_exactly() -> None:
                                    "mmc.arrivals_per_day": 0.8, "mmc.handling_per_day": 1.0})
     model = GridGovernanceModel(params, seed=3).run(400)
     for g in range(3):
-        done = sorted((i for i in model.issues if i.grid == g and i.state == State.RESOLVED),
-                      key=lambda i: i.t_known)
+        s = model.issues
+        done = np.flatnonzero((s.view("grid") == g) & (s.view("state") == State.RESOLVED))
+        done = done[np.argsort(s.t_known[done], kind="stable")]
         assert len(done) > 200
-        arrive = np.array([i.t_known for i in done])
-        service = np.array([i.t_closed - i.t_start for i in done])
-        wait = np.array([i.t_start - i.t_known for i in done])
+        arrive = s.t_known[done]
+        service = s.t_closed[done] - s.t_start[done]
+        wait = s.t_start[done] - s.t_known[done]
         lindley = np.zeros(len(done))
         for n in range(1, len(done)):
             lindley[n] = max(0.0, lindley[n - 1] + service[n - 1] - (arrive[n] - arrive[n - 1]))
@@ -126,13 +130,14 @@ def test_arrivals_are_poisson_and_handling_exponential() -> None:
     params = load_scenario("mmc", {"mmc.arrivals_per_day": lam, "mmc.handling_per_day": mu,
                                    "mmc.workers": 1})
     model = GridGovernanceModel(params, seed=11).run(days)
-    t = np.sort([i.t_known for i in model.issues])
+    t = np.sort(model.issues.view("t_known"))
     counts = np.bincount(np.floor(t).astype(int), minlength=days)[:days]
     dispersion = (days - 1) * counts.var(ddof=1) / counts.mean()  # ~ chi2(days - 1)
     p_disp = 2 * min(stats.chi2.cdf(dispersion, days - 1), stats.chi2.sf(dispersion, days - 1))
     assert p_disp > 0.001 and abs(counts.mean() - lam) < 4 * math.sqrt(lam / days)
     assert stats.kstest(np.diff(t), "expon", args=(0, 1 / lam)).pvalue > 0.001
-    service = np.array([i.t_closed - i.t_start for i in model.issues
-                        if i.state == State.RESOLVED])
+    s = model.issues
+    resolved = s.view("state") == State.RESOLVED
+    service = s.view("t_closed")[resolved] - s.view("t_start")[resolved]
     assert stats.kstest(service, "expon", args=(0, 1 / mu)).pvalue > 0.001
     model.release()

@@ -13,20 +13,22 @@ from hypothesis import strategies as st
 
 from simulation import GridGovernanceModel, load_scenario
 from simulation.issues import Level, Source, State
+from simulation.parameters import ISSUE_TYPES
 
 STATES = ("hidden", "open", "resolved", "abandoned")
 
 
 def check_conservation(model: GridGovernanceModel) -> None:
     """arisen = hidden + open + resolved + abandoned, by counters and by recount."""
-    c = model.pools.counts
+    c = {name: model.pools.count(name) for name in ("arisen", *STATES)}
     assert c["arisen"] == len(model.issues)
     assert c["arisen"] == sum(c[s] for s in STATES)
     assert model.pools.state_counts() == {s: c[s] for s in STATES}
     hidden_pool = sum(len(g) for g in model.pools.hidden_by_grid)
     assert hidden_pool == c["hidden"]
-    assert sum(len(h) for h in model.pools.hidden_by_household.values()) == sum(
-        1 for i in model.issues if i.state == State.HIDDEN and i.household >= 0)
+    s = model.issues
+    assert sum(len(h) for h in model.pools.hidden_by_household.values()) == int(
+        ((s.view("state") == State.HIDDEN) & (s.view("household") >= 0)).sum())
 
 
 def test_conservation_every_day() -> None:
@@ -78,15 +80,17 @@ def test_case_log_timestamps_are_ordered(small_year: GridGovernanceModel) -> Non
 def test_in_person_reports_wait_for_office_hours(small_year: GridGovernanceModel) -> None:
     """An issue reported in person on Friday evening becomes known on Monday morning."""
     cal = small_year.calendars.office
-    in_person = [i for i in small_year.issues if i.source == Source.IN_PERSON]
-    assert len(in_person) > 100
-    assert all(cal.is_open(i.t_known) for i in in_person)
-    weekend = [i for i in in_person if math.floor(i.t_arisen) % 7 == 4
-               and (i.t_arisen % 1) * 24 > 17.5 and i.t_known - i.t_arisen < 3]
+    s = small_year.issues
+    in_person = s.view("source") == Source.IN_PERSON
+    arisen, known = s.view("t_arisen")[in_person], s.view("t_known")[in_person]
+    assert len(known) > 100
+    assert all(cal.is_open(t) for t in known.tolist())
+    weekend = [(a, k) for a, k in zip(arisen.tolist(), known.tolist(), strict=True)
+               if math.floor(a) % 7 == 4 and (a % 1) * 24 > 17.5 and k - a < 3]
     assert weekend, "no Friday-evening in-person report in a year: the check is empty"
-    for i in weekend:  # arose Friday after closing: known no earlier than Monday 9:00
-        assert math.floor(i.t_known) % 7 == 0
-        assert (i.t_known % 1) * 24 == pytest.approx(9.0)
+    for _, k in weekend:  # arose Friday after closing: known no earlier than Monday 9:00
+        assert math.floor(k) % 7 == 0
+        assert (k % 1) * 24 == pytest.approx(9.0)
 
 
 def test_timeseries_has_one_row_per_day(small_year: GridGovernanceModel) -> None:
@@ -120,9 +124,9 @@ def test_resolution_times_are_right_skewed(small_year: GridGovernanceModel) -> N
 
 def test_wenheng_starts_with_a_hidden_backlog() -> None:
     model = GridGovernanceModel(load_scenario("wenheng"), seed=1)
-    assert model.pools.counts["hidden"] > 300
-    assert all(i.t_arisen < 0 for i in model.issues)
-    kinds = {i.type_name for i in model.issues}
+    assert model.pools.count("hidden") > 300
+    assert (model.issues.view("t_arisen") < 0).all()
+    kinds = {ISSUE_TYPES[k] for k in model.issues.view("kind").tolist()}
     assert kinds == {"facility", "sanitation", "occupied_space", "water"}
 
 

@@ -1,60 +1,92 @@
-"""The case engine (simulation/routing.py): service points and their servers, the weekly
-hours of volunteers and Party branches, where an issue goes after each level, and the
-order of the event queue; then, on whole runs, that escalations climb one level at a time
-and grid workers start work only in working hours."""
+"""The case engine (simulation/routing.py, simulation/casework.py): the compiled loop's
+calendars against simulation.worktime's, service points and their servers, the weekly
+hours of volunteers and Party branches, where an issue goes after each level, and the order
+of the event queue; then, on whole runs, that escalations climb one level at a time and
+grid workers start work only in working hours."""
 
 from __future__ import annotations
 
-import heapq
 import itertools
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from conftest import small_model
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulation import GridGovernanceModel
-from simulation.issues import N_UNIFORMS, U_ESCALATE, Issue, Level, State
+from simulation import casebook as cb
+from simulation import casework as cw
+from simulation.casebook import KNOWN
+from simulation.issues import U_ESCALATE, Event, Level, State
 from simulation.local_help import WeeklyHours
 from simulation.parameters import ISSUE_TYPES
-from simulation.routing import KNOWN, ServicePoint
+from simulation.service import calendar_table
 from simulation.worktime import Calendar
 
 OFFICE = Calendar(9.0, 17.0)  # Monday to Friday, 9:00 to 17:00
 EVENING = Calendar(17.0, 21.0)
+CALENDARS = [OFFICE, EVENING, Calendar(8.0, 12.5, workdays=6), Calendar(7.0, 19.0, workdays=7),
+             Calendar(0.0, 24.0, workdays=7, always=True)]
+TABLE = calendar_table(CALENDARS)
 
 
-def server(name: str, calendar: Calendar = OFFICE, busy: bool = False,
-           hours_done: float = 0.0) -> SimpleNamespace:
-    return SimpleNamespace(name=name, calendar=calendar, busy=busy, time_factor=1.0,
-                           knowledge=0.0, hours_done=hours_done)
+# --- the compiled calendars are worktime's, operation for operation -----------------------
+@settings(max_examples=300, deadline=None)
+@given(c=st.integers(0, len(CALENDARS) - 1), t=st.floats(0.0, 400.0),
+       hours=st.floats(0.0, 60.0))
+def test_compiled_calendars_equal_worktime_exactly(c: int, t: float, hours: float) -> None:
+    cal = CALENDARS[c]
+    assert cb.next_open(TABLE[c], t) == cal.next_open(t)
+    assert cb.add_work(TABLE[c], t, hours) == cal.add_work(t, hours)
 
 
 # --- service points -----------------------------------------------------------------------
+def beat_with(model: GridGovernanceModel, workers: int):
+    """A beat of ``model`` with at least ``workers`` workers (its service point)."""
+    return next(sp for sp in model.points.beats if len(sp.servers) >= workers)
+
+
 def test_one_calendar_takes_the_first_idle_server() -> None:
-    a, b, c = server("a", busy=True), server("b"), server("c")
-    sp = ServicePoint("office", Level.COMMUNITY, [a, b, c])
-    assert sp.free_server(0.0) is b
-    b.busy = c.busy = True
-    assert sp.free_server(0.0) is None
+    model = small_model(seed=1, **{"staffing.households_per_worker": 60})
+    sp = beat_with(model, 3)
+    a, b = (s.seat for s in sp.servers[:2])
+    books = model.router._books()
+    assert sp.one_calendar
+    books.servers.busy[a] = True
+    assert cw.free_server(books, sp.index, 0.0) == b
+    books.servers.busy[sp.servers[0].seat: sp.servers[0].seat + len(sp.servers)] = True
+    assert cw.free_server(books, sp.index, 0.0) == -1
 
 
 def test_several_calendars_take_the_server_that_can_start_soonest() -> None:
-    day, evening = server("day"), server("evening", EVENING)
-    sp = ServicePoint("beat", Level.GRID, [day, evening])
+    model = small_model(seed=1, **{"staffing.households_per_worker": 60})
+    sp = beat_with(model, 2)
+    day, evening = (s.seat for s in sp.servers[:2])
+    books = model.router._books()
+    books = books._replace(rules=books.rules._replace(calendars=TABLE),
+                           points=books.points._replace(count=books.points.count.copy(),
+                                                        one_calendar=np.zeros_like(
+                                                            books.points.one_calendar)))
+    books.points.count[sp.index] = 2
+    books.servers.calendar[[day, evening]] = [0, 1]  # OFFICE, EVENING
     monday_noon, monday_six_pm = 0.5, 18 / 24
-    assert sp.free_server(monday_noon) is day  # open now; the evening one at 17:00
-    assert sp.free_server(monday_six_pm) is evening  # open now; the day one tomorrow at 9
-    day.busy = True
-    assert sp.free_server(monday_noon) is evening
-    both = ServicePoint("beat", Level.GRID, [server("x"), server("y")])
-    assert both.free_server(monday_noon).name == "x"  # ties: the first listed
+    assert cw.free_server(books, sp.index, monday_noon) == day  # the evening one at 17:00
+    assert cw.free_server(books, sp.index, monday_six_pm) == evening  # the day one at 9
+    books.servers.busy[day] = True
+    assert cw.free_server(books, sp.index, monday_noon) == evening
+    books.servers.busy[day] = False
+    books.servers.calendar[[day, evening]] = [0, 0]
+    assert cw.free_server(books, sp.index, monday_noon) == day  # ties: the first listed
 
 
 def test_hours_done_add_up_over_the_servers() -> None:
-    sp = ServicePoint("office", Level.STREET, [server("a", hours_done=2.5),
-                                              server("b", hours_done=4.0)])
-    assert sp.hours_done == 6.5 and sp.arrived_hours == 0.0 and not sp.queue
+    model = small_model(seed=1)
+    sp = model.points.streets[0]
+    seats = [s.seat for s in sp.servers]
+    model.servers.hours_done[seats] = np.arange(1, len(seats) + 1) * 2.5
+    assert sp.hours_done == pytest.approx(2.5 * len(seats) * (len(seats) + 1) / 2)
+    assert sp.arrived_hours == 0.0 and sp.queued == 0
 
 
 # --- weekly hours of volunteers and Party branches ----------------------------------------
@@ -69,16 +101,36 @@ def test_weekly_hours_are_spent_until_none_are_left() -> None:
     np.testing.assert_allclose(hours.offered, [5.5, 0.5])
     np.testing.assert_allclose(hours.taken, [4.0, 0.0])
     hours.refill(np.array([3.0, 1.0]))  # a new week: the overdraft is forgotten
-    assert hours.left == [3.0, 1.0] and hours.take(1, 0.5)
+    assert hours.left.tolist() == [3.0, 1.0] and hours.take(1, 0.5)
     np.testing.assert_allclose(hours.supplied, [6.0, 1.0])
 
 
 # --- where an issue goes next -------------------------------------------------------------
-def issue_of(model: GridGovernanceModel, type_name: str, u_escalate: float) -> Issue:
-    """An issue of ``type_name`` in grid 0 whose escalation draws are all ``u_escalate``."""
-    u = np.full(N_UNIFORMS, 0.5)
-    u[U_ESCALATE:U_ESCALATE + len(Level)] = u_escalate
-    return Issue(0, ISSUE_TYPES.index(type_name), 0, 0, 0, 0.5, 0.0, u, [1.0] * (len(Level) + 1))
+def issue_of(model: GridGovernanceModel, type_name: str, u_escalate: float) -> int:
+    """A new issue of ``type_name`` in grid 0 whose escalation draws are all ``u_escalate``
+    (its id in the model's store)."""
+    store = model.pools.store
+    u = np.full((1, store.u.shape[1]), 0.5)
+    u[0, U_ESCALATE:U_ESCALATE + len(Level)] = u_escalate
+    ids = store.add(np.array([ISSUE_TYPES.index(type_name)]), np.array([0]), np.array([0]),
+                    np.array([0]), np.array([0.5]), np.array([0.0]), u,
+                    np.ones((1, len(Level) + 1)))
+    return int(ids[0])
+
+
+NONE, ABANDON = cw._NONE, cw._ABANDON
+
+
+class Router:
+    """The compiled next_level of a day-0 model, with grid 0's first worker's knowledge."""
+
+    def __init__(self, model: GridGovernanceModel) -> None:
+        self.model = model
+        self.seat = model.points.beats[model.points.grid_beat[0]].servers[0].seat
+
+    def next_level(self, issue: int, level: Level, knowledge: float = 0.0) -> int:
+        self.model.servers.knowledge[self.seat] = knowledge
+        return cw.next_level(self.model.router._books(), issue, int(level), self.seat)
 
 
 @pytest.fixture(scope="module")
@@ -91,103 +143,148 @@ def models() -> dict[str, GridGovernanceModel]:
 
 
 def test_escalation_climbs_grid_community_street_department(models) -> None:
-    router, p = models["plain"].router, models["plain"].params
-    worker = SimpleNamespace(knowledge=0.0)
-    always = issue_of(models["plain"], "water", 0.0)
-    assert router.next_level(always, Level.GRID, worker) == Level.COMMUNITY
-    assert router.next_level(always, Level.COMMUNITY, worker) == Level.STREET
-    assert router.next_level(always, Level.STREET, worker) == Level.DEPARTMENT
-    assert router.next_level(always, Level.DEPARTMENT, worker) == "abandon"
-    never = issue_of(models["plain"], "water", 0.999)
+    plain, p = models["plain"], models["plain"].params
+    router = Router(plain)
+    always = issue_of(plain, "water", 0.0)
+    assert router.next_level(always, Level.GRID) == Level.COMMUNITY
+    assert router.next_level(always, Level.COMMUNITY) == Level.STREET
+    assert router.next_level(always, Level.STREET) == Level.DEPARTMENT
+    assert router.next_level(always, Level.DEPARTMENT) == ABANDON
+    never = issue_of(plain, "water", 0.999)
     for level in (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DEPARTMENT):
-        assert router.next_level(never, level, worker) is None  # resolved there
+        assert router.next_level(never, level) == NONE  # resolved there
     # the draw is compared with the level's probability: below escalates, at or above not
     for level, key in ((Level.GRID, "escalate_grid"), (Level.COMMUNITY, "escalate_community"),
                        (Level.STREET, "escalate_street"), (Level.DEPARTMENT, "abandon_top")):
         prob = p[f"issue.water.{key}"]
-        assert router.next_level(issue_of(models["plain"], "water", prob - 1e-9), level,
-                                 worker) is not None
-        assert router.next_level(issue_of(models["plain"], "water", prob), level, worker) is None
+        assert router.next_level(issue_of(plain, "water", prob - 1e-9), level) != NONE
+        assert router.next_level(issue_of(plain, "water", prob), level) == NONE
 
 
 def test_a_worker_who_knows_the_grid_escalates_less(models) -> None:
     """p = escalate_grid x (1 - knowledge.escalation_cut x K): with K = 1 a draw between
     the cut and the uncut probability no longer escalates."""
-    router, p = models["plain"].router, models["plain"].params
+    plain, p = models["plain"], models["plain"].params
     base = p["issue.water.escalate_grid"]
     cut = base * (1 - p["knowledge.escalation_cut"])
     assert cut < base
-    issue = issue_of(models["plain"], "water", (cut + base) / 2)
-    assert router.next_level(issue, Level.GRID, SimpleNamespace(knowledge=0.0)) == Level.COMMUNITY
-    assert router.next_level(issue, Level.GRID, SimpleNamespace(knowledge=1.0)) is None
+    issue = issue_of(plain, "water", (cut + base) / 2)
+    router = Router(plain)
+    assert router.next_level(issue, Level.GRID, knowledge=0.0) == Level.COMMUNITY
+    assert router.next_level(issue, Level.GRID, knowledge=1.0) == NONE
 
 
 def test_disputes_go_to_the_mediation_centre_only_with_the_policy(models) -> None:
-    worker = SimpleNamespace(knowledge=0.0)
-    plain = models["plain"]
-    dispute = issue_of(plain, "dispute", 0.0)
-    assert plain.router.next_level(dispute, Level.GRID, worker) == Level.COMMUNITY
-    assert plain.router.next_level(dispute, Level.STREET, worker) == Level.DEPARTMENT
-    centre = models["centre"]
-    assert centre.router.next_level(dispute, Level.GRID, worker) == Level.MEDIATION
-    assert centre.router.next_level(dispute, Level.MEDIATION, worker) == "abandon"
-    water = issue_of(centre, "water", 0.0)  # other types take the usual way
-    assert centre.router.next_level(water, Level.GRID, worker) == Level.COMMUNITY
+    plain, centre = Router(models["plain"]), Router(models["centre"])
+    dispute = issue_of(models["plain"], "dispute", 0.0)
+    assert plain.next_level(dispute, Level.GRID) == Level.COMMUNITY
+    assert plain.next_level(dispute, Level.STREET) == Level.DEPARTMENT
+    dispute = issue_of(models["centre"], "dispute", 0.0)
+    assert centre.next_level(dispute, Level.GRID) == Level.MEDIATION
+    assert centre.next_level(dispute, Level.MEDIATION) == ABANDON
+    water = issue_of(models["centre"], "water", 0.0)  # other types take the usual way
+    assert centre.next_level(water, Level.GRID) == Level.COMMUNITY
 
 
 def test_handling_hours_at_each_level(models) -> None:
     """Grid: base x (1 - knowledge.handling_speedup x K); above it: base x the level's
-    handling.factor_*; knowledge matters at the grid only."""
-    router, p = models["plain"].router, models["plain"].params
-    issue = issue_of(models["plain"], "water", 0.5)
+    handling.factor_*; knowledge matters at the grid only. Read from the DONE event a
+    start schedules (its x: mean hours x the issue's multiplier, here 1)."""
+    model = small_model(seed=1)
+    p = model.params
     base = p["issue.water.hours"]
-    assert router.mean_hours(issue, Level.GRID, 0.0) == pytest.approx(base)
-    assert router.mean_hours(issue, Level.GRID, 1.0) == pytest.approx(
-        base * (1 - p["knowledge.handling_speedup"]))
+    points = model.points
+
+    def hours(level: Level, knowledge: float) -> float:
+        sp = (points.beats[points.grid_beat[0]] if level == Level.GRID else
+              {Level.COMMUNITY: points.communities[0], Level.STREET: points.streets[0],
+               Level.DEPARTMENT: points.department, Level.MEDIATION: points.mediation}[level])
+        seat = sp.servers[0].seat
+        model.servers.knowledge[seat] = knowledge
+        model.queue.clear()
+        model.queue.reserve(cb.ROOM)
+        books = model.router._books()
+        cw.start(books, sp.index, seat, issue_of(model, "water", 0.5), 0.0)
+        return float(books.heap.x[0])
+
+    assert hours(Level.GRID, 0.0) == pytest.approx(base)
+    assert hours(Level.GRID, 1.0) == pytest.approx(base * (1 - p["knowledge.handling_speedup"]))
     for level, key in ((Level.COMMUNITY, "community"), (Level.STREET, "street"),
                        (Level.DEPARTMENT, "department"), (Level.MEDIATION, "mediation")):
         expected = base * p[f"handling.factor_{key}"]
-        assert router.mean_hours(issue, level, 0.0) == router.mean_hours(issue, level, 1.0) \
-            == pytest.approx(expected)
+        assert hours(level, 0.0) == hours(level, 1.0) == pytest.approx(expected)
 
 
-def test_the_event_queue_runs_in_time_order_and_ties_in_scheduling_order() -> None:
-    queue = small_model(seed=1).queue
-    queue.heap.clear()
-    issue = SimpleNamespace()
-    for t, tag in ((2.0, "late"), (1.0, "first"), (1.0, "second"), (0.5, "earliest")):
-        queue.push(t, KNOWN, issue, tag)
-    order = [heapq.heappop(queue.heap) for _ in range(4)]
-    assert [(t, data) for t, _, _, _, data in order] == [
-        (0.5, "earliest"), (1.0, "first"), (1.0, "second"), (2.0, "late")]
+@settings(max_examples=50, deadline=None)
+@given(times=st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.25, 2.0, 7.5]), min_size=1,
+                      max_size=60))
+def test_the_event_queue_runs_in_time_order_and_ties_in_scheduling_order(times) -> None:
+    queue = EMPTY.queue
+    queue.clear()
+    queue.reserve(len(times) + cb.ROOM)
+    for k, t in enumerate(times):
+        queue.push(t, KNOWN, 0, k)  # the data tells the events apart
+    books = EMPTY.router._books()
+    cb.push_many(books, *queue.take_pushed())
+    order = []
+    while books.ctr[cb.HEAP_N]:
+        order.append((books.heap.t[0], books.heap.a[0]))
+        cb.pop_root(books.heap, books.ctr[cb.HEAP_N])
+        books.ctr[cb.HEAP_N] -= 1
+    assert order == sorted(zip(times, range(len(times)), strict=True))
+
+
+EMPTY = small_model(seed=1)
 
 
 # --- on whole runs ------------------------------------------------------------------------
+def log_of(model: GridGovernanceModel) -> dict[str, np.ndarray]:
+    """The model's issue log as columns."""
+    e = model.pools.events
+    return {c: e.view(c) for c in ("issue", "t", "event", "level")}
+
+
 def test_grid_workers_handle_only_in_working_hours(small_year: GridGovernanceModel) -> None:
     cal = small_year.calendars.office
-    starts = [t for i in small_year.issues for t, ev, lv, _ in i.log
-              if ev == 1 and lv == Level.GRID]
+    log = log_of(small_year)
+    starts = log["t"][(log["event"] == Event.START) & (log["level"] == Level.GRID)]
     assert len(starts) > 500
-    assert all(cal.is_open(t) for t in starts)
+    assert all(cal.is_open(t) for t in starts.tolist())
+
+
+def levels_reached(model: GridGovernanceModel) -> dict[int, list[int]]:
+    """Each issue's levels of arrival, in order."""
+    log = log_of(model)
+    out: dict[int, list[int]] = {}
+    arrive = log["event"] == Event.ARRIVE
+    for i, lv in zip(log["issue"][arrive].tolist(), log["level"][arrive].tolist(), strict=True):
+        out.setdefault(i, []).append(lv)
+    return out
 
 
 def test_escalations_climb_one_level_at_a_time() -> None:
     model = small_model(seed=4, days=200)
-    for issue in model.issues:
-        levels = [lv for _, ev, lv, _ in issue.log if ev == 0]
-        grid_on = [lv for lv in levels if lv >= Level.GRID]
+    s = model.issues
+    reached = levels_reached(model)
+    assert len(reached) > 100
+    for issue in range(len(s)):
+        grid_on = [lv for lv in reached.get(issue, []) if lv >= Level.GRID]
         for a, b in itertools.pairwise(grid_on):
             assert b == a + 1 or (a == Level.STREET and b == Level.DEPARTMENT)
         # an open issue may be between two levels (its hand-off still under way)
-        pending = issue.state == State.OPEN and issue.escalations == len(grid_on)
-        assert issue.escalations == max(0, len(grid_on) - 1) or pending
+        esc = int(s.escalations[issue])
+        pending = s.state[issue] == State.OPEN and esc == len(grid_on)
+        assert esc == max(0, len(grid_on) - 1) or pending
 
 
 def test_mediation_centre_takes_disputes_straight_from_the_grid() -> None:
     model = small_model(seed=4, days=200, **{"policy.mediation_centre": True})
-    disputes = [i for i in model.issues if i.type_name == "dispute" and i.escalations
-                and i.state != State.OPEN]  # (an open one may still be on its way)
-    assert disputes
-    for issue in disputes:
-        levels = [lv for _, ev, lv, _ in issue.log if ev == 0 and lv >= Level.GRID]
-        assert levels == [Level.GRID, Level.MEDIATION]
+    s = model.issues
+    disputes = np.flatnonzero((s.view("kind") == ISSUE_TYPES.index("dispute"))
+                              & (s.view("escalations") > 0)
+                              & (s.view("state") != State.OPEN))  # (open: maybe on its way)
+    assert len(disputes)
+    reached = levels_reached(model)
+    for issue in disputes.tolist():
+        assert [lv for lv in reached[issue] if lv >= Level.GRID] == [Level.GRID,
+                                                                    Level.MEDIATION]

@@ -92,9 +92,10 @@ def run(scenario: str, overrides: dict[str, Any], seed: int, days: int, warmup: 
 def _backlog_and_years(model: GridGovernanceModel) -> dict[str, Any]:
     """What :func:`run` reads from the finished model: the initial backlog (issues that
     arose before day 0), how much of it was resolved, and :func:`_yearly`'s figures."""
-    backlog = [i for i in model.issues if i.t_arisen < 0]
-    return {"backlog_total": len(backlog),
-            "backlog_resolved": sum(i.state == State.RESOLVED for i in backlog),
+    issues = model.issues
+    backlog = issues.view("t_arisen") < 0
+    return {"backlog_total": int(backlog.sum()),
+            "backlog_resolved": int((issues.view("state")[backlog] == State.RESOLVED).sum()),
             **_yearly(model)}
 
 
@@ -102,9 +103,7 @@ def _yearly(model: GridGovernanceModel) -> dict[str, float]:
     """Per year of the run (365 days from day 0): mean days from known to resolved of the
     issues that became known that year, and the issues abandoned that year."""
     out = {}
-    known = np.array([i.t_known for i in model.issues])
-    closed = np.array([i.t_closed for i in model.issues])
-    state = np.array([i.state for i in model.issues])
+    known, closed, state = (model.issues.view(c) for c in ("t_known", "t_closed", "state"))
     for k in range(1, model.day // 365 + 1):
         year = (known >= 365 * (k - 1)) & (known < 365 * k)
         done = year & (state == State.RESOLVED)
@@ -119,9 +118,10 @@ def _yearly(model: GridGovernanceModel) -> dict[str, float]:
 def _grid_waits(grids: int, model: GridGovernanceModel) -> dict[str, Any]:
     """Mean wait (known -> handling start, days) per grid of a finished ``mmc`` model, over
     issues known after :data:`QUEUE_WARMUP_DAYS` whose handling has started."""
-    return {"waits": [np.mean([i.t_start - i.t_known for i in model.issues
-                               if i.grid == g and i.t_known >= QUEUE_WARMUP_DAYS
-                               and i.t_start <= model.now]) for g in range(grids)]}
+    grid, known, start = (model.issues.view(c) for c in ("grid", "t_known", "t_start"))
+    counted = (known >= QUEUE_WARMUP_DAYS) & (start <= model.now)
+    return {"waits": [np.mean(start[counted & (grid == g)] - known[counted & (grid == g)])
+                      for g in range(grids)]}
 
 
 @dataclass(frozen=True)

@@ -78,9 +78,10 @@ class DashboardModel(GridGovernanceModel):
                 self.running = False
                 return
             super().step()
-            done = [i.t_closed - i.t_known for i in self.pools.closed_today
-                    if i.state == State.RESOLVED]
-            self.resolution_days.append(float(np.mean(done)) if done else float("nan"))
+            store, closed = self.pools.store, self.pools.closed_today
+            closed = closed[store.state[closed] == State.RESOLVED]
+            done = store.t_closed[closed] - store.t_known[closed]
+            self.resolution_days.append(float(np.mean(done)) if len(done) else float("nan"))
             self.running = self.day < self.max_days
 
     def overload(self) -> tuple[float, int]:
