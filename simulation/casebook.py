@@ -57,15 +57,16 @@ C_HIDDEN, C_OPEN, C_RESOLVED, C_ABANDONED = 1, 2, 3, 4
 
 
 class Heap(NamedTuple):
-    """Pending events in heap order: time, sequence, kind, issue and data."""
+    """Pending events in heap order, a row each: ``f`` = (time, x), ``i`` = (sequence,
+    kind, issue, a, b) (two arrays, so that passing the heap costs little)."""
 
-    t: np.ndarray
-    seq: np.ndarray
-    kind: np.ndarray
-    issue: np.ndarray
-    a: np.ndarray
-    b: np.ndarray
-    x: np.ndarray
+    f: np.ndarray
+    i: np.ndarray
+
+
+# Columns of Heap.f and Heap.i.
+HF_T, HF_X = 0, 1
+HI_SEQ, HI_KIND, HI_ISSUE, HI_A, HI_B = range(5)
 
 
 class IssueCols(NamedTuple):
@@ -195,101 +196,102 @@ class Books(NamedTuple):
 
 # --- calendars (simulation.worktime.Calendar, operation for operation) -----------------------
 @jit
-def _next_workday(c: np.ndarray, day: int) -> int:
-    while day % 7 >= c[CAL_WORKDAYS]:
+def _next_workday(cals: np.ndarray, c: int, day: int) -> int:
+    while day % 7 >= cals[c, CAL_WORKDAYS]:
         day += 1
     return day
 
 
 @jit
-def next_open(c: np.ndarray, t: float) -> float:
-    """The earliest working moment at or after ``t`` on calendar row ``c``."""
-    if c[CAL_ALWAYS] != 0.0:
+def next_open(cals: np.ndarray, c: int, t: float) -> float:
+    """The earliest working moment at or after ``t`` on calendar ``c`` (a row of
+    ``cals``)."""
+    if cals[c, CAL_ALWAYS] != 0.0:
         return t
     day = math.floor(t)
     frac = t - day
-    if day % 7 < c[CAL_WORKDAYS]:
-        if frac < c[CAL_OPEN]:
-            return day + c[CAL_OPEN]
-        if frac < c[CAL_CLOSE_EPS]:
+    if day % 7 < cals[c, CAL_WORKDAYS]:
+        if frac < cals[c, CAL_OPEN]:
+            return day + cals[c, CAL_OPEN]
+        if frac < cals[c, CAL_CLOSE_EPS]:
             return t
-    return _next_workday(c, day + 1) + c[CAL_OPEN]
+    return _next_workday(cals, c, day + 1) + cals[c, CAL_OPEN]
 
 
 @jit
-def add_work(c: np.ndarray, t: float, hours: float) -> float:
-    """When ``hours`` of working time started at ``t`` on calendar row ``c`` are done."""
-    if c[CAL_ALWAYS] != 0.0:
+def add_work(cals: np.ndarray, c: int, t: float, hours: float) -> float:
+    """When ``hours`` of working time started at ``t`` on calendar ``c`` are done."""
+    if cals[c, CAL_ALWAYS] != 0.0:
         return t + hours / 24.0
-    t = next_open(c, t)
+    t = next_open(cals, c, t)
     day = math.floor(t)
-    frac = max(c[CAL_OPEN], t - day)
+    frac = max(cals[c, CAL_OPEN], t - day)
     remaining = hours / 24.0
     while True:
-        left_today = c[CAL_CLOSE] - frac
+        left_today = cals[c, CAL_CLOSE] - frac
         if remaining <= left_today:
             return day + frac + remaining
         remaining -= left_today
-        day = _next_workday(c, day + 1)
-        frac = c[CAL_OPEN]
+        day = _next_workday(cals, c, day + 1)
+        frac = cals[c, CAL_OPEN]
 
 
 # --- the heap --------------------------------------------------------------------------------
 @jit
-def _before(h: Heap, i: int, t: float, seq: int) -> bool:
-    return h.t[i] < t or (h.t[i] == t and h.seq[i] < seq)
-
-
-@jit
-def push(b: Books, t: float, kind: int, issue: int, a: int, bb: int, x: float) -> None:
+def push(hf: np.ndarray, hi: np.ndarray, ctr: np.ndarray, t: float, kind: int, issue: int,
+         a: int, b: int, x: float) -> None:
     """Schedule an event (the caller keeps room in the heap)."""
-    h, ctr = b.heap, b.ctr
     ctr[SCHEDULED] += 1
     seq = ctr[SCHEDULED]
     pos = ctr[HEAP_N]
     ctr[HEAP_N] = pos + 1
     while pos > 0:
         parent = (pos - 1) >> 1
-        if _before(h, parent, t, seq):
+        if hf[parent, HF_T] < t or (hf[parent, HF_T] == t and hi[parent, HI_SEQ] < seq):
             break
-        h.t[pos], h.seq[pos], h.kind[pos], h.issue[pos] = (
-            h.t[parent], h.seq[parent], h.kind[parent], h.issue[parent])
-        h.a[pos], h.b[pos], h.x[pos] = h.a[parent], h.b[parent], h.x[parent]
+        hf[pos, 0], hf[pos, 1] = hf[parent, 0], hf[parent, 1]
+        for k in range(5):
+            hi[pos, k] = hi[parent, k]
         pos = parent
-    h.t[pos], h.seq[pos], h.kind[pos], h.issue[pos] = t, seq, kind, issue
-    h.a[pos], h.b[pos], h.x[pos] = a, bb, x
+    hf[pos, HF_T], hf[pos, HF_X] = t, x
+    hi[pos, HI_SEQ], hi[pos, HI_KIND], hi[pos, HI_ISSUE] = seq, kind, issue
+    hi[pos, HI_A], hi[pos, HI_B] = a, b
 
 
 @jit
-def pop_root(h: Heap, n: int) -> None:
-    """Remove the root of a heap of ``n`` events (moving the last one down)."""
-    last = n - 1
-    t, seq = h.t[last], h.seq[last]
-    kind, issue, a, bb, x = h.kind[last], h.issue[last], h.a[last], h.b[last], h.x[last]
+def pop_root(hf: np.ndarray, hi: np.ndarray, ctr: np.ndarray) -> None:
+    """Remove the earliest event (moving the last one down)."""
+    last = ctr[HEAP_N] - 1
+    ctr[HEAP_N] = last
+    t, x = hf[last, HF_T], hf[last, HF_X]
+    seq = hi[last, HI_SEQ]
     pos = 0
     while True:
         child = 2 * pos + 1
         if child >= last:
             break
-        if child + 1 < last and _before(h, child + 1, h.t[child], h.seq[child]):
-            child += 1
-        if _before(h, child, t, seq):
-            h.t[pos], h.seq[pos], h.kind[pos], h.issue[pos] = (
-                h.t[child], h.seq[child], h.kind[child], h.issue[child])
-            h.a[pos], h.b[pos], h.x[pos] = h.a[child], h.b[child], h.x[child]
-            pos = child
-        else:
+        right = child + 1
+        if right < last and (hf[right, HF_T] < hf[child, HF_T] or (
+                hf[right, HF_T] == hf[child, HF_T] and hi[right, HI_SEQ] < hi[child, HI_SEQ])):
+            child = right
+        if not (hf[child, HF_T] < t or (hf[child, HF_T] == t and hi[child, HI_SEQ] < seq)):
             break
-    h.t[pos], h.seq[pos], h.kind[pos], h.issue[pos] = t, seq, kind, issue
-    h.a[pos], h.b[pos], h.x[pos] = a, bb, x
+        hf[pos, 0], hf[pos, 1] = hf[child, 0], hf[child, 1]
+        for k in range(5):
+            hi[pos, k] = hi[child, k]
+        pos = child
+    if pos != last:
+        hf[pos, HF_T], hf[pos, HF_X] = t, x
+        for k in range(5):
+            hi[pos, k] = hi[last, k]
 
 
 @jit
-def push_many(b: Books, t: np.ndarray, kind: np.ndarray, issue: np.ndarray,
-              a: np.ndarray) -> None:
+def push_many(hf: np.ndarray, hi: np.ndarray, ctr: np.ndarray, t: np.ndarray,
+              kind: np.ndarray, issue: np.ndarray, a: np.ndarray) -> None:
     """Schedule events in order (from the agents' steps: reports, finds, spotting)."""
     for k in range(len(t)):
-        push(b, t[k], kind[k], issue[k], a[k], 0, 0.0)
+        push(hf, hi, ctr, t[k], kind[k], issue[k], a[k], 0, 0.0)
 
 
 ROOM = 8  # free rows each array keeps before an event runs (an event adds at most 4)

@@ -11,8 +11,15 @@ the same IEEE operation, in the same order, as the Python it replaced: results a
 bit-identical. Random draws (who among the volunteers or Party members takes an issue) go
 through the behaviour stream's own NumPy generator, whose state numba shares.
 
-The loop stops at ``t_end`` or when the arrays are nearly full (the caller grows them and
-calls again).
+The loop is one function: the handlers are its blocks, one per *action*, and an event
+runs as a short chain of them (KNOWN routes the issue, which may arrive at the grid, where
+handling may start; DONE closes, escalates or waits for outside work, then starts the
+next in the queue). Everything stays in the one function because numba counts references
+to every array it passes to a call (measured: ~8 ns an array, ~250 ns for the whole
+book), which cost more than the handlers' work. The rules the handlers apply are the small
+compiled functions below (:func:`next_level`, :func:`free_server`, :func:`take`, the
+calendars and the heap of :mod:`simulation.casebook`). The loop stops at ``t_end`` or when
+an array is nearly full (the caller grows it and calls again).
 """
 
 from __future__ import annotations
@@ -37,6 +44,12 @@ from .casebook import (
     EXTERNAL_DONE,
     GRID,
     HEAP_N,
+    HF_T,
+    HF_X,
+    HI_A,
+    HI_B,
+    HI_ISSUE,
+    HI_KIND,
     HIDDEN,
     HM_EXTERNAL,
     KNOWN,
@@ -74,58 +87,61 @@ from .casebook import (
 from .issues import U_BRANCH_TAKE, U_ESCALATE, U_LOCAL_RESOLVE, U_VOL_TAKE
 from .rules import grid_escalation_probability, grid_handling_hours, volunteer_take_probability
 
-_escalation = jit(grid_escalation_probability)
-_handling_hours = jit(grid_handling_hours)
-_take_probability = jit(volunteer_take_probability)
-_NONE, _ABANDON = -1, -2  # next_level's answers besides a level
+escalation_probability = jit(grid_escalation_probability)
+handling_hours = jit(grid_handling_hours)
+take_probability = jit(volunteer_take_probability)
+NO_LEVEL, ABANDON = -1, -2  # next_level's answers besides a level
+
+# The loop's actions (an event starts a chain of them).
+(A_NONE, A_KNOWN, A_ARRIVE, A_START, A_DONE, A_LOCAL_START, A_LOCAL_DONE,
+ A_CLOSE) = range(8)
 
 
-# --- the log and the day's news --------------------------------------------------------------
+# --- the rules the handlers apply -------------------------------------------------------------
 @jit
-def _log(b: Books, i: int, t: float, event: int, level: int, who: int) -> None:
-    lg, n = b.log, b.ctr[LOG_N]
-    lg.issue[n], lg.t[n], lg.event[n], lg.level[n], lg.who[n] = i, t, event, level, who
-    b.ctr[LOG_N] = n + 1
-    s = b.issues
-    if event == LOG_ARRIVE:
-        if s.max_level[i] < 0 or LEVEL_RANK[level] > LEVEL_RANK[s.max_level[i]]:
-            s.max_level[i] = level
-    elif event == LOG_START and math.isnan(s.t_start[i]):
-        s.t_start[i] = t
-
-
-@jit
-def _contact(b: Books, household: int, t: float) -> None:
-    n = b.ctr[CONTACTS_N]
-    b.news.contact_household[n], b.news.contact_t[n] = household, t
-    b.ctr[CONTACTS_N] = n + 1
-
-
-# --- the handlers ----------------------------------------------------------------------------
-@jit
-def make_known(b: Books, rng: np.random.Generator, i: int, t: float, source: int) -> None:
-    """The issue becomes known to someone in charge and enters routing (the first of two
-    routes on the same day counts)."""
-    s = b.issues
-    if s.state[i] != HIDDEN:
-        return
-    b.counts[C_HIDDEN] -= 1
-    s.state[i] = OPEN
-    s.source[i] = source
-    s.t_known[i] = t
-    b.counts[C_OPEN] += 1
-    b.grievance_known[i] = t
-    n = b.ctr[KNOWN_N]
-    b.news.known[n] = i
-    b.ctr[KNOWN_N] = n + 1
-    if source == VOLUNTEER_SOURCE and s.household[i] >= 0:
-        _contact(b, s.household[i], t)  # a neighbour noticed the problem
-    route_known(b, rng, i, t)
+def next_level(u: float, level: int, escalate: float, abandon_top: float, top: int,
+               knowledge: float, knowledge_cut: float, branch: bool, branch_cut: float,
+               centre: bool) -> int:
+    """Where an issue goes after handling at ``level`` (its escalation draw ``u``, its
+    type's escalation probability at this level and abandonment at the top, its top level;
+    the server's knowledge, the grid's branch, the mediation-centre policy): a level,
+    ABANDON, or NO_LEVEL (settled here)."""
+    if level >= DEPARTMENT:  # a top level: department or mediation centre
+        return ABANDON if u < abandon_top else NO_LEVEL
+    p = escalate
+    if level == GRID:
+        p = escalation_probability(p, knowledge, knowledge_cut, branch, branch_cut)
+    if u >= p:
+        return NO_LEVEL
+    if level == GRID:
+        return top if (top == MEDIATION and centre) else COMMUNITY
+    if level == COMMUNITY:
+        return STREET
+    return DEPARTMENT  # mediation-centre issues reach the street only without the centre
 
 
 @jit
-def _take(left: np.ndarray, offered: np.ndarray, taken: np.ndarray, g: int,
-          hours: float) -> bool:
+def free_server(first: int, count: int, one_calendar: bool, busy: np.ndarray,
+                calendar: np.ndarray, cals: np.ndarray, t: float) -> int:
+    """The idle server among seats first..first+count-1 that can start soonest after
+    ``t`` (the first listed on ties), or -1."""
+    if one_calendar:
+        for j in range(first, first + count):
+            if not busy[j]:
+                return j
+        return -1
+    best, best_t = -1, np.inf
+    for j in range(first, first + count):
+        if not busy[j]:
+            start = next_open(cals, calendar[j], t)
+            if start < best_t:
+                best, best_t = j, start
+    return best
+
+
+@jit
+def take(left: np.ndarray, offered: np.ndarray, taken: np.ndarray, g: int,
+         hours: float) -> bool:
     """WeeklyHours.take: spend ``hours`` in grid ``g`` if any of its week's are left."""
     offered[g] += hours
     if left[g] <= 0.0:
@@ -135,219 +151,211 @@ def _take(left: np.ndarray, offered: np.ndarray, taken: np.ndarray, g: int,
     return True
 
 
-@jit
-def route_known(b: Books, rng: np.random.Generator, i: int, t: float) -> None:
-    """Send a just-known issue to volunteers, the Party branch, or the grid worker."""
-    s, hp, r = b.issues, b.help, b.rules
-    g, k = s.grid[i], s.kind[i]
-    active = hp.active_by_grid[g]
-    if (r.volunteer_ok[k] and active > 0
-            and s.u[i, U_VOL_TAKE] < _take_probability(float(active),
-                                                       r.params[P_TAKE_PER_ACTIVE],
-                                                       r.params[P_TAKE_MAX])
-            and _take(hp.volunteer_left, hp.volunteer_offered, hp.volunteer_taken, g,
-                      r.local_hours[VOLUNTEERS] * s.hm[i, VOLUNTEERS])):
-        start_local(b, rng, i, VOLUNTEERS, t)
-    elif (r.branch_ok[k] and hp.has_branch[g] and s.u[i, U_BRANCH_TAKE] < r.params[P_BRANCH_TAKE]
-          and _take(hp.branch_left, hp.branch_offered, hp.branch_taken, g,
-                    r.local_hours[BRANCH] * s.hm[i, BRANCH])):
-        start_local(b, rng, i, BRANCH, t)
-    else:
-        arrive(b, i, t, GRID)
-
-
-@jit
-def start_local(b: Books, rng: np.random.Generator, i: int, level: int, t: float) -> None:
-    """Volunteers or the Party branch take the issue (no queue: many hands, within their
-    week's hours); one of them, drawn from the behaviour stream, is its handler."""
-    s, hp, r = b.issues, b.help, b.rules
-    g = s.grid[i]
-    if level == VOLUNTEERS:
-        who = hp.active_idx[hp.active_first[g] + rng.integers(0, hp.active_by_grid[g])]
-    else:
-        who = hp.party_members[hp.party_first[g] + rng.integers(0, hp.party_count[g])]
-    cal = r.calendars[int(r.params[P_VOLUNTEER_CAL])]
-    start = next_open(cal, t)
-    _log(b, i, t, LOG_ARRIVE, level, -1)
-    _log(b, i, start, LOG_START, level, who)
-    if level == VOLUNTEERS and s.household[i] >= 0:
-        _contact(b, s.household[i], start)  # a volunteer comes to help
-    hours = r.local_hours[level] * s.hm[i, level]
-    push(b, add_work(cal, start, hours), LOCAL_DONE, i, level, who, 0.0)
-
-
-@jit
-def local_done(b: Books, i: int, t: float, level: int, who: int) -> None:
-    """Volunteers / branch finish: settled, or passed on to the grid worker."""
-    _log(b, i, t, LOG_DONE, level, -1)
-    if b.issues.u[i, U_LOCAL_RESOLVE] < b.rules.local_resolve[level]:
-        close(b, i, t, RESOLVED, level, who)
-    else:
-        arrive(b, i, t, GRID)
-
-
-@jit
-def free_server(b: Books, sp: int, t: float) -> int:
-    """The idle server of ``sp`` that can start soonest after ``t`` (the first listed on
-    ties), or -1."""
-    pt, sv = b.points, b.servers
-    first, last = pt.first[sp], pt.first[sp] + pt.count[sp]
-    if pt.one_calendar[sp]:
-        for j in range(first, last):
-            if not sv.busy[j]:
-                return j
-        return -1
-    best, best_t = -1, np.inf
-    for j in range(first, last):
-        if not sv.busy[j]:
-            start = next_open(b.rules.calendars[sv.calendar[j]], t)
-            if start < best_t:
-                best, best_t = j, start
-    return best
-
-
-@jit
-def arrive(b: Books, i: int, t: float, level: int) -> None:
-    """The issue reaches a service point's queue (its casework hours count as arrived)."""
-    s, pt, sv, r = b.issues, b.points, b.servers, b.rules
-    _log(b, i, t, LOG_ARRIVE, level, -1)
-    sp = pt.by_grid[s.grid[i], level]
-    k = s.kind[i]
-    if level == GRID:  # knowledge matters at the grid only (a beat has 1-3 workers)
-        first, n = pt.first[sp], pt.count[sp]
-        if n == 1:
-            knowledge = sv.knowledge[first]
-        else:
-            total = 0.0
-            for j in range(first, first + n):
-                total += sv.knowledge[j]
-            knowledge = total / n
-        pt.arrived[sp] += _handling_hours(r.hours[k], knowledge,
-                                          r.params[P_SPEEDUP]) * s.hm[i, GRID]
-    else:
-        pt.arrived[sp] += r.hours[k] * r.level_factor[level] * s.hm[i, level]
-    server = free_server(b, sp, t)
-    if server < 0:
-        if pt.length[sp] == 0:
-            pt.head[sp] = i
-        else:
-            s.queued_next[pt.tail[sp]] = i
-        pt.tail[sp] = i
-        s.queued_next[i] = -1
-        pt.length[sp] += 1
-    else:
-        start(b, sp, server, i, t)
-
-
-@jit
-def start(b: Books, sp: int, server: int, i: int, t: float) -> None:
-    """A server takes the issue: handling starts at its next working moment."""
-    s, sv, r = b.issues, b.servers, b.rules
-    level = b.points.level[sp]
-    cal = r.calendars[sv.calendar[server]]
-    begin = next_open(cal, t)
-    _log(b, i, begin, LOG_START, level, server)
-    k = s.kind[i]
-    if level == GRID:
-        mean = _handling_hours(r.hours[k], sv.knowledge[server], r.params[P_SPEEDUP])
-    else:
-        mean = r.hours[k] * r.level_factor[level]
-    hours = mean * s.hm[i, level]
-    sv.busy[server] = True
-    push(b, add_work(cal, begin, hours * sv.time_factor[server]), DONE, i, sp, server, hours)
-
-
-@jit
-def next_level(b: Books, i: int, level: int, server: int) -> int:
-    """Where the issue goes after handling at ``level``: a level, _ABANDON or _NONE."""
-    s, r = b.issues, b.rules
-    u = s.u[i, U_ESCALATE + level]
-    k = s.kind[i]
-    if level >= DEPARTMENT:  # a top level: department or mediation centre
-        return _ABANDON if u < r.abandon_top[k] else _NONE
-    p = r.escalate[level, k]
-    if level == GRID:
-        p = _escalation(p, b.servers.knowledge[server], r.params[P_ESC_CUT],
-                        b.help.has_branch[s.grid[i]], r.params[P_BRANCH_CUT])
-    if u >= p:
-        return _NONE
-    top = r.top[k]
-    if level == GRID:
-        return top if (top == MEDIATION and r.params[P_CENTRE] != 0.0) else COMMUNITY
-    if level == COMMUNITY:
-        return STREET
-    return DEPARTMENT  # mediation-centre issues reach the street only without the centre
-
-
-@jit
-def done(b: Books, i: int, t: float, sp: int, server: int, hours: float) -> None:
-    """A server finishes: resolve, abandon or escalate; then take the next in the queue."""
-    s, pt, sv, r = b.issues, b.points, b.servers, b.rules
-    level = pt.level[sp]
-    sv.busy[server] = False
-    sv.hours_done[server] += hours
-    _log(b, i, t, LOG_DONE, level, -1)
-    nxt = next_level(b, i, level, server)
-    if nxt == _NONE and r.external_days[level] > 0.0:
-        push(b, t + r.external_days[level] * s.hm[i, HM_EXTERNAL], EXTERNAL_DONE, i, level,
-             server, 0.0)
-    elif nxt == _NONE:
-        close(b, i, t, RESOLVED, level, server)
-    elif nxt == _ABANDON:
-        close(b, i, t, ABANDONED, level, server)
-    else:
-        s.escalations[i] += 1
-        handoff = r.calendars[int(r.params[P_HANDOFF_CAL])]
-        push(b, add_work(handoff, t, r.params[P_HANDOFF_HOURS]), ARRIVE, i, nxt, 0, 0.0)
-    if pt.length[sp] > 0:
-        j = pt.head[sp]
-        pt.head[sp] = s.queued_next[j]
-        pt.length[sp] -= 1
-        if pt.length[sp] == 0:
-            pt.tail[sp] = -1
-        s.queued_next[j] = -1
-        start(b, sp, server, j, t)
-
-
-@jit
-def close(b: Books, i: int, t: float, state: int, level: int, who: int) -> None:
-    """Resolve or abandon the issue (trust responds at the end of the day)."""
-    s = b.issues
-    s.state[i] = state
-    s.t_closed[i] = t
-    s.closed_by[i] = level
-    s.handler[i] = who
-    b.counts[C_OPEN] -= 1
-    b.counts[C_RESOLVED if state == RESOLVED else C_ABANDONED] += 1
-    b.grievance_done[i] = True
-    n = b.ctr[CLOSED_N]
-    b.news.closed[n] = i
-    b.ctr[CLOSED_N] = n + 1
-
-
 # --- the loop --------------------------------------------------------------------------------
 @jit
 def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
     """Run pending events before ``t_end`` in time order; False if it stopped early
     because an array is nearly full (grow them and call again)."""
-    h, ctr = b.heap, b.ctr
-    while ctr[HEAP_N] > 0 and h.t[0] < t_end:
-        if (len(h.t) - ctr[HEAP_N] < ROOM or len(b.log.t) - ctr[LOG_N] < ROOM
-                or len(b.news.closed) - ctr[CLOSED_N] < ROOM
-                or len(b.news.contact_t) - ctr[CONTACTS_N] < ROOM
-                or len(b.news.known) - ctr[KNOWN_N] < ROOM):
+    hf, hi, ctr, counts = b.heap.f, b.heap.i, b.ctr, b.counts
+    s, lg, pt, sv, hp, r, news = b.issues, b.log, b.points, b.servers, b.help, b.rules, b.news
+    kind, grid, household, u, hm = s.kind, s.grid, s.household, s.u, s.hm
+    state, source, t_known, t_start, t_closed = (s.state, s.source, s.t_known, s.t_start,
+                                                 s.t_closed)
+    closed_by, max_level, handler, escalations, queued_next = (
+        s.closed_by, s.max_level, s.handler, s.escalations, s.queued_next)
+    log_issue, log_t, log_event, log_level, log_who = lg.issue, lg.t, lg.event, lg.level, lg.who
+    sp_level, sp_first, sp_count, sp_one, sp_arrived = (pt.level, pt.first, pt.count,
+                                                        pt.one_calendar, pt.arrived)
+    sp_head, sp_tail, sp_length, by_grid = pt.head, pt.tail, pt.length, pt.by_grid
+    calendar, busy, hours_done, knowledge, time_factor = (sv.calendar, sv.busy, sv.hours_done,
+                                                          sv.knowledge, sv.time_factor)
+    cals, params = r.calendars, r.params
+    volunteer_cal, handoff_cal = int(params[P_VOLUNTEER_CAL]), int(params[P_HANDOFF_CAL])
+    grievance_known, grievance_done = b.grievance_known, b.grievance_done
+    while ctr[HEAP_N] > 0 and hf[0, HF_T] < t_end:
+        if (len(hf) - ctr[HEAP_N] < ROOM or len(log_t) - ctr[LOG_N] < ROOM
+                or len(news.closed) - ctr[CLOSED_N] < ROOM
+                or len(news.contact_t) - ctr[CONTACTS_N] < ROOM
+                or len(news.known) - ctr[KNOWN_N] < ROOM):
             return False
-        t, kind, i, a, bb, x = h.t[0], h.kind[0], h.issue[0], h.a[0], h.b[0], h.x[0]
-        pop_root(h, ctr[HEAP_N])
-        ctr[HEAP_N] -= 1
-        if kind == KNOWN:
-            make_known(b, rng, i, t, a)
-        elif kind == ARRIVE:
-            arrive(b, i, t, a)
-        elif kind == DONE:
-            done(b, i, t, a, bb, x)
-        elif kind == LOCAL_DONE:
-            local_done(b, i, t, a, bb)
-        else:
-            close(b, i, t, RESOLVED, a, bb)  # EXTERNAL_DONE: the outside work is finished
+        # the event becomes the first action; ``then`` holds one deferred action (DONE's
+        # next start)
+        t, x = hf[0, HF_T], hf[0, HF_X]
+        ev, i, a, bb = hi[0, HI_KIND], hi[0, HI_ISSUE], hi[0, HI_A], hi[0, HI_B]
+        pop_root(hf, hi, ctr)
+        c = 0  # CLOSE's handler code
+        act = (A_KNOWN if ev == KNOWN else A_ARRIVE if ev == ARRIVE else A_DONE if ev == DONE
+               else A_LOCAL_DONE if ev == LOCAL_DONE else A_CLOSE)
+        if ev == EXTERNAL_DONE:  # the outside work on a settled case is finished
+            a, bb, c = RESOLVED, a, bb
+        then, then_i, then_a, then_b = A_NONE, 0, 0, 0
+        while act != A_NONE:
+            if act == A_KNOWN:
+                # make_known: the issue becomes known (the first of two routes counts),
+                # then goes to volunteers, the Party branch, or the grid worker
+                act = A_NONE
+                if state[i] == HIDDEN:
+                    counts[C_HIDDEN] -= 1
+                    state[i], source[i], t_known[i] = OPEN, a, t
+                    counts[C_OPEN] += 1
+                    grievance_known[i] = t
+                    news.known[ctr[KNOWN_N]] = i
+                    ctr[KNOWN_N] += 1
+                    if a == VOLUNTEER_SOURCE and household[i] >= 0:  # a neighbour noticed
+                        news.contact_household[ctr[CONTACTS_N]] = household[i]
+                        news.contact_t[ctr[CONTACTS_N]] = t
+                        ctr[CONTACTS_N] += 1
+                    g, k = grid[i], kind[i]
+                    active = hp.active_by_grid[g]
+                    if (r.volunteer_ok[k] and active > 0
+                            and u[i, U_VOL_TAKE] < take_probability(
+                                float(active), params[P_TAKE_PER_ACTIVE], params[P_TAKE_MAX])
+                            and take(hp.volunteer_left, hp.volunteer_offered,
+                                     hp.volunteer_taken, g,
+                                     r.local_hours[VOLUNTEERS] * hm[i, VOLUNTEERS])):
+                        act, a = A_LOCAL_START, VOLUNTEERS
+                    elif (r.branch_ok[k] and hp.has_branch[g]
+                          and u[i, U_BRANCH_TAKE] < params[P_BRANCH_TAKE]
+                          and take(hp.branch_left, hp.branch_offered, hp.branch_taken, g,
+                                   r.local_hours[BRANCH] * hm[i, BRANCH])):
+                        act, a = A_LOCAL_START, BRANCH
+                    else:
+                        act, a = A_ARRIVE, GRID
+            elif act == A_LOCAL_START:
+                # volunteers or the branch take it (no queue: many hands within their
+                # week's hours); one of them, drawn from the behaviour stream, handles it
+                level, g = a, grid[i]
+                if level == VOLUNTEERS:
+                    who = hp.active_idx[hp.active_first[g] + rng.integers(0, hp.active_by_grid[g])]
+                else:
+                    who = hp.party_members[hp.party_first[g]
+                                           + rng.integers(0, hp.party_count[g])]
+                begin = next_open(cals, volunteer_cal, t)
+                n = ctr[LOG_N]
+                log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
+                    i, t, LOG_ARRIVE, level, -1)
+                log_issue[n + 1], log_t[n + 1], log_event[n + 1] = i, begin, LOG_START
+                log_level[n + 1], log_who[n + 1] = level, who
+                ctr[LOG_N] = n + 2
+                if max_level[i] < 0 or LEVEL_RANK[level] > LEVEL_RANK[max_level[i]]:
+                    max_level[i] = level
+                if math.isnan(t_start[i]):
+                    t_start[i] = begin
+                if level == VOLUNTEERS and household[i] >= 0:  # a volunteer comes to help
+                    news.contact_household[ctr[CONTACTS_N]] = household[i]
+                    news.contact_t[ctr[CONTACTS_N]] = begin
+                    ctr[CONTACTS_N] += 1
+                hours = r.local_hours[level] * hm[i, level]
+                push(hf, hi, ctr, add_work(cals, volunteer_cal, begin, hours), LOCAL_DONE, i,
+                     level, who, 0.0)
+                act = A_NONE
+            elif act == A_LOCAL_DONE:
+                # volunteers / branch finish: settled, or passed on to the grid worker
+                n = ctr[LOG_N]
+                log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
+                    i, t, LOG_DONE, a, -1)
+                ctr[LOG_N] = n + 1
+                if u[i, U_LOCAL_RESOLVE] < r.local_resolve[a]:
+                    act, c, a, bb = A_CLOSE, bb, RESOLVED, a
+                else:
+                    act, a = A_ARRIVE, GRID
+            elif act == A_ARRIVE:
+                # the issue reaches a service point's queue; its hours count as arrived
+                level = a
+                n = ctr[LOG_N]
+                log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
+                    i, t, LOG_ARRIVE, level, -1)
+                ctr[LOG_N] = n + 1
+                if max_level[i] < 0 or LEVEL_RANK[level] > LEVEL_RANK[max_level[i]]:
+                    max_level[i] = level
+                sp, k = by_grid[grid[i], level], kind[i]
+                first, count = sp_first[sp], sp_count[sp]
+                if level == GRID:  # knowledge matters at the grid only (1-3 workers)
+                    if count == 1:
+                        known = knowledge[first]
+                    else:
+                        total = 0.0
+                        for j in range(first, first + count):
+                            total += knowledge[j]
+                        known = total / count
+                    sp_arrived[sp] += handling_hours(r.hours[k], known,
+                                                     params[P_SPEEDUP]) * hm[i, GRID]
+                else:
+                    sp_arrived[sp] += r.hours[k] * r.level_factor[level] * hm[i, level]
+                server = free_server(first, count, sp_one[sp], busy, calendar, cals, t)
+                if server < 0:  # wait in the queue
+                    if sp_length[sp] == 0:
+                        sp_head[sp] = i
+                    else:
+                        queued_next[sp_tail[sp]] = i
+                    sp_tail[sp] = i
+                    queued_next[i] = -1
+                    sp_length[sp] += 1
+                    act = A_NONE
+                else:
+                    act, a, bb = A_START, sp, server
+            elif act == A_START:
+                # a server takes the issue: handling starts at its next working moment
+                sp, server = a, bb
+                level, k, cal = sp_level[sp], kind[i], calendar[server]
+                begin = next_open(cals, cal, t)
+                n = ctr[LOG_N]
+                log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
+                    i, begin, LOG_START, level, server)
+                ctr[LOG_N] = n + 1
+                if math.isnan(t_start[i]):
+                    t_start[i] = begin
+                if level == GRID:
+                    mean = handling_hours(r.hours[k], knowledge[server], params[P_SPEEDUP])
+                else:
+                    mean = r.hours[k] * r.level_factor[level]
+                hours = mean * hm[i, level]
+                busy[server] = True
+                push(hf, hi, ctr, add_work(cals, cal, begin, hours * time_factor[server]),
+                     DONE, i, sp, server, hours)
+                act = A_NONE
+            elif act == A_DONE:
+                # a server finishes: resolve, abandon or escalate; then it takes the next
+                sp, server, level = a, bb, sp_level[a]
+                busy[server] = False
+                hours_done[server] += x
+                n = ctr[LOG_N]
+                log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
+                    i, t, LOG_DONE, level, -1)
+                ctr[LOG_N] = n + 1
+                k = kind[i]
+                nxt = next_level(u[i, U_ESCALATE + level], level, r.escalate[level, k],
+                                 r.abandon_top[k], r.top[k], knowledge[server],
+                                 params[P_ESC_CUT], hp.has_branch[grid[i]],
+                                 params[P_BRANCH_CUT], params[P_CENTRE] != 0.0)
+                act = A_NONE
+                if nxt == NO_LEVEL and r.external_days[level] > 0.0:
+                    push(hf, hi, ctr, t + r.external_days[level] * hm[i, HM_EXTERNAL],
+                         EXTERNAL_DONE, i, level, server, 0.0)
+                elif nxt == NO_LEVEL:
+                    act, a, bb, c = A_CLOSE, RESOLVED, level, server
+                elif nxt == ABANDON:
+                    act, a, bb, c = A_CLOSE, ABANDONED, level, server
+                else:
+                    escalations[i] += 1
+                    push(hf, hi, ctr, add_work(cals, handoff_cal, t, params[P_HANDOFF_HOURS]),
+                         ARRIVE, i, nxt, 0, 0.0)
+                if sp_length[sp] > 0:  # the next in the queue, after the outcome
+                    j = sp_head[sp]
+                    sp_head[sp] = queued_next[j]
+                    sp_length[sp] -= 1
+                    if sp_length[sp] == 0:
+                        sp_tail[sp] = -1
+                    queued_next[j] = -1
+                    then, then_i, then_a, then_b = A_START, j, sp, server
+            else:  # A_CLOSE: resolved or abandoned (a = state, bb = level, c = handler)
+                state[i], t_closed[i], closed_by[i], handler[i] = a, t, bb, c
+                counts[C_OPEN] -= 1
+                counts[C_RESOLVED if a == RESOLVED else C_ABANDONED] += 1
+                grievance_done[i] = True
+                news.closed[ctr[CLOSED_N]] = i
+                ctr[CLOSED_N] += 1
+                act = A_NONE
+            if act == A_NONE and then != A_NONE:
+                act, i, a, bb, then = then, then_i, then_a, then_b, A_NONE
     return True

@@ -87,9 +87,8 @@ class EventQueue:
     def reserve(self, rows: int) -> None:
         """Room for ``rows`` more events in the heap."""
         n = int(self.counters[cb.HEAP_N])
-        if n + rows > len(self.heap.t):
-            size = max(2 * len(self.heap.t), n + rows)
-            new = _heap(size)
+        if n + rows > len(self.heap.f):
+            new = _heap(max(2 * len(self.heap.f), n + rows))
             for old, col in zip(self.heap, new, strict=True):
                 col[:n] = old[:n]
             self.heap = new
@@ -110,10 +109,7 @@ class EventQueue:
 
 
 def _heap(size: int) -> cb.Heap:
-    return cb.Heap(np.zeros(size), np.zeros(size, dtype=np.int64),
-                   np.zeros(size, dtype=np.int8), np.zeros(size, dtype=np.int64),
-                   np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64),
-                   np.zeros(size))
+    return cb.Heap(np.zeros((size, 2)), np.zeros((size, 5), dtype=np.int64))
 
 
 class Router:
@@ -173,7 +169,7 @@ class Router:
         ctr[cb.LOG_N] = self.pools.events.n
         books = self._books()
         if len(pushed[0]):
-            cb.push_many(books, *pushed)
+            cb.push_many(queue.heap.f, queue.heap.i, ctr, *pushed)
         while not cw.run_until(books, self.rng, t_end):
             self._grow()
             books = self._books()

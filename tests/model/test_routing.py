@@ -37,47 +37,42 @@ TABLE = calendar_table(CALENDARS)
        hours=st.floats(0.0, 60.0))
 def test_compiled_calendars_equal_worktime_exactly(c: int, t: float, hours: float) -> None:
     cal = CALENDARS[c]
-    assert cb.next_open(TABLE[c], t) == cal.next_open(t)
-    assert cb.add_work(TABLE[c], t, hours) == cal.add_work(t, hours)
+    assert cb.next_open(TABLE, c, t) == cal.next_open(t)
+    assert cb.add_work(TABLE, c, t, hours) == cal.add_work(t, hours)
 
 
 # --- service points -----------------------------------------------------------------------
-def beat_with(model: GridGovernanceModel, workers: int):
-    """A beat of ``model`` with at least ``workers`` workers (its service point)."""
-    return next(sp for sp in model.points.beats if len(sp.servers) >= workers)
-
-
 def test_one_calendar_takes_the_first_idle_server() -> None:
-    model = small_model(seed=1, **{"staffing.households_per_worker": 60})
-    sp = beat_with(model, 3)
-    a, b = (s.seat for s in sp.servers[:2])
-    books = model.router._books()
-    assert sp.one_calendar
-    books.servers.busy[a] = True
-    assert cw.free_server(books, sp.index, 0.0) == b
-    books.servers.busy[sp.servers[0].seat: sp.servers[0].seat + len(sp.servers)] = True
-    assert cw.free_server(books, sp.index, 0.0) == -1
+    busy = np.array([True, False, False])
+    calendar = np.zeros(3, dtype=np.int64)
+    assert cw.free_server(0, 3, True, busy, calendar, TABLE, 0.0) == 1
+    busy[:] = True
+    assert cw.free_server(0, 3, True, busy, calendar, TABLE, 0.0) == -1
 
 
 def test_several_calendars_take_the_server_that_can_start_soonest() -> None:
-    model = small_model(seed=1, **{"staffing.households_per_worker": 60})
-    sp = beat_with(model, 2)
-    day, evening = (s.seat for s in sp.servers[:2])
-    books = model.router._books()
-    books = books._replace(rules=books.rules._replace(calendars=TABLE),
-                           points=books.points._replace(count=books.points.count.copy(),
-                                                        one_calendar=np.zeros_like(
-                                                            books.points.one_calendar)))
-    books.points.count[sp.index] = 2
-    books.servers.calendar[[day, evening]] = [0, 1]  # OFFICE, EVENING
+    busy = np.zeros(2, dtype=bool)
+    day_evening = np.array([0, 1])  # OFFICE, EVENING
     monday_noon, monday_six_pm = 0.5, 18 / 24
-    assert cw.free_server(books, sp.index, monday_noon) == day  # the evening one at 17:00
-    assert cw.free_server(books, sp.index, monday_six_pm) == evening  # the day one at 9
-    books.servers.busy[day] = True
-    assert cw.free_server(books, sp.index, monday_noon) == evening
-    books.servers.busy[day] = False
-    books.servers.calendar[[day, evening]] = [0, 0]
-    assert cw.free_server(books, sp.index, monday_noon) == day  # ties: the first listed
+    assert cw.free_server(0, 2, False, busy, day_evening, TABLE, monday_noon) == 0
+    assert cw.free_server(0, 2, False, busy, day_evening, TABLE, monday_six_pm) == 1
+    busy[0] = True
+    assert cw.free_server(0, 2, False, busy, day_evening, TABLE, monday_noon) == 1
+    busy[0] = False
+    both_office = np.array([0, 0])
+    assert cw.free_server(0, 2, False, busy, both_office, TABLE, monday_noon) == 0  # ties
+
+
+def test_a_model_serves_from_its_seats() -> None:
+    """Each service point's servers hold consecutive seats; a beat's are its grid
+    workers, with their calendars' rows."""
+    model = small_model(seed=1, **{"staffing.households_per_worker": 60})
+    table = model.points.table
+    for sp in model.points.all:
+        seats = [s.seat for s in sp.servers]
+        assert seats == list(range(table.first[sp.index], table.first[sp.index]
+                                   + table.count[sp.index]))
+    assert any(len(sp.servers) >= 3 for sp in model.points.beats)
 
 
 def test_hours_done_add_up_over_the_servers() -> None:
@@ -118,19 +113,22 @@ def issue_of(model: GridGovernanceModel, type_name: str, u_escalate: float) -> i
     return int(ids[0])
 
 
-NONE, ABANDON = cw._NONE, cw._ABANDON
+NONE, ABANDON = cw.NO_LEVEL, cw.ABANDON
 
 
 class Router:
-    """The compiled next_level of a day-0 model, with grid 0's first worker's knowledge."""
+    """The compiled next_level with a model's parameters (grid 0: no Party branch)."""
 
     def __init__(self, model: GridGovernanceModel) -> None:
         self.model = model
-        self.seat = model.points.beats[model.points.grid_beat[0]].servers[0].seat
 
     def next_level(self, issue: int, level: Level, knowledge: float = 0.0) -> int:
-        self.model.servers.knowledge[self.seat] = knowledge
-        return cw.next_level(self.model.router._books(), issue, int(level), self.seat)
+        r, s = self.model.router.rules, self.model.pools.store
+        k = int(s.kind[issue])
+        return cw.next_level(s.u[issue, U_ESCALATE + level], int(level), r.escalate[level, k],
+                             r.abandon_top[k], int(r.top[k]), knowledge,
+                             r.params[cb.P_ESC_CUT], bool(self.model.help.has_branch[0]),
+                             r.params[cb.P_BRANCH_CUT], bool(r.params[cb.P_CENTRE]))
 
 
 @pytest.fixture(scope="module")
@@ -186,26 +184,29 @@ def test_disputes_go_to_the_mediation_centre_only_with_the_policy(models) -> Non
     assert centre.next_level(water, Level.GRID) == Level.COMMUNITY
 
 
-def test_handling_hours_at_each_level(models) -> None:
+def test_handling_hours_at_each_level() -> None:
     """Grid: base x (1 - knowledge.handling_speedup x K); above it: base x the level's
-    handling.factor_*; knowledge matters at the grid only. Read from the DONE event a
-    start schedules (its x: mean hours x the issue's multiplier, here 1)."""
-    model = small_model(seed=1)
-    p = model.params
+    handling.factor_*; knowledge matters at the grid only. Read from the DONE event a start
+    schedules (its x: mean hours x the issue's multiplier, here 1), on a model with one
+    water issue known at day 0 and nobody else to take it."""
+    base_params = {"issue.water.rate": 0.0, "policy.mobilisation": "none"}
+    p = small_model(seed=1, days=0).params
     base = p["issue.water.hours"]
-    points = model.points
 
     def hours(level: Level, knowledge: float) -> float:
+        model = small_model(seed=1, days=0, **base_params)
+        points = model.points
         sp = (points.beats[points.grid_beat[0]] if level == Level.GRID else
               {Level.COMMUNITY: points.communities[0], Level.STREET: points.streets[0],
                Level.DEPARTMENT: points.department, Level.MEDIATION: points.mediation}[level])
-        seat = sp.servers[0].seat
-        model.servers.knowledge[seat] = knowledge
+        model.servers.knowledge[sp.servers[0].seat] = knowledge
         model.queue.clear()
-        model.queue.reserve(cb.ROOM)
-        books = model.router._books()
-        cw.start(books, sp.index, seat, issue_of(model, "water", 0.5), 0.0)
-        return float(books.heap.x[0])
+        issue = issue_of(model, "water", 0.5)
+        model.queue.push(0.5, cb.ARRIVE, issue, int(level))
+        model.router.run_until(0.5001)  # it arrives, and handling starts
+        heap = model.queue.heap
+        done = [k for k in range(len(model.queue)) if heap.i[k, cb.HI_ISSUE] == issue]
+        return float(heap.f[done[0], cb.HF_X])
 
     assert hours(Level.GRID, 0.0) == pytest.approx(base)
     assert hours(Level.GRID, 1.0) == pytest.approx(base * (1 - p["knowledge.handling_speedup"]))
@@ -224,13 +225,12 @@ def test_the_event_queue_runs_in_time_order_and_ties_in_scheduling_order(times) 
     queue.reserve(len(times) + cb.ROOM)
     for k, t in enumerate(times):
         queue.push(t, KNOWN, 0, k)  # the data tells the events apart
-    books = EMPTY.router._books()
-    cb.push_many(books, *queue.take_pushed())
+    heap, ctr = queue.heap, queue.counters
+    cb.push_many(heap.f, heap.i, ctr, *queue.take_pushed())
     order = []
-    while books.ctr[cb.HEAP_N]:
-        order.append((books.heap.t[0], books.heap.a[0]))
-        cb.pop_root(books.heap, books.ctr[cb.HEAP_N])
-        books.ctr[cb.HEAP_N] -= 1
+    while ctr[cb.HEAP_N]:
+        order.append((heap.f[0, cb.HF_T], heap.i[0, cb.HI_A]))
+        cb.pop_root(heap.f, heap.i, ctr)
     assert order == sorted(zip(times, range(len(times)), strict=True))
 
 
