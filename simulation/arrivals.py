@@ -32,16 +32,16 @@ class Arrivals:
     the parameters and issue types, the world and population (who raises an issue, how
     much they trust), the residents' grievances, the office calendar (in-person reports
     wait for it), the arrivals stream (``sequence``: its seed sequence, from which each
-    later draw's stream is derived) and the event queue's ``push``."""
+    later draw's stream is derived) and the event queue's ``push_many``."""
 
     def __init__(self, params: Mapping[str, Any], types: IssueTypes, world: World,
                  population: Population, grievances: Grievances, pools: IssuePools,
                  office: Calendar, rng: np.random.Generator,
-                 push: Callable[..., None],
+                 push_many: Callable[..., None],
                  sequence: np.random.SeedSequence | None = None) -> None:
         self.params, self.types, self.world, self.population = params, types, world, population
         self.grievances, self.pools, self.office, self.rng = grievances, pools, office, rng
-        self.push = push
+        self.push_many = push_many
         later = draws.LATER_DRAWS
         self.later = ([np.random.default_rng(s) for s in later_draw_sequences(sequence,
                                                                               len(later))]
@@ -121,7 +121,5 @@ class Arrivals:
             if known is not None:
                 known_at[k], source[k] = known[0], int(known[1])
         pools.hide(ids)  # every new issue starts hidden
-        push = self.push
-        for i, at, src in zip(ids[source >= 0].tolist(), known_at[source >= 0].tolist(),
-                              source[source >= 0].tolist(), strict=True):
-            push(at, KNOWN, i, src)
+        reported = source >= 0
+        self.push_many(known_at[reported], KNOWN, ids[reported], source[reported])

@@ -14,12 +14,11 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import numba
 import numpy as np
 
+from .hidden import Lists
 from .issues import RANK, Level
-
-jit = numba.njit(cache=True, fastmath=False)  # fastmath off: results equal Python's
+from .support.compiled import jit
 
 # Event kinds, and what each carries (a, b, x).
 KNOWN, ARRIVE, DONE, LOCAL_DONE, EXTERNAL_DONE = range(5)
@@ -43,9 +42,9 @@ LEVEL_RANK = RANK.astype(np.int64)  # height by level number
 CAL_OPEN, CAL_CLOSE, CAL_CLOSE_EPS, CAL_WORKDAYS, CAL_ALWAYS = range(5)
 
 # Counters (an int64 array): events in the heap, events scheduled so far, log rows, and
-# today's closed issues, volunteer contacts and issues made known.
-HEAP_N, SCHEDULED, LOG_N, CLOSED_N, CONTACTS_N, KNOWN_N = range(6)
-N_COUNTERS = 6
+# today's closed issues and volunteer contacts.
+HEAP_N, SCHEDULED, LOG_N, CLOSED_N, CONTACTS_N = range(5)
+N_COUNTERS = 5
 
 # Scalar parameters (a float64 array), by place.
 (P_HANDOFF_HOURS, P_SPEEDUP, P_ESC_CUT, P_BRANCH_CUT, P_BRANCH_TAKE, P_TAKE_PER_ACTIVE,
@@ -169,12 +168,11 @@ class Rules(NamedTuple):
 
 class DayNews(NamedTuple):
     """What the day's events produced for the model: issues closed, volunteer contacts
-    (household, time), issues made known (to leave the hidden pools)."""
+    (household, time)."""
 
     closed: np.ndarray
     contact_household: np.ndarray
     contact_t: np.ndarray
-    known: np.ndarray
 
 
 class Books(NamedTuple):
@@ -192,6 +190,7 @@ class Books(NamedTuple):
     grievance_known: np.ndarray
     grievance_done: np.ndarray
     news: DayNews
+    hidden: Lists
 
 
 # --- calendars (simulation.worktime.Calendar, operation for operation) -----------------------

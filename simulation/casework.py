@@ -53,7 +53,6 @@ from .casebook import (
     HIDDEN,
     HM_EXTERNAL,
     KNOWN,
-    KNOWN_N,
     LEVEL_RANK,
     LOCAL_DONE,
     LOG_ARRIVE,
@@ -84,6 +83,7 @@ from .casebook import (
     pop_root,
     push,
 )
+from .hidden import unlink
 from .issues import U_BRANCH_TAKE, U_ESCALATE, U_LOCAL_RESOLVE, U_VOL_TAKE
 from .rules import grid_escalation_probability, grid_handling_hours, volunteer_take_probability
 
@@ -171,12 +171,11 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                                                           sv.knowledge, sv.time_factor)
     cals, params = r.calendars, r.params
     volunteer_cal, handoff_cal = int(params[P_VOLUNTEER_CAL]), int(params[P_HANDOFF_CAL])
-    grievance_known, grievance_done = b.grievance_known, b.grievance_done
+    grievance_known, grievance_done, hid = b.grievance_known, b.grievance_done, b.hidden
     while ctr[HEAP_N] > 0 and hf[0, HF_T] < t_end:
         if (len(hf) - ctr[HEAP_N] < ROOM or len(log_t) - ctr[LOG_N] < ROOM
                 or len(news.closed) - ctr[CLOSED_N] < ROOM
-                or len(news.contact_t) - ctr[CONTACTS_N] < ROOM
-                or len(news.known) - ctr[KNOWN_N] < ROOM):
+                or len(news.contact_t) - ctr[CONTACTS_N] < ROOM):
             return False
         # the event becomes the first action; ``then`` holds one deferred action (DONE's
         # next start)
@@ -199,8 +198,9 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                     state[i], source[i], t_known[i] = OPEN, a, t
                     counts[C_OPEN] += 1
                     grievance_known[i] = t
-                    news.known[ctr[KNOWN_N]] = i
-                    ctr[KNOWN_N] += 1
+                    unlink(i, grid[i], household[i], hid.g_head, hid.g_tail, hid.g_count,
+                           hid.g_prev, hid.g_next, hid.hh_head, hid.hh_tail, hid.hh_prev,
+                           hid.hh_next)
                     if a == VOLUNTEER_SOURCE and household[i] >= 0:  # a neighbour noticed
                         news.contact_household[ctr[CONTACTS_N]] = household[i]
                         news.contact_t[ctr[CONTACTS_N]] = t

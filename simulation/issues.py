@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from . import hidden
 from .parameters import ISSUE_TYPES, Parameters
 
 
@@ -149,9 +150,10 @@ class Columns:
 
     def _grow(self, capacity: int) -> None:
         for name, (dtype, tail, fill) in self.spec.items():
-            new = np.full((capacity, *tail), fill, dtype=dtype)
+            new = np.empty((capacity, *tail), dtype=dtype)
             if self.capacity:
                 new[: self.n] = getattr(self, name)[: self.n]
+            new[self.n:] = fill
             setattr(self, name, new)
         self.capacity = capacity
 
@@ -178,8 +180,9 @@ class IssueStore(Columns):
     hidden), the times in days (``t_known``, ``t_start``: first handling start,
     ``t_closed``; NaN until then), ``closed_by`` and ``max_level`` (Level, -1 if none),
     ``handler`` (who closed it, a handler code: :meth:`simulation.routing.Router.names`),
-    ``escalations``, and ``queued_next`` (the next issue in the same service point's queue,
-    -1 for none: the queues are linked lists through the issues)."""
+    ``escalations``, ``queued_next`` (the next issue in the same service point's queue,
+    -1 for none: the queues are linked lists through the issues) and the links of the
+    hidden lists (:mod:`simulation.hidden`)."""
 
     SPEC: ClassVar[dict[str, tuple[type, tuple[int, ...], float | int]]] = {
         "kind": (np.int8, (), 0), "grid": (np.int64, (), 0),
@@ -190,6 +193,8 @@ class IssueStore(Columns):
         "source": (np.int8, (), -1), "closed_by": (np.int8, (), -1),
         "max_level": (np.int8, (), -1), "handler": (np.int64, (), -1),
         "escalations": (np.int32, (), 0), "queued_next": (np.int64, (), -1),
+        "g_prev": (np.int64, (), -1), "g_next": (np.int64, (), -1),
+        "hh_prev": (np.int64, (), -1), "hh_next": (np.int64, (), -1),
         "u": (np.float64, (len(BLOCK_DRAWS) + len(LATER_DRAWS),), 0.0),
         "hm": (np.float64, (len(Level) + 1,), 0.0),
     }
@@ -225,80 +230,69 @@ class IssueEvents(Columns):
 
 class IssuePools:
     """Every issue of a run (``store``) and its log (``events``), the hidden ones where
-    they wait to be found (by grid and by household: issue id -> when it arose, in issue
-    order), the count in each state (``counts``, in COUNTS order) and the day's news: the
-    issues closed today (``closed_today``, ids) and the households volunteers helped today
-    (``contacts``: households and times). Arrivals, visits and volunteers read and fill the
-    hidden pools; the router (:mod:`simulation.routing`) moves issues on and writes the
-    day's news; the model reads it at the end of each day."""
+    they wait to be found (lists by grid and by household, in issue order:
+    :mod:`simulation.hidden`), the count in each state (``counts``, in COUNTS order) and the
+    day's news: the issues closed today (``closed_today``, ids) and the households
+    volunteers helped today (``contacts``: households and times). Arrivals hide new issues;
+    visits and volunteers find hidden ones; the router (:mod:`simulation.routing`) makes
+    them known, moves them on and writes the day's news; the model reads it at the end of
+    each day."""
 
-    def __init__(self, n_grids: int) -> None:
+    def __init__(self, n_grids: int, n_households: int) -> None:
         self.store = IssueStore()
         self.events = IssueEvents()
-        self.hidden_by_grid: list[dict[int, float]] = [{} for _ in range(n_grids)]
-        self.hidden_by_household: dict[int, dict[int, float]] = {}
+        self.g_head = np.full(n_grids, -1, dtype=np.int64)
+        self.g_tail = np.full(n_grids, -1, dtype=np.int64)
+        self.g_count = np.zeros(n_grids, dtype=np.int64)
+        self.hh_head = np.full(n_households, -1, dtype=np.int64)
+        self.hh_tail = np.full(n_households, -1, dtype=np.int64)
         self.counts = np.zeros(len(COUNTS), dtype=np.int64)
         self.closed_today = np.empty(0, dtype=np.int64)
         self.contacts = (np.empty(0, dtype=np.int64), np.empty(0))
+
+    def lists(self) -> hidden.Lists:
+        """The hidden lists' heads, tails and links (the store's columns, as they are)."""
+        s = self.store
+        return hidden.Lists(self.g_head, self.g_tail, self.g_count, s.g_prev, s.g_next,
+                            self.hh_head, self.hh_tail, s.hh_prev, s.hh_next)
 
     def count(self, name: str) -> int:
         """Issues in state ``name`` (one of COUNTS) now."""
         return int(self.counts[COUNTS.index(name)])
 
     def hide(self, ids: np.ndarray) -> None:
-        """Put new issues (ids, in order) into the hidden pools."""
-        s = self.store
-        by_grid, by_household = self.hidden_by_grid, self.hidden_by_household
-        for i, g, hh, t in zip(ids.tolist(), s.grid[ids].tolist(), s.household[ids].tolist(),
-                               s.t_arisen[ids].tolist(), strict=True):
-            by_grid[g][i] = t
-            if hh >= 0:
-                pool = by_household.get(hh)
-                if pool is None:
-                    by_household[hh] = {i: t}
-                else:
-                    pool[i] = t
+        """Put new issues (ids, in order) into the hidden lists."""
+        hidden.hide(np.asarray(ids, dtype=np.int64), self.store.grid, self.store.household,
+                    self.lists())
         self.counts[HIDDEN] += len(ids)
 
-    def forget_hidden(self, ids: np.ndarray) -> None:
-        """Remove just-known issues (ids) from the hidden pools (their count is the
-        router's)."""
-        s = self.store
-        by_grid, by_household = self.hidden_by_grid, self.hidden_by_household
-        for i, g, hh in zip(ids.tolist(), s.grid[ids].tolist(), s.household[ids].tolist(),
-                            strict=True):
-            del by_grid[g][i]
-            if hh >= 0:
-                pool = by_household[hh]
-                del pool[i]
-                if not pool:
-                    del by_household[hh]
+    def hidden_in_grid(self, grid: int) -> np.ndarray:
+        """The hidden issues of ``grid`` (ids, in issue order)."""
+        return hidden.in_grid(grid, self.lists())
 
-    def found_in_households(self, households: list[int], times: list[float],
-                            probs: list[float], rng: np.random.Generator
-                            ) -> list[tuple[int, float]]:
+    def found_in_households(self, households: np.ndarray, times: np.ndarray,
+                            probs: np.ndarray, rng: np.random.Generator
+                            ) -> tuple[np.ndarray, np.ndarray]:
         """Visits: at ``times[j]`` each hidden issue of ``households[j]`` is found with
         ``probs[j]`` (one uniform draw from ``rng`` per hidden issue, in visit order); the
-        issues found (ids), each with when (no earlier than it arose)."""
-        pools = self.hidden_by_household
-        seen = [(i, arisen, t, p) for hh, t, p in zip(households, times, probs, strict=True)
-                if hh in pools for i, arisen in pools[hh].items()]
-        if not seen:
-            return []
-        u = rng.random(len(seen)).tolist()
-        return [(i, max(t, arisen)) for (i, arisen, t, p), x in zip(seen, u, strict=True)
-                if x < p]
+        issues found (ids) and when each was (no earlier than it arose)."""
+        ids, visit = hidden.in_households(np.asarray(households, dtype=np.int64),
+                                          self.lists())
+        if not len(ids):
+            return ids, np.empty(0)
+        hit = rng.random(len(ids)) < np.asarray(probs)[visit]
+        ids = ids[hit]
+        return ids, np.maximum(np.asarray(times)[visit[hit]], self.store.t_arisen[ids])
 
     def found_in_grid(self, grid: int, t: float, prob: float, rng: np.random.Generator
-                      ) -> list[tuple[int, float]]:
+                      ) -> tuple[np.ndarray, np.ndarray]:
         """An inspection at ``t``: each hidden issue of ``grid`` is found with ``prob`` (one
-        draw each from ``rng``); the issues found (ids), each with when."""
-        pool = self.hidden_by_grid[grid]
-        if not pool:
-            return []
-        hit = rng.random(len(pool)) < prob
-        return [(i, max(t, arisen))
-                for (i, arisen), h in zip(list(pool.items()), hit, strict=True) if h]
+        draw each from ``rng``); the issues found (ids) and when each was."""
+        if not self.g_count[grid]:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        ids = self.hidden_in_grid(grid)
+        ids = ids[rng.random(len(ids)) < prob]
+        return ids, np.maximum(t, self.store.t_arisen[ids])
 
     def state_counts(self) -> dict[str, int]:
         """Issues by state, recounted from the store (for the conservation check)."""
@@ -310,5 +304,4 @@ class IssuePools:
         self.store = IssueStore(0)
         self.events = IssueEvents(0)
         self.closed_today = np.empty(0, dtype=np.int64)
-        self.hidden_by_grid = []
-        self.hidden_by_household.clear()
+        self.hh_head = self.hh_tail = np.empty(0, dtype=np.int64)

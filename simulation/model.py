@@ -175,14 +175,14 @@ class GridGovernanceModel(mesa.Model):
             self.warnings.append("policy.party_branch: no grid has world.branch_min_members "
                                  "Party members, so no branch forms: it changes nothing")
         self.queue = EventQueue()
-        self.pools = IssuePools(w.n_grids)
+        self.pools = IssuePools(w.n_grids, w.n_households)
         self._build_staff()
         self.router = Router(p, self.types, self.calendars, self.pools, self.queue,
                              self.points, self.points.by_grid(w), self.servers, self.help,
                              self.grievances, streams.behaviour)
         self.arrivals = Arrivals(p, self.types, w, self.population, self.grievances,
                                  self.pools, self.calendars.office, streams.arrivals,
-                                 self.queue.push, streams.seeds["arrivals"])
+                                 self.queue.push_many, streams.seeds["arrivals"])
         self._hours_by_day: list[float] = []
         self.arrivals.backlog()
         self.grievances.refresh(0.0)
@@ -232,7 +232,7 @@ class GridGovernanceModel(mesa.Model):
             self.grid_workers.extend(workers)
             beat_points.append(ServicePoint(f"beat:{b}", Level.GRID, workers))
         self.rounds = DoorToDoorRounds(visitors, routes, p, beat_points, w, self.population,
-                                       self.pools, self.streams.visits, self.queue.push)
+                                       self.pools, self.streams.visits, self.queue.push_many)
         self.dedicated_workers = [gw for gw in self.grid_workers if gw.dedicated]
 
         def office(name: str, level: Level, n: int) -> ServicePoint:
@@ -272,7 +272,7 @@ class GridGovernanceModel(mesa.Model):
             for gw in self.dedicated_workers:
                 gw.inspect_unit(day, self.points.beat_grids[gw.beat], pools,
                                 p["visits.dedicated_find_prob"], streams.visits,
-                                self.queue.push)
+                                self.queue.push_many)
         Volunteer.spot(p, self.help, pools, self.calendars.volunteer, streams.behaviour,
                        self.queue.push, day)
         self.arrivals.today(day)

@@ -76,6 +76,15 @@ class EventQueue:
         issues.append(issue)
         data_.append(int(data))
 
+    def push_many(self, t: np.ndarray, kind: int, issues: np.ndarray, data: np.ndarray) -> None:
+        """Schedule events of one ``kind`` for ``issues`` at times ``t``, in order, each with
+        its integer of ``data`` (as many :meth:`push` calls)."""
+        ts, kinds, ids, data_ = self._pushed
+        ts.extend(np.asarray(t, dtype=np.float64).tolist())
+        kinds.extend([kind] * len(t))
+        ids.extend(np.asarray(issues, dtype=np.int64).tolist())
+        data_.extend(np.asarray(data, dtype=np.int64).tolist())
+
     @property
     def scheduled(self) -> int:
         """Events scheduled so far."""
@@ -158,7 +167,7 @@ class Router:
                              self.party_first, self.party_count, self.party_members,
                              h.has_branch),
             rules=self.rules, counts=p.counts, grievance_known=g.t_known,
-            grievance_done=g.done, news=self.news)
+            grievance_done=g.done, news=self.news, hidden=p.lists())
 
     def run_until(self, t_end: float) -> None:
         """Run every pending event before ``t_end``, in time order (the events the agents
@@ -182,7 +191,7 @@ class Router:
         self.pools.events.n = int(ctr[cb.LOG_N])
         self.pools.events.reserve(room)
         news = self.news
-        if len(news.closed) - max(ctr[cb.CLOSED_N], ctr[cb.CONTACTS_N], ctr[cb.KNOWN_N]) < room:
+        if len(news.closed) - max(ctr[cb.CLOSED_N], ctr[cb.CONTACTS_N]) < room:
             bigger = _news(2 * len(news.closed))
             for old, new in zip(news, bigger, strict=True):
                 new[: len(old)] = old
@@ -190,20 +199,17 @@ class Router:
 
     def _deliver(self) -> None:
         """Hand the run's news to the pools: the log's length, issues closed, volunteer
-        contacts; the issues made known leave the hidden pools."""
+        contacts."""
         ctr, news, pools = self.queue.counters, self.news, self.pools
         pools.events.n = int(ctr[cb.LOG_N])
-        closed, contacts, known = (int(ctr[k]) for k in (cb.CLOSED_N, cb.CONTACTS_N,
-                                                         cb.KNOWN_N))
+        closed, contacts = int(ctr[cb.CLOSED_N]), int(ctr[cb.CONTACTS_N])
         if closed:
             pools.closed_today = np.concatenate([pools.closed_today, news.closed[:closed]])
         if contacts:
             households, times = pools.contacts
             pools.contacts = (np.concatenate([households, news.contact_household[:contacts]]),
                               np.concatenate([times, news.contact_t[:contacts]]))
-        if known:
-            pools.forget_hidden(news.known[:known])
-        ctr[cb.CLOSED_N] = ctr[cb.CONTACTS_N] = ctr[cb.KNOWN_N] = 0
+        ctr[cb.CLOSED_N] = ctr[cb.CONTACTS_N] = 0
 
     def names(self, levels: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Handlers' names from their codes at ``levels`` (the store's ``handler`` with
@@ -225,7 +231,7 @@ class Router:
 
 def _news(size: int) -> cb.DayNews:
     return cb.DayNews(np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64),
-                      np.zeros(size), np.zeros(size, dtype=np.int64))
+                      np.zeros(size))
 
 
 def rules(params: Mapping[str, Any], types: IssueTypes, calendars: Calendars) -> cb.Rules:

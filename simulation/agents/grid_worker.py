@@ -69,13 +69,13 @@ class GridWorker(mesa.Agent, Seat):
         self.time_factor = 1.0 / (1.0 - f)
 
     def inspect_unit(self, day: int, grids: list[int], pools: IssuePools, prob: float,
-                     rng: np.random.Generator, push: Callable[..., None]) -> None:
+                     rng: np.random.Generator, push_many: Callable[..., None]) -> None:
         """A dedicated grid's worker inspects the unit's ``grids`` at the day's opening and
         finds each hidden issue with ``prob`` (one draw each from ``rng``)."""
         t = self.calendar.next_open(float(day))
         for g in grids:
-            for issue, when in pools.found_in_grid(g, t, prob, rng):
-                push(when, KNOWN, issue, int(Source.VISIT))
+            ids, when = pools.found_in_grid(g, t, prob, rng)
+            push_many(when, KNOWN, ids, np.full(len(ids), int(Source.VISIT)))
 
 
 class DoorToDoorRounds:
@@ -92,15 +92,15 @@ class DoorToDoorRounds:
 
     The rounds receive what they use: the parameters, the beats' queues (how long they
     are), the world and population (whose trust a visit raises), the issue pools (what a
-    visit can find), the visits stream and the event queue's ``push``.
+    visit can find), the visits stream and the event queue's ``push_many``.
     """
 
     def __init__(self, workers: list[GridWorker], routes: list[np.ndarray],
                  params: Mapping[str, Any], beats: list[ServicePoint], world: World,
                  population: Population, pools: IssuePools, rng: np.random.Generator,
-                 push: Callable[..., None]) -> None:
+                 push_many: Callable[..., None]) -> None:
         self.params, self.beats, self.world, self.population = params, beats, world, population
-        self.pools, self.rng, self.push = pools, rng, push
+        self.pools, self.rng, self.push_many = pools, rng, push_many
         knowledge, visit_hours = params["knowledge.initial"], params["visits.hours_each"]
         self.workers = workers
         self.length = np.array([len(r) for r in routes], dtype=np.int64)
@@ -169,9 +169,8 @@ class DoorToDoorRounds:
         households = self.route[flat]
         find = visit_find_probability(self.n_known / np.maximum(self.length, 1),
                                       p["visits.find_prob_min"], p["visits.find_prob_max"])
-        for issue, when in self.pools.found_in_households(households.tolist(), times.tolist(),
-                                                          find[w].tolist(), self.rng):
-            self.push(when, KNOWN, issue, int(Source.VISIT))
+        ids, when = self.pools.found_in_households(households, times, find[w], self.rng)
+        self.push_many(when, KNOWN, ids, np.full(len(ids), int(Source.VISIT)))
         fresh = np.unique(flat[~self.known[flat]])
         self.known[fresh] = True
         self.n_known += np.bincount(self.owner[fresh], minlength=len(n))

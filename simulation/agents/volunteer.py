@@ -87,15 +87,15 @@ class Volunteer(Resident):
         moment of their ``calendar``'s day, and make them known (draws from ``rng``)."""
         n_spot = rng.poisson(cls.spot_rates(params, help))
         for g in np.flatnonzero(n_spot):
-            pool = pools.hidden_by_grid[g]
-            if not pool:
+            if not pools.g_count[g]:
                 continue
-            issues = list(pool.items())  # (id, when it arose), in issue order
+            issues = pools.hidden_in_grid(g)  # in issue order
             k = min(int(n_spot[g]), len(issues))
             picks = rng.choice(len(issues), size=k, replace=False)
             hours = calendar.open_hour + rng.random(k) * (calendar.close_hour
                                                           - calendar.open_hour)
-            for j, h in zip(picks, hours, strict=True):
-                issue, arisen = issues[j]
-                push(max(day + h / HOURS_PER_DAY, arisen), KNOWN, issue,
+            arisen = pools.store.t_arisen
+            for j, h in zip(picks.tolist(), hours.tolist(), strict=True):
+                issue = int(issues[j])
+                push(max(day + h / HOURS_PER_DAY, float(arisen[issue])), KNOWN, issue,
                      int(Source.VOLUNTEER))

@@ -11,7 +11,7 @@ from conftest import SMALL, small_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation import GridGovernanceModel, load_scenario
+from simulation import GridGovernanceModel, hidden, load_scenario
 from simulation.issues import Level, Source, State
 from simulation.parameters import ISSUE_TYPES
 
@@ -24,11 +24,12 @@ def check_conservation(model: GridGovernanceModel) -> None:
     assert c["arisen"] == len(model.issues)
     assert c["arisen"] == sum(c[s] for s in STATES)
     assert model.pools.state_counts() == {s: c[s] for s in STATES}
-    hidden_pool = sum(len(g) for g in model.pools.hidden_by_grid)
-    assert hidden_pool == c["hidden"]
-    s = model.issues
-    assert sum(len(h) for h in model.pools.hidden_by_household.values()) == int(
-        ((s.view("state") == State.HIDDEN) & (s.view("household") >= 0)).sum())
+    pools, s = model.pools, model.issues
+    assert pools.g_count.sum() == c["hidden"]
+    assert hidden.count_linked(pools.g_head, s.g_next) == c["hidden"]  # the lists agree
+    in_households = hidden.count_linked(pools.hh_head, s.hh_next)
+    assert in_households == int(((s.view("state") == State.HIDDEN)
+                                 & (s.view("household") >= 0)).sum())
 
 
 def test_conservation_every_day() -> None:
