@@ -55,6 +55,12 @@ class Arrivals:
                                    types.rate[None, :] * w.grid_households[:, None],
                                    types.dedicated_rate[None, :]) / 365.0
 
+    def expected(self, days: int) -> int:
+        """A generous count of the issues ``days`` days bring: the expected count plus four
+        standard deviations (Poisson), to size the issue store once."""
+        mean = float(self.daily_rate.sum()) * days
+        return int(mean + 4.0 * mean ** 0.5) + 64
+
     @staticmethod
     def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         grids, kinds = np.nonzero(counts)

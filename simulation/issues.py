@@ -136,8 +136,9 @@ CHUNK = 4096  # rows a column set grows by at least
 
 
 class Columns:
-    """Equal-length NumPy columns grown in chunks (capacity doubles, at least by CHUNK):
-    ``n`` rows are in use; :meth:`view` gives a column's rows in use."""
+    """Equal-length NumPy columns grown in chunks (by a quarter of the capacity, at least
+    CHUNK rows; :meth:`reserve` sizes them ahead when the need is known): ``n`` rows are in
+    use; :meth:`view` gives a column's rows in use."""
 
     # name -> (dtype, trailing shape, fill of new rows)
     SPEC: ClassVar[dict[str, tuple[type, tuple[int, ...], float | int]]] = {}
@@ -160,7 +161,7 @@ class Columns:
     def reserve(self, rows: int) -> None:
         """Make room for ``rows`` more rows."""
         if self.n + rows > self.capacity:
-            self._grow(max(2 * self.capacity, self.n + rows, CHUNK))
+            self._grow(max(self.capacity + self.capacity // 4, self.n + rows, CHUNK))
 
     def view(self, name: str) -> np.ndarray:
         """Column ``name``'s rows in use (a view: it changes as the run goes on)."""
@@ -255,6 +256,12 @@ class IssuePools:
         s = self.store
         return hidden.Lists(self.g_head, self.g_tail, self.g_count, s.g_prev, s.g_next,
                             self.hh_head, self.hh_tail, s.hh_prev, s.hh_next)
+
+    def reserve(self, issues: int) -> None:
+        """Room for ``issues`` more issues and their log (3.5 rows an issue: measured 3.4
+        in the baseline, 3.7 in Wenheng)."""
+        self.store.reserve(issues)
+        self.events.reserve(int(3.5 * issues))
 
     def count(self, name: str) -> int:
         """Issues in state ``name`` (one of COUNTS) now."""

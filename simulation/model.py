@@ -318,6 +318,7 @@ class GridGovernanceModel(mesa.Model):
         freeze = gc.get_freeze_count() == 0  # never unfreeze what a host process froze
         if freeze:
             gc.freeze()
+        self.pools.reserve(self.arrivals.expected(days))  # the issue store sized once
         try:
             for _ in range(days):
                 self.step()

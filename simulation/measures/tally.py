@@ -63,6 +63,8 @@ class Tally:
     max_offered_load: float
     overloaded_points: int
     cost: dict[str, float] = field(default_factory=dict)  # annual cost items (yuan/year)
+    # resolution curves computed so far, by clock (a city's cohort has millions of issues)
+    _curves: dict[bool, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, issues: IssueStore, *, now: float, days: int, warmup: int, followup: int,
@@ -87,6 +89,10 @@ class Tally:
             t_closed=np.where(state == State.RESOLVED, col("t_closed"), np.nan),
             visits_planned=visits_planned, visits_done=visits_done,
             max_offered_load=max_offered_load, overloaded_points=overloaded_points, cost=cost)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the curves computed so far (a worker's would be sent whole)."""
+        return {**self.__dict__, "_curves": {}}
 
     @classmethod
     def merge(cls, parts: list[Tally]) -> Tally:
@@ -140,10 +146,19 @@ class Tally:
             return self.calendar.working_days_between_many(self.t_arisen[c], end), resolved
         return end - self.t_arisen[c], resolved
 
+    def curve(self, working_days: bool = False) -> Any:
+        """Kaplan-Meier estimate of the time from arising to resolution over the cohort, in
+        days or working days (:func:`simulation.measures.survival.resolution_curve`; None
+        without a cohort), computed once."""
+        if working_days not in self._curves:
+            self._curves[working_days] = resolution_curve(
+                *self.times_to_resolve(working_days=working_days))
+        return self._curves[working_days]
+
     def resolution_curve(self) -> list[float]:
         """Share of the cohort resolved within each of CURVE_WORKING_DAYS working days of
         arising (Kaplan-Meier); [] without a cohort."""
-        curve = resolution_curve(*self.times_to_resolve(working_days=True))
+        curve = self.curve(working_days=True)
         if curve is None:
             return []
         return [float(x) for x in 1.0 - curve.sf.evaluate(CURVE_WORKING_DAYS)]

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from ..issues import Level, Source, State
-from .survival import resolution_curve
 from .tally import Tally
 
 # How an issue became known, in groups for the times from known to resolved by source.
@@ -96,12 +95,12 @@ class Measured:
     @cached_property
     def curve(self) -> Any:
         """Kaplan-Meier estimate of days from arising to resolution (None: no cohort)."""
-        return resolution_curve(*self.tally.times_to_resolve())
+        return self.tally.curve()
 
     @cached_property
     def work_curve(self) -> Any:
         """The same in working days (the 5-working-day rule's clock)."""
-        return resolution_curve(*self.tally.times_to_resolve(working_days=True))
+        return self.tally.curve(working_days=True)
 
     @cached_property
     def k2r(self) -> np.ndarray:

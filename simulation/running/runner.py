@@ -27,6 +27,7 @@ from ..measures.tally import Tally
 from ..model import GridGovernanceModel
 from ..parameters import Parameters
 from ..seeds import stream_seed_records
+from ..support.machine import return_freed_memory
 
 
 @dataclass
@@ -111,6 +112,7 @@ def run_model(params: Parameters, *, seed: int, days: int, warmup_days: int = 0,
     del model
     if collect_garbage:
         gc.collect()  # the model's own reference cycles (cheap once it is emptied)
+        return_freed_memory()
     record.build_seconds, record.run_seconds, record.collect_seconds = t1 - t0, t2 - t1, t3 - t2
     record.wall_seconds = time.perf_counter() - t0
     record.peak_rss_bytes = peak_rss_bytes()

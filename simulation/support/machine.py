@@ -4,6 +4,8 @@ quota) and the free disk of a folder; and bytes in words for messages."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
 import os
 import shutil
@@ -136,3 +138,15 @@ def free_disk_bytes(out: Path) -> int:
     while not where.exists() and where != where.parent:
         where = where.parent
     return shutil.disk_usage(where).free
+
+
+def return_freed_memory() -> bool:
+    """Give the memory this process has freed back to the operating system (glibc's
+    ``malloc_trim``: a worker between districts holds half a GiB it no longer uses
+    otherwise, measured after a year of Licheng); False where there is no glibc."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError, TypeError):
+        return False
