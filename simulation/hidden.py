@@ -115,6 +115,25 @@ def in_households(households: np.ndarray, h: Lists) -> tuple[np.ndarray, np.ndar
 
 
 @jit
+def in_grids(grids: np.ndarray, h: Lists) -> tuple[np.ndarray, np.ndarray]:
+    """The hidden issues of ``grids`` (in this order), each grid's in issue order: (issue
+    ids, index of the grid in ``grids``)."""
+    n = 0
+    for g in grids:
+        n += h.g_count[g]
+    ids = np.empty(n, dtype=np.int64)
+    which = np.empty(n, dtype=np.int64)
+    k = 0
+    for j in range(len(grids)):
+        i = h.g_head[grids[j]]
+        while i >= 0:
+            ids[k], which[k] = i, j
+            k += 1
+            i = h.g_next[i]
+    return ids, which
+
+
+@jit
 def count_linked(head: np.ndarray, nxt: np.ndarray) -> int:
     """Issues reachable from ``head`` through the links (a check of the lists)."""
     n = 0

@@ -138,9 +138,11 @@ CHUNK = 4096  # rows a column set grows by at least
 class Columns:
     """Equal-length NumPy columns grown in chunks (by a quarter of the capacity, at least
     CHUNK rows; :meth:`reserve` sizes them ahead when the need is known): ``n`` rows are in
-    use; :meth:`view` gives a column's rows in use."""
+    use; :meth:`view` gives a column's rows in use. Rows beyond ``n`` are not initialised:
+    whoever adds rows writes them (:meth:`IssueStore.add` the fills of what it is not
+    given)."""
 
-    # name -> (dtype, trailing shape, fill of new rows)
+    # name -> (dtype, trailing shape, value of a new row where it is not given)
     SPEC: ClassVar[dict[str, tuple[type, tuple[int, ...], float | int]]] = {}
 
     def __init__(self, capacity: int = CHUNK) -> None:
@@ -150,11 +152,10 @@ class Columns:
         self._grow(capacity)
 
     def _grow(self, capacity: int) -> None:
-        for name, (dtype, tail, fill) in self.spec.items():
-            new = np.empty((capacity, *tail), dtype=dtype)
+        for name, (dtype, tail, _) in self.spec.items():
+            new = np.empty((capacity, *tail), dtype=dtype)  # new rows are filled as added
             if self.capacity:
                 new[: self.n] = getattr(self, name)[: self.n]
-            new[self.n:] = fill
             setattr(self, name, new)
         self.capacity = capacity
 
@@ -200,6 +201,11 @@ class IssueStore(Columns):
         "hm": (np.float64, (len(Level) + 1,), 0.0),
     }
 
+    # the columns a new issue starts with their fill value (the rest add() is given)
+    FILLED = ("t_known", "t_start", "t_closed", "state", "source", "closed_by", "max_level",
+              "handler", "escalations", "queued_next", "g_prev", "g_next", "hh_prev",
+              "hh_next")
+
     def __init__(self, capacity: int = CHUNK) -> None:
         # as many draw columns as there are draws now (LATER_DRAWS may grow)
         self.spec = {**IssueStore.SPEC, "u": (np.float64, (len(draw_names()),), 0.0)}
@@ -215,6 +221,8 @@ class IssueStore(Columns):
         self.kind[sl], self.grid[sl], self.household[sl] = kinds, grids, households
         self.resident[sl], self.severity[sl], self.t_arisen[sl] = residents, severity, t_arisen
         self.u[sl], self.hm[sl] = u, hm
+        for name in self.FILLED:
+            getattr(self, name)[sl] = self.spec[name][2]
         self.n += k
         return np.arange(sl.start, sl.stop)
 
@@ -291,15 +299,17 @@ class IssuePools:
         ids = ids[hit]
         return ids, np.maximum(np.asarray(times)[visit[hit]], self.store.t_arisen[ids])
 
-    def found_in_grid(self, grid: int, t: float, prob: float, rng: np.random.Generator
-                      ) -> tuple[np.ndarray, np.ndarray]:
-        """An inspection at ``t``: each hidden issue of ``grid`` is found with ``prob`` (one
-        draw each from ``rng``); the issues found (ids) and when each was."""
-        if not self.g_count[grid]:
-            return np.empty(0, dtype=np.int64), np.empty(0)
-        ids = self.hidden_in_grid(grid)
-        ids = ids[rng.random(len(ids)) < prob]
-        return ids, np.maximum(t, self.store.t_arisen[ids])
+    def found_in_grids(self, grids: np.ndarray, times: np.ndarray, prob: float,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Inspections: at ``times[j]`` each hidden issue of ``grids[j]`` is found with
+        ``prob`` (one draw from ``rng`` per hidden issue, in inspection order); the issues
+        found (ids) and when each was."""
+        ids, visit = hidden.in_grids(np.asarray(grids, dtype=np.int64), self.lists())
+        if not len(ids):
+            return ids, np.empty(0)
+        hit = rng.random(len(ids)) < prob
+        ids = ids[hit]
+        return ids, np.maximum(np.asarray(times)[visit[hit]], self.store.t_arisen[ids])
 
     def state_counts(self) -> dict[str, int]:
         """Issues by state, recounted from the store (for the conservation check)."""

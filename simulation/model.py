@@ -231,8 +231,6 @@ class GridGovernanceModel(mesa.Model):
                     routes.append(order_rng.permutation(households))
             self.grid_workers.extend(workers)
             beat_points.append(ServicePoint(f"beat:{b}", Level.GRID, workers))
-        self.rounds = DoorToDoorRounds(visitors, routes, p, beat_points, w, self.population,
-                                       self.pools, self.streams.visits, self.queue.push_many)
         self.dedicated_workers = [gw for gw in self.grid_workers if gw.dedicated]
 
         def office(name: str, level: Level, n: int) -> ServicePoint:
@@ -249,6 +247,8 @@ class GridGovernanceModel(mesa.Model):
             department=office("department", Level.DEPARTMENT,
                               p["department.case_staff"] * n_streets),
             mediation=office("mediation", Level.MEDIATION, p["mediation.case_staff"] * n_streets))
+        self.rounds = DoorToDoorRounds(visitors, routes, p, beat_points, w, self.population,
+                                       self.pools, self.streams.visits, self.queue.push_many)
         self.working_hours_per_week = sum(gw.calendar.hours_per_week
                                           for gw in self.grid_workers)
 
@@ -269,10 +269,9 @@ class GridGovernanceModel(mesa.Model):
             self.help.refill(p)
         if p["staffing.always_on"] or day % 7 < self.calendars.office.workdays:
             self.rounds.visit(day)
-            for gw in self.dedicated_workers:
-                gw.inspect_unit(day, self.points.beat_grids[gw.beat], pools,
-                                p["visits.dedicated_find_prob"], streams.visits,
-                                self.queue.push_many)
+            GridWorker.inspect_units(day, self.dedicated_workers, self.points.beat_grids,
+                                     pools, p["visits.dedicated_find_prob"], streams.visits,
+                                     self.queue.push_many)
         Volunteer.spot(p, self.help, pools, self.calendars.volunteer, streams.behaviour,
                        self.queue.push, day)
         self.arrivals.today(day)

@@ -76,6 +76,24 @@ class Calendar:
                 return t
         return self._next_workday(day + 1) + self._open
 
+    def next_open_many(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`next_open` of each time in ``t`` (the same operations, elementwise)."""
+        t = np.asarray(t, dtype=float)
+        if self.always:
+            return t.copy()
+        day = np.floor(t)
+        frac = t - day
+        workday = day % 7 < self.workdays
+        out = np.where(workday & (frac < self._close_eps), t, np.nan)
+        out = np.where(workday & (frac < self._open), day + self._open, out)
+        later = np.isnan(out)
+        if later.any():
+            nxt = day[later] + 1
+            while (off := nxt % 7 >= self.workdays).any():
+                nxt[off] += 1
+            out[later] = nxt + self._open
+        return out
+
     def add_work(self, t: float, hours: float) -> float:
         """When ``hours`` of working time started at ``t`` are done (days).
 

@@ -68,14 +68,22 @@ class GridWorker(mesa.Agent, Seat):
         f = visits * self.visit_hours / self.calendar.hours_per_day
         self.time_factor = 1.0 / (1.0 - f)
 
-    def inspect_unit(self, day: int, grids: list[int], pools: IssuePools, prob: float,
-                     rng: np.random.Generator, push_many: Callable[..., None]) -> None:
-        """A dedicated grid's worker inspects the unit's ``grids`` at the day's opening and
-        finds each hidden issue with ``prob`` (one draw each from ``rng``)."""
-        t = self.calendar.next_open(float(day))
-        for g in grids:
-            ids, when = pools.found_in_grid(g, t, prob, rng)
-            push_many(when, KNOWN, ids, np.full(len(ids), int(Source.VISIT)))
+    @staticmethod
+    def inspect_units(day: int, workers: list[GridWorker], beat_grids: list[list[int]],
+                      pools: IssuePools, prob: float, rng: np.random.Generator,
+                      push_many: Callable[..., None]) -> None:
+        """Each dedicated grid's worker (``workers``, in order) inspects their unit's grids
+        (``beat_grids`` of their beat) at the day's opening and finds each hidden issue with
+        ``prob``: one draw each from ``rng``, worker by worker, grid by grid, in issue
+        order."""
+        if not workers:
+            return
+        opening = {cal: cal.next_open(float(day)) for cal in {gw.calendar for gw in workers}}
+        grids = [g for gw in workers for g in beat_grids[gw.beat]]
+        times = np.array([opening[gw.calendar] for gw in workers
+                          for _ in beat_grids[gw.beat]])
+        ids, when = pools.found_in_grids(np.array(grids, dtype=np.int64), times, prob, rng)
+        push_many(when, KNOWN, ids, np.full(len(ids), int(Source.VISIT)))
 
 
 class DoorToDoorRounds:
@@ -123,7 +131,12 @@ class DoorToDoorRounds:
         self.hours_done = 0.0  # visit hours of all workers
         self.visit_hours = visit_hours
         self.visit_days = visit_hours / HOURS_PER_DAY
-        self.calendars = {gw.calendar for gw in workers}
+        self.calendars = list(dict.fromkeys(gw.calendar for gw in workers))
+        self.calendar_of = np.array([self.calendars.index(gw.calendar) for gw in workers],
+                                    dtype=np.int64)
+        self.beat_point = np.array([beats[b].index for b in self.beat], dtype=np.int64)
+        self.beat_servers = np.array([len(beats[b].servers) for b in self.beat],
+                                     dtype=np.int64)
         self.seats = np.array([gw.seat for gw in workers], dtype=np.int64)
         self.servers = workers[0].servers if workers else None
         self.day_hours = np.array([gw.calendar.hours_per_day for gw in workers])
@@ -142,9 +155,8 @@ class DoorToDoorRounds:
         p = self.params
         rate = self.rate
         if p["visits.flexible"]:
-            points = self.beats
-            waiting = np.array([points[b].queued / len(points[b].servers)
-                                for b in self.beat])
+            table = self.beats[0].table  # every service point's queue length
+            waiting = table.length[self.beat_point] / self.beat_servers
             rate = visits_today(rate, waiting, p["visits.pause_queue"])
         # GridWorker.set_visits for every worker at once
         self.servers.time_factor[self.seats] = 1.0 / (1.0 - rate * self.visit_hours
@@ -163,8 +175,8 @@ class DoorToDoorRounds:
         k = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
         flat = self.offset[w] + (self.next[w] + k) % self.length[w]
         self.next = (self.next + n) % np.maximum(self.length, 1)
-        opening = {cal: cal.next_open(float(day)) for cal in self.calendars}
-        start = np.array([opening[gw.calendar] for gw in self.workers])
+        opening = np.array([cal.next_open(float(day)) for cal in self.calendars])
+        start = opening[self.calendar_of]
         times = start[w] + (k + 1) * self.visit_days
         households = self.route[flat]
         find = visit_find_probability(self.n_known / np.maximum(self.length, 1),

@@ -58,7 +58,7 @@ class Resident(mesa.Agent):
         at = t_arisen - mean_delay * np.log1p(-u[:, U_DELAY])
         reported = u[:, U_REPORT] < prob
         in_person = np.flatnonzero(reported & ~platform)
-        at[in_person] = [office.next_open(x) for x in at[in_person].tolist()]
+        at[in_person] = office.next_open_many(at[in_person])
         at[~reported] = np.nan
         source = np.where(platform, int(Source.PLATFORM), int(Source.IN_PERSON))
         return at, np.where(reported, source, -1)

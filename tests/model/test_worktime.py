@@ -340,3 +340,13 @@ def test_working_hours_since_start_counts_whole_weeks_and_today():
     assert OFFICE.working_hours_since_start(np.array([at(9, 11.0)]))[0] == pytest.approx(
         (5 + 2) * 8 + 2)
     assert OFFICE.working_hours_since_start(np.array([at(5, 12.0)]))[0] == pytest.approx(40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(times=st.lists(st.floats(0.0, 400.0), min_size=1, max_size=40),
+       c=st.sampled_from([Calendar(9.0, 17.0), Calendar(8.0, 12.5, workdays=6),
+                          Calendar(17.0, 21.0), Calendar(7.0, 19.0, workdays=7),
+                          Calendar(0.0, 24.0, workdays=7, always=True)]))
+def test_next_open_many_is_next_open_elementwise(times: list[float], c: Calendar) -> None:
+    """The vectorised form gives exactly (not approximately) the scalar one's times."""
+    assert c.next_open_many(np.array(times)).tolist() == [c.next_open(t) for t in times]
