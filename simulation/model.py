@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
-from .agents.grid_worker import DoorToDoorRounds
+from .agents.grid_worker import DoorToDoorRounds, UnitInspections
 from .arrivals import Arrivals
 from .cost import annual_cost
 from .districts import district_count, is_city
@@ -249,6 +249,7 @@ class GridGovernanceModel(mesa.Model):
             mediation=office("mediation", Level.MEDIATION, p["mediation.case_staff"] * n_streets))
         self.rounds = DoorToDoorRounds(visitors, routes, p, beat_points, w, self.population,
                                        self.pools, self.streams.visits, self.queue.push_many)
+        self.inspections = UnitInspections(self.dedicated_workers, self.points.beat_grids)
         self.working_hours_per_week = sum(gw.calendar.hours_per_week
                                           for gw in self.grid_workers)
 
@@ -269,9 +270,8 @@ class GridGovernanceModel(mesa.Model):
             self.help.refill(p)
         if p["staffing.always_on"] or day % 7 < self.calendars.office.workdays:
             self.rounds.visit(day)
-            GridWorker.inspect_units(day, self.dedicated_workers, self.points.beat_grids,
-                                     pools, p["visits.dedicated_find_prob"], streams.visits,
-                                     self.queue.push_many)
+            self.inspections.inspect(day, pools, p["visits.dedicated_find_prob"],
+                                     streams.visits, self.queue.push_many)
         Volunteer.spot(p, self.help, pools, self.calendars.volunteer, streams.behaviour,
                        self.queue.push, day)
         self.arrivals.today(day)

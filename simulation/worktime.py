@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .support.compiled import jit
+
 HOURS_PER_DAY = 24.0
 _EPS_HOURS = 1e-9  # times this close to closing count as closed (float rounding)
 
@@ -120,13 +122,8 @@ class Calendar:
         t = np.asarray(t, dtype=float)
         if self.always:
             return t * HOURS_PER_DAY
-        day = np.floor(t)
-        weeks, weekday = np.divmod(day, 7.0)
-        hour = (t - day) * HOURS_PER_DAY
-        today = np.where(weekday < self.workdays,
-                         np.clip(hour - self.open_hour, 0.0, self.hours_per_day), 0.0)
-        return (weeks * self.workdays + np.minimum(weekday, self.workdays)) \
-            * self.hours_per_day + today
+        return _working_hours(t.ravel(), float(self.workdays), self.open_hour,
+                              self.hours_per_day).reshape(t.shape)
 
     def working_days_between_many(self, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`working_days_between` (0 where ``t1 <= t0``)."""
@@ -171,3 +168,23 @@ class Calendars:
                    volunteer=Calendar(p["calendar.volunteer_open_hour"],
                                       p["calendar.volunteer_close_hour"], workdays=7),
                    always=Calendar(0.0, 24.0, workdays=7, always=True))
+
+
+@jit
+def _working_hours(t: np.ndarray, workdays: float, open_hour: float,
+                   hours_per_day: float) -> np.ndarray:
+    """Calendar.working_hours_since_start, one time after another (a city's millions of
+    issues without a temporary array per step; the same operations, so the same results)."""
+    out = np.empty(len(t))
+    for k in range(len(t)):
+        if not math.isfinite(t[k]):
+            out[k] = np.nan
+            continue
+        day = math.floor(t[k])
+        weeks, weekday = day // 7.0, day % 7.0
+        hour = (t[k] - day) * HOURS_PER_DAY
+        today = 0.0
+        if weekday < workdays:
+            today = min(max(hour - open_hour, 0.0), hours_per_day)
+        out[k] = (weeks * workdays + min(weekday, workdays)) * hours_per_day + today
+    return out

@@ -68,21 +68,27 @@ class GridWorker(mesa.Agent, Seat):
         f = visits * self.visit_hours / self.calendar.hours_per_day
         self.time_factor = 1.0 / (1.0 - f)
 
-    @staticmethod
-    def inspect_units(day: int, workers: list[GridWorker], beat_grids: list[list[int]],
-                      pools: IssuePools, prob: float, rng: np.random.Generator,
-                      push_many: Callable[..., None]) -> None:
-        """Each dedicated grid's worker (``workers``, in order) inspects their unit's grids
-        (``beat_grids`` of their beat) at the day's opening and finds each hidden issue with
-        ``prob``: one draw each from ``rng``, worker by worker, grid by grid, in issue
-        order."""
-        if not workers:
+
+class UnitInspections:
+    """Dedicated grids' inspections: each dedicated grid's worker (``workers``, in order)
+    inspects their unit's grids (``beat_grids`` of their beat) at the day's opening and finds
+    each hidden issue with ``visits.dedicated_find_prob``: one draw each, worker by worker,
+    grid by grid, in issue order. The grids and their workers' calendars are listed once."""
+
+    def __init__(self, workers: list[GridWorker], beat_grids: list[list[int]]) -> None:
+        self.calendars = list(dict.fromkeys(gw.calendar for gw in workers))
+        self.grids = np.array([g for gw in workers for g in beat_grids[gw.beat]],
+                              dtype=np.int64)
+        self.calendar_of = np.array([self.calendars.index(gw.calendar) for gw in workers
+                                     for _ in beat_grids[gw.beat]], dtype=np.int64)
+
+    def inspect(self, day: int, pools: IssuePools, prob: float, rng: np.random.Generator,
+                push_many: Callable[..., None]) -> None:
+        """The inspections of ``day``: the issues found are pushed as becoming known."""
+        if not len(self.grids):
             return
-        opening = {cal: cal.next_open(float(day)) for cal in {gw.calendar for gw in workers}}
-        grids = [g for gw in workers for g in beat_grids[gw.beat]]
-        times = np.array([opening[gw.calendar] for gw in workers
-                          for _ in beat_grids[gw.beat]])
-        ids, when = pools.found_in_grids(np.array(grids, dtype=np.int64), times, prob, rng)
+        opening = np.array([cal.next_open(float(day)) for cal in self.calendars])
+        ids, when = pools.found_in_grids(self.grids, opening[self.calendar_of], prob, rng)
         push_many(when, KNOWN, ids, np.full(len(ids), int(Source.VISIT)))
 
 
