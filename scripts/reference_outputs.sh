@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Every output a change must not alter, written by one checkout's gridgov into OUT: 30 CLI
-# commands (help, every error path, runs of baseline, wenheng, mmc and jinan --scale 0.01,
-# the default job and its resume, compare, a tiny sensitivity analysis, calibration and a
-# factor sweep with case logs), each command's stdout, stderr and exit status in OUT/cli.
+# Every output a change must not alter, written by one checkout's gridgov into OUT: 31 CLI
+# commands (help, every error path, runs of baseline, wenheng, mmc, jinan --scale 0.01 and
+# jinan --scale 0.05 on 2 workers, the default job and its resume, compare, a tiny
+# sensitivity analysis, calibration and a factor sweep with case logs), each command's stdout, stderr and exit status in OUT/cli.
 # Run it for the checkout before and after a change, then compare the two trees:
 #   scripts/reference_outputs.sh /path/to/before /tmp/ref/before
 #   scripts/reference_outputs.sh /path/to/after  /tmp/ref/after
@@ -44,6 +44,7 @@ c run_overload run baseline --set department.case_staff=1 --days 200
 c run_wenheng run wenheng --days 400 --seed 7 --out "$out/run_wenheng"
 c run_mmc run mmc --set mmc.arrivals_per_day=4 --set mmc.handling_per_day=1.5 --set mmc.workers=3 --days 200
 c run_jinan run jinan --scale 0.01 --out "$out/run_jinan"
+c run_jinan05 run jinan --scale 0.05 --workers 2 --out "$out/run_jinan05"
 if [ "${1:-}" != "--no-sweep" ]; then
   c sweep sweep experiments/policy_comparison.toml --out "$out/policy_comparison"
 fi
