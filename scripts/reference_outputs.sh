@@ -2,7 +2,8 @@
 # Every output a change must not alter, written by one checkout's gridgov into OUT: 31 CLI
 # commands (help, every error path, runs of baseline, wenheng, mmc, jinan --scale 0.01 and
 # jinan --scale 0.05 on 2 workers, the default job and its resume, compare, a tiny
-# sensitivity analysis, calibration and a factor sweep with case logs), each command's stdout, stderr and exit status in OUT/cli.
+# sensitivity analysis, calibration and a factor sweep with case logs), each command's
+# stdout, stderr and exit status in OUT/cli.
 # Run it for the checkout before and after a change, then compare the two trees:
 #   scripts/reference_outputs.sh /path/to/before /tmp/ref/before
 #   scripts/reference_outputs.sh /path/to/after  /tmp/ref/after
