@@ -93,44 +93,38 @@ def in_grid(g: int, h: Lists) -> np.ndarray:
 
 
 @jit
-def in_households(households: np.ndarray, h: Lists) -> tuple[np.ndarray, np.ndarray]:
-    """The hidden issues of ``households`` (visited in this order; a household may come
-    twice), each household's in issue order: (issue ids, index of the visit)."""
+def walk(keys: np.ndarray, head: np.ndarray, nxt: np.ndarray
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """The issues of the lists of ``keys`` (in this order; a key may come twice), each
+    list in issue order: (issue ids, index of the key in ``keys``)."""
     n = 0
-    for hh in households:
-        i = h.hh_head[hh]
+    for key in keys:
+        i = head[key]
         while i >= 0:
             n += 1
-            i = h.hh_next[i]
-    ids = np.empty(n, dtype=np.int64)
-    visit = np.empty(n, dtype=np.int64)
-    k = 0
-    for j in range(len(households)):
-        i = h.hh_head[households[j]]
-        while i >= 0:
-            ids[k], visit[k] = i, j
-            k += 1
-            i = h.hh_next[i]
-    return ids, visit
-
-
-@jit
-def in_grids(grids: np.ndarray, h: Lists) -> tuple[np.ndarray, np.ndarray]:
-    """The hidden issues of ``grids`` (in this order), each grid's in issue order: (issue
-    ids, index of the grid in ``grids``)."""
-    n = 0
-    for g in grids:
-        n += h.g_count[g]
+            i = nxt[i]
     ids = np.empty(n, dtype=np.int64)
     which = np.empty(n, dtype=np.int64)
     k = 0
-    for j in range(len(grids)):
-        i = h.g_head[grids[j]]
+    for j in range(len(keys)):
+        i = head[keys[j]]
         while i >= 0:
             ids[k], which[k] = i, j
             k += 1
-            i = h.g_next[i]
+            i = nxt[i]
     return ids, which
+
+
+def in_households(households: np.ndarray, h: Lists) -> tuple[np.ndarray, np.ndarray]:
+    """The hidden issues of ``households`` (visited in this order): (issue ids, index of
+    the visit)."""
+    return walk(households, h.hh_head, h.hh_next)
+
+
+def in_grids(grids: np.ndarray, h: Lists) -> tuple[np.ndarray, np.ndarray]:
+    """The hidden issues of ``grids`` (inspected in this order): (issue ids, index of the
+    grid in ``grids``)."""
+    return walk(grids, h.g_head, h.g_next)
 
 
 @jit
