@@ -685,8 +685,10 @@ def test_the_app_in_chromium_labels_plays_runs_to_a_day_exports_and_stays_quiet(
         run_to = page.get_by_label("Run to day")
         run_to.fill("737")
         run_to.press("Enter")
+        button = page.get_by_role("button", name="Run to day 737")
+        button.wait_for(timeout=60_000)  # the label follows once the server has the value
         t0 = time.perf_counter()
-        page.get_by_role("button", name="Run to day 737").click()
+        button.click(timeout=60_000)
         page.get_by_text("Day 737", exact=True).wait_for(timeout=60_000)
         year = time.perf_counter() - t0  # a year, drawn every 91 days (the fastest speed)
         page.get_by_text("Last played at").wait_for(timeout=5_000)
