@@ -63,6 +63,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--scale", type=float, default=1.0, help="world.scale of the city")
     ap.add_argument("--dask", action="store_true", help="also on a Dask LocalCluster")
+    ap.add_argument("--dask-only", action="store_true",
+                    help="on a Dask LocalCluster only (not on local processes)")
     args = ap.parse_args()
     runs = args.runs or (4 if args.case == "city" else 48)
     scenario = "jinan" if args.case == "city" else "baseline"
@@ -80,7 +82,9 @@ def main() -> None:
         path = Path(tmp) / "bench.toml"
         path.write_text(TEMPLATE.format(scenario=scenario, days=args.days, runs=runs,
                                         fixed=fixed), encoding="utf-8")
-        for kind in ("processes", "dask") if args.dask else ("processes",):
+        kinds = (("dask",) if args.dask_only else
+                 ("processes", "dask") if args.dask else ("processes",))
+        for kind in kinds:
             rates = {}
             for workers in (1, 2):
                 out = subprocess.run([sys.executable, "-c", TIMED, str(path),
