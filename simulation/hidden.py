@@ -81,18 +81,6 @@ def unlink(i: int, grid: int, household: int, g_head: np.ndarray, g_tail: np.nda
 
 
 @jit
-def in_grid(g: int, h: Lists) -> np.ndarray:
-    """The hidden issues of grid ``g``, in issue order."""
-    out = np.empty(h.g_count[g], dtype=np.int64)
-    i, k = h.g_head[g], 0
-    while i >= 0:
-        out[k] = i
-        k += 1
-        i = h.g_next[i]
-    return out
-
-
-@jit
 def walk(keys: np.ndarray, head: np.ndarray, nxt: np.ndarray
          ) -> tuple[np.ndarray, np.ndarray]:
     """The issues of the lists of ``keys`` (in this order; a key may come twice), each

@@ -283,7 +283,7 @@ class IssuePools:
 
     def hidden_in_grid(self, grid: int) -> np.ndarray:
         """The hidden issues of ``grid`` (ids, in issue order)."""
-        return hidden.in_grid(grid, self.lists())
+        return hidden.walk(np.array([grid], dtype=np.int64), self.g_head, self.store.g_next)[0]
 
     def found_in_households(self, households: np.ndarray, times: np.ndarray,
                             probs: np.ndarray, rng: np.random.Generator
