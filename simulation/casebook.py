@@ -26,7 +26,9 @@ HANDLERS = {
     KNOWN: "make_known: a = Source",
     ARRIVE: "arrive: a = Level",
     DONE: "done: a = service point, b = server, x = mean hours x multiplier",
-    LOCAL_DONE: "local_done: a = Level (volunteers or branch), b = resident who took it",
+    LOCAL_DONE: "local_done: a = Level (volunteers or branch), b = resident who took it, "
+                "x = the level it goes to if not settled (-1: the grid worker; else the "
+                "level the grid worker would have passed it to)",
     EXTERNAL_DONE: "external_done: a = Level, b = server who settled it",
 }
 
@@ -47,9 +49,9 @@ HEAP_N, SCHEDULED, LOG_N, CLOSED_N, CONTACTS_N = range(5)
 N_COUNTERS = 5
 
 # Scalar parameters (a float64 array), by place.
-(P_HANDOFF_HOURS, P_SPEEDUP, P_ESC_CUT, P_BRANCH_CUT, P_BRANCH_TAKE, P_TAKE_PER_ACTIVE,
- P_TAKE_MAX, P_CENTRE, P_HANDOFF_CAL, P_VOLUNTEER_CAL) = range(10)
-N_PARAMS = 10
+(P_HANDOFF_HOURS, P_SPEEDUP, P_ESC_CUT, P_BRANCH_TAKE, P_TAKE_PER_ACTIVE,
+ P_TAKE_MAX, P_CENTRE, P_HANDOFF_CAL, P_VOLUNTEER_CAL) = range(9)
+N_PARAMS = 9
 
 # Counts of issues by state (IssuePools.counts).
 C_HIDDEN, C_OPEN, C_RESOLVED, C_ABANDONED = 1, 2, 3, 4
@@ -86,6 +88,7 @@ class IssueCols(NamedTuple):
     handler: np.ndarray
     escalations: np.ndarray
     queued_next: np.ndarray
+    branch_tried: np.ndarray
 
 
 class LogCols(NamedTuple):

@@ -61,7 +61,6 @@ from .casebook import (
     LOG_START,
     MEDIATION,
     OPEN,
-    P_BRANCH_CUT,
     P_BRANCH_TAKE,
     P_CENTRE,
     P_ESC_CUT,
@@ -84,7 +83,14 @@ from .casebook import (
     push,
 )
 from .hidden import unlink
-from .issues import U_BRANCH_TAKE, U_ESCALATE, U_LOCAL_RESOLVE, U_VOL_TAKE
+from .issues import (
+    U_BRANCH_MEDIATE,
+    U_BRANCH_TAKE,
+    U_ESCALATE,
+    U_LOCAL_RESOLVE,
+    U_MEDIATE_RESOLVE,
+    U_VOL_TAKE,
+)
 from .rules import grid_escalation_probability, grid_handling_hours, volunteer_take_probability
 
 escalation_probability = jit(grid_escalation_probability)
@@ -100,17 +106,16 @@ NO_LEVEL, ABANDON = -1, -2  # next_level's answers besides a level
 # --- the rules the handlers apply -------------------------------------------------------------
 @jit
 def next_level(u: float, level: int, escalate: float, abandon_top: float, top: int,
-               knowledge: float, knowledge_cut: float, branch: bool, branch_cut: float,
-               centre: bool) -> int:
+               knowledge: float, knowledge_cut: float, centre: bool) -> int:
     """Where an issue goes after handling at ``level`` (its escalation draw ``u``, its
     type's escalation probability at this level and abandonment at the top, its top level;
-    the server's knowledge, the grid's branch, the mediation-centre policy): a level,
-    ABANDON, or NO_LEVEL (settled here)."""
+    the server's knowledge, the mediation-centre policy): a level, ABANDON, or NO_LEVEL
+    (settled here)."""
     if level >= DEPARTMENT:  # a top level: department or mediation centre
         return ABANDON if u < abandon_top else NO_LEVEL
     p = escalate
     if level == GRID:
-        p = escalation_probability(p, knowledge, knowledge_cut, branch, branch_cut)
+        p = escalation_probability(p, knowledge, knowledge_cut)
     if u >= p:
         return NO_LEVEL
     if level == GRID:
@@ -161,8 +166,8 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
     kind, grid, household, u, hm = s.kind, s.grid, s.household, s.u, s.hm
     state, source, t_known, t_start, t_closed = (s.state, s.source, s.t_known, s.t_start,
                                                  s.t_closed)
-    closed_by, max_level, handler, escalations, queued_next = (
-        s.closed_by, s.max_level, s.handler, s.escalations, s.queued_next)
+    closed_by, max_level, handler, escalations, queued_next, branch_tried = (
+        s.closed_by, s.max_level, s.handler, s.escalations, s.queued_next, s.branch_tried)
     log_issue, log_t, log_event, log_level, log_who = lg.issue, lg.t, lg.event, lg.level, lg.who
     sp_level, sp_first, sp_count, sp_one, sp_arrived = (pt.level, pt.first, pt.count,
                                                         pt.one_calendar, pt.arrived)
@@ -183,6 +188,7 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
         ev, i, a, bb = hi[0, HI_KIND], hi[0, HI_ISSUE], hi[0, HI_A], hi[0, HI_B]
         pop_root(hf, hi, ctr)
         c = 0  # CLOSE's handler code
+        fallback = -1  # LOCAL_START: where an unsettled case goes (-1: the grid worker)
         act = (A_KNOWN if ev == KNOWN else A_ARRIVE if ev == ARRIVE else A_DONE if ev == DONE
                else A_LOCAL_DONE if ev == LOCAL_DONE else A_CLOSE)
         if ev == EXTERNAL_DONE:  # the outside work on a settled case is finished
@@ -218,7 +224,7 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                           and u[i, U_BRANCH_TAKE] < params[P_BRANCH_TAKE]
                           and take(hp.branch_left, hp.branch_offered, hp.branch_taken, g,
                                    r.local_hours[BRANCH] * hm[i, BRANCH])):
-                        act, a = A_LOCAL_START, BRANCH
+                        act, a, fallback = A_LOCAL_START, BRANCH, -1
                     else:
                         act, a = A_ARRIVE, GRID
             elif act == A_LOCAL_START:
@@ -230,6 +236,7 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                 else:
                     who = hp.party_members[hp.party_first[g]
                                            + rng.integers(0, hp.party_count[g])]
+                    branch_tried[i] = 1
                 begin = next_open(cals, volunteer_cal, t)
                 n = ctr[LOG_N]
                 log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
@@ -247,18 +254,26 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                     ctr[CONTACTS_N] += 1
                 hours = r.local_hours[level] * hm[i, level]
                 push(hf, hi, ctr, add_work(cals, volunteer_cal, begin, hours), LOCAL_DONE, i,
-                     level, who, 0.0)
+                     level, who, float(fallback))
                 act = A_NONE
             elif act == A_LOCAL_DONE:
-                # volunteers / branch finish: settled, or passed on to the grid worker
+                # volunteers / branch finish: settled, or passed on to the grid worker (a
+                # case taken at intake) or up (a case the grid worker was passing up)
                 n = ctr[LOG_N]
                 log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
                     i, t, LOG_DONE, a, -1)
                 ctr[LOG_N] = n + 1
-                if u[i, U_LOCAL_RESOLVE] < r.local_resolve[a]:
+                up = int(x)
+                draw = u[i, U_LOCAL_RESOLVE] if up < 0 else u[i, U_MEDIATE_RESOLVE]
+                if draw < r.local_resolve[a]:
                     act, c, a, bb = A_CLOSE, bb, RESOLVED, a
-                else:
+                elif up < 0:
                     act, a = A_ARRIVE, GRID
+                else:
+                    act = A_NONE
+                    escalations[i] += 1
+                    push(hf, hi, ctr, add_work(cals, handoff_cal, t, params[P_HANDOFF_HOURS]),
+                         ARRIVE, i, up, 0, 0.0)
             elif act == A_ARRIVE:
                 # the issue reaches a service point's queue; its hours count as arrived
                 level = a
@@ -326,10 +341,17 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                 k = kind[i]
                 nxt = next_level(u[i, U_ESCALATE + level], level, r.escalate[level, k],
                                  r.abandon_top[k], r.top[k], knowledge[server],
-                                 params[P_ESC_CUT], hp.has_branch[grid[i]],
-                                 params[P_BRANCH_CUT], params[P_CENTRE] != 0.0)
+                                 params[P_ESC_CUT], params[P_CENTRE] != 0.0)
                 act = A_NONE
-                if nxt == NO_LEVEL and r.external_days[level] > 0.0:
+                g = grid[i]
+                if (nxt >= 0 and level == GRID and r.branch_ok[k] and hp.has_branch[g]
+                        and branch_tried[i] == 0
+                        and u[i, U_BRANCH_MEDIATE] < params[P_BRANCH_TAKE]
+                        and take(hp.branch_left, hp.branch_offered, hp.branch_taken, g,
+                                 r.local_hours[BRANCH] * hm[i, BRANCH])):
+                    # the branch takes the case before it leaves the grid
+                    act, a, fallback = A_LOCAL_START, BRANCH, nxt
+                elif nxt == NO_LEVEL and r.external_days[level] > 0.0:
                     push(hf, hi, ctr, t + r.external_days[level] * hm[i, HM_EXTERNAL],
                          EXTERNAL_DONE, i, level, server, 0.0)
                 elif nxt == NO_LEVEL:

@@ -79,7 +79,10 @@ BLOCK_DRAWS: tuple[str, ...] = (
     *(f"escalate.{lvl.name.lower()}" for lvl in Level),  # escalation / abandonment
     "external",  # outside work after the grid or a department (-> Issue.hm)
 )
-LATER_DRAWS: tuple[str, ...] = ()  # none yet: append here, never insert
+LATER_DRAWS: tuple[str, ...] = (
+    "branch_mediate",  # the Party branch takes a case the grid worker would pass up
+    "mediate_resolve",  # ... and settles it
+)  # append here, never insert
 
 
 def draw_names() -> tuple[str, ...]:
@@ -95,6 +98,7 @@ def column(name: str) -> int:
 U_REPORT, U_DELAY, U_CHANNEL, U_VOL_TAKE, U_BRANCH_TAKE, U_LOCAL_RESOLVE = (
     column(n) for n in ("report", "delay", "channel", "volunteer_take", "branch_take",
                         "local_resolve"))
+U_BRANCH_MEDIATE, U_MEDIATE_RESOLVE = column("branch_mediate"), column("mediate_resolve")
 U_HANDLE = column("handle.volunteers")  # + int(level): handling-time draw at each level
 U_ESCALATE = column("escalate.volunteers")  # + int(level): escalation / abandonment draw
 U_EXTERNAL = column("external")
@@ -182,7 +186,8 @@ class IssueStore(Columns):
     hidden), the times in days (``t_known``, ``t_start``: first handling start,
     ``t_closed``; NaN until then), ``closed_by`` and ``max_level`` (Level, -1 if none),
     ``handler`` (who closed it, a handler code: :meth:`simulation.routing.Router.names`),
-    ``escalations``, ``queued_next`` (the next issue in the same service point's queue,
+    ``escalations``, ``branch_tried`` (1 once the grid's Party branch has taken it: the
+    branch tries a case once), ``queued_next`` (the next issue in the same service point's queue,
     -1 for none: the queues are linked lists through the issues) and the links of the
     hidden lists (:mod:`simulation.hidden`)."""
 
@@ -195,6 +200,7 @@ class IssueStore(Columns):
         "source": (np.int8, (), -1), "closed_by": (np.int8, (), -1),
         "max_level": (np.int8, (), -1), "handler": (np.int64, (), -1),
         "escalations": (np.int32, (), 0), "queued_next": (np.int64, (), -1),
+        "branch_tried": (np.int8, (), 0),
         "g_prev": (np.int64, (), -1), "g_next": (np.int64, (), -1),
         "hh_prev": (np.int64, (), -1), "hh_next": (np.int64, (), -1),
         "u": (np.float64, (len(BLOCK_DRAWS) + len(LATER_DRAWS),), 0.0),
@@ -203,8 +209,8 @@ class IssueStore(Columns):
 
     # the columns a new issue starts with their fill value (the rest add() is given)
     FILLED = ("t_known", "t_start", "t_closed", "state", "source", "closed_by", "max_level",
-              "handler", "escalations", "queued_next", "g_prev", "g_next", "hh_prev",
-              "hh_next")
+              "handler", "escalations", "queued_next", "branch_tried", "g_prev", "g_next",
+              "hh_prev", "hh_next")
 
     def __init__(self, capacity: int = CHUNK) -> None:
         # as many draw columns as there are draws now (LATER_DRAWS may grow)

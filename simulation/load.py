@@ -10,10 +10,12 @@ comparison therefore starts from the loads.
 1. every issue that arises becomes known in the long run (hidden ones are found on visits,
    spotted or reported), so demand counts *every arising issue*, λ[g, k] per grid and type;
 2. the grid's active volunteers take a minor issue with their take probability, up to
-   their weekly hours, and the grid Party branch the types it may handle, up to its
-   members' weekly hours; what they do not settle reaches the grid worker;
+   their weekly hours (after the hours their spotting takes), and the grid Party branch
+   the types it may handle, up to its members' weekly hours; what they do not settle
+   reaches the grid worker;
 3. the grid worker's mean hours fall with local knowledge K; K is taken at its long-run
-   value (1 where workers visit door to door: their rounds map the whole beat);
+   value (1 where workers visit door to door: their rounds map the whole beat); before a
+   case leaves the grid the branch takes one it has not tried (members' hours again);
 4. escalations climb community → street office → city department (or go straight to the
    mediation centre for disputes under that policy), each level's mean hours its
    ``handling.factor_*`` times the type's grid hours; handling-time draws have mean 1;
@@ -65,36 +67,42 @@ def analytic_loads(params: Mapping[str, Any], types: IssueTypes, world: World,
     active = help.active_by_grid.astype(float)
     members = np.array([len(help.party_by_grid.get(g, ())) for g in range(n_grids)], float)
 
-    # 2. volunteers and branches, capped by their weekly hours
+    # 2. volunteers and branches, capped by their weekly hours (volunteers' spotting
+    # draws on the same hours: its expected hours a week come first)
     take = np.array([volunteer_take_probability(a, p["volunteers.take_per_active"],
                                                 p["volunteers.take_max"]) for a in active])
     p_vol = np.where((active > 0)[:, None], ty.volunteer_ok[None, :] * take[:, None], 0.0)
-    vol_demand = (lam * p_vol).sum(axis=1) * p["handling.volunteer_hours"]
+    spot_demand = 7.0 * p["volunteers.spot_rate"] * active * p["volunteers.spot_hours"]
+    vol_demand = spot_demand + (lam * p_vol).sum(axis=1) * p["handling.volunteer_hours"]
     vol_capacity = active * p["volunteers.hours_per_week"]
     p_vol *= _served_share(vol_demand, vol_capacity)[:, None]
     p_branch = ((1.0 - p_vol) * ty.branch_ok[None, :]
                 * (has_branch * p["branch.take_prob"])[:, None])
-    branch_demand = (lam * p_branch).sum(axis=1) * p["handling.branch_hours"]
-    branch_capacity = members * has_branch * p["branch.hours_per_member_week"]
-    p_branch *= _served_share(branch_demand, branch_capacity)[:, None]
     resolve = local_resolve_probabilities(p)
-    reach_grid = lam * (1.0 - p_vol * resolve[Level.VOLUNTEERS]
-                        - p_branch * resolve[Level.BRANCH])
 
-    # 3. the grid worker, at long-run knowledge
+    # 3. the grid worker, at long-run knowledge; before a case leaves the grid the branch
+    # takes one it has not tried, from the same weekly hours as its intake (both are
+    # scaled down together where the members' hours do not cover them)
     beat_of = points.grid_beat
     knowledge = np.array([_long_run_knowledge(points.beats[b]) for b in beat_of])
     grid_hours = np.array([[grid_handling_hours(h, k, p["knowledge.handling_speedup"])
                             for h in ty.hours] for k in knowledge])
-    escalate = np.array([[grid_escalation_probability(e, k, p["knowledge.escalation_cut"],
-                                                      bool(b), p["branch.escalation_cut"])
-                          for e in ty.escalate[Level.GRID]]
-                         for k, b in zip(knowledge, has_branch, strict=True)])
+    escalate = np.array([[grid_escalation_probability(e, k, p["knowledge.escalation_cut"])
+                          for e in ty.escalate[Level.GRID]] for k in knowledge])
+    untried = 1.0 - p_vol * resolve[Level.VOLUNTEERS] - p_branch  # share of lam
+    p_mediate = (untried * escalate * ty.branch_ok[None, :]
+                 * (has_branch * p["branch.take_prob"])[:, None])
+    branch_demand = (lam * (p_branch + p_mediate)).sum(axis=1) * p["handling.branch_hours"]
+    branch_capacity = members * has_branch * p["branch.hours_per_member_week"]
+    served = _served_share(branch_demand, branch_capacity)[:, None]
+    p_branch, p_mediate = p_branch * served, p_mediate * served
+    reach_grid = lam * (1.0 - p_vol * resolve[Level.VOLUNTEERS]
+                        - p_branch * resolve[Level.BRANCH])
     beat_casework = np.bincount(beat_of, weights=(reach_grid * grid_hours).sum(axis=1),
                                 minlength=len(points.beats))
+    up = reach_grid * escalate - lam * p_mediate * resolve[Level.BRANCH]
 
     # 4. above the grid
-    up = reach_grid * escalate
     to_centre = np.array([t == Level.MEDIATION for t in ty.top]) & bool(
         p["policy.mediation_centre"])
     mediation_demand = float((up[:, to_centre] * ty.hours[to_centre]).sum()

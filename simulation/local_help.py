@@ -4,8 +4,9 @@ each grid with a branch, the hours each grid's volunteers and branch can still g
 week, and who among them takes an issue.
 
 Volunteers and the branch are many hands but not unlimited: each grid's volunteers have
-``volunteers.hours_per_week`` each, its branch ``branch.hours_per_member_week`` per member;
-once the week's hours are spent they take nothing more that week (:class:`WeeklyHours`).
+``volunteers.hours_per_week`` each (spotting hidden issues spends them too), its branch
+``branch.hours_per_member_week`` per serving member; once the week's hours are spent they
+take nothing more that week (:class:`WeeklyHours`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class WeeklyHours:
 
     def take(self, grid: int, hours: float) -> bool:
         """Spend ``hours`` in ``grid`` if any of its week's hours are left (the router's
-        compiled loop does the same: :func:`simulation.casework.route_known`)."""
+        compiled loop does the same: :func:`simulation.casework.take`)."""
         self.offered[grid] += hours
         if self.left[grid] <= 0.0:
             return False
@@ -51,19 +52,34 @@ class WeeklyHours:
         return True
 
 
+def serving_members(members: np.ndarray, elderly: np.ndarray, share: float) -> np.ndarray:
+    """The members of a branch who serve: ``round(share x members)`` of them, the retired
+    (60 and over) first, then in resident order (sorted ids). The seed's branch secretary
+    is over 70; retired members have the time (assumption: no draw, so who serves is the
+    same in every replication of a world)."""
+    n = round(share * len(members))
+    order = np.argsort(~elderly[members], kind="stable")  # elderly first, order kept
+    return np.sort(members[order[:n]])
+
+
 class LocalHelp:
     """Each grid's active volunteers and Party branch (``has_branch``: a boolean per grid,
     :meth:`simulation.agents.PartyMember.branches`), with their weekly hours. ``residents``
-    are the resident agents by index (a handler is named by its agent's id)."""
+    are the resident agents by index (a handler is named by its agent's id).
+    ``party_by_grid`` holds each branch's *serving* members (:func:`serving_members`, with
+    ``serving_share`` = ``branch.serving_share``): the branch's hours are theirs and one of
+    them handles each case it takes."""
 
     def __init__(self, world: World, has_branch: np.ndarray, active: np.ndarray,
-                 residents: Sequence[Any]) -> None:
+                 residents: Sequence[Any], serving_share: float = 1.0) -> None:
         w = world
         self.world = world
         self.has_branch = has_branch
         self.residents = residents
-        self.party_by_grid = {g: np.flatnonzero(w.party & (w.resident_grid == g))
-                              for g in np.flatnonzero(has_branch)}
+        self.party_by_grid = {
+            g: serving_members(np.flatnonzero(w.party & (w.resident_grid == g)), w.elderly,
+                               serving_share)
+            for g in np.flatnonzero(has_branch)}
         self.available_by_grid = np.bincount(w.resident_grid[w.available],
                                              minlength=w.n_grids)
         self.refresh(active)

@@ -168,7 +168,7 @@ class GridGovernanceModel(mesa.Model):
             self.grievances)
         self.residents: list[Resident] = [self._make_resident(i) for i in range(w.n_residents)]
         self.help = LocalHelp(w, PartyMember.branches(w, p), self.population.active(),
-                              self.residents)
+                              self.residents, p["branch.serving_share"])
         self.warnings = lever_warnings(p)  # levers that cannot act, one line each
         if p["policy.party_branch"] and not self.help.has_branch.any() and not any(
                 "party_branch" in x for x in self.warnings):
@@ -375,7 +375,10 @@ class GridGovernanceModel(mesa.Model):
             case_staff=staff, streets=len(w.street_district),
             branches=int(self.help.has_branch.sum()),
             registered_volunteers=len(self.population.pool),
-            mean_active_volunteers=float(active.mean()), residents=w.n_residents)
+            mean_active_volunteers=float(active.mean()), residents=w.n_residents,
+            basic_grids=int((~w.grid_dedicated).sum()),
+            branch_registered_volunteers=int(
+                self.help.has_branch[w.resident_grid[self.population.pool]].sum()))
 
     @property
     def issues(self) -> IssueStore:

@@ -397,9 +397,11 @@ PARAMS: tuple[Param, ...] = (
        "per worker at the start of the day (resumes once the queue is shorter).",
        0.0, 10000.0,
        plausible=Plausible(3.0, 20.0, "a day's to a week's casework waiting")),
-    _P("visits.trust_gain", 0.03, "fraction of gap to 1", "assumption",
-       "Trust gain of each member of a visited household.", 0.0, 1.0,
-       plausible=Plausible(0.0, 0.1, "a visit is a small positive experience")),
+    _P("visits.trust_gain", 0.0, "fraction of gap to 1",
+       "no source: a visit's own effect on trust is not measured (0 by default; trust "
+       "moves with the service residents get. Kept as a switch for studies)",
+       "Trust gain of each member of a visited household, for the visit itself.", 0.0, 1.0,
+       plausible=Plausible(0.0, 0.1, "a visit is at most a small positive experience")),
     _P("visits.find_prob_min", 0.3, "probability", "assumption",
        "P(a visit finds a hidden issue of the household) with no local knowledge.", 0.0, 1.0,
        plausible=Plausible(0.1, 0.5, "a stranger finds little")),
@@ -489,9 +491,9 @@ PARAMS: tuple[Param, ...] = (
        "Width of the threshold (logistic scale).", 0.001, 1.0,
        plausible=Plausible(0.01, 0.1, "sharp to gradual thresholds")),
     _P("volunteers.party_rate", 0.04, "1/week",
-       "assumption (the seed says Party members lead but gives no rate; equal to "
-       "volunteers.campaign_rate by assumption, so Party-led and campaign mobilisation "
-       "differ only where branches exist)",
+       "assumption (the seed says Party members lead but gives no rate; taken equal to "
+       "volunteers.campaign_rate for want of either; its plausible range is what the "
+       "sensitivity analysis explores)",
        "Extra rate of moving up in a grid with a Party branch under Party-led mobilisation.",
        0.0, 10.0,
        plausible=Plausible(0.01, 0.1, "seed: Party members lead, a stage in weeks to months")),
@@ -509,8 +511,14 @@ PARAMS: tuple[Param, ...] = (
        "Campaign incentives cut the fall-back rate by this share.", 0.0, 1.0,
        plausible=Plausible(0.0, 0.8, "incentives keep people, not all")),
     _P("volunteers.spot_rate", 0.01, "issues/day per active volunteer", "assumption",
-       "Rate at which an active volunteer spots a hidden issue in the grid.", 0.0, 100.0,
+       "Rate at which an active volunteer spots a hidden issue in the grid, while the "
+       "grid's volunteers have hours left this week.", 0.0, 100.0,
        plausible=Plausible(0.001, 0.05, "an active volunteer notices a problem a month")),
+    _P("volunteers.spot_hours", 1.0, "hours per issue spotted", "assumption",
+       "Volunteers' hours one spotted issue takes (walking and watching the compound, "
+       "checking, reporting), from the grid volunteers' weekly hours (as taking issues).",
+       0.0, 100.0,
+       plausible=Plausible(0.25, 4.0, "a quick report to an afternoon's round")),
     _P("volunteers.take_per_active", 0.02, "probability per active volunteer", "assumption",
        "P(volunteers take a minor issue) grows by this per active volunteer in the grid.",
        0.0, 1.0,
@@ -531,11 +539,13 @@ PARAMS: tuple[Param, ...] = (
        "their week's hours last (then the issue goes to the grid worker).", 0.0, 168.0,
        plausible=Plausible(0.5, 6.0, "DOMAIN: ~14 hours a year per registered volunteer; the "
                            "active few give more")),
-    _P("volunteers.contact_trust_gain", 0.03, "fraction of gap to 1", "assumption "
-       "(as visits.trust_gain: a neighbour's help is a small positive experience)",
-       "Trust gain of each member of a household whose issue a volunteer takes or spots.",
-       0.0, 1.0,
-       plausible=Plausible(0.0, 0.1, "a neighbour's help is a small positive experience")),
+    _P("volunteers.contact_trust_gain", 0.0, "fraction of gap to 1",
+       "no source: a contact's own effect on trust is not measured (0 by default; a "
+       "neighbour's help counts through the case it settles. Kept as a switch for studies)",
+       "Trust gain of each member of a household whose issue a volunteer takes or spots, "
+       "for the contact itself.", 0.0, 1.0,
+       plausible=Plausible(0.0, 0.1, "a neighbour's help is at most a small positive "
+                           "experience")),
     # --- Party branch in the grid --------------------------------------------------------
     _P("branch.take_prob", 0.6, "probability", "assumption",
        "P(a grid Party branch takes an issue it may handle).", 0.0, 1.0,
@@ -543,14 +553,19 @@ PARAMS: tuple[Param, ...] = (
     _P("branch.resolve_prob", 0.7, "probability", "assumption",
        "P(the branch settles an issue it takes; else it goes to the grid worker).", 0.0, 1.0,
        plausible=Plausible(0.4, 0.9, "a branch settles most of what it takes")),
-    _P("branch.hours_per_member_week", 1.0, "hours/week per Party member", "assumption",
-       "Hours each member of a grid Party branch gives to settling matters a week: the "
-       "branch takes issues only while its week's hours last.", 0.0, 168.0,
-       plausible=Plausible(0.25, 3.0, "members are residents with jobs; some retired")),
-    _P("branch.escalation_cut", 0.3, "share", "assumption (seed: 大事小事格内解决)",
-       "A branch in the grid cuts the grid worker's escalation probability by this share.",
+    _P("branch.hours_per_member_week", 1.0, "hours/week per serving Party member",
+       "双报到 rules found elsewhere: at least 50 hours a year (Xingtai Qiaoxi), service every "
+       "six months (Foshan); no Jinan rule found",
+       "Hours each serving member of a grid Party branch gives to settling matters a week: "
+       "the branch takes issues only while its week's hours last.", 0.0, 168.0,
+       plausible=Plausible(0.25, 3.0, "a half-yearly activity to 150 hours a year")),
+    _P("branch.serving_share", 0.3, "share of the grid's Party members",
+       "Xinyang (Henan): about 30% of in-service members who reported to their community "
+       "signed up to one call to serve; nationally 21% of members are retired (2024)",
+       "Share of a branch's members who serve (the rest are members in name only for its "
+       "casework): the branch's weekly hours are members x this x hours_per_member_week.",
        0.0, 1.0,
-       plausible=Plausible(0.0, 0.6, "seed: 'small matters stay in the grid'")),
+       plausible=Plausible(0.1, 0.6, "a few active members to most of the retired ones")),
     # --- Cost (yuan; for comparing policies, not accounting) ------------------------------
     _P("cost.full_time_worker", 3600.0, "yuan/month", "DOMAIN (Wuhan 2023: 3,200-4,000)",
        "Pay of a full-time grid worker.", 0.0, 1e7,
@@ -572,12 +587,34 @@ PARAMS: tuple[Param, ...] = (
        "Activity funds of a grid Party branch.", 0.0, 1e7,
        plausible=Plausible(500.0, 5000.0, "branch activity funds")),
     _P("cost.volunteer_incentive", 600.0, "yuan/year per active volunteer",
-       "assumption (service points redeemable for goods)",
+       "assumption (service points redeemable for goods, small gifts, insurance)",
        "Incentives for each active volunteer during a campaign.", 0.0, 1e7,
        plausible=Plausible(0.0, 1500.0, "points, small gifts, insurance")),
     _P("cost.campaign_training", 300.0, "yuan/year per registered volunteer", "assumption",
        "Recruitment and training of the volunteer pool during a campaign.", 0.0, 1e7,
        plausible=Plausible(100.0, 800.0, "recruitment and training per volunteer")),
+    _P("cost.campaign_coordination_hours", 2.0, "staff hours/week per basic grid",
+       "assumption (no source found for staff time spent organising volunteers)",
+       "Community staff time a campaign takes (teams, platform, training sessions), costed "
+       "at a case officer's hourly pay; not taken from casework (staff off the case desks).",
+       0.0, 40.0,
+       plausible=Plausible(0.5, 5.0, "an hour or two a week per grid to a day a fortnight")),
+    _P("cost.party_led_points", 100.0, "yuan/year per active volunteer",
+       "Jinan Laiwu: Party-member households rewarded with points exchanged for goods "
+       "(People's Daily, 23 Feb 2024; no yuan value given); other points and time-bank "
+       "schemes: about 1 yuan an hour served, x 2 hours a week",
+       "Points for each active volunteer under Party-led mobilisation.", 0.0, 1e7,
+       plausible=Plausible(50.0, 600.0, "1-6 yuan an hour at ~100 hours a year")),
+    _P("cost.party_led_training", 100.0, "yuan/year per registered volunteer in a branch grid",
+       "assumption (branches train their own volunteers: below a campaign's 300)",
+       "Training of the volunteer pool of each grid with a branch under Party-led "
+       "mobilisation.", 0.0, 1e7,
+       plausible=Plausible(0.0, 400.0, "branch-run sessions to a campaign's level")),
+    _P("cost.party_led_coordination_hours", 1.0, "staff hours/week per branch grid",
+       "assumption (the community Party committee organises; branch secretaries are unpaid)",
+       "Community staff time Party-led mobilisation takes, costed at a case officer's "
+       "hourly pay; not taken from casework (staff off the case desks).", 0.0, 40.0,
+       plausible=Plausible(0.25, 4.0, "a committee member's hour a week per branch")),
     _P("cost.platform", 3.0, "yuan/year per resident", "assumption",
        "Running the digital reporting platform.", 0.0, 1e5,
        plausible=Plausible(1.0, 10.0, "a municipal app per resident")),

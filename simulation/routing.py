@@ -9,7 +9,11 @@ Routing of a known issue (``Router.route_known``):
    unlimited (:mod:`simulation.local_help`): once their week's hours are spent they take
    nothing more that week and the issue goes on as if they had declined it;
 2. the grid worker(s) of the grid's beat (one FIFO queue): handles, then escalates with
-   P = escalate_grid x (1 - escalation_cut x knowledge) x (1 - branch cut if a branch);
+   P = escalate_grid x (1 - escalation_cut x knowledge). Before a case of a type the branch
+   may handle leaves the grid, the grid's Party branch (if it has not tried the case yet)
+   takes it with P = take_prob, within its week's hours, and settles it with
+   P = resolve_prob (大事小事格内解决); else it goes up as the grid worker decided. An
+   escalation is avoided only for a case a member takes and settles, in members' hours;
 3. community → street office → a city department. With the mediation-centre policy, issues
    whose top level is the one-stop mediation centre (disputes) go straight from the grid to
    the centre instead, skipping the community and street hand-offs. Each hand-off between
@@ -157,7 +161,7 @@ class Router:
             heap=self.queue.heap, ctr=self.queue.counters,
             issues=cb.IssueCols(s.kind, s.grid, s.household, s.u, s.hm, s.state, s.source,
                                 s.t_known, s.t_start, s.t_closed, s.closed_by, s.max_level,
-                                s.handler, s.escalations, s.queued_next),
+                                s.handler, s.escalations, s.queued_next, s.branch_tried),
             log=cb.LogCols(e.issue, e.t, e.event, e.level, e.who),
             points=cb.PointCols(pt.level, pt.first, pt.count, pt.one_calendar, pt.arrived,
                                 pt.head, pt.tail, pt.length, self.grid_points),
@@ -253,7 +257,6 @@ def rules(params: Mapping[str, Any], types: IssueTypes, calendars: Calendars) ->
     scalars[cb.P_HANDOFF_HOURS] = p["routing.handoff_hours"]
     scalars[cb.P_SPEEDUP] = p["knowledge.handling_speedup"]
     scalars[cb.P_ESC_CUT] = p["knowledge.escalation_cut"]
-    scalars[cb.P_BRANCH_CUT] = p["branch.escalation_cut"]
     scalars[cb.P_BRANCH_TAKE] = p["branch.take_prob"]
     scalars[cb.P_TAKE_PER_ACTIVE] = p["volunteers.take_per_active"]
     scalars[cb.P_TAKE_MAX] = p["volunteers.take_max"]

@@ -215,17 +215,15 @@ def volunteer_take_probability(active_volunteers: float, per_active: float,
     return min(cap, per_active * active_volunteers)
 
 
-def grid_escalation_probability(base: float, knowledge: float, knowledge_cut: float,
-                                branch: bool, branch_cut: float) -> float:
-    """P(the grid worker must pass an issue to the community).
+def grid_escalation_probability(base: float, knowledge: float, knowledge_cut: float) -> float:
+    """P(the grid worker must pass an issue to the community): base x (1 - knowledge_cut x K).
 
-    p = base x (1 - knowledge_cut x K) x (1 - branch_cut x [Party branch in the grid]).
-    Knowing the grid (K) and a branch that settles matters inside it
-    (大事小事格内解决) both keep issues in the grid. Source: seed; the multiplicative form
-    is an assumption.
+    Knowing the grid (K, the worker's local knowledge) keeps issues in the grid. A Party
+    branch keeps them there only through its members' work (it takes and settles a case
+    before it leaves: :mod:`simulation.routing`), not through this probability.
+    Source: seed (the worker's map); the linear form is an assumption.
     """
-    p = base * (1.0 - knowledge_cut * knowledge)
-    return p * (1.0 - branch_cut) if branch else p
+    return base * (1.0 - knowledge_cut * knowledge)
 
 
 def grid_handling_hours(base_hours: float, knowledge: float, speedup: float) -> float:

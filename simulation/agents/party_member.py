@@ -1,8 +1,10 @@
 """Party members: residents (and registered volunteers). Under the *Party branch in the grid*
 policy (党支部建在网格上) the members of a grid form a branch when there are enough of them:
-they mediate disputes, settle small matters inside the grid (大事小事格内解决), cut the
-grid worker's escalations, and lead volunteers under Party-led mobilisation. Without the
-policy they act as ordinary residents and volunteers.
+its serving members (:func:`simulation.local_help.serving_members`) mediate disputes and
+settle small matters inside the grid (大事小事格内解决) in their own weekly hours — cases
+they take as they become known, and cases the grid worker would pass up — and the branch
+leads volunteers under Party-led mobilisation. Without the policy they act as ordinary
+residents and volunteers.
 """
 
 from __future__ import annotations

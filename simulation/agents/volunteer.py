@@ -2,9 +2,9 @@
 (跟着干) → self-driven (主动干) and back, by social influence within the grid, Party-branch
 leadership, campaigns and trust. Most registered volunteers never serve (DOMAIN): only the
 ``volunteers.available_share`` who can give time at all move through the stages. Active
-volunteers (following or self-driven) spot hidden issues and handle minor ones within their
-weekly hours; the residents they help or whose problems they spot gain a little trust
-(:func:`rules.trust_boost`), and the issues they settle count like any other case.
+volunteers (following or self-driven) spot hidden issues and handle minor ones, both within
+their weekly hours; the issues they settle count like any other case (and move trust as any
+closed case does; a contact's own boost, :func:`rules.trust_boost`, is 0 by default).
 """
 
 from __future__ import annotations
@@ -84,8 +84,13 @@ class Volunteer(Resident):
              push: Callable[..., None], day: int) -> None:
         """Today's spotting: each grid's active volunteers notice a Poisson number of its
         hidden issues (:meth:`spot_rates`; at most as many as there are), each at a random
-        moment of their ``calendar``'s day, and make them known (draws from ``rng``)."""
+        moment of their ``calendar``'s day, and make them known (draws from ``rng``). Each
+        spotted issue takes ``volunteers.spot_hours`` of the grid volunteers' week
+        (:class:`~simulation.local_help.WeeklyHours`, shared with taking issues): once the
+        week's hours are spent they spot no more that week."""
         n_spot = rng.poisson(cls.spot_rates(params, help))
+        spot_hours = params["volunteers.spot_hours"]
+        hours_left = help.volunteer_hours
         for g in np.flatnonzero(n_spot):
             if not pools.g_count[g]:
                 continue
@@ -96,6 +101,8 @@ class Volunteer(Resident):
                                                           - calendar.open_hour)
             arisen = pools.store.t_arisen
             for j, h in zip(picks.tolist(), hours.tolist(), strict=True):
+                if not hours_left.take(g, spot_hours):
+                    break
                 issue = int(issues[j])
                 push(max(day + h / HOURS_PER_DAY, float(arisen[issue])), KNOWN, issue,
                      int(Source.VOLUNTEER))

@@ -21,9 +21,34 @@ def test_items_by_hand():
     assert c["case_staff"] == pytest.approx(12 * 1.5 * 20 * 4500)
     assert c["mediation_centre"] == pytest.approx(2 * 300000)
     assert c["party_branches"] == pytest.approx(7 * 2000)
-    assert c["volunteers"] == pytest.approx(100 * 300 + 30 * 600)
+    hourly = 12 * 4500 * 1.5 / (52 * 5 * 8)  # a case officer's yuan per office hour
+    assert c["volunteers"] == pytest.approx(100 * 300 + 30 * 600 + 0 * 2.0 * 52 * hourly)
     assert c["platform"] == pytest.approx(5000 * 3)
     assert c["total"] == pytest.approx(sum(v for k, v in c.items() if k != "total"))
+
+
+def test_every_mobilisation_mode_pays_for_its_inputs():
+    """Campaign: training of every registered volunteer, incentives per active one, staff
+    coordination per basic grid. Party-led: training in branch grids, points per active
+    volunteer, staff coordination per branch. Neither is free."""
+    from simulation.cost import staff_hourly_cost
+
+    counts = dict(full_time_workers=0, part_time_workers=0, case_staff=0, streets=1,
+                  branches=7, registered_volunteers=100, mean_active_volunteers=30.0,
+                  residents=5000, basic_grids=10, branch_registered_volunteers=60)
+    p = load_scenario("baseline", {"policy.mobilisation": "campaign"})
+    hourly = staff_hourly_cost(p)
+    assert hourly == pytest.approx(12 * 4500 * 1.3 / (52 * 40))
+    assert annual_cost(p, **counts)["volunteers"] == pytest.approx(
+        100 * 300 + 30 * 600 + 10 * 2.0 * 52 * hourly)
+    p = load_scenario("baseline", {"policy.mobilisation": "party_led",
+                                   "policy.party_branch": True})
+    c = annual_cost(p, **counts)
+    assert c["volunteers"] == pytest.approx(60 * 100 + 30 * 100 + 7 * 1.0 * 52 * hourly)
+    assert c["party_branches"] == pytest.approx(7 * 2000)
+    zero = {k: 0.0 for k in ("cost.party_led_points", "cost.party_led_training",
+                             "cost.party_led_coordination_hours")}
+    assert annual_cost(p.with_values(zero), **counts)["volunteers"] == 0.0
 
 
 def test_items_off_without_their_policy():
@@ -36,6 +61,7 @@ def test_items_off_without_their_policy():
 @pytest.mark.parametrize(("lever", "item"), [
     ({"policy.party_branch": True}, "party_branches"),
     ({"policy.mobilisation": "campaign"}, "volunteers"),
+    ({"policy.mobilisation": "party_led", "policy.party_branch": True}, "volunteers"),
     ({"policy.mediation_centre": True}, "mediation_centre"),
     ({"policy.digital_platform": True}, "platform"),
     ({"staffing.households_per_worker": 70.0}, "grid_workers"),

@@ -33,18 +33,22 @@ def test_the_block_keeps_its_order() -> None:
 
 def test_a_draw_added_later_moves_no_other_draw(monkeypatch) -> None:
     before = run()
-    monkeypatch.setattr(issues, "LATER_DRAWS", ("test.extra",))
+    later = issues.LATER_DRAWS
+    monkeypatch.setattr(issues, "LATER_DRAWS", (*later, "test.extra"))
     after = run()
-    assert issues.column("test.extra") == issues.N_UNIFORMS
+    n = issues.N_UNIFORMS + len(later)
+    assert issues.column("test.extra") == n
     u0 = before.issues.view("u")
     u1 = after.issues.view("u")
-    assert u1.shape == (len(u0), issues.N_UNIFORMS + 1)
-    np.testing.assert_array_equal(u1[:, :-1], u0)  # every block draw of every issue
+    assert u0.shape == (len(u0), n)
+    assert u1.shape == (len(u0), n + 1)
+    np.testing.assert_array_equal(u1[:, :-1], u0)  # every other draw of every issue
     pd.testing.assert_series_equal(before.summary(), after.summary())  # every outcome
     pd.testing.assert_frame_equal(before.timeseries(), after.timeseries())
-    # the new column: the arrivals stream's child 0, in the order the issues arose
+    # the new column: the arrivals stream's child len(later), in the order the issues arose
     expected = np.random.default_rng(
-        later_draw_sequences(after.streams.seeds["arrivals"], 1)[0]).random(len(u1))
+        later_draw_sequences(after.streams.seeds["arrivals"], len(later) + 1)[-1]
+    ).random(len(u1))
     np.testing.assert_array_equal(u1[:, -1], expected)
     again = run()
     np.testing.assert_array_equal(again.issues.view("u"), u1)

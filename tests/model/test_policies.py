@@ -132,10 +132,11 @@ def test_an_experiment_file_names_a_bad_lever_setting_in_one_line(tmp_path) -> N
                                    "policy.mobilisation)")
 
 
-def paired(metric: str, lever: dict, base: dict | None = None) -> tuple[float, float]:
-    """Mean and standard error of the paired difference lever - base over SEEDS."""
+def paired(metric: str, lever: dict, base: dict | None = None,
+           seeds: range = SEEDS) -> tuple[float, float]:
+    """Mean and standard error of the paired difference lever - base over ``seeds``."""
     diffs = []
-    for seed in SEEDS:
+    for seed in seeds:
         out = []
         for over in ({**SMALL, **(base or {})}, {**SMALL, **(base or {}), **lever}):
             model = GridGovernanceModel(load_scenario("baseline", over), seed=seed).run(DAYS)
@@ -146,8 +147,9 @@ def paired(metric: str, lever: dict, base: dict | None = None) -> tuple[float, f
     return float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
 
 
-def assert_effect(metric: str, lever: dict, sign: int, base: dict | None = None) -> None:
-    mean, se = paired(metric, lever, base)
+def assert_effect(metric: str, lever: dict, sign: int, base: dict | None = None,
+                  seeds: range = SEEDS) -> None:
+    mean, se = paired(metric, lever, base, seeds)
     assert sign * mean > 3 * se, f"{metric}: paired difference {mean:.4g} (SE {se:.3g})"
 
 
@@ -158,7 +160,10 @@ def test_party_branch_settles_more_in_the_grid_and_escalates_less() -> None:
 
 
 def test_halving_grid_workers_lengthens_waits() -> None:
-    assert_effect("mean_wait_days", {"staffing.households_per_worker": 280.0}, +1)
+    """12 seeds: waits are right-skewed, and halved workers also visit less (flexible
+    visits), so fewer issues are found to wait (measured: +0.45 days, SE 0.11)."""
+    assert_effect("mean_wait_days", {"staffing.households_per_worker": 280.0}, +1,
+                  seeds=range(12))
 
 
 def test_more_door_to_door_visits_shrink_the_hidden_backlog() -> None:

@@ -117,7 +117,7 @@ NONE, ABANDON = cw.NO_LEVEL, cw.ABANDON
 
 
 class Router:
-    """The compiled next_level with a model's parameters (grid 0: no Party branch)."""
+    """The compiled next_level with a model's parameters."""
 
     def __init__(self, model: GridGovernanceModel) -> None:
         self.model = model
@@ -127,8 +127,7 @@ class Router:
         k = int(s.kind[issue])
         return cw.next_level(s.u[issue, U_ESCALATE + level], int(level), r.escalate[level, k],
                              r.abandon_top[k], int(r.top[k]), knowledge,
-                             r.params[cb.P_ESC_CUT], bool(self.model.help.has_branch[0]),
-                             r.params[cb.P_BRANCH_CUT], bool(r.params[cb.P_CENTRE]))
+                             r.params[cb.P_ESC_CUT], bool(r.params[cb.P_CENTRE]))
 
 
 @pytest.fixture(scope="module")

@@ -609,23 +609,34 @@ def test_volunteer_take_probability_grows_with_hands_up_to_a_cap():
     assert volunteer_take_probability(1000, 0.02, 0.7) == 0.7
 
 
-def test_grid_escalation_probability_cut_by_knowledge_and_branch():
+def test_grid_escalation_probability_cut_by_knowledge_only():
     from simulation.rules import grid_escalation_probability
 
-    assert grid_escalation_probability(0.4, 0.0, 0.3, False, 0.3) == pytest.approx(0.4)
-    assert grid_escalation_probability(0.4, 1.0, 0.3, False, 0.3) == pytest.approx(0.28)
-    assert grid_escalation_probability(0.4, 0.5, 0.3, True, 0.5) == pytest.approx(0.4 * 0.85 * 0.5)
-    assert grid_escalation_probability(0.4, 1.0, 1.0, False, 0.0) == 0.0
+    assert grid_escalation_probability(0.4, 0.0, 0.3) == pytest.approx(0.4)
+    assert grid_escalation_probability(0.4, 1.0, 0.3) == pytest.approx(0.28)
+    assert grid_escalation_probability(0.4, 0.5, 0.3) == pytest.approx(0.4 * 0.85)
+    assert grid_escalation_probability(0.4, 1.0, 1.0) == 0.0
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
-@given(base=st.floats(0, 1), k=st.floats(0, 1), kc=st.floats(0, 1), branch=st.booleans(),
-       bc=st.floats(0, 1))
-def test_grid_escalation_probability_is_a_probability_never_above_base(base, k, kc, branch, bc):
+@given(base=st.floats(0, 1), k=st.floats(0, 1), kc=st.floats(0, 1))
+def test_grid_escalation_probability_is_a_probability_never_above_base(base, k, kc):
     from simulation.rules import grid_escalation_probability
 
-    p = grid_escalation_probability(base, k, kc, branch, bc)
+    p = grid_escalation_probability(base, k, kc)
     assert 0.0 <= p <= base + 1e-15
+
+
+def test_serving_members_retired_first_then_in_order():
+    from simulation.local_help import serving_members
+
+    members = np.array([3, 5, 8, 13, 21])
+    elderly = np.zeros(30, bool)
+    elderly[[8, 21]] = True
+    assert serving_members(members, elderly, 0.4).tolist() == [8, 21]
+    assert serving_members(members, elderly, 0.6).tolist() == [3, 8, 21]
+    assert serving_members(members, elderly, 1.0).tolist() == members.tolist()
+    assert serving_members(members, elderly, 0.0).tolist() == []
 
 
 def test_grid_handling_hours_shrink_with_knowledge():
