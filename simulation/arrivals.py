@@ -49,11 +49,7 @@ class Arrivals:
         if len(self.later) != len(later):
             raise ValueError("issue draws added after the block need the arrivals stream's "
                              "seed sequence")
-        w = world
-        basic = ~w.grid_dedicated
-        self.daily_rate = np.where(basic[:, None],
-                                   types.rate[None, :] * w.grid_households[:, None],
-                                   types.dedicated_rate[None, :]) / 365.0
+        self.daily_rate = daily_rates(types, world)
 
     def expected(self, days: int) -> int:
         """A generous count of the issues ``days`` days bring: the expected count plus four
@@ -129,3 +125,39 @@ class Arrivals:
         pools.hide(ids)  # every new issue starts hidden
         reported = source >= 0
         self.push_many(known_at[reported], KNOWN, ids[reported], source[reported])
+
+    def came_back(self, ids: np.ndarray, times: np.ndarray, now: float) -> None:
+        """Closed problems that came back (hidden again at ``times``): their residents (or
+        units) decide again whether and when to report them, as for a new issue but with
+        the issue's own re-report draws (``rereport``, ``rereport_delay``: the same at every
+        return) and their trust ``now``; a report falls no earlier than ``now`` (the end
+        of the day whose events brought them back)."""
+        if not len(ids):
+            return
+        store, p = self.pools.store, self.params
+        u = store.u[ids].copy()
+        u[:, draws.U_REPORT] = u[:, draws.U_REREPORT]
+        u[:, draws.U_DELAY] = u[:, draws.U_REREPORT_DELAY]
+        residents = store.resident[ids]
+        basic = residents >= 0
+        known_at = np.full(len(ids), np.nan)
+        source = np.full(len(ids), -1)
+        if basic.any():
+            known_at[basic], source[basic] = Resident.decide_reports(
+                p, self.world, self.population, self.office, residents[basic],
+                store.severity[ids[basic]], u[basic], times[basic], now)
+        for k in np.flatnonzero(~basic).tolist():
+            known = Resident.unit_report(p, self.office, float(times[k]), u[k])
+            if known is not None:
+                known_at[k], source[k] = known[0], int(known[1])
+        reported = source >= 0
+        self.push_many(np.maximum(known_at[reported], now), KNOWN, ids[reported],
+                       source[reported])
+
+
+def daily_rates(types: IssueTypes, world: World) -> np.ndarray:
+    """Expected issues per grid, type and day: a basic grid's in proportion to its
+    households, a dedicated grid's the type's dedicated rate."""
+    basic = ~world.grid_dedicated
+    return np.where(basic[:, None], types.rate[None, :] * world.grid_households[:, None],
+                    types.dedicated_rate[None, :]) / 365.0

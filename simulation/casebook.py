@@ -5,7 +5,7 @@ constants), its calendars and its event heap, compiled with numba.
 The calendars are :class:`simulation.worktime.Calendar`'s methods operation for operation,
 without fast-math, so their results are bit-identical. The queue is a binary heap of
 events keyed by (time, sequence): ties in time run in the order they were scheduled. An
-event has a kind (KNOWN, ARRIVE, DONE, LOCAL_DONE, EXTERNAL_DONE), an issue, and data: two
+event has a kind (KNOWN, ARRIVE, DONE, LOCAL_DONE, EXTERNAL_DONE, RETURN), an issue, and data: two
 integers ``a``, ``b`` and a float ``x`` (:data:`HANDLERS` says what each kind carries).
 """
 
@@ -18,10 +18,10 @@ import numpy as np
 
 from .hidden import Lists
 from .issues import RANK, Level
-from .support.compiled import jit
+from .support.compiled import inline, jit
 
 # Event kinds, and what each carries (a, b, x).
-KNOWN, ARRIVE, DONE, LOCAL_DONE, EXTERNAL_DONE = range(5)
+KNOWN, ARRIVE, DONE, LOCAL_DONE, EXTERNAL_DONE, RETURN = range(6)
 HANDLERS = {
     KNOWN: "make_known: a = Source",
     ARRIVE: "arrive: a = Level",
@@ -30,13 +30,14 @@ HANDLERS = {
                 "x = the level it goes to if not settled (-1: the grid worker; else the "
                 "level the grid worker would have passed it to)",
     EXTERNAL_DONE: "external_done: a = Level, b = server who settled it",
+    RETURN: "return: a = Level that closed it (a closed problem comes back)",
 }
 
 # Levels, states, sources and log events as plain integers.
 VOLUNTEERS, BRANCH, GRID, COMMUNITY, STREET, DEPARTMENT, MEDIATION = (int(x) for x in Level)
 HIDDEN, OPEN, RESOLVED, ABANDONED = range(4)  # State
 VOLUNTEER_SOURCE = 4  # Source.VOLUNTEER
-LOG_ARRIVE, LOG_START, LOG_DONE = range(3)  # Event
+LOG_ARRIVE, LOG_START, LOG_DONE, LOG_CALLBACK, LOG_RETURN = range(5)  # Event
 HM_EXTERNAL = len(Level)
 LEVEL_RANK = RANK.astype(np.int64)  # height by level number
 
@@ -44,14 +45,15 @@ LEVEL_RANK = RANK.astype(np.int64)  # height by level number
 CAL_OPEN, CAL_CLOSE, CAL_CLOSE_EPS, CAL_WORKDAYS, CAL_ALWAYS = range(5)
 
 # Counters (an int64 array): events in the heap, events scheduled so far, log rows, and
-# today's closed issues and volunteer contacts.
-HEAP_N, SCHEDULED, LOG_N, CLOSED_N, CONTACTS_N = range(5)
-N_COUNTERS = 5
+# today's closed issues, volunteer contacts and problems that came back.
+HEAP_N, SCHEDULED, LOG_N, CLOSED_N, CONTACTS_N, RETURNED_N = range(6)
+N_COUNTERS = 6
 
 # Scalar parameters (a float64 array), by place.
 (P_HANDOFF_HOURS, P_SPEEDUP, P_ESC_CUT, P_BRANCH_TAKE, P_TAKE_PER_ACTIVE,
- P_TAKE_MAX, P_CENTRE, P_HANDOFF_CAL, P_VOLUNTEER_CAL) = range(9)
-N_PARAMS = 9
+ P_TAKE_MAX, P_CENTRE, P_HANDOFF_CAL, P_VOLUNTEER_CAL, P_KEEP, P_FIX, P_FIX_SHORT,
+ P_RETURN_DAYS, P_CALLBACK, P_SATISFIED_DAYS) = range(15)
+N_PARAMS = 15
 
 # Counts of issues by state (IssuePools.counts).
 C_HIDDEN, C_OPEN, C_RESOLVED, C_ABANDONED = 1, 2, 3, 4
@@ -89,6 +91,9 @@ class IssueCols(NamedTuple):
     escalations: np.ndarray
     queued_next: np.ndarray
     branch_tried: np.ndarray
+    returns: np.ndarray
+    on_paper: np.ndarray
+    reopen_level: np.ndarray
 
 
 class LogCols(NamedTuple):
@@ -171,11 +176,13 @@ class Rules(NamedTuple):
 
 class DayNews(NamedTuple):
     """What the day's events produced for the model: issues closed, volunteer contacts
-    (household, time)."""
+    (household, time), closed problems that came back (issue, time)."""
 
     closed: np.ndarray
     contact_household: np.ndarray
     contact_t: np.ndarray
+    returned: np.ndarray
+    returned_t: np.ndarray
 
 
 class Books(NamedTuple):
@@ -236,6 +243,16 @@ def add_work(cals: np.ndarray, c: int, t: float, hours: float) -> float:
         remaining -= left_today
         day = _next_workday(cals, c, day + 1)
         frac = cals[c, CAL_OPEN]
+
+
+# --- the log ---------------------------------------------------------------------------------
+@inline
+def log(lg: LogCols, ctr: np.ndarray, issue: int, t: float, event: int, level: int,
+        who: int) -> None:
+    """Append a row to the issues' log (the caller keeps room in it)."""
+    n = ctr[LOG_N]
+    lg.issue[n], lg.t[n], lg.event[n], lg.level[n], lg.who[n] = issue, t, event, level, who
+    ctr[LOG_N] = n + 1
 
 
 # --- the heap --------------------------------------------------------------------------------

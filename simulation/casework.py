@@ -7,19 +7,19 @@ IssueStore`), their log, the service points and their FIFO queues (linked lists 
 the issues), the servers, the grids' local help, the per-type parameters, the calendars and
 the residents' grievances. The loop is compiled with numba (``cache=True``: compiled once
 per installation and source change) and without fast-math, so every sum and product is
-the same IEEE operation, in the same order, as the Python it replaced: results are
-bit-identical. Random draws (who among the volunteers or Party members takes an issue) go
-through the behaviour stream's own NumPy generator, whose state numba shares.
+the same IEEE operation, in the same order, as the Python it replaced. Random draws
+beyond an issue's own (who among the volunteers or members takes it; a later closure's
+fix, call-back and return) come from the behaviour stream's generator, shared with numba.
 
 The loop is one function: the handlers are its blocks, one per *action*, and an event
 runs as a short chain of them (KNOWN routes the issue, which may arrive at the grid, where
 handling may start; DONE closes, escalates or waits for outside work, then starts the
-next in the queue). Everything stays in the one function because numba counts references
-to every array it passes to a call (measured: ~8 ns an array, ~250 ns for the whole
-book), which cost more than the handlers' work. The rules the handlers apply are the small
-compiled functions below (:func:`next_level`, :func:`free_server`, :func:`take`, the
-calendars and the heap of :mod:`simulation.casebook`). The loop stops at ``t_end`` or when
-an array is nearly full (the caller grows it and calls again).
+next in the queue; CLOSE decides whether the fix holds; RETURN hides a problem that came
+back). One function, because numba counts references to every array it passes to a call
+(~8 ns an array, ~250 ns for the whole book), more than the handlers' work. The rules the
+handlers apply are :mod:`simulation.caserules`; the calendars and the heap are
+:mod:`simulation.casebook`'s. The loop stops at ``t_end`` or when an array is nearly full
+(the caller grows it and calls again).
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from .casebook import (
     CLOSED_N,
     COMMUNITY,
     CONTACTS_N,
-    DEPARTMENT,
     DONE,
     EXTERNAL_DONE,
     GRID,
@@ -56,104 +55,70 @@ from .casebook import (
     LEVEL_RANK,
     LOCAL_DONE,
     LOG_ARRIVE,
+    LOG_CALLBACK,
     LOG_DONE,
     LOG_N,
+    LOG_RETURN,
     LOG_START,
-    MEDIATION,
     OPEN,
     P_BRANCH_TAKE,
+    P_CALLBACK,
     P_CENTRE,
     P_ESC_CUT,
+    P_FIX,
+    P_FIX_SHORT,
     P_HANDOFF_CAL,
     P_HANDOFF_HOURS,
+    P_KEEP,
+    P_RETURN_DAYS,
+    P_SATISFIED_DAYS,
     P_SPEEDUP,
     P_TAKE_MAX,
     P_TAKE_PER_ACTIVE,
     P_VOLUNTEER_CAL,
     RESOLVED,
+    RETURN,
+    RETURNED_N,
     ROOM,
-    STREET,
     VOLUNTEER_SOURCE,
     VOLUNTEERS,
     Books,
     add_work,
     jit,
+    log,
     next_open,
     pop_root,
     push,
 )
-from .hidden import unlink
+from .caserules import (
+    ABANDON,
+    NO_LEVEL,
+    escalation_probability,
+    free_server,
+    handling_hours,
+    level_above,
+    mean_knowledge,
+    next_level,
+    take,
+    take_probability,
+)
+from .hidden import relink, unlink
 from .issues import (
     U_BRANCH_MEDIATE,
     U_BRANCH_TAKE,
+    U_CALLBACK,
     U_ESCALATE,
+    U_FIX,
+    U_KEEP,
     U_LOCAL_RESOLVE,
     U_MEDIATE_RESOLVE,
+    U_RETURN_DELAY,
     U_VOL_TAKE,
 )
-from .rules import grid_escalation_probability, grid_handling_hours, volunteer_take_probability
-
-escalation_probability = jit(grid_escalation_probability)
-handling_hours = jit(grid_handling_hours)
-take_probability = jit(volunteer_take_probability)
-NO_LEVEL, ABANDON = -1, -2  # next_level's answers besides a level
 
 # The loop's actions (an event starts a chain of them).
 (A_NONE, A_KNOWN, A_ARRIVE, A_START, A_DONE, A_LOCAL_START, A_LOCAL_DONE,
- A_CLOSE) = range(8)
-
-
-# --- the rules the handlers apply -------------------------------------------------------------
-@jit
-def next_level(u: float, level: int, escalate: float, abandon_top: float, top: int,
-               knowledge: float, knowledge_cut: float, centre: bool) -> int:
-    """Where an issue goes after handling at ``level`` (its escalation draw ``u``, its
-    type's escalation probability at this level and abandonment at the top, its top level;
-    the server's knowledge, the mediation-centre policy): a level, ABANDON, or NO_LEVEL
-    (settled here)."""
-    if level >= DEPARTMENT:  # a top level: department or mediation centre
-        return ABANDON if u < abandon_top else NO_LEVEL
-    p = escalate
-    if level == GRID:
-        p = escalation_probability(p, knowledge, knowledge_cut)
-    if u >= p:
-        return NO_LEVEL
-    if level == GRID:
-        return top if (top == MEDIATION and centre) else COMMUNITY
-    if level == COMMUNITY:
-        return STREET
-    return DEPARTMENT  # mediation-centre issues reach the street only without the centre
-
-
-@jit
-def free_server(first: int, count: int, one_calendar: bool, busy: np.ndarray,
-                calendar: np.ndarray, cals: np.ndarray, t: float) -> int:
-    """The idle server among seats first..first+count-1 that can start soonest after
-    ``t`` (the first listed on ties), or -1."""
-    if one_calendar:
-        for j in range(first, first + count):
-            if not busy[j]:
-                return j
-        return -1
-    best, best_t = -1, np.inf
-    for j in range(first, first + count):
-        if not busy[j]:
-            start = next_open(cals, calendar[j], t)
-            if start < best_t:
-                best, best_t = j, start
-    return best
-
-
-@jit
-def take(left: np.ndarray, offered: np.ndarray, taken: np.ndarray, g: int,
-         hours: float) -> bool:
-    """WeeklyHours.take: spend ``hours`` in grid ``g`` if any of its week's are left."""
-    offered[g] += hours
-    if left[g] <= 0.0:
-        return False
-    left[g] -= hours
-    taken[g] += hours
-    return True
+ A_CLOSE, A_RETURN) = range(9)
 
 
 # --- the loop --------------------------------------------------------------------------------
@@ -168,7 +133,7 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                                                  s.t_closed)
     closed_by, max_level, handler, escalations, queued_next, branch_tried = (
         s.closed_by, s.max_level, s.handler, s.escalations, s.queued_next, s.branch_tried)
-    log_issue, log_t, log_event, log_level, log_who = lg.issue, lg.t, lg.event, lg.level, lg.who
+    returns, on_paper, reopen_level = s.returns, s.on_paper, s.reopen_level
     sp_level, sp_first, sp_count, sp_one, sp_arrived = (pt.level, pt.first, pt.count,
                                                         pt.one_calendar, pt.arrived)
     sp_head, sp_tail, sp_length, by_grid = pt.head, pt.tail, pt.length, pt.by_grid
@@ -178,9 +143,10 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
     volunteer_cal, handoff_cal = int(params[P_VOLUNTEER_CAL]), int(params[P_HANDOFF_CAL])
     grievance_known, grievance_done, hid = b.grievance_known, b.grievance_done, b.hidden
     while ctr[HEAP_N] > 0 and hf[0, HF_T] < t_end:
-        if (len(hf) - ctr[HEAP_N] < ROOM or len(log_t) - ctr[LOG_N] < ROOM
+        if (len(hf) - ctr[HEAP_N] < ROOM or len(lg.t) - ctr[LOG_N] < ROOM
                 or len(news.closed) - ctr[CLOSED_N] < ROOM
-                or len(news.contact_t) - ctr[CONTACTS_N] < ROOM):
+                or len(news.contact_t) - ctr[CONTACTS_N] < ROOM
+                or len(news.returned) - ctr[RETURNED_N] < ROOM):
             return False
         # the event becomes the first action; ``then`` holds one deferred action (DONE's
         # next start)
@@ -188,22 +154,28 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
         ev, i, a, bb = hi[0, HI_KIND], hi[0, HI_ISSUE], hi[0, HI_A], hi[0, HI_B]
         pop_root(hf, hi, ctr)
         c = 0  # CLOSE's handler code
+        short = False  # CLOSE: the closer lacked the authority the problem needs
         fallback = -1  # LOCAL_START: where an unsettled case goes (-1: the grid worker)
         act = (A_KNOWN if ev == KNOWN else A_ARRIVE if ev == ARRIVE else A_DONE if ev == DONE
-               else A_LOCAL_DONE if ev == LOCAL_DONE else A_CLOSE)
+               else A_LOCAL_DONE if ev == LOCAL_DONE else A_RETURN if ev == RETURN
+               else A_CLOSE)
         if ev == EXTERNAL_DONE:  # the outside work on a settled case is finished
             a, bb, c = RESOLVED, a, bb
         then, then_i, then_a, then_b = A_NONE, 0, 0, 0
         while act != A_NONE:
             if act == A_KNOWN:
                 # make_known: the issue becomes known (the first of two routes counts),
-                # then goes to volunteers, the Party branch, or the grid worker
+                # then goes to volunteers, the Party branch, or the grid worker; a problem
+                # that came back keeps its first source and time known and goes one level
+                # above the one whose closure failed
                 act = A_NONE
                 if state[i] == HIDDEN:
                     counts[C_HIDDEN] -= 1
-                    state[i], source[i], t_known[i] = OPEN, a, t
+                    state[i] = OPEN
+                    if returns[i] == 0:
+                        source[i], t_known[i] = a, t
+                        grievance_known[i] = t
                     counts[C_OPEN] += 1
-                    grievance_known[i] = t
                     unlink(i, grid[i], household[i], hid.g_head, hid.g_tail, hid.g_count,
                            hid.g_prev, hid.g_next, hid.hh_head, hid.hh_tail, hid.hh_prev,
                            hid.hh_next)
@@ -213,7 +185,9 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                         ctr[CONTACTS_N] += 1
                     g, k = grid[i], kind[i]
                     active = hp.active_by_grid[g]
-                    if (r.volunteer_ok[k] and active > 0
+                    if returns[i] > 0:
+                        act, a = A_ARRIVE, reopen_level[i]
+                    elif (r.volunteer_ok[k] and active > 0
                             and u[i, U_VOL_TAKE] < take_probability(
                                 float(active), params[P_TAKE_PER_ACTIVE], params[P_TAKE_MAX])
                             and take(hp.volunteer_left, hp.volunteer_offered,
@@ -238,12 +212,8 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                                            + rng.integers(0, hp.party_count[g])]
                     branch_tried[i] = 1
                 begin = next_open(cals, volunteer_cal, t)
-                n = ctr[LOG_N]
-                log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
-                    i, t, LOG_ARRIVE, level, -1)
-                log_issue[n + 1], log_t[n + 1], log_event[n + 1] = i, begin, LOG_START
-                log_level[n + 1], log_who[n + 1] = level, who
-                ctr[LOG_N] = n + 2
+                log(lg, ctr, i, t, LOG_ARRIVE, level, -1)
+                log(lg, ctr, i, begin, LOG_START, level, who)
                 if max_level[i] < 0 or LEVEL_RANK[level] > LEVEL_RANK[max_level[i]]:
                     max_level[i] = level
                 if math.isnan(t_start[i]):
@@ -259,13 +229,19 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
             elif act == A_LOCAL_DONE:
                 # volunteers / branch finish: settled, or passed on to the grid worker (a
                 # case taken at intake) or up (a case the grid worker was passing up)
-                n = ctr[LOG_N]
-                log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
-                    i, t, LOG_DONE, a, -1)
-                ctr[LOG_N] = n + 1
+                log(lg, ctr, i, t, LOG_DONE, a, -1)
                 up = int(x)
                 draw = u[i, U_LOCAL_RESOLVE] if up < 0 else u[i, U_MEDIATE_RESOLVE]
                 if draw < r.local_resolve[a]:
+                    # settled; short of authority if the problem needs more than the grid
+                    # (volunteers) or than the community (the branch, as 大事小事格内解决)
+                    k = kind[i]
+                    sp = by_grid[grid[i], GRID]
+                    beyond_grid = up >= 0 or u[i, U_ESCALATE + GRID] < escalation_probability(
+                        r.escalate[GRID, k], mean_knowledge(sp_first[sp], sp_count[sp],
+                                                            knowledge), params[P_ESC_CUT])
+                    beyond_community = u[i, U_ESCALATE + COMMUNITY] < r.escalate[COMMUNITY, k]
+                    short = beyond_grid and (a == VOLUNTEERS or beyond_community)
                     act, c, a, bb = A_CLOSE, bb, RESOLVED, a
                 elif up < 0:
                     act, a = A_ARRIVE, GRID
@@ -277,22 +253,13 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
             elif act == A_ARRIVE:
                 # the issue reaches a service point's queue; its hours count as arrived
                 level = a
-                n = ctr[LOG_N]
-                log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
-                    i, t, LOG_ARRIVE, level, -1)
-                ctr[LOG_N] = n + 1
+                log(lg, ctr, i, t, LOG_ARRIVE, level, -1)
                 if max_level[i] < 0 or LEVEL_RANK[level] > LEVEL_RANK[max_level[i]]:
                     max_level[i] = level
                 sp, k = by_grid[grid[i], level], kind[i]
                 first, count = sp_first[sp], sp_count[sp]
                 if level == GRID:  # knowledge matters at the grid only (1-3 workers)
-                    if count == 1:
-                        known = knowledge[first]
-                    else:
-                        total = 0.0
-                        for j in range(first, first + count):
-                            total += knowledge[j]
-                        known = total / count
+                    known = mean_knowledge(first, count, knowledge)
                     sp_arrived[sp] += handling_hours(r.hours[k], known,
                                                      params[P_SPEEDUP]) * hm[i, GRID]
                 else:
@@ -314,10 +281,7 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                 sp, server = a, bb
                 level, k, cal = sp_level[sp], kind[i], calendar[server]
                 begin = next_open(cals, cal, t)
-                n = ctr[LOG_N]
-                log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
-                    i, begin, LOG_START, level, server)
-                ctr[LOG_N] = n + 1
+                log(lg, ctr, i, begin, LOG_START, level, server)
                 if math.isnan(t_start[i]):
                     t_start[i] = begin
                 if level == GRID:
@@ -334,17 +298,17 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                 sp, server, level = a, bb, sp_level[a]
                 busy[server] = False
                 hours_done[server] += x
-                n = ctr[LOG_N]
-                log_issue[n], log_t[n], log_event[n], log_level[n], log_who[n] = (
-                    i, t, LOG_DONE, level, -1)
-                ctr[LOG_N] = n + 1
+                log(lg, ctr, i, t, LOG_DONE, level, -1)
                 k = kind[i]
                 nxt = next_level(u[i, U_ESCALATE + level], level, r.escalate[level, k],
                                  r.abandon_top[k], r.top[k], knowledge[server],
                                  params[P_ESC_CUT], params[P_CENTRE] != 0.0)
                 act = A_NONE
                 g = grid[i]
-                if (nxt >= 0 and level == GRID and r.branch_ok[k] and hp.has_branch[g]
+                if nxt >= 0 and level == GRID and u[i, U_KEEP] < params[P_KEEP]:
+                    # the worker closes it although it needs a higher level (grid.keep_share)
+                    act, a, bb, c, short = A_CLOSE, RESOLVED, level, server, True
+                elif (nxt >= 0 and level == GRID and r.branch_ok[k] and hp.has_branch[g]
                         and branch_tried[i] == 0
                         and u[i, U_BRANCH_MEDIATE] < params[P_BRANCH_TAKE]
                         and take(hp.branch_left, hp.branch_offered, hp.branch_taken, g,
@@ -370,11 +334,46 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                         sp_tail[sp] = -1
                     queued_next[j] = -1
                     then, then_i, then_a, then_b = A_START, j, sp, server
+            elif act == A_RETURN:
+                # a closed problem comes back: hidden again, unresolved from its first
+                # arising; known again, it goes one level above the one that closed it
+                act = A_NONE
+                if state[i] == RESOLVED:
+                    counts[C_RESOLVED] -= 1
+                    counts[C_HIDDEN] += 1
+                    state[i], t_closed[i], closed_by[i], handler[i] = HIDDEN, np.nan, -1, -1
+                    returns[i] += 1
+                    reopen_level[i] = level_above(a, r.top[kind[i]], params[P_CENTRE] != 0.0)
+                    relink(i, grid[i], household[i], hid.g_head, hid.g_tail, hid.g_count,
+                           hid.g_prev, hid.g_next, hid.hh_head, hid.hh_tail, hid.hh_prev,
+                           hid.hh_next)
+                    grievance_done[i] = False  # it weighs again (on paper: it never stopped)
+                    log(lg, ctr, i, t, LOG_RETURN, a, -1)
+                    news.returned[ctr[RETURNED_N]] = i
+                    news.returned_t[ctr[RETURNED_N]] = t
+                    ctr[RETURNED_N] += 1
             else:  # A_CLOSE: resolved or abandoned (a = state, bb = level, c = handler)
                 state[i], t_closed[i], closed_by[i], handler[i] = a, t, bb, c
                 counts[C_OPEN] -= 1
                 counts[C_RESOLVED if a == RESOLVED else C_ABANDONED] += 1
-                grievance_done[i] = True
+                paper = False
+                if a == RESOLVED:
+                    # fixed? (at the authority the problem needs: closure.fix_prob, else
+                    # closure.fix_prob_short); the first closure's draws are the issue's
+                    # own, a later one's from the behaviour stream
+                    first = returns[i] == 0
+                    fix = u[i, U_FIX] if first else rng.random()
+                    answer = u[i, U_CALLBACK] if first else rng.random()
+                    if fix >= params[P_FIX_SHORT if short else P_FIX]:
+                        paper = short  # not fixed, and the resident knows
+                        back = u[i, U_RETURN_DELAY] if first else rng.random()
+                        push(hf, hi, ctr, t - params[P_RETURN_DAYS] * math.log1p(-back),
+                             RETURN, i, bb, 0, 0.0)
+                    if answer < params[P_CALLBACK]:  # the call-back: satisfied or not
+                        late = t - t_known[i] >= params[P_SATISFIED_DAYS]
+                        log(lg, ctr, i, t, LOG_CALLBACK, bb, 0 if paper or late else 1)
+                on_paper[i] = paper
+                grievance_done[i] = not paper
                 news.closed[ctr[CLOSED_N]] = i
                 ctr[CLOSED_N] += 1
                 act = A_NONE

@@ -1,8 +1,9 @@
 """The hidden issues where they wait to be found: a list per grid and a list per household,
 linked through the issue store's rows (``g_prev``/``g_next``, ``hh_prev``/``hh_next``) in
-issue order, each with its head and tail (:class:`Lists`). An issue joins both lists as it
-arises (a dedicated grid's only its grid's) and leaves them as it becomes known, which
-routing's compiled loop does (:func:`unlink`). Visits, inspections and volunteers read them
+the order they were hidden, each with its head and tail (:class:`Lists`). An issue joins
+both lists as it arises (a dedicated grid's only its grid's) and leaves them as it becomes
+known, which routing's compiled loop does (:func:`unlink`); a closed problem that comes
+back joins them again (:func:`relink`). Visits, inspections and volunteers read them
 (:func:`in_households`, :func:`in_grid`). Compiled with numba, like the loop; the cost
 grows with the hidden issues touched, not with the households.
 """
@@ -78,6 +79,18 @@ def unlink(i: int, grid: int, household: int, g_head: np.ndarray, g_tail: np.nda
     g_count[grid] -= 1
     if household >= 0:
         _remove(i, household, hh_head, hh_tail, hh_prev, hh_next)
+
+
+@jit
+def relink(i: int, grid: int, household: int, g_head: np.ndarray, g_tail: np.ndarray,
+           g_count: np.ndarray, g_prev: np.ndarray, g_next: np.ndarray, hh_head: np.ndarray,
+           hh_tail: np.ndarray, hh_prev: np.ndarray, hh_next: np.ndarray) -> None:
+    """A closed problem that came back joins the hidden lists again (at their ends: the
+    lists are in the order issues were hidden)."""
+    _append(i, grid, g_head, g_tail, g_prev, g_next)
+    g_count[grid] += 1
+    if household >= 0:
+        _append(i, household, hh_head, hh_tail, hh_prev, hh_next)
 
 
 @jit

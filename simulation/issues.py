@@ -65,6 +65,8 @@ class Event(IntEnum):
     ARRIVE = 0  # reaches a level's queue
     START = 1  # handling starts
     DONE = 2  # handling ends
+    CALLBACK = 3  # the resident answered the call-back after a closure (who: 1 satisfied)
+    RETURN = 4  # a closed problem came back (level: who had closed it)
 
 
 # Each issue's uniform draws, by name (common random numbers: every issue carries its own
@@ -82,6 +84,12 @@ BLOCK_DRAWS: tuple[str, ...] = (
 LATER_DRAWS: tuple[str, ...] = (
     "branch_mediate",  # the Party branch takes a case the grid worker would pass up
     "mediate_resolve",  # ... and settles it
+    "keep",  # the grid worker closes a case itself that needs a higher level
+    "fix",  # the first closure fixes the problem
+    "return_delay",  # ... else when it comes back
+    "callback",  # the resident answers the first closure's call-back
+    "rereport",  # the resident reports a problem that came back
+    "rereport_delay",  # ... after this delay
 )  # append here, never insert
 
 
@@ -99,6 +107,9 @@ U_REPORT, U_DELAY, U_CHANNEL, U_VOL_TAKE, U_BRANCH_TAKE, U_LOCAL_RESOLVE = (
     column(n) for n in ("report", "delay", "channel", "volunteer_take", "branch_take",
                         "local_resolve"))
 U_BRANCH_MEDIATE, U_MEDIATE_RESOLVE = column("branch_mediate"), column("mediate_resolve")
+U_KEEP, U_FIX, U_RETURN_DELAY, U_CALLBACK, U_REREPORT, U_REREPORT_DELAY = (
+    column(n) for n in ("keep", "fix", "return_delay", "callback", "rereport",
+                        "rereport_delay"))
 U_HANDLE = column("handle.volunteers")  # + int(level): handling-time draw at each level
 U_ESCALATE = column("escalate.volunteers")  # + int(level): escalation / abandonment draw
 U_EXTERNAL = column("external")
@@ -187,7 +198,11 @@ class IssueStore(Columns):
     ``t_closed``; NaN until then), ``closed_by`` and ``max_level`` (Level, -1 if none),
     ``handler`` (who closed it, a handler code: :meth:`simulation.routing.Router.names`),
     ``escalations``, ``branch_tried`` (1 once the grid's Party branch has taken it: the
-    branch tries a case once), ``queued_next`` (the next issue in the same service point's queue,
+    branch tries a case once), ``returns`` (how often a closed problem came back: the
+    same issue, unresolved from its first arising), ``on_paper`` (1 while its last closure
+    was made without the authority it needed and did not fix it: the resident knows),
+    ``reopen_level`` (where a problem that came back goes when known again, -1 before),
+    ``queued_next`` (the next issue in the same service point's queue,
     -1 for none: the queues are linked lists through the issues) and the links of the
     hidden lists (:mod:`simulation.hidden`)."""
 
@@ -200,7 +215,8 @@ class IssueStore(Columns):
         "source": (np.int8, (), -1), "closed_by": (np.int8, (), -1),
         "max_level": (np.int8, (), -1), "handler": (np.int64, (), -1),
         "escalations": (np.int32, (), 0), "queued_next": (np.int64, (), -1),
-        "branch_tried": (np.int8, (), 0),
+        "branch_tried": (np.int8, (), 0), "returns": (np.int16, (), 0),
+        "on_paper": (np.int8, (), 0), "reopen_level": (np.int8, (), -1),
         "g_prev": (np.int64, (), -1), "g_next": (np.int64, (), -1),
         "hh_prev": (np.int64, (), -1), "hh_next": (np.int64, (), -1),
         "u": (np.float64, (len(BLOCK_DRAWS) + len(LATER_DRAWS),), 0.0),
@@ -209,8 +225,8 @@ class IssueStore(Columns):
 
     # the columns a new issue starts with their fill value (the rest add() is given)
     FILLED = ("t_known", "t_start", "t_closed", "state", "source", "closed_by", "max_level",
-              "handler", "escalations", "queued_next", "branch_tried", "g_prev", "g_next",
-              "hh_prev", "hh_next")
+              "handler", "escalations", "queued_next", "branch_tried", "returns", "on_paper",
+              "reopen_level", "g_prev", "g_next", "hh_prev", "hh_next")
 
     def __init__(self, capacity: int = CHUNK) -> None:
         # as many draw columns as there are draws now (LATER_DRAWS may grow)
@@ -247,8 +263,9 @@ class IssuePools:
     """Every issue of a run (``store``) and its log (``events``), the hidden ones where
     they wait to be found (lists by grid and by household, in issue order:
     :mod:`simulation.hidden`), the count in each state (``counts``, in COUNTS order) and the
-    day's news: the issues closed today (``closed_today``, ids) and the households
-    volunteers helped today (``contacts``: households and times). Arrivals hide new issues;
+    day's news: the issues closed today (``closed_today``, ids), the households
+    volunteers helped today (``contacts``: households and times) and the closed problems
+    that came back today (``returned``: ids and times). Arrivals hide new issues;
     visits and volunteers find hidden ones; the router (:mod:`simulation.routing`) makes
     them known, moves them on and writes the day's news; the model reads it at the end of
     each day."""
@@ -264,6 +281,7 @@ class IssuePools:
         self.counts = np.zeros(len(COUNTS), dtype=np.int64)
         self.closed_today = np.empty(0, dtype=np.int64)
         self.contacts = (np.empty(0, dtype=np.int64), np.empty(0))
+        self.returned = (np.empty(0, dtype=np.int64), np.empty(0))  # today's: ids, times
 
     def lists(self) -> hidden.Lists:
         """The hidden lists' heads, tails and links (the store's columns, as they are)."""

@@ -62,23 +62,10 @@ def analytic_loads(params: Mapping[str, Any], types: IssueTypes, world: World,
     help now and its service points."""
     p, ty, w = params, types, world
     lam = daily_rate * 7.0  # issues per week, [grid, type]
-    n_grids = w.n_grids
-    has_branch = help.has_branch.astype(bool)
-    active = help.active_by_grid.astype(float)
-    members = np.array([len(help.party_by_grid.get(g, ())) for g in range(n_grids)], float)
-
-    # 2. volunteers and branches, capped by their weekly hours (volunteers' spotting
-    # draws on the same hours: its expected hours a week come first)
-    take = np.array([volunteer_take_probability(a, p["volunteers.take_per_active"],
-                                                p["volunteers.take_max"]) for a in active])
-    p_vol = np.where((active > 0)[:, None], ty.volunteer_ok[None, :] * take[:, None], 0.0)
-    spot_demand = 7.0 * p["volunteers.spot_rate"] * active * p["volunteers.spot_hours"]
-    vol_demand = spot_demand + (lam * p_vol).sum(axis=1) * p["handling.volunteer_hours"]
-    vol_capacity = active * p["volunteers.hours_per_week"]
-    p_vol *= _served_share(vol_demand, vol_capacity)[:, None]
-    p_branch = ((1.0 - p_vol) * ty.branch_ok[None, :]
-                * (has_branch * p["branch.take_prob"])[:, None])
-    resolve = local_resolve_probabilities(p)
+    local = _local_help(p, ty, w, lam, help)
+    has_branch, active, members = local["has_branch"], local["active"], local["members"]
+    p_vol, p_branch, resolve = local["p_vol"], local["p_branch"], local["resolve"]
+    vol_demand, vol_capacity = local["vol_demand"], local["vol_capacity"]
 
     # 3. the grid worker, at long-run knowledge; before a case leaves the grid the branch
     # takes one it has not tried, from the same weekly hours as its intake (both are
@@ -145,6 +132,47 @@ def analytic_loads(params: Mapping[str, Any], types: IssueTypes, world: World,
                                 table.demand_per_week / table.hours_per_week,
                                 np.where(table.demand_per_week > 0, np.inf, 0.0))
     return table
+
+
+def _local_help(p: Mapping[str, Any], ty: IssueTypes, w: World, lam: np.ndarray,
+                help: LocalHelp) -> dict[str, Any]:
+    """Step 2 of the module docstring: each grid's branch, active volunteers and serving
+    Party members; the share of ``lam`` (issues a week per grid and type) volunteers take
+    (capped by their hours, after spotting's) and the branch would take at intake (before
+    its cap, which :func:`analytic_loads` applies with the cases it takes from the grid
+    worker); the volunteers' demand and capacity (hours a week)."""
+    has_branch = help.has_branch.astype(bool)
+    active = help.active_by_grid.astype(float)
+    members = np.array([len(help.party_by_grid.get(g, ())) for g in range(w.n_grids)], float)
+    take = np.array([volunteer_take_probability(a, p["volunteers.take_per_active"],
+                                                p["volunteers.take_max"]) for a in active])
+    p_vol = np.where((active > 0)[:, None], ty.volunteer_ok[None, :] * take[:, None], 0.0)
+    spot_demand = 7.0 * p["volunteers.spot_rate"] * active * p["volunteers.spot_hours"]
+    vol_demand = spot_demand + (lam * p_vol).sum(axis=1) * p["handling.volunteer_hours"]
+    vol_capacity = active * p["volunteers.hours_per_week"]
+    p_vol = p_vol * _served_share(vol_demand, vol_capacity)[:, None]
+    p_branch = ((1.0 - p_vol) * ty.branch_ok[None, :]
+                * (has_branch * p["branch.take_prob"])[:, None])
+    return {"has_branch": has_branch, "active": active, "members": members, "p_vol": p_vol,
+            "p_branch": p_branch, "resolve": local_resolve_probabilities(p),
+            "vol_demand": vol_demand, "vol_capacity": vol_capacity}
+
+
+def grid_casework_hours(params: Mapping[str, Any], types: IssueTypes, world: World,
+                        daily_rate: np.ndarray, help: LocalHelp, knowledge: float = 1.0
+                        ) -> np.ndarray:
+    """Expected casework hours a week that reach each grid's worker at local ``knowledge``
+    (steps 1-3 of the module docstring, before the branch's cap on its hours): what
+    ``staffing.beats = "workload"`` sizes beats by (:mod:`simulation.staffing`)."""
+    p, ty = params, types
+    lam = daily_rate * 7.0
+    local = _local_help(p, ty, world, lam, help)
+    resolve = local["resolve"]
+    reach = lam * (1.0 - local["p_vol"] * resolve[Level.VOLUNTEERS]
+                   - local["p_branch"] * resolve[Level.BRANCH])
+    hours = np.array([grid_handling_hours(h, knowledge, p["knowledge.handling_speedup"])
+                      for h in ty.hours])
+    return (reach * hours[None, :]).sum(axis=1)
 
 
 def _row(kind: str, sp: ServicePoint, demand: float, visits: float = 0.0) -> dict:

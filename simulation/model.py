@@ -33,12 +33,12 @@ import pandas as pd
 
 from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
 from .agents.grid_worker import DoorToDoorRounds, UnitInspections
-from .arrivals import Arrivals
+from .arrivals import Arrivals, daily_rates
 from .cost import annual_cost
 from .districts import district_count, is_city
 from .footprint import check_one_model, model_bytes
 from .issues import IssuePools, IssueStore, IssueTypes, Level
-from .load import analytic_loads, counters, load_table, queue_summary
+from .load import analytic_loads, counters, grid_casework_hours, load_table, queue_summary
 from .local_help import LocalHelp
 from .measures import daily
 from .measures.caselog import case_log, grid_state
@@ -210,7 +210,10 @@ class GridGovernanceModel(mesa.Model):
     def _build_staff(self) -> None:
         """Grid workers by beat, their door-to-door rounds, and the offices above the grid."""
         p, w, cal = self.params, self.world, self.calendars
-        beats, grid_beat = plan_beats(w, p)
+        workload = (grid_casework_hours(p, self.types, w, daily_rates(self.types, w),
+                                        self.help)
+                    if p["staffing.beats"] == "workload" else None)
+        beats, grid_beat = plan_beats(w, p, workload)
         self.servers = servers = Servers(cal)
         beat_points: list[ServicePoint] = []
         self.grid_workers: list[GridWorker] = []
@@ -218,7 +221,10 @@ class GridGovernanceModel(mesa.Model):
         visitors: list[GridWorker] = []
         routes: list[np.ndarray] = []
         for b, beat in enumerate(beats):
-            households = w.grid_households_of(beat.grids)
+            # the beat's households in a random order, shared out: each worker walks a
+            # round of their own share (包片: a team divides its grids' households)
+            shares = (np.array_split(order_rng.permutation(w.grid_households_of(beat.grids)),
+                                     beat.workers) if not beat.dedicated else [])
             workers = []
             for k in range(beat.workers):
                 calendar = (cal.always if p["staffing.always_on"] else
@@ -228,7 +234,7 @@ class GridGovernanceModel(mesa.Model):
                 workers.append(gw)
                 if not beat.dedicated:
                     visitors.append(gw)
-                    routes.append(order_rng.permutation(households))
+                    routes.append(shares[k])
             self.grid_workers.extend(workers)
             beat_points.append(ServicePoint(f"beat:{b}", Level.GRID, workers))
         self.dedicated_workers = [gw for gw in self.grid_workers if gw.dedicated]
@@ -276,10 +282,19 @@ class GridGovernanceModel(mesa.Model):
                        self.queue.push, day)
         self.arrivals.today(day)
         self.router.run_until(t0 + 1.0)
+        store = pools.store
+        returned, returned_t = pools.returned
+        if len(returned):  # relapses weigh again; on paper they never stopped
+            self.grievances.reopened(returned[store.on_paper[returned] == 0])
+            self.arrivals.came_back(returned, returned_t, t0 + 1.0)
+            pools.returned = (np.empty(0, dtype=np.int64), np.empty(0))
         closed = pools.closed_today
+        # a closure on paper is no experience of a closed case: the problem still weighs
+        # (nor one that came back the same day: it is open again)
+        closed = closed[(store.resident[closed] >= 0) & (store.on_paper[closed] == 0)
+                        & ~np.isnan(store.t_closed[closed])]
         Resident.share_experiences(p, self.world, self.population, streams.behaviour,
-                                   pools.store, closed[pools.store.resident[closed] >= 0],
-                                   pools.contacts)
+                                   store, closed, pools.contacts)
         pools.contacts = (np.empty(0, dtype=np.int64), np.empty(0))
         self.now = t0 + 1.0
         self.day = day + 1
@@ -395,11 +410,21 @@ class GridGovernanceModel(mesa.Model):
         w0, rounds = self.window_start, self.rounds
         planned = float(rounds.planned.sum() - w0["visits_planned"].sum()) if w0 else 0.0
         done = float(rounds.done.sum() - w0["visits_done"].sum()) if w0 else 0.0
+        lowest = float("nan")
+        if w0:
+            beats = len(self.points.beats)
+            beat_planned = np.bincount(rounds.beat, rounds.planned - w0["visits_planned"],
+                                       beats)
+            beat_done = np.bincount(rounds.beat, rounds.done - w0["visits_done"], beats)
+            has = beat_planned > 0
+            if has.any():
+                lowest = float((beat_done[has] / beat_planned[has]).min())
         rho, over = queue_summary(self.analytic_loads())
-        return Tally.of(self.pools.store, now=self.now, days=self.day,
+        return Tally.of(self.pools.store, self.pools.events, now=self.now, days=self.day,
                         warmup=self.warmup_days, followup=int(followup_days), world=self.world,
                         grid_workers=len(self.grid_workers), calendar=self.calendars.office,
-                        visits_planned=planned, visits_done=done, max_offered_load=rho,
+                        visits_planned=planned, visits_done=done,
+                        lowest_beat_visits=lowest, max_offered_load=rho,
                         overloaded_points=over, cost=self.cost())
 
     def summary(self, followup_days: int = 0) -> pd.Series:

@@ -296,6 +296,16 @@ PARAMS: tuple[Param, ...] = (
        1.0, 100000.0,
        plausible=Plausible(250.0, 800.0, "DOMAIN: grids of 300-500 households, Shenzhen ~672 "
                            "per worker")),
+    _P("staffing.beats", "workload", "-", "assumption (beats sized by workload)",
+       "How a community's grids and workers make beats: grid (each grid its own beat, spare "
+       "workers to the largest grids) or workload (neighbouring grids joined into beats of "
+       "staffing.beat_min_fte or more full-time equivalents, in proportion to their expected "
+       "casework: simulation/staffing.py).", None, None, ("grid", "workload")),
+    _P("staffing.beat_min_fte", 2.0, "full-time equivalents",
+       "assumption (a team of two shares a queue: one covers while the other is busy)",
+       "With staffing.beats = workload, the fewest full-time equivalents of grid workers a "
+       "beat has (when its community has that many; a part-time post counts "
+       "calendar.part_time_hours of the office day).", 1.0, 100.0),
     _P("staffing.part_time_share", 0.0, "share",
        "assumption (basic-grid workers full-time; unit staff of dedicated grids part-time)",
        "Share of basic-grid workers who are part-time (work calendar.part_time_hours).",
@@ -342,6 +352,40 @@ PARAMS: tuple[Param, ...] = (
        "Mean time a city department's case waits on outside work (contractors, inspections, "
        "permits) after its officer's handling and before it closes; occupies no officer.",
        0.0, 365.0),
+    _P("grid.keep_share", 0.0, "probability",
+       "assumption (0: workers pass up what they cannot fix; DOMAIN: points for cases "
+       "closed within 24 h and deductions for late closure invite closing early)",
+       "P(a grid worker closes a case itself although it needs a higher level's authority "
+       "or means): such a closure fixes the problem only with closure.fix_prob_short.",
+       0.0, 1.0,
+       plausible=Plausible(0.0, 0.3, "DOMAIN: assessment rules reward fast closure")),
+    _P("closure.fix_prob", 0.95, "probability",
+       "DOMAIN (Qingdao 12345 Jan-Sep 2025: 95.0% resolved, 96.2% satisfied; Beijing 2024: "
+       "97% resolved)",
+       "P(a closure by a level with the authority and means the problem needs fixes it); "
+       "else it comes back after closure.return_days.", 0.0, 1.0,
+       plausible=Plausible(0.85, 0.99, "hotline resolution rates 91%-97% (DOMAIN: Zhejiang "
+                           "91.2% completed, Qingdao 95.0%, Beijing 97%)")),
+    _P("closure.fix_prob_short", 0.3, "probability",
+       "assumption (a grid worker cannot fix a water main; a stopgap sometimes holds)",
+       "P(a closure by a level without the authority or means the problem needs fixes it); "
+       "else the resident knows it is not fixed (a closure on paper) and it comes back.",
+       0.0, 1.0,
+       plausible=Plausible(0.1, 0.6, "a stopgap holds now and then")),
+    _P("closure.return_days", 30.0, "days (mean, exponential)",
+       "assumption (a patched problem shows again within weeks to months; the 90-day "
+       "follow-up covers the 95th percentile, 3 x the mean)",
+       "Mean time from a closure that did not fix the problem to its coming back (hidden "
+       "again: re-reported by its resident, found on a visit or spotted).", 0.01, 365.0,
+       plausible=Plausible(7.0, 30.0, "a week to a month; above 30 the 90-day follow-up "
+                           "would not cover the 95th percentile")),
+    _P("callback.response_rate", 0.6, "probability",
+       "DOMAIN (Jinan 12345, one week of 2020: 159,600 call-backs for 259,500 requests; "
+       "2017: 2.06M call-backs for 3.78M requests)",
+       "P(the resident answers the call-back after a closure): satisfied if the problem is "
+       "not closed on paper and the case closed within 2 x trust.expected_days of being "
+       "known, else dissatisfied.", 0.0, 1.0,
+       plausible=Plausible(0.5, 0.9, "DOMAIN: 0.54-0.61 call-backs per request")),
     _P("handling.volunteer_hours", 2.0, "hours", "assumption",
        "Mean time volunteers take on a minor issue.", 0.01, 1000.0,
        plausible=Plausible(0.5, 6.0, "a neighbourly errand to half a day")),

@@ -123,10 +123,14 @@ class Staffing(Lever):
     keys: ClassVar[dict[str, str]] = {
         "households_per_worker": "staffing.households_per_worker",  # households/worker
         "part_time_share": "staffing.part_time_share",  # share of basic-grid workers
-        "dedicated_grids": "policy.dedicated_grids"}
+        "dedicated_grids": "policy.dedicated_grids",
+        "beats": "staffing.beats",  # grid or workload
+        "beat_min_fte": "staffing.beat_min_fte"}  # full-time equivalents
     households_per_worker: float | None = None
     part_time_share: float | None = None
     dedicated_grids: bool | None = None
+    beats: str | None = None
+    beat_min_fte: float | None = None
 
 
 @dataclass(frozen=True)

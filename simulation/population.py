@@ -65,6 +65,12 @@ class Grievances:
         """The issue became known at ``t``."""
         self.t_known[issue_id] = t
 
+    def reopened(self, ids: np.ndarray) -> None:
+        """Closed problems that came back (their ``done`` already cleared): they weigh
+        again from the next refresh."""
+        self.done[ids] = False
+        self._new.append(np.asarray(ids, dtype=np.int64)[self.resident[ids] >= 0])
+
     def closed(self, issue_id: int) -> None:
         """The issue was resolved or abandoned: it weighs no more."""
         self.done[issue_id] = True

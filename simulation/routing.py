@@ -161,7 +161,8 @@ class Router:
             heap=self.queue.heap, ctr=self.queue.counters,
             issues=cb.IssueCols(s.kind, s.grid, s.household, s.u, s.hm, s.state, s.source,
                                 s.t_known, s.t_start, s.t_closed, s.closed_by, s.max_level,
-                                s.handler, s.escalations, s.queued_next, s.branch_tried),
+                                s.handler, s.escalations, s.queued_next, s.branch_tried,
+                                s.returns, s.on_paper, s.reopen_level),
             log=cb.LogCols(e.issue, e.t, e.event, e.level, e.who),
             points=cb.PointCols(pt.level, pt.first, pt.count, pt.one_calendar, pt.arrived,
                                 pt.head, pt.tail, pt.length, self.grid_points),
@@ -195,7 +196,8 @@ class Router:
         self.pools.events.n = int(ctr[cb.LOG_N])
         self.pools.events.reserve(room)
         news = self.news
-        if len(news.closed) - max(ctr[cb.CLOSED_N], ctr[cb.CONTACTS_N]) < room:
+        if len(news.closed) - max(ctr[cb.CLOSED_N], ctr[cb.CONTACTS_N],
+                                  ctr[cb.RETURNED_N]) < room:
             bigger = _news(2 * len(news.closed))
             for old, new in zip(news, bigger, strict=True):
                 new[: len(old)] = old
@@ -207,13 +209,18 @@ class Router:
         ctr, news, pools = self.queue.counters, self.news, self.pools
         pools.events.n = int(ctr[cb.LOG_N])
         closed, contacts = int(ctr[cb.CLOSED_N]), int(ctr[cb.CONTACTS_N])
+        returned = int(ctr[cb.RETURNED_N])
         if closed:
             pools.closed_today = np.concatenate([pools.closed_today, news.closed[:closed]])
+        if returned:
+            ids, times = pools.returned
+            pools.returned = (np.concatenate([ids, news.returned[:returned]]),
+                              np.concatenate([times, news.returned_t[:returned]]))
         if contacts:
             households, times = pools.contacts
             pools.contacts = (np.concatenate([households, news.contact_household[:contacts]]),
                               np.concatenate([times, news.contact_t[:contacts]]))
-        ctr[cb.CLOSED_N] = ctr[cb.CONTACTS_N] = 0
+        ctr[cb.CLOSED_N] = ctr[cb.CONTACTS_N] = ctr[cb.RETURNED_N] = 0
 
     def names(self, levels: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Handlers' names from their codes at ``levels`` (the store's ``handler`` with
@@ -235,7 +242,7 @@ class Router:
 
 def _news(size: int) -> cb.DayNews:
     return cb.DayNews(np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64),
-                      np.zeros(size))
+                      np.zeros(size), np.zeros(size, dtype=np.int64), np.zeros(size))
 
 
 def rules(params: Mapping[str, Any], types: IssueTypes, calendars: Calendars) -> cb.Rules:
@@ -264,6 +271,12 @@ def rules(params: Mapping[str, Any], types: IssueTypes, calendars: Calendars) ->
     rows = calendar_rows(calendars)
     scalars[cb.P_HANDOFF_CAL] = 3 if p["staffing.always_on"] else 0
     scalars[cb.P_VOLUNTEER_CAL] = 2
+    scalars[cb.P_KEEP] = p["grid.keep_share"]
+    scalars[cb.P_FIX] = p["closure.fix_prob"]
+    scalars[cb.P_FIX_SHORT] = p["closure.fix_prob_short"]
+    scalars[cb.P_RETURN_DAYS] = p["closure.return_days"]
+    scalars[cb.P_CALLBACK] = p["callback.response_rate"]
+    scalars[cb.P_SATISFIED_DAYS] = 2.0 * p["trust.expected_days"]
     cal = calendar_table(rows)
     return cb.Rules(
         hours=ty.hours.astype(float), volunteer_ok=ty.volunteer_ok.astype(bool),

@@ -53,9 +53,11 @@ def case_log(world: World, issues: IssueStore, events: IssueEvents,
     """One row per issue: type, place, every timestamp (days), handler, top level, outcome.
 
     Per-level columns ``t_<event>_<level>`` (event: arrive, start, done) are NaN where the
-    issue never reached that level; ``handlers`` lists everyone who handled it, in order
-    (e.g. "grid_worker:17 > community:2:0"); ``handler`` is who closed it. ``names`` turns
-    handler codes at their levels into names (:meth:`simulation.routing.Router.names`).
+    issue never reached that level (the last time where a problem that came back reached
+    it again); ``returns`` counts how often its closed problem came back; ``handlers``
+    lists everyone who handled it, in order (e.g. "grid_worker:17 > community:2:0");
+    ``handler`` is who closed it. ``names`` turns handler codes at their levels into names
+    (:meth:`simulation.routing.Router.names`).
     Built column by column from the store and the log (a city year has millions of issues).
     """
     w = world
@@ -70,7 +72,9 @@ def case_log(world: World, issues: IssueStore, events: IssueEvents,
     log_issue, log_event, log_level = (events.view(c).astype(np.int64)
                                        for c in ("issue", "event", "level"))
     per_level = np.full((len(_EVENT_NAMES) * len(Level), n), np.nan)
-    per_level[log_level * 3 + log_event, log_issue] = events.view("t")  # one row a level
+    steps = log_event < len(_EVENT_NAMES)  # arrive, start, done (not call-backs, returns)
+    per_level[log_level[steps] * 3 + log_event[steps], log_issue[steps]] = (
+        events.view("t")[steps])  # one row a level (the last time, if it came back)
     handlers = np.full(n, "", dtype=object)
     starts = np.flatnonzero(log_event == int(Event.START))
     if len(starts):
@@ -102,6 +106,7 @@ def case_log(world: World, issues: IssueStore, events: IssueEvents,
         "handler": names(closed_by, col("handler")),
         "max_level": level_names[col("max_level").astype(np.int64)],
         "escalations": col("escalations").astype(np.int64),
+        "returns": col("returns").astype(np.int64),
         "handlers": handlers,
     })
     for lv, name in enumerate(levels):

@@ -269,6 +269,19 @@ _ALL = (
     _outcome("visits_done_share", "door-to-door visits made / visits planned after the "
              "warm-up", "share", print_unit=False,
              compute=_visits_done),
+    _outcome("satisfaction", "share of the call-backs answered after closures in the window "
+             "that were satisfied (a closure on paper, or one more than 2 x "
+             "trust.expected_days after the issue became known, is not)", "share", HIGHER,
+             "satisfied at call-back (share)", print_unit=False,
+             compute=lambda m: m.tally.satisfaction()),
+    _outcome("reopened_share", "share of the cohort's issues closed at least once whose "
+             "problem came back by the end of the run (the same issue, unresolved from its "
+             "first arising)", "share", LOWER, "closed problems that came back (share)",
+             print_unit=False, compute=lambda m: m.tally.reopened_share()),
+    _outcome("lowest_beat_visits_share", "the lowest share of its planned door-to-door "
+             "visits a beat made after the warm-up (the fleet's share can hide a beat that "
+             "drops its round)", "share", print_unit=False,
+             compute=lambda m: m.tally.lowest_beat_visits),
     _outcome("trend_open_issues",
              "change of open issues per year over the second half of the run, relative to "
              "their mean there (0: steady)", "relative change per year",

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..issues import RANK, IssueStore, Level, State
+from ..issues import RANK, Event, IssueEvents, IssueStore, Level, State
 from ..worktime import Calendar
 from ..world import World
 from .survival import CURVE_WORKING_DAYS, resolution_curve
@@ -58,8 +58,12 @@ class Tally:
     t_known: np.ndarray  # NaN while hidden
     t_start: np.ndarray  # first handling start, NaN if none by the end
     t_closed: np.ndarray  # NaN while unresolved
+    returns: np.ndarray  # how often each issue's closed problem came back (int16)
+    callbacks: int  # call-backs answered after closures in the window
+    satisfied: int  # ... of which satisfied
     visits_planned: float  # after the warm-up
     visits_done: float
+    lowest_beat_visits: float  # the lowest beat's visits made / planned after the warm-up
     max_offered_load: float
     overloaded_points: int
     cost: dict[str, float] = field(default_factory=dict)  # annual cost items (yuan/year)
@@ -67,14 +71,17 @@ class Tally:
     _curves: dict[bool, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def of(cls, issues: IssueStore, *, now: float, days: int, warmup: int, followup: int,
+    def of(cls, issues: IssueStore, events: IssueEvents, *, now: float, days: int,
+           warmup: int, followup: int,
            world: World, grid_workers: int, calendar: Calendar, visits_planned: float,
-           visits_done: float, max_offered_load: float, overloaded_points: int,
-           cost: dict[str, float]) -> Tally:
+           visits_done: float, lowest_beat_visits: float, max_offered_load: float,
+           overloaded_points: int, cost: dict[str, float]) -> Tally:
         """The tally of a run's ``issues`` at time ``now`` (a finished or running model's:
         :meth:`simulation.model.GridGovernanceModel.tally`), after ``days`` days of which
         the first ``warmup`` are the warm-up and the last ``followup`` the follow-up."""
         col = issues.view
+        t, event = events.view("t"), events.view("event")
+        answered = ((event == Event.CALLBACK) & (t >= warmup) & (t < days - followup))
         start = col("t_start").copy()
         start[start > now] = np.nan
         state, closed_by, top = col("state"), col("closed_by"), col("max_level")
@@ -87,8 +94,11 @@ class Tally:
             top=np.where(top >= 0, RANK[np.maximum(top, 0)], -1).astype(np.int8),
             t_arisen=col("t_arisen").copy(), t_known=col("t_known").copy(), t_start=start,
             t_closed=np.where(state == State.RESOLVED, col("t_closed"), np.nan),
+            returns=col("returns").copy(), callbacks=int(answered.sum()),
+            satisfied=int((events.view("who")[answered] == 1).sum()),
             visits_planned=visits_planned, visits_done=visits_done,
-            max_offered_load=max_offered_load, overloaded_points=overloaded_points, cost=cost)
+            lowest_beat_visits=lowest_beat_visits, max_offered_load=max_offered_load,
+            overloaded_points=overloaded_points, cost=cost)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the curves computed so far (a worker's would be sent whole)."""
@@ -111,10 +121,14 @@ class Tally:
             days=first.days, warmup=first.warmup, followup=first.followup,
             calendar=first.calendar,
             **{k: total(k) for k in ("residents", "households", "grids", "grid_workers",
-                                     "visits_planned", "visits_done", "overloaded_points")},
+                                     "visits_planned", "visits_done", "overloaded_points",
+                                     "callbacks", "satisfied")},
             **{k: cat(k) for k in ("state", "source", "in_grid", "top", "t_arisen", "t_known",
-                                   "t_start", "t_closed")},
+                                   "t_start", "t_closed", "returns")},
             max_offered_load=max(t.max_offered_load for t in parts),
+            lowest_beat_visits=float(np.nanmin([t.lowest_beat_visits for t in parts]))
+            if any(t.lowest_beat_visits == t.lowest_beat_visits for t in parts)
+            else float("nan"),
             cost={k: sum(t.cost[k] for t in parts) for k in first.cost})
 
     @property
@@ -135,6 +149,20 @@ class Tally:
         until = np.where(np.isnan(self.t_closed), np.inf, self.t_closed)
         days = np.clip(np.minimum(until, end) - np.maximum(self.t_arisen, start), 0.0, None)
         return float(days.sum() / self.households / ((end - start) / 365.0))
+
+    def reopened_share(self) -> float:
+        """Share of the cohort's issues closed at least once whose problem came back at
+        least once by the end of the run (closed: resolved or abandoned now, or came
+        back)."""
+        c = self.cohort()
+        back = self.returns[c] > 0
+        closed = back | (self.state[c] == State.RESOLVED) | (self.state[c] == State.ABANDONED)
+        return float(back.sum() / closed.sum()) if closed.any() else float("nan")
+
+    def satisfaction(self) -> float:
+        """Share of the call-backs answered after closures in the window that were
+        satisfied (NaN without any)."""
+        return self.satisfied / self.callbacks if self.callbacks else float("nan")
 
     def times_to_resolve(self, working_days: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """(time from arising to resolution or to the end of the run, resolved?) for the

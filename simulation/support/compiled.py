@@ -8,3 +8,6 @@ from __future__ import annotations
 import numba
 
 jit = numba.njit(cache=True, fastmath=False)
+# a small helper inlined into its caller (numba IR inlining: no call, so no reference
+# counting of the arrays it is given)
+inline = numba.njit(cache=True, fastmath=False, inline="always")

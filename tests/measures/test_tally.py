@@ -28,7 +28,9 @@ def tally(rows, days=200, warmup=20, followup=100, households=10):
                  source=np.where(np.isnan(known), -1, int(Source.IN_PERSON)).astype(np.int8),
                  in_grid=np.zeros(n, bool), top=np.full(n, -1, np.int8), t_arisen=arisen,
                  t_known=known, t_start=np.full(n, NAN), t_closed=closed,
-                 visits_planned=10.0, visits_done=8.0, max_offered_load=0.5,
+                 returns=np.zeros(n, np.int16), callbacks=0, satisfied=0,
+                 visits_planned=10.0, visits_done=8.0, lowest_beat_visits=0.7,
+                 max_offered_load=0.5,
                  overloaded_points=0, cost={"total": 1.0})
 
 

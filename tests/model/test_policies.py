@@ -185,12 +185,14 @@ def test_digital_platform_raises_reporting() -> None:
 
 
 def test_campaign_training_makes_volunteers_settle_more() -> None:
-    """Among issues volunteers take, the share they settle rises with training_gain."""
+    """Among issues volunteers take, the share they settle rises with training_gain (every
+    closure fixing its problem, so that nothing they settle comes back to others)."""
     shares, sizes = [], []
     for gain in (0.0, 0.2):  # (every registered volunteer available: many hands)
         model = GridGovernanceModel(load_scenario("baseline", {
             **SMALL, "policy.mobilisation": "campaign", "volunteers.training_gain": gain,
-            "volunteers.available_share": 1.0}), seed=2).run(400)
+            "volunteers.available_share": 1.0, "closure.fix_prob": 1.0,
+            "closure.fix_prob_short": 1.0}), seed=2).run(400)
         log = model.case_log()
         taken = log[log.t_arrive_volunteers.notna() & log.t_done_volunteers.notna()]
         shares.append((taken.closed_by == "volunteers").mean())

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from simulation import GridGovernanceModel
 from simulation import casebook as cb
-from simulation import casework as cw
+from simulation import caserules as cr
 from simulation.casebook import KNOWN
 from simulation.issues import U_ESCALATE, Event, Level, State
 from simulation.local_help import WeeklyHours
@@ -45,22 +45,22 @@ def test_compiled_calendars_equal_worktime_exactly(c: int, t: float, hours: floa
 def test_one_calendar_takes_the_first_idle_server() -> None:
     busy = np.array([True, False, False])
     calendar = np.zeros(3, dtype=np.int64)
-    assert cw.free_server(0, 3, True, busy, calendar, TABLE, 0.0) == 1
+    assert cr.free_server(0, 3, True, busy, calendar, TABLE, 0.0) == 1
     busy[:] = True
-    assert cw.free_server(0, 3, True, busy, calendar, TABLE, 0.0) == -1
+    assert cr.free_server(0, 3, True, busy, calendar, TABLE, 0.0) == -1
 
 
 def test_several_calendars_take_the_server_that_can_start_soonest() -> None:
     busy = np.zeros(2, dtype=bool)
     day_evening = np.array([0, 1])  # OFFICE, EVENING
     monday_noon, monday_six_pm = 0.5, 18 / 24
-    assert cw.free_server(0, 2, False, busy, day_evening, TABLE, monday_noon) == 0
-    assert cw.free_server(0, 2, False, busy, day_evening, TABLE, monday_six_pm) == 1
+    assert cr.free_server(0, 2, False, busy, day_evening, TABLE, monday_noon) == 0
+    assert cr.free_server(0, 2, False, busy, day_evening, TABLE, monday_six_pm) == 1
     busy[0] = True
-    assert cw.free_server(0, 2, False, busy, day_evening, TABLE, monday_noon) == 1
+    assert cr.free_server(0, 2, False, busy, day_evening, TABLE, monday_noon) == 1
     busy[0] = False
     both_office = np.array([0, 0])
-    assert cw.free_server(0, 2, False, busy, both_office, TABLE, monday_noon) == 0  # ties
+    assert cr.free_server(0, 2, False, busy, both_office, TABLE, monday_noon) == 0  # ties
 
 
 def test_a_model_serves_from_its_seats() -> None:
@@ -113,7 +113,7 @@ def issue_of(model: GridGovernanceModel, type_name: str, u_escalate: float) -> i
     return int(ids[0])
 
 
-NONE, ABANDON = cw.NO_LEVEL, cw.ABANDON
+NONE, ABANDON = cr.NO_LEVEL, cr.ABANDON
 
 
 class Router:
@@ -125,7 +125,7 @@ class Router:
     def next_level(self, issue: int, level: Level, knowledge: float = 0.0) -> int:
         r, s = self.model.router.rules, self.model.pools.store
         k = int(s.kind[issue])
-        return cw.next_level(s.u[issue, U_ESCALATE + level], int(level), r.escalate[level, k],
+        return cr.next_level(s.u[issue, U_ESCALATE + level], int(level), r.escalate[level, k],
                              r.abandon_top[k], int(r.top[k]), knowledge,
                              r.params[cb.P_ESC_CUT], bool(r.params[cb.P_CENTRE]))
 
@@ -266,7 +266,8 @@ def test_escalations_climb_one_level_at_a_time() -> None:
     s = model.issues
     reached = levels_reached(model)
     assert len(reached) > 100
-    for issue in range(len(s)):
+    assert (s.view("returns") == 0).sum() > 100
+    for issue in np.flatnonzero(s.view("returns") == 0).tolist():  # (returns: see below)
         grid_on = [lv for lv in reached.get(issue, []) if lv >= Level.GRID]
         for a, b in itertools.pairwise(grid_on):
             assert b == a + 1 or (a == Level.STREET and b == Level.DEPARTMENT)
@@ -274,6 +275,30 @@ def test_escalations_climb_one_level_at_a_time() -> None:
         esc = int(s.escalations[issue])
         pending = s.state[issue] == State.OPEN and esc == len(grid_on)
         assert esc == max(0, len(grid_on) - 1) or pending
+
+
+def test_a_problem_that_comes_back_goes_one_level_above_its_closer() -> None:
+    """After a RETURN at level L, the issue's next arrival is at the level above L
+    (volunteers or the branch: the grid; the grid: the community; a top level: itself),
+    it is hidden in between, and it keeps its first time known."""
+    model = small_model(seed=4, days=300)
+    log = log_of(model)
+    back = np.flatnonzero(log["event"] == Event.RETURN)
+    assert len(back) > 10
+    above = {Level.VOLUNTEERS: Level.GRID, Level.BRANCH: Level.GRID,
+             Level.GRID: Level.COMMUNITY, Level.COMMUNITY: Level.STREET,
+             Level.STREET: Level.DEPARTMENT, Level.DEPARTMENT: Level.DEPARTMENT}
+    s = model.issues
+    checked = 0
+    for r in back.tolist():
+        i, level = int(log["issue"][r]), int(log["level"][r])
+        later = np.flatnonzero((log["issue"] == i) & (log["event"] == Event.ARRIVE)
+                               & (np.arange(len(log["issue"])) > r))
+        assert s.t_known[i] < log["t"][r]  # known before it was closed: kept
+        if len(later):
+            assert log["level"][later[0]] == above[Level(level)]
+            checked += 1
+    assert checked > 5
 
 
 def test_mediation_centre_takes_disputes_straight_from_the_grid() -> None:
