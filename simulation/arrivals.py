@@ -38,10 +38,12 @@ class Arrivals:
                  population: Population, grievances: Grievances, pools: IssuePools,
                  office: Calendar, rng: np.random.Generator,
                  push_many: Callable[..., None],
-                 sequence: np.random.SeedSequence | None = None) -> None:
+                 sequence: np.random.SeedSequence | None = None,
+                 shared: np.random.Generator | None = None) -> None:
         self.params, self.types, self.world, self.population = params, types, world, population
         self.grievances, self.pools, self.office, self.rng = grievances, pools, office, rng
         self.push_many = push_many
+        self.shared = shared if shared is not None else np.random.default_rng(0)
         later = draws.LATER_DRAWS
         self.later = ([np.random.default_rng(s) for s in later_draw_sequences(sequence,
                                                                               len(later))]
@@ -50,11 +52,13 @@ class Arrivals:
             raise ValueError("issue draws added after the block need the arrivals stream's "
                              "seed sequence")
         self.daily_rate = daily_rates(types, world)
+        self.shared_daily_rate = shared_daily_rates(types, world)  # [building, type]
+        self.shared_factor = 1.0  # a renovation lowers the rate of new shared problems
 
     def expected(self, days: int) -> int:
         """A generous count of the issues ``days`` days bring: the expected count plus four
         standard deviations (Poisson), to size the issue store once."""
-        mean = float(self.daily_rate.sum()) * days
+        mean = float(self.daily_rate.sum() + self.shared_daily_rate.sum()) * days
         return int(mean + 4.0 * mean ** 0.5) + 64
 
     @staticmethod
@@ -98,6 +102,64 @@ class Arrivals:
         ages = rng.random(len(grids)) * 365.0  # arose within the past year
         self.pools.hide(self._create(grids, kinds, -ages)[0])
 
+    def shared_backlog(self) -> None:
+        """Hidden shared problems already present at day 0 (the shared stream's first
+        draws), each arisen within the past year."""
+        ty = self.types
+        if not ty.initial_shared_backlog.any() or not len(self.shared_daily_rate):
+            return
+        rng = self.shared
+        lam = ((self.world.building_households > 0)[:, None]
+               * ty.initial_shared_backlog[None, :])
+        buildings, kinds = self._expand(rng.poisson(lam))
+        ages = rng.random(len(buildings)) * 365.0
+        self.pools.hide(self._create_shared(buildings, kinds, -ages)[0])
+
+    def _create_shared(self, buildings: np.ndarray, kinds: np.ndarray, times: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """New problems shared by ``buildings``, every draw from the shared stream (the
+        raiser: a resident of the building, who noticed it first); their ids, draws and
+        raisers."""
+        w, rng, p = self.world, self.shared, self.params
+        n = len(buildings)
+        pick = rng.random(n)
+        u = rng.random((n, len(draws.draw_names())))
+        hm = handling_multiplier(u[:, HANDLING_COLUMNS], p["handling.distribution"],
+                                 p["handling.sigma"])
+        first, count = w.building_members
+        residents = first[buildings] + (pick * count[buildings]).astype(np.int64)
+        severity = self.types.severity[kinds]
+        self.grievances.add(residents, times, severity, buildings)
+        ids = self.pools.store.add(kinds, w.building_grid[buildings],
+                                   np.full(n, -1, dtype=np.int64), residents, severity, times,
+                                   u, hm, buildings, self.pools.n_households + buildings)
+        self.pools.counts[ARISEN] += n
+        return ids, u, residents
+
+    def shared_today(self, day: int) -> None:
+        """Today's new shared problems: Poisson counts per building and type, uniform times
+        in the day; the building's households decide whether and when to report them
+        (several may: the first report makes the case, the rest are duplicates)."""
+        if not len(self.shared_daily_rate):
+            return
+        rng = self.shared
+        buildings, kinds = self._expand(rng.poisson(self.shared_daily_rate
+                                                    * self.shared_factor))
+        times = day + rng.random(len(buildings))
+        order = np.argsort(times, kind="stable")
+        buildings, kinds, times = buildings[order], kinds[order], times[order]
+        ids, u, residents = self._create_shared(buildings, kinds, times)
+        if not len(ids):
+            return
+        known_at, source, reports = Resident.decide_reports(
+            self.params, self.world, self.population, self.office, residents,
+            self.types.severity[kinds], u, times, float(day),
+            households=self.world.building_households[buildings])
+        self.pools.store.reports[ids] = reports
+        self.pools.hide(ids)
+        reported = source >= 0
+        self.push_many(known_at[reported], KNOWN, ids[reported], source[reported])
+
     def today(self, day: int) -> None:
         """Today's new issues: Poisson counts per grid and type, uniform times in the day;
         their residents (or units) decide whether and when to report them."""
@@ -113,7 +175,7 @@ class Arrivals:
         known_at = np.full(len(ids), np.nan)
         source = np.full(len(ids), -1)
         if basic.any():
-            known_at[basic], source[basic] = Resident.decide_reports(
+            known_at[basic], source[basic], _ = Resident.decide_reports(
                 p, self.world, self.population, self.office, residents[basic],
                 self.types.severity[kinds[order][basic]], u[basic], times[order][basic],
                 float(day))
@@ -138,14 +200,17 @@ class Arrivals:
         u = store.u[ids].copy()
         u[:, draws.U_REPORT] = u[:, draws.U_REREPORT]
         u[:, draws.U_DELAY] = u[:, draws.U_REREPORT_DELAY]
-        residents = store.resident[ids]
+        residents, buildings = store.resident[ids], store.building[ids]
         basic = residents >= 0
         known_at = np.full(len(ids), np.nan)
         source = np.full(len(ids), -1)
         if basic.any():
-            known_at[basic], source[basic] = Resident.decide_reports(
+            households = np.where(buildings >= 0, self.world.building_households[
+                np.maximum(buildings, 0)], 1)[basic]
+            known_at[basic], source[basic], _ = Resident.decide_reports(
                 p, self.world, self.population, self.office, residents[basic],
-                store.severity[ids[basic]], u[basic], times[basic], now)
+                store.severity[ids[basic]], u[basic], times[basic], now,
+                households=households)
         for k in np.flatnonzero(~basic).tolist():
             known = Resident.unit_report(p, self.office, float(times[k]), u[k])
             if known is not None:
@@ -161,3 +226,18 @@ def daily_rates(types: IssueTypes, world: World) -> np.ndarray:
     basic = ~world.grid_dedicated
     return np.where(basic[:, None], types.rate[None, :] * world.grid_households[:, None],
                     types.dedicated_rate[None, :]) / 365.0
+
+
+def shared_daily_rates(types: IssueTypes, world: World) -> np.ndarray:
+    """Expected problems shared by each building per type and day (buildings with
+    households; a dedicated grid has none)."""
+    has = (world.building_households > 0).astype(float)
+    return has[:, None] * types.shared_rate[None, :] / 365.0
+
+
+def grid_daily_rates(types: IssueTypes, world: World) -> np.ndarray:
+    """Expected issues per grid, type and day, private and shared: the cases each grid's
+    service sees (the offered load's arrivals)."""
+    shared = np.zeros((world.n_grids, len(types.names)))
+    np.add.at(shared, world.building_grid, shared_daily_rates(types, world))
+    return daily_rates(types, world) + shared

@@ -52,8 +52,8 @@ N_COUNTERS = 6
 # Scalar parameters (a float64 array), by place.
 (P_HANDOFF_HOURS, P_SPEEDUP, P_ESC_CUT, P_BRANCH_TAKE, P_TAKE_PER_ACTIVE,
  P_TAKE_MAX, P_CENTRE, P_HANDOFF_CAL, P_VOLUNTEER_CAL, P_KEEP, P_FIX, P_FIX_SHORT,
- P_RETURN_DAYS, P_CALLBACK, P_SATISFIED_DAYS) = range(15)
-N_PARAMS = 15
+ P_RETURN_DAYS, P_CALLBACK, P_SATISFIED_DAYS, P_SHARED_FIX) = range(16)
+N_PARAMS = 16
 
 # Counts of issues by state (IssuePools.counts).
 C_HIDDEN, C_OPEN, C_RESOLVED, C_ABANDONED = 1, 2, 3, 4
@@ -78,6 +78,8 @@ class IssueCols(NamedTuple):
     kind: np.ndarray
     grid: np.ndarray
     household: np.ndarray
+    building: np.ndarray
+    hh_key: np.ndarray
     u: np.ndarray
     hm: np.ndarray
     state: np.ndarray
@@ -94,6 +96,7 @@ class IssueCols(NamedTuple):
     returns: np.ndarray
     on_paper: np.ndarray
     reopen_level: np.ndarray
+    renovated: np.ndarray
 
 
 class LogCols(NamedTuple):

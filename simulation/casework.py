@@ -72,6 +72,7 @@ from .casebook import (
     P_KEEP,
     P_RETURN_DAYS,
     P_SATISFIED_DAYS,
+    P_SHARED_FIX,
     P_SPEEDUP,
     P_TAKE_MAX,
     P_TAKE_PER_ACTIVE,
@@ -128,12 +129,13 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
     because an array is nearly full (grow them and call again)."""
     hf, hi, ctr, counts = b.heap.f, b.heap.i, b.ctr, b.counts
     s, lg, pt, sv, hp, r, news = b.issues, b.log, b.points, b.servers, b.help, b.rules, b.news
-    kind, grid, household, u, hm = s.kind, s.grid, s.household, s.u, s.hm
+    kind, grid, household, hh_key, u, hm = s.kind, s.grid, s.household, s.hh_key, s.u, s.hm
     state, source, t_known, t_start, t_closed = (s.state, s.source, s.t_known, s.t_start,
                                                  s.t_closed)
     closed_by, max_level, handler, escalations, queued_next, branch_tried = (
         s.closed_by, s.max_level, s.handler, s.escalations, s.queued_next, s.branch_tried)
-    returns, on_paper, reopen_level = s.returns, s.on_paper, s.reopen_level
+    returns, on_paper, reopen_level, renovated = (s.returns, s.on_paper, s.reopen_level,
+                                                   s.renovated)
     sp_level, sp_first, sp_count, sp_one, sp_arrived = (pt.level, pt.first, pt.count,
                                                         pt.one_calendar, pt.arrived)
     sp_head, sp_tail, sp_length, by_grid = pt.head, pt.tail, pt.length, pt.by_grid
@@ -176,7 +178,7 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                         source[i], t_known[i] = a, t
                         grievance_known[i] = t
                     counts[C_OPEN] += 1
-                    unlink(i, grid[i], household[i], hid.g_head, hid.g_tail, hid.g_count,
+                    unlink(i, grid[i], hh_key[i], hid.g_head, hid.g_tail, hid.g_count,
                            hid.g_prev, hid.g_next, hid.hh_head, hid.hh_tail, hid.hh_prev,
                            hid.hh_next)
                     if a == VOLUNTEER_SOURCE and household[i] >= 0:  # a neighbour noticed
@@ -338,13 +340,13 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                 # a closed problem comes back: hidden again, unresolved from its first
                 # arising; known again, it goes one level above the one that closed it
                 act = A_NONE
-                if state[i] == RESOLVED:
+                if state[i] == RESOLVED and renovated[i] == 0:  # (the works fixed it)
                     counts[C_RESOLVED] -= 1
                     counts[C_HIDDEN] += 1
                     state[i], t_closed[i], closed_by[i], handler[i] = HIDDEN, np.nan, -1, -1
                     returns[i] += 1
                     reopen_level[i] = level_above(a, r.top[kind[i]], params[P_CENTRE] != 0.0)
-                    relink(i, grid[i], household[i], hid.g_head, hid.g_tail, hid.g_count,
+                    relink(i, grid[i], hh_key[i], hid.g_head, hid.g_tail, hid.g_count,
                            hid.g_prev, hid.g_next, hid.hh_head, hid.hh_tail, hid.hh_prev,
                            hid.hh_next)
                     grievance_done[i] = False  # it weighs again (on paper: it never stopped)
@@ -358,13 +360,16 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                 counts[C_RESOLVED if a == RESOLVED else C_ABANDONED] += 1
                 paper = False
                 if a == RESOLVED:
-                    # fixed? (at the authority the problem needs: closure.fix_prob, else
-                    # closure.fix_prob_short); the first closure's draws are the issue's
-                    # own, a later one's from the behaviour stream
+                    # fixed? (at the authority the problem needs: closure.fix_prob, or
+                    # closure.shared_fix_prob for a building's problem before a renovation;
+                    # else closure.fix_prob_short); the first closure's draws are the
+                    # issue's own, a later one's from the behaviour stream
                     first = returns[i] == 0
                     fix = u[i, U_FIX] if first else rng.random()
                     answer = u[i, U_CALLBACK] if first else rng.random()
-                    if fix >= params[P_FIX_SHORT if short else P_FIX]:
+                    holds = params[P_FIX_SHORT if short else P_SHARED_FIX if s.building[i] >= 0
+                                   else P_FIX]
+                    if fix >= holds and renovated[i] == 0:
                         paper = short  # not fixed, and the resident knows
                         back = u[i, U_RETURN_DELAY] if first else rng.random()
                         push(hf, hi, ctr, t - params[P_RETURN_DAYS] * math.log1p(-back),

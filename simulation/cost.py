@@ -25,7 +25,8 @@ def staff_hourly_cost(p: Mapping[str, Any]) -> float:
 def annual_cost(p: Mapping[str, Any], *, full_time_workers: int, part_time_workers: int,
                 case_staff: int, streets: int, branches: int, registered_volunteers: int,
                 mean_active_volunteers: float, residents: int, basic_grids: int = 0,
-                branch_registered_volunteers: int = 0) -> dict[str, float]:
+                branch_registered_volunteers: int = 0, households: int = 0
+                ) -> dict[str, float]:
     """Cost items and their total, in yuan per year.
 
     grid_workers = 12 x (full x full_pay + part x part_pay) x (1 + overhead)
@@ -37,6 +38,7 @@ def annual_cost(p: Mapping[str, Any], *, full_time_workers: int, part_time_worke
                    Party-led: registered in branch grids x training + mean active x points
                               + branches x coordination hours x 52 x staff hourly cost
     platform     = residents x platform rate                   (with the platform)
+    renovation   = households x cost per household / years     (with a renovation)
 
     Every mobilisation mode pays for its inputs (training, incentives or points, staff
     time): none is cheap by assumption.
@@ -63,6 +65,8 @@ def annual_cost(p: Mapping[str, Any], *, full_time_workers: int, part_time_worke
         "party_branches": branches * p["cost.party_branch"],
         "volunteers": volunteers,
         "platform": residents * p["cost.platform"] if p["policy.digital_platform"] else 0.0,
+        "renovation": (households * p["cost.renovation_per_household"]
+                       / p["cost.renovation_years"]) if p["policy.renovation"] else 0.0,
     }
     items["total"] = sum(items.values())
     return items

@@ -1,4 +1,6 @@
-"""The hidden issues where they wait to be found: a list per grid and a list per household,
+"""The hidden issues where they wait to be found: a list per grid and a list per household
+(and per building, for the problems a building shares: key n_households + building; an
+issue's key is the store's ``hh_key``),
 linked through the issue store's rows (``g_prev``/``g_next``, ``hh_prev``/``hh_next``) in
 the order they were hidden, each with its head and tail (:class:`Lists`). An issue joins
 both lists as it arises (a dedicated grid's only its grid's) and leaves them as it becomes

@@ -142,6 +142,8 @@ class IssueTypes:
                     else Level.DEPARTMENT for t in ISSUE_TYPES]
         self.abandon_top = col("abandon_top")
         self.initial_backlog = col("initial_backlog")
+        self.shared_rate = col("shared_rate")  # per building-year
+        self.initial_shared_backlog = col("initial_shared_backlog")
 
 
 RANK = np.array([lvl.rank for lvl in Level], dtype=np.int8)  # height by level number
@@ -190,25 +192,32 @@ class Columns:
 class IssueStore(Columns):
     """Every issue of a run, one row each in issue order (the row is the issue's id).
 
-    What it is and where (``kind``: index into ISSUE_TYPES; ``household`` and
-    ``resident`` -1 in a dedicated grid), its draws by name (``u``: :func:`draw_names` in
+    What it is and where (``kind``: index into ISSUE_TYPES; ``household`` and ``resident``
+    -1 in a dedicated grid; a problem shared by a building has its ``building`` (-1: a
+    private issue), household -1 and as ``resident`` whoever first noticed it; ``hh_key`` is
+    the key of its household list among the hidden lists: the household, or n_households +
+    the building, or -1; ``reports``: how many households reported it the first time,
+    duplicates merged into its one case), its draws by name (``u``: :func:`draw_names` in
     column order) and handling-time multipliers (``hm``: by level, then outside work at
     HM_EXTERNAL), and its life cycle: ``state`` (State), ``source`` (Source, -1 while
     hidden), the times in days (``t_known``, ``t_start``: first handling start,
     ``t_closed``; NaN until then), ``closed_by`` and ``max_level`` (Level, -1 if none),
     ``handler`` (who closed it, a handler code: :meth:`simulation.routing.Router.names`),
     ``escalations``, ``branch_tried`` (1 once the grid's Party branch has taken it: the
-    branch tries a case once), ``returns`` (how often a closed problem came back: the
-    same issue, unresolved from its first arising), ``on_paper`` (1 while its last closure
-    was made without the authority it needed and did not fix it: the resident knows),
+    branch tries a case once), ``returns`` (how often a closed problem came back: the same
+    issue, unresolved from its first arising), ``on_paper`` (1 while its last closure was
+    made without the authority it needed and did not fix it: the resident knows),
     ``reopen_level`` (where a problem that came back goes when known again, -1 before),
-    ``queued_next`` (the next issue in the same service point's queue,
-    -1 for none: the queues are linked lists through the issues) and the links of the
-    hidden lists (:mod:`simulation.hidden`)."""
+    ``renovated`` (1 once a renovation fixed its shared problem: :mod:`simulation.renovation`),
+    ``queued_next`` (the next issue in the same service point's queue, -1 for none: the
+    queues are linked lists through the issues) and the links of the hidden lists
+    (:mod:`simulation.hidden`)."""
 
     SPEC: ClassVar[dict[str, tuple[type, tuple[int, ...], float | int]]] = {
         "kind": (np.int8, (), 0), "grid": (np.int64, (), 0),
         "household": (np.int64, (), -1), "resident": (np.int64, (), -1),
+        "building": (np.int64, (), -1), "hh_key": (np.int64, (), -1),
+        "reports": (np.int16, (), 0),
         "severity": (np.float64, (), 0.0), "t_arisen": (np.float64, (), 0.0),
         "t_known": (np.float64, (), np.nan), "t_start": (np.float64, (), np.nan),
         "t_closed": (np.float64, (), np.nan), "state": (np.int8, (), int(State.HIDDEN)),
@@ -217,6 +226,7 @@ class IssueStore(Columns):
         "escalations": (np.int32, (), 0), "queued_next": (np.int64, (), -1),
         "branch_tried": (np.int8, (), 0), "returns": (np.int16, (), 0),
         "on_paper": (np.int8, (), 0), "reopen_level": (np.int8, (), -1),
+        "renovated": (np.int8, (), 0),
         "g_prev": (np.int64, (), -1), "g_next": (np.int64, (), -1),
         "hh_prev": (np.int64, (), -1), "hh_next": (np.int64, (), -1),
         "u": (np.float64, (len(BLOCK_DRAWS) + len(LATER_DRAWS),), 0.0),
@@ -224,9 +234,10 @@ class IssueStore(Columns):
     }
 
     # the columns a new issue starts with their fill value (the rest add() is given)
-    FILLED = ("t_known", "t_start", "t_closed", "state", "source", "closed_by", "max_level",
-              "handler", "escalations", "queued_next", "branch_tried", "returns", "on_paper",
-              "reopen_level", "g_prev", "g_next", "hh_prev", "hh_next")
+    FILLED = ("reports", "t_known", "t_start", "t_closed", "state", "source", "closed_by",
+              "max_level", "handler", "escalations", "queued_next", "branch_tried",
+              "returns", "on_paper", "reopen_level", "renovated", "g_prev", "g_next", "hh_prev",
+              "hh_next")
 
     def __init__(self, capacity: int = CHUNK) -> None:
         # as many draw columns as there are draws now (LATER_DRAWS may grow)
@@ -235,12 +246,17 @@ class IssueStore(Columns):
 
     def add(self, kinds: np.ndarray, grids: np.ndarray, households: np.ndarray,
             residents: np.ndarray, severity: np.ndarray, t_arisen: np.ndarray,
-            u: np.ndarray, hm: np.ndarray) -> np.ndarray:
-        """New hidden issues, in order; their ids."""
+            u: np.ndarray, hm: np.ndarray, buildings: np.ndarray | None = None,
+            hh_keys: np.ndarray | None = None) -> np.ndarray:
+        """New hidden issues, in order (``buildings`` of shared problems, -1 or None for
+        private ones; ``hh_keys`` their household lists' keys, the households if None);
+        their ids."""
         k = len(kinds)
         self.reserve(k)
         sl = slice(self.n, self.n + k)
         self.kind[sl], self.grid[sl], self.household[sl] = kinds, grids, households
+        self.building[sl] = -1 if buildings is None else buildings
+        self.hh_key[sl] = households if hh_keys is None else hh_keys
         self.resident[sl], self.severity[sl], self.t_arisen[sl] = residents, severity, t_arisen
         self.u[sl], self.hm[sl] = u, hm
         for name in self.FILLED:
@@ -270,14 +286,16 @@ class IssuePools:
     them known, moves them on and writes the day's news; the model reads it at the end of
     each day."""
 
-    def __init__(self, n_grids: int, n_households: int) -> None:
+    def __init__(self, n_grids: int, n_households: int, n_buildings: int = 0) -> None:
         self.store = IssueStore()
         self.events = IssueEvents()
+        self.n_households = n_households
         self.g_head = np.full(n_grids, -1, dtype=np.int64)
         self.g_tail = np.full(n_grids, -1, dtype=np.int64)
         self.g_count = np.zeros(n_grids, dtype=np.int64)
-        self.hh_head = np.full(n_households, -1, dtype=np.int64)
-        self.hh_tail = np.full(n_households, -1, dtype=np.int64)
+        # households' lists, then buildings' (a shared problem's): n_households + building
+        self.hh_head = np.full(n_households + n_buildings, -1, dtype=np.int64)
+        self.hh_tail = np.full(n_households + n_buildings, -1, dtype=np.int64)
         self.counts = np.zeros(len(COUNTS), dtype=np.int64)
         self.closed_today = np.empty(0, dtype=np.int64)
         self.contacts = (np.empty(0, dtype=np.int64), np.empty(0))
@@ -301,7 +319,7 @@ class IssuePools:
 
     def hide(self, ids: np.ndarray) -> None:
         """Put new issues (ids, in order) into the hidden lists."""
-        hidden.hide(np.asarray(ids, dtype=np.int64), self.store.grid, self.store.household,
+        hidden.hide(np.asarray(ids, dtype=np.int64), self.store.grid, self.store.hh_key,
                     self.lists())
         self.counts[HIDDEN] += len(ids)
 
@@ -310,13 +328,19 @@ class IssuePools:
         return hidden.walk(np.array([grid], dtype=np.int64), self.g_head, self.store.g_next)[0]
 
     def found_in_households(self, households: np.ndarray, times: np.ndarray,
-                            probs: np.ndarray, rng: np.random.Generator
+                            probs: np.ndarray, rng: np.random.Generator,
+                            buildings: np.ndarray | None = None
                             ) -> tuple[np.ndarray, np.ndarray]:
-        """Visits: at ``times[j]`` each hidden issue of ``households[j]`` is found with
-        ``probs[j]`` (one uniform draw from ``rng`` per hidden issue, in visit order); the
-        issues found (ids) and when each was (no earlier than it arose)."""
-        ids, visit = hidden.in_households(np.asarray(households, dtype=np.int64),
-                                          self.lists())
+        """Visits: at ``times[j]`` each hidden issue of ``households[j]`` (then each hidden
+        problem shared by its building, ``buildings[j]``) is found with ``probs[j]`` (one
+        uniform draw from ``rng`` per hidden issue, in visit order); the issues found (ids)
+        and when each was (no earlier than it arose)."""
+        households = np.asarray(households, dtype=np.int64)
+        keys = households if buildings is None else np.column_stack(
+            [households, self.n_households + np.asarray(buildings, dtype=np.int64)]).ravel()
+        ids, visit = hidden.in_households(keys, self.lists())
+        if buildings is not None:
+            visit //= 2
         if not len(ids):
             return ids, np.empty(0)
         hit = rng.random(len(ids)) < np.asarray(probs)[visit]

@@ -33,7 +33,7 @@ import pandas as pd
 
 from .agents import GridWorker, OfficeStaff, PartyMember, Resident, Volunteer
 from .agents.grid_worker import DoorToDoorRounds, UnitInspections
-from .arrivals import Arrivals, daily_rates
+from .arrivals import Arrivals, grid_daily_rates
 from .cost import annual_cost
 from .districts import district_count, is_city
 from .footprint import check_one_model, model_bytes
@@ -47,6 +47,7 @@ from .measures.tally import Tally
 from .parameters import MAX_DAYS, Parameters
 from .policies import LeverLike, apply_levers, lever_warnings
 from .population import Grievances, Population
+from .renovation import renovate
 from .routing import EventQueue, Router
 from .rules import Stage
 from .scenarios import load_scenario
@@ -79,6 +80,7 @@ class Streams:
     behaviour: np.random.Generator
     visits: np.random.Generator
     mesa: np.random.Generator
+    shared: np.random.Generator
 
 
 class GridGovernanceModel(mesa.Model):
@@ -162,7 +164,8 @@ class GridGovernanceModel(mesa.Model):
         p, streams = self.params, self.streams
         self.world = w = build_world(p, streams.world)
         self.grievances = Grievances(w.n_residents, p["trust.expected_days"],
-                                     p["trust.loss_bad"], p["trust.burden"], p["trust.enabled"])
+                                     p["trust.loss_bad"], p["trust.burden"], p["trust.enabled"],
+                                     w.building_members)
         self.population = Population(
             w, p["trust.anchor"], p["trust.drift_per_day"] if p["trust.enabled"] else 0.0,
             self.grievances)
@@ -175,16 +178,18 @@ class GridGovernanceModel(mesa.Model):
             self.warnings.append("policy.party_branch: no grid has world.branch_min_members "
                                  "Party members, so no branch forms: it changes nothing")
         self.queue = EventQueue()
-        self.pools = IssuePools(w.n_grids, w.n_households)
+        self.pools = IssuePools(w.n_grids, w.n_households, len(w.building_grid))
         self._build_staff()
         self.router = Router(p, self.types, self.calendars, self.pools, self.queue,
                              self.points, self.points.by_grid(w), self.servers, self.help,
                              self.grievances, streams.behaviour)
         self.arrivals = Arrivals(p, self.types, w, self.population, self.grievances,
                                  self.pools, self.calendars.office, streams.arrivals,
-                                 self.queue.push_many, streams.seeds["arrivals"])
+                                 self.queue.push_many, streams.seeds["arrivals"],
+                                 streams.shared)
         self._hours_by_day: list[float] = []
         self.arrivals.backlog()
+        self.arrivals.shared_backlog()
         self.grievances.refresh(0.0)
         self.window_start: dict[str, Any] = {}
         if self.warmup_days == 0:
@@ -210,7 +215,7 @@ class GridGovernanceModel(mesa.Model):
     def _build_staff(self) -> None:
         """Grid workers by beat, their door-to-door rounds, and the offices above the grid."""
         p, w, cal = self.params, self.world, self.calendars
-        workload = (grid_casework_hours(p, self.types, w, daily_rates(self.types, w),
+        workload = (grid_casework_hours(p, self.types, w, grid_daily_rates(self.types, w),
                                         self.help)
                     if p["staffing.beats"] == "workload" else None)
         beats, grid_beat = plan_beats(w, p, workload)
@@ -280,7 +285,12 @@ class GridGovernanceModel(mesa.Model):
                                      streams.visits, self.queue.push_many)
         Volunteer.spot(p, self.help, pools, self.calendars.volunteer, streams.behaviour,
                        self.queue.push, day)
+        if p["policy.renovation"] and day == p["renovation.day"]:
+            renovate(pools, self.grievances, t0, self.router.rules.params,
+                     p["closure.fix_prob"])
+            self.arrivals.shared_factor = 1.0 - p["renovation.rate_cut"]
         self.arrivals.today(day)
+        self.arrivals.shared_today(day)
         self.router.run_until(t0 + 1.0)
         store = pools.store
         returned, returned_t = pools.returned
@@ -391,7 +401,7 @@ class GridGovernanceModel(mesa.Model):
             branches=int(self.help.has_branch.sum()),
             registered_volunteers=len(self.population.pool),
             mean_active_volunteers=float(active.mean()), residents=w.n_residents,
-            basic_grids=int((~w.grid_dedicated).sum()),
+            basic_grids=int((~w.grid_dedicated).sum()), households=w.n_households,
             branch_registered_volunteers=int(
                 self.help.has_branch[w.resident_grid[self.population.pool]].sum()))
 
@@ -438,7 +448,8 @@ class GridGovernanceModel(mesa.Model):
 
     def analytic_loads(self) -> pd.DataFrame:
         """Every service point's analytic offered load (:func:`simulation.load.analytic_loads`)."""
-        return analytic_loads(self.params, self.types, self.world, self.arrivals.daily_rate,
+        return analytic_loads(self.params, self.types, self.world,
+                              grid_daily_rates(self.types, self.world),
                               self.help, self.points)
 
     def loads(self) -> pd.DataFrame:

@@ -166,6 +166,14 @@ _TYPE_TABLE: dict[str, tuple] = {
     "safety": (0.08, 15.0, 0.8, False, False, 1.5, 0.30, 0.40, 0.40, "department", 0.03),
 }
 
+# Problems shared by a whole building, per building-year (an assumption: no incidence data
+# found; the share of a building's households affected is all of them): broken facilities,
+# garbage, occupied space, the water supply, hazards. Disputes and elderly care are private.
+_SHARED_RATE: dict[str, float] = {
+    "facility": 0.5, "sanitation": 0.5, "occupied_space": 0.2, "water": 0.2, "dispute": 0.0,
+    "elderly_care": 0.0, "safety": 0.1,
+}
+
 TOP_LEVELS = ("department", "mediation")
 MOBILISATION_MODES = ("none", "party_led", "campaign")
 
@@ -220,6 +228,14 @@ def _issue_params() -> list[Param]:
                   f"P(a {t} issue at the top level is closed unresolved).", 0.0, 1.0),
             Param(p + "initial_backlog", 0.0, "hidden issues/household", "assumption",
                   f"Hidden {t} issues per household already present at day 0.", 0.0, 100.0),
+            Param(p + "shared_rate", _SHARED_RATE[t], "problems/building/year",
+                  "assumption (no incidence data found; DOMAIN: the seed's compound had "
+                  "broken facilities, rotting garbage, occupied space and no drinking water)",
+                  f"Arrival rate of {t} problems shared by a whole building (every household "
+                  f"of it affected; one case; one fix for all).", 0.0, 1000.0),
+            Param(p + "initial_shared_backlog", 0.0, "hidden problems/building", "assumption",
+                  f"Hidden shared {t} problems per building already present at day 0.",
+                  0.0, 100.0),
         ]
     return [replace(p, plausible=_twofold(p)) if p.kind is float and p.default > 0 else p
             for p in out]
@@ -372,6 +388,12 @@ PARAMS: tuple[Param, ...] = (
        "else the resident knows it is not fixed (a closure on paper) and it comes back.",
        0.0, 1.0,
        plausible=Plausible(0.1, 0.6, "a stopgap holds now and then")),
+    _P("closure.shared_fix_prob", 0.95, "probability",
+       "as closure.fix_prob (a building's problems are fixed like any other where its "
+       "infrastructure is sound; an old compound's need a project: see scenario wenheng)",
+       "P(a closure fixes a problem shared by a building) until a renovation (after it, "
+       "closure.fix_prob); else it comes back after closure.return_days.", 0.0, 1.0,
+       plausible=Plausible(0.2, 0.99, "a patched pipe in an old compound to a sound one")),
     _P("closure.return_days", 30.0, "days (mean, exponential)",
        "assumption (a patched problem shows again within weeks to months; the 90-day "
        "follow-up covers the 95th percentile, 3 x the mean)",
@@ -662,6 +684,23 @@ PARAMS: tuple[Param, ...] = (
     _P("cost.platform", 3.0, "yuan/year per resident", "assumption",
        "Running the digital reporting platform.", 0.0, 1e5,
        plausible=Plausible(1.0, 10.0, "a municipal app per resident")),
+    _P("cost.renovation_per_household", 26700.0, "yuan per household (one-off)",
+       "DOMAIN search (2025 nationally: 133.2 bn yuan for 4.99 M households renovated)",
+       "Capital cost of an old-compound renovation, annualised over cost.renovation_years.",
+       0.0, 1e7,
+       plausible=Plausible(10000.0, 50000.0, "light repairs to full retrofits")),
+    _P("cost.renovation_years", 20.0, "years", "assumption (a renovation's working life)",
+       "Years a renovation's capital cost is spread over.", 1.0, 100.0,
+       plausible=Plausible(10.0, 30.0, "pipes and facilities last decades")),
+    # --- Renovation ----------------------------------------------------------------------
+    _P("renovation.day", 180, "day", "assumption (works finished half a year after the "
+       "community was founded)",
+       "Day the renovation's works are finished.", 0, 36500),
+    _P("renovation.rate_cut", 0.5, "share", "assumption (new pipes, facilities and garbage "
+       "points break down less often)",
+       "Share by which the rate of new shared problems falls after the renovation.",
+       0.0, 1.0,
+       plausible=Plausible(0.2, 0.8, "new facilities fail less; old ones still age")),
     # --- Policy levers -------------------------------------------------------------------
     _P("policy.party_branch", False, "bool", "seed (党支部建在网格上)",
        "Party members of each grid form a branch (at least branch_min_members).", None, None),
@@ -672,6 +711,11 @@ PARAMS: tuple[Param, ...] = (
        None, None),
     _P("policy.digital_platform", False, "bool", "seed (综治中心+网格化+数字化)",
        "Residents under 60 may report on a platform: faster and more often.", None, None),
+    _P("policy.renovation", False, "bool", "seed (Wenheng: road paved, greenery, a square, "
+       "drinking-water machines); DOMAIN: old-compound renovation (老旧小区改造)",
+       "An old-compound renovation: on renovation.day every problem shared by a building is "
+       "fixed (hidden ones closed, open ones fixed when their case closes) and new ones "
+       "arise renovation.rate_cut less often.", None, None),
     _P("policy.dedicated_grids", True, "bool", "seed (3,875 dedicated grids)",
        "Dedicated grids have their own (part-time) grid worker.", None, None),
     *_issue_params(),

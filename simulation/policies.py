@@ -183,9 +183,22 @@ class DigitalPlatform(Lever):
     enabled: bool = True
 
 
+@dataclass(frozen=True)
+class Renovation(Lever):
+    """An old-compound renovation (老旧小区改造): every shared problem fixed on a day."""
+
+    name: ClassVar[str] = "renovation"
+    description: ClassVar[str] = "Old-compound renovation: buildings' shared problems fixed"
+    keys: ClassVar[dict[str, str]] = {"enabled": "policy.renovation", "day": "renovation.day",
+                                      "rate_cut": "renovation.rate_cut"}
+    enabled: bool = True
+    day: int | None = None  # the day the works are finished
+    rate_cut: float | None = None  # share by which new shared problems fall after it
+
+
 LEVERS: dict[str, type[Lever]] = {c.name: c for c in (
     Staffing, DoorToDoorVisits, PartyBranch, VolunteerMobilisation, MediationCentre,
-    DigitalPlatform)}
+    DigitalPlatform, Renovation)}
 
 
 def lever_warnings(params: Parameters) -> list[str]:

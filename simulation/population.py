@@ -21,18 +21,22 @@ from .world import World
 class Grievances:
     """Residents' unresolved issues (hidden or open), which weigh on their trust.
 
-    Per issue id (growing columns): resident, when it arose and became known, severity,
-    and whether it is closed. :meth:`refresh` (once a day) recomputes ``factor``, each
-    resident's product of :func:`rules.unresolved_trust_factor` over their unresolved
+    Per issue id (growing columns): resident, building (a problem the building shares: it
+    weighs on every resident of it; -1 for a private issue), when it arose and became known,
+    severity, and whether it is closed. :meth:`refresh` (once a day) recomputes ``factor``,
+    each resident's product of :func:`rules.unresolved_trust_factor` over their unresolved
     issues (1 for everyone else), from the unresolved issues alone.
     """
 
     def __init__(self, n_residents: int, expected_days: float, loss: float, burden: float,
-                 enabled: bool) -> None:
+                 enabled: bool, building_members: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> None:
         self.expected, self.loss, self.burden = expected_days, loss, burden
         self.enabled = enabled and (loss > 0.0 or burden > 0.0)
         self.n = 0
         self.resident = np.empty(1024, dtype=np.int64)
+        self.building = np.empty(1024, dtype=np.int64)
+        self.members = building_members  # (first resident, count) of each building
         self.t_arisen = np.empty(1024)
         self.t_known = np.empty(1024)
         self.severity = np.empty(1024)
@@ -43,18 +47,21 @@ class Grievances:
         self.touched = np.empty(0, dtype=np.int64)  # residents whose factor is not 1
         self._mark = np.zeros(n_residents, dtype=bool)  # scratch: who is touched
 
-    def add(self, residents: np.ndarray, t_arisen: np.ndarray, severity: np.ndarray) -> None:
-        """New issues, with ids n, n+1, ... in order (resident -1: a dedicated grid's)."""
+    def add(self, residents: np.ndarray, t_arisen: np.ndarray, severity: np.ndarray,
+            buildings: np.ndarray | None = None) -> None:
+        """New issues, with ids n, n+1, ... in order (resident -1: a dedicated grid's;
+        ``buildings`` of shared problems, None for private issues)."""
         k = len(residents)
         if self.n + k > len(self.resident):
             size = max(2 * len(self.resident), self.n + k)
-            for name in ("resident", "t_arisen", "t_known", "severity", "done"):
+            for name in ("resident", "building", "t_arisen", "t_known", "severity", "done"):
                 old = getattr(self, name)
                 new = np.empty(size, dtype=old.dtype)
                 new[: self.n] = old[: self.n]
                 setattr(self, name, new)
         sl = slice(self.n, self.n + k)
         self.resident[sl], self.t_arisen[sl], self.severity[sl] = residents, t_arisen, severity
+        self.building[sl] = -1 if buildings is None else buildings
         self.t_known[sl] = np.nan
         self.done[sl] = False
         ids = np.arange(self.n, self.n + k)
@@ -87,6 +94,14 @@ class Grievances:
         f = unresolved_trust_factor(t - self.t_arisen[ids], t - self.t_known[ids],
                                     self.severity[ids], self.expected, self.loss, self.burden)
         who = self.resident[ids]
+        building = self.building[ids]
+        shared = building >= 0
+        if shared.any():  # a shared problem weighs on everyone in its building
+            first, count = (x[building[shared]] for x in self.members)
+            everyone = np.repeat(first, count) + (np.arange(int(count.sum()))
+                                                  - np.repeat(np.cumsum(count) - count, count))
+            who = np.concatenate([who[~shared], everyone])
+            f = np.concatenate([f[~shared], np.repeat(f[shared], count)])
         np.multiply.at(self.factor, who, f)
         # distinct residents, sorted: a flag per resident is cheaper than sorting
         self._mark[who] = True

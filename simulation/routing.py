@@ -159,10 +159,7 @@ class Router:
         vh, bh = h.volunteer_hours, h.branch_hours
         return cb.Books(
             heap=self.queue.heap, ctr=self.queue.counters,
-            issues=cb.IssueCols(s.kind, s.grid, s.household, s.u, s.hm, s.state, s.source,
-                                s.t_known, s.t_start, s.t_closed, s.closed_by, s.max_level,
-                                s.handler, s.escalations, s.queued_next, s.branch_tried,
-                                s.returns, s.on_paper, s.reopen_level),
+            issues=cb.IssueCols(*(getattr(s, name) for name in cb.IssueCols._fields)),
             log=cb.LogCols(e.issue, e.t, e.event, e.level, e.who),
             points=cb.PointCols(pt.level, pt.first, pt.count, pt.one_calendar, pt.arrived,
                                 pt.head, pt.tail, pt.length, self.grid_points),
@@ -274,6 +271,7 @@ def rules(params: Mapping[str, Any], types: IssueTypes, calendars: Calendars) ->
     scalars[cb.P_KEEP] = p["grid.keep_share"]
     scalars[cb.P_FIX] = p["closure.fix_prob"]
     scalars[cb.P_FIX_SHORT] = p["closure.fix_prob_short"]
+    scalars[cb.P_SHARED_FIX] = p["closure.shared_fix_prob"]  # until a renovation
     scalars[cb.P_RETURN_DAYS] = p["closure.return_days"]
     scalars[cb.P_CALLBACK] = p["callback.response_rate"]
     scalars[cb.P_SATISFIED_DAYS] = 2.0 * p["trust.expected_days"]

@@ -12,6 +12,7 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, ndtri
+from scipy.stats import binom
 
 
 class Stage(IntEnum):
@@ -137,6 +138,20 @@ def report_probability(trust: ArrayLike, severity: ArrayLike, base_logit: float,
          + severity_coef * (np.asarray(severity, dtype=float) - 0.5)
          + np.asarray(channel_logit, dtype=float))
     return expit(z)
+
+
+def reporters(probability: ArrayLike, households: ArrayLike, u: ArrayLike) -> NDArray:
+    """How many of a problem's ``households`` report it, each with ``probability``: the
+    (1 - u) quantile of Binomial(households, probability), from one uniform ``u``.
+
+    For one household it is 1 if u < probability, else 0 (the rule for a private issue);
+    for several, every household decides alike and independently (an assumption: they
+    share the raiser's trust and channel). Source: assumption (independent reports;
+    duplicates are merged into one case, as a hotline does).
+    """
+    q = 1.0 - np.asarray(u, dtype=float)
+    return binom.ppf(q, np.asarray(households), np.asarray(probability, dtype=float)
+                     ).astype(np.int64)
 
 
 def social_influence(active_share: ArrayLike, threshold: float, width: float) -> NDArray:

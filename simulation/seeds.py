@@ -14,10 +14,14 @@ sequence per random process, in the fixed order of :data:`STREAMS`
 - ``arrivals``: the issues that arise (day-0 backlog and each day's Poisson counts, times)
   and each issue's row of uniforms (how it is reported, handled and escalated);
 - ``behaviour``: volunteers moving between stages and spotting issues, who among the
-  volunteers or Party members takes an issue, the neighbours word of mouth reaches;
+  volunteers or Party members takes an issue, the neighbours word of mouth reaches, a
+  second closure's fix, call-back and return;
 - ``visits``: grid workers' door-to-door visiting order and what their visits and
   inspections find;
-- ``mesa``: one draw seeds Mesa's own ``model.random`` / ``model.rng``.
+- ``mesa``: one draw seeds Mesa's own ``model.random`` / ``model.rng``;
+- ``shared``: the problems shared by a building (their backlog, daily counts, times, raisers
+  and every draw of their rows), apart from the private issues', so that a policy changing
+  their rate (a renovation) leaves every private issue's draws alone.
 
 A policy that changes one process therefore does not reshuffle the draws of the others.
 New streams are appended at the end, so existing streams keep their seeds.
@@ -66,7 +70,7 @@ import numpy as np
 
 # Named random streams, in a fixed order: append new ones at the end so that existing
 # streams keep their seeds (common random numbers across versions and policies).
-STREAMS = ("world", "arrivals", "behaviour", "visits", "mesa")
+STREAMS = ("world", "arrivals", "behaviour", "visits", "mesa", "shared")
 
 REPLICATIONS_KEY = 0  # spawn_key of an experiment's replication seeds
 DESIGN_KEY = 1  # spawn_key of an experiment's design sampling

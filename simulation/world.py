@@ -76,6 +76,16 @@ class World:
         first = np.concatenate(([0], np.cumsum(counts)[:-1]))
         return first, counts
 
+    @cached_property
+    def building_households(self) -> np.ndarray:
+        """Households of each building (a building's households are contiguous)."""
+        return np.bincount(self.household_building, minlength=len(self.building_grid))
+
+    @cached_property
+    def building_first_household(self) -> np.ndarray:
+        """First household of each building."""
+        return np.cumsum(self.building_households) - self.building_households
+
     def household_members(self, households: np.ndarray) -> np.ndarray:
         """Resident indices of the given households (each household's in turn)."""
         first, size = self.household_first[households], self.household_size[households]

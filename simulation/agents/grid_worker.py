@@ -187,7 +187,8 @@ class DoorToDoorRounds:
         households = self.route[flat]
         find = visit_find_probability(self.n_known / np.maximum(self.length, 1),
                                       p["visits.find_prob_min"], p["visits.find_prob_max"])
-        ids, when = self.pools.found_in_households(households, times, find[w], self.rng)
+        ids, when = self.pools.found_in_households(households, times, find[w], self.rng,
+                                                   self.world.household_building[households])
         self.push_many(when, KNOWN, ids, np.full(len(ids), int(Source.VISIT)))
         fresh = np.unique(flat[~self.known[flat]])
         self.known[fresh] = True

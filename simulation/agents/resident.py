@@ -18,7 +18,7 @@ import numpy as np
 
 from ..issues import U_CHANNEL, U_DELAY, U_REPORT, IssueStore, Source, State
 from ..population import Population
-from ..rules import disconfirmation, report_probability, trust_after_experience
+from ..rules import disconfirmation, report_probability, reporters, trust_after_experience
 from ..worktime import Calendar
 from ..world import World
 
@@ -33,20 +33,26 @@ class Resident(mesa.Agent):
     @classmethod
     def decide_reports(cls, params: Mapping[str, Any], world: World, population: Population,
                        office: Calendar, residents: np.ndarray, severity: np.ndarray,
-                       u: np.ndarray, t_arisen: np.ndarray,
-                       t: float) -> tuple[np.ndarray, np.ndarray]:
+                       u: np.ndarray, t_arisen: np.ndarray, t: float,
+                       households: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For new issues raised by ``residents``: when each becomes known and by which
-        channel (``Source`` value), or (NaN, -1) if it is never reported.
+        channel (``Source`` value), or (NaN, -1) if it is never reported, and how many
+        households reported it.
 
         P(report) is :func:`rules.report_probability` of the raiser's trust (at ``t``) and
         the issue's severity; residents under 60 use the digital platform where it exists
         (extra log-odds, shorter delay, any hour); others report in person and wait for
         office hours (the ``office`` calendar). ``u`` holds each issue's row of uniform draws.
+        A problem shared by ``households`` households (None: one each) is reported by
+        :func:`rules.reporters` of them, each with the raiser's probability and channel;
+        the first report, the earliest of their delays, makes the case (the rest are
+        duplicates merged into it).
         """
         p = params
         n = len(residents)
         if p["reporting.always"]:
-            return t_arisen.copy(), np.full(n, int(Source.IN_PERSON))
+            return t_arisen.copy(), np.full(n, int(Source.IN_PERSON)), np.ones(n, np.int64)
         platform = (np.zeros(n, bool) if not p["policy.digital_platform"]
                     else ~world.elderly[residents])
         prob = report_probability(population.trust_at(residents, t), severity,
@@ -55,13 +61,20 @@ class Resident(mesa.Agent):
                                   np.where(platform, p["reporting.platform_logit"], 0.0))
         mean_delay = np.where(platform, p["reporting.platform_delay_days"],
                               p["reporting.delay_days"])
-        at = t_arisen - mean_delay * np.log1p(-u[:, U_DELAY])
-        reported = u[:, U_REPORT] < prob
+        if households is None:
+            at = t_arisen - mean_delay * np.log1p(-u[:, U_DELAY])
+            reported = u[:, U_REPORT] < prob
+            count = reported.astype(np.int64)
+        else:
+            count = reporters(prob, households, u[:, U_REPORT])
+            reported = count >= 1
+            # the earliest of k exponential delays: one exponential of mean / k
+            at = t_arisen - mean_delay / np.maximum(count, 1) * np.log1p(-u[:, U_DELAY])
         in_person = np.flatnonzero(reported & ~platform)
         at[in_person] = office.next_open_many(at[in_person])
         at[~reported] = np.nan
         source = np.where(platform, int(Source.PLATFORM), int(Source.IN_PERSON))
-        return at, np.where(reported, source, -1)
+        return at, np.where(reported, source, -1), count
 
     @staticmethod
     def unit_report(params: Mapping[str, Any], office: Calendar, t_arisen: float,
@@ -87,16 +100,31 @@ class Resident(mesa.Agent):
         Own update: :func:`rules.trust_after_experience` with the disconfirmation of the
         known-to-closed time (an abandoned issue counts as d = -1). Word of mouth: for each
         case, ``contacts`` random residents of the same building get the same update with
-        weight ``w``. Volunteer contacts ``(households, times)`` (a volunteer took or spotted
-        the household's issue): each member gains ``volunteers.contact_trust_gain`` of their gap
-        to full trust. Applied in time order, exactly as one by one; ``rng`` (the behaviour
-        stream) picks the neighbours.
+        weight ``w``. A problem shared by a building is every resident's own experience
+        (weight 1; no word of mouth: the building is all affected). Volunteer contacts
+        ``(households, times)`` (a volunteer took or spotted the household's issue): each
+        member gains ``volunteers.contact_trust_gain`` of their gap to full trust. Applied in
+        time order, exactly as one by one; ``rng`` (the behaviour stream) picks the
+        neighbours.
         """
         p = params
         households, contact_t = contacts if contacts is not None else ((), ())
         if not p["trust.enabled"] or not (len(closed) or len(households)):
             return
         targets, times, d, gain, weight = [], [], [], [], []
+        shared = closed[store.building[closed] >= 0]
+        closed = closed[store.building[closed] < 0]
+        if len(shared):  # everyone the building's problem affected has the experience
+            t = store.t_closed[shared]
+            dc = np.where(store.state[shared] == State.ABANDONED, -1.0, disconfirmation(
+                t - store.t_known[shared], p["trust.expected_days"]))
+            first, count = (x[store.building[shared]] for x in world.building_members)
+            targets.append(np.repeat(first, count) + (
+                np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)))
+            times.append(np.repeat(t, count))
+            d.append(np.repeat(dc, count))
+            weight.append(np.ones(int(count.sum())))
+            gain.append(np.full(int(count.sum()), p["trust.gain_good"]))
         if len(closed):
             n = len(closed)
             owner = store.resident[closed]

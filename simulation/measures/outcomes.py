@@ -127,7 +127,9 @@ _ALL = (
     # --- every issue: the lead measures ---------------------------------------------------
     _outcome("unresolved_issue_days_per_household",
              "issue-days of every issue unresolved during the window (hidden, open or "
-             "abandoned), per household per year: the burden residents carry",
+             "abandoned), counted for every household it affects (a problem a building "
+             "shares: each of its households), per household per year: the burden "
+             "residents carry",
              "issue-days per household per year", LOWER,
              "unresolved issue-days (per household per year, every issue)",
              compute=lambda m: m.tally.burden()),
@@ -136,6 +138,24 @@ _ALL = (
              "(Kaplan-Meier; every issue, unresolved ones censored)", "share", HIGHER,
              "resolved within 90 days of arising (share of every issue)",
              compute=lambda m: share_by(m.curve, HORIZON_DAYS)),
+    _outcome("share_households_resolved_within_90_days",
+             "share of the households affected by the issues arising in the window whose "
+             "problem was resolved within 90 days of arising (Kaplan-Meier, each issue "
+             "counted for every household it affects: a building's shared problem for each "
+             "of its households)", "share", HIGHER,
+             "resolved within 90 days (share of affected households)",
+             compute=lambda m: m.tally.share_of_households_resolved(HORIZON_DAYS)),
+    _outcome("shared_issue_days_per_household",
+             "the burden's part from problems shared by a building (each affected "
+             "household's unresolved days), per household and year", "days", LOWER,
+             "unresolved shared-problem days per household per year",
+             compute=lambda m: m.tally.burden(shared_only=True)),
+    _outcome("issues_shared", "problems shared by a building that arose in the window",
+             "issues", compute=lambda m: int((m.tally.shared & m.tally.cohort()).sum())),
+    _outcome("duplicate_reports",
+             "reports of the window's issues beyond the first (households reporting a "
+             "problem their building shares: merged into its one case)", "reports",
+             compute=lambda m: m.tally.duplicate_reports()),
     _outcome("share_resolved_within_30_days",
              "share of the issues arising in the window resolved within 30 days of arising "
              "(Kaplan-Meier)", "share", HIGHER,
@@ -305,7 +325,8 @@ KEY = ("unresolved_issue_days_per_household", "share_resolved_within_90_days",
        "hidden_issues", "trust_change", "active_volunteer_share", "max_offered_load",
        "annual_cost_yuan")
 # ... the policy comparison report's default metrics (`gridgov compare`) ...
-REPORT = ("unresolved_issue_days_per_household", "share_resolved_within_90_days",
+REPORT = ("unresolved_issue_days_per_household", "shared_issue_days_per_household",
+          "share_resolved_within_90_days", "share_households_resolved_within_90_days",
           "share_resolved_within_30_days", "share_resolved_within_5_working_days",
           "restricted_mean_days_to_resolve", "hidden_issues", "mean_days_known_to_resolved",
           "trust_change", "active_volunteer_share", "annual_cost_yuan")

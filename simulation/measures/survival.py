@@ -49,3 +49,28 @@ def restricted_mean(curve: Any, horizon: float) -> float:
     edges = np.concatenate([[0.0], np.minimum(q[q < horizon], horizon), [horizon]])
     levels = np.concatenate([[1.0], s[q < horizon]])
     return float(np.sum(np.diff(edges) * levels))
+
+
+def weighted_share_by(times: np.ndarray, resolved: np.ndarray, weights: np.ndarray,
+                      t: float) -> float:
+    """Kaplan-Meier share resolved by ``t`` with each issue counted ``weights`` times (the
+    households it affects): S(t) = prod over resolution times s <= t of (1 - d_s / n_s),
+    d_s the weight resolved at s, n_s the weight still unresolved and followed at s
+    (censored ones leave after their time). With unit weights it is :func:`share_by` of
+    :func:`resolution_curve`. NaN without data or if nothing was followed that long while
+    some weight was still unresolved."""
+    if len(times) == 0:
+        return float("nan")
+    times = np.asarray(times, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    order = np.argsort(times, kind="stable")
+    times, resolved, w = times[order], np.asarray(resolved)[order], w[order]
+    event_t, first = np.unique(times, return_index=True)
+    at_risk = w.sum() - np.concatenate([[0.0], np.cumsum(w)])[first]  # followed at event_t
+    d = np.bincount(np.searchsorted(event_t, times), weights=w * resolved,
+                    minlength=len(event_t))
+    keep = (event_t <= t) & (d > 0)
+    surv = float(np.prod(1.0 - d[keep] / at_risk[keep]))
+    if times.max() < t and surv > 0.0:
+        return float("nan")
+    return 1.0 - surv

@@ -31,7 +31,7 @@ import numpy as np
 from ..issues import RANK, Event, IssueEvents, IssueStore, Level, State
 from ..worktime import Calendar
 from ..world import World
-from .survival import CURVE_WORKING_DAYS, resolution_curve
+from .survival import CURVE_WORKING_DAYS, resolution_curve, weighted_share_by
 
 
 @dataclass
@@ -59,6 +59,9 @@ class Tally:
     t_start: np.ndarray  # first handling start, NaN if none by the end
     t_closed: np.ndarray  # NaN while unresolved
     returns: np.ndarray  # how often each issue's closed problem came back (int16)
+    affected: np.ndarray  # households each issue affects: a shared problem, its building's
+    shared: np.ndarray  # a problem shared by a building (one case, one fix for all; bool)
+    reports: np.ndarray  # households that reported it the first time (int16)
     callbacks: int  # call-backs answered after closures in the window
     satisfied: int  # ... of which satisfied
     visits_planned: float  # after the warm-up
@@ -95,6 +98,9 @@ class Tally:
             t_arisen=col("t_arisen").copy(), t_known=col("t_known").copy(), t_start=start,
             t_closed=np.where(state == State.RESOLVED, col("t_closed"), np.nan),
             returns=col("returns").copy(), callbacks=int(answered.sum()),
+            affected=np.where(col("building") >= 0, world.building_households[
+                np.maximum(col("building"), 0)], 1).astype(np.int32),
+            reports=col("reports").copy(), shared=col("building") >= 0,
             satisfied=int((events.view("who")[answered] == 1).sum()),
             visits_planned=visits_planned, visits_done=visits_done,
             lowest_beat_visits=lowest_beat_visits, max_offered_load=max_offered_load,
@@ -124,7 +130,8 @@ class Tally:
                                      "visits_planned", "visits_done", "overloaded_points",
                                      "callbacks", "satisfied")},
             **{k: cat(k) for k in ("state", "source", "in_grid", "top", "t_arisen", "t_known",
-                                   "t_start", "t_closed", "returns")},
+                                   "t_start", "t_closed", "returns", "affected", "reports",
+                                   "shared")},
             max_offered_load=max(t.max_offered_load for t in parts),
             lowest_beat_visits=float(np.nanmin([t.lowest_beat_visits for t in parts]))
             if any(t.lowest_beat_visits == t.lowest_beat_visits for t in parts)
@@ -141,14 +148,31 @@ class Tally:
         start, end = self.window
         return (self.t_arisen >= start) & (self.t_arisen < end)
 
-    def burden(self) -> float:
-        """Issue-days of every issue unresolved during the window, per household per year."""
+    def burden(self, shared_only: bool = False) -> float:
+        """Issue-days of every issue unresolved during the window, counted once for every
+        household it affects (a problem a building shares: each of its households), per
+        household per year; ``shared_only``: the shared problems' part of it."""
         start, end = self.window
         if end <= start or self.households == 0:
             return float("nan")
         until = np.where(np.isnan(self.t_closed), np.inf, self.t_closed)
         days = np.clip(np.minimum(until, end) - np.maximum(self.t_arisen, start), 0.0, None)
-        return float(days.sum() / self.households / ((end - start) / 365.0))
+        weight = self.affected.astype(float)
+        if shared_only:
+            weight = np.where(self.shared, weight, 0.0)
+        return float((days * weight).sum() / self.households / ((end - start) / 365.0))
+
+    def share_of_households_resolved(self, days: float) -> float:
+        """Share of the cohort's affected households whose problem was resolved within
+        ``days`` of arising (Kaplan-Meier, each issue counted once for every household it
+        affects: :func:`~simulation.measures.survival.weighted_share_by`)."""
+        times, resolved = self.times_to_resolve()
+        return weighted_share_by(times, resolved, self.affected[self.cohort()], days)
+
+    def duplicate_reports(self) -> int:
+        """Reports of the cohort's problems beyond the first (merged into their case)."""
+        r = self.reports[self.cohort()].astype(np.int64)
+        return int(np.maximum(r - 1, 0).sum())
 
     def reopened_share(self) -> float:
         """Share of the cohort's issues closed at least once whose problem came back at

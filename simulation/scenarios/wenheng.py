@@ -4,8 +4,10 @@ An old compound of 1980s-90s buildings with no Party organisation, no property m
 and no self-organisation: broken facilities, occupied space, rotting garbage and, above
 all, difficult access to drinking water; residents distrust the new committee. The
 community is founded (day 0 = April 2021) with grid governance: grid workers who start
-without a map, door-to-door visits, a Party branch built in each grid, and the "left
-neighbour, right help" (左邻右帮) volunteer campaign.
+without a map, door-to-door visits, a Party branch built in each grid, the "left
+neighbour, right help" (左邻右帮) volunteer campaign, and a renovation that fixes the
+buildings' shared problems (the backlog: each building's broken facilities, garbage,
+occupied space and water supply) on renovation.day.
 """
 
 from .base import Scenario
@@ -33,10 +35,18 @@ SCENARIO = Scenario(
         "volunteers.initial_watching": (0.05, "assumption: no self-organisation"),
         "volunteers.initial_following": (0.01, "assumption: no self-organisation"),
         "volunteers.initial_self_driven": (0.0, "assumption: no self-organisation"),
-        "issue.facility.initial_backlog": (0.30, f"{_S}: broken public facilities"),
-        "issue.sanitation.initial_backlog": (0.30, f"{_S}: rotting garbage"),
-        "issue.occupied_space.initial_backlog": (0.10, f"{_S}: occupied open space"),
-        "issue.water.initial_backlog": (0.50, f"{_S}: drinking water the top problem"),
+        "issue.facility.initial_shared_backlog": (1.0, f"{_S}: broken public facilities"),
+        "issue.sanitation.initial_shared_backlog": (1.0, f"{_S}: rotting garbage"),
+        "issue.occupied_space.initial_shared_backlog": (0.5, f"{_S}: occupied open space"),
+        "issue.water.initial_shared_backlog": (1.0, f"{_S}: drinking water the top problem"),
+        "issue.facility.shared_rate": (1.0, "assumption (old facilities, no property "
+                                             "management: twice the default)"),
+        "issue.sanitation.shared_rate": (1.0, "assumption (no property management)"),
+        "issue.water.shared_rate": (0.4, "assumption (old pipes: twice the default)"),
+        "closure.shared_fix_prob": (0.3, f"{_S}: old pipes and facilities, no property "
+                                         "management: casework patches, a project fixes"),
+        "policy.renovation": (True, f"{_S}: road paved, greenery, a square, drinking-water "
+                                    "machines installed"),
         "policy.party_branch": (True, f"{_S}: 党支部建在网格上"),
         "policy.mobilisation": ("campaign", f"{_S}: 左邻右帮, 53 teams, training, platform"),
     },

@@ -29,6 +29,8 @@ def tally(rows, days=200, warmup=20, followup=100, households=10):
                  in_grid=np.zeros(n, bool), top=np.full(n, -1, np.int8), t_arisen=arisen,
                  t_known=known, t_start=np.full(n, NAN), t_closed=closed,
                  returns=np.zeros(n, np.int16), callbacks=0, satisfied=0,
+                 affected=np.ones(n, np.int32), reports=np.ones(n, np.int16),
+                 shared=np.zeros(n, bool),
                  visits_planned=10.0, visits_done=8.0, lowest_beat_visits=0.7,
                  max_offered_load=0.5,
                  overloaded_points=0, cost={"total": 1.0})
