@@ -39,11 +39,14 @@ class Arrivals:
                  office: Calendar, rng: np.random.Generator,
                  push_many: Callable[..., None],
                  sequence: np.random.SeedSequence | None = None,
-                 shared: np.random.Generator | None = None) -> None:
+                 shared: np.random.SeedSequence | None = None) -> None:
         self.params, self.types, self.world, self.population = params, types, world, population
         self.grievances, self.pools, self.office, self.rng = grievances, pools, office, rng
         self.push_many = push_many
-        self.shared = shared if shared is not None else np.random.default_rng(0)
+        # the shared problems' stream, and a stream of its own for each later draw
+        self.shared = np.random.default_rng(shared)
+        self.shared_later = ([np.random.default_rng(q) for q in later_draw_sequences(
+            shared, len(draws.LATER_DRAWS))] if shared is not None else [])
         later = draws.LATER_DRAWS
         self.later = ([np.random.default_rng(s) for s in later_draw_sequences(sequence,
                                                                               len(later))]
@@ -118,12 +121,18 @@ class Arrivals:
     def _create_shared(self, buildings: np.ndarray, kinds: np.ndarray, times: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """New problems shared by ``buildings``, every draw from the shared stream (the
+        block; each later draw from a child stream of its own, as for private issues) (the
         raiser: a resident of the building, who noticed it first); their ids, draws and
         raisers."""
         w, rng, p = self.world, self.shared, self.params
         n = len(buildings)
         pick = rng.random(n)
-        u = rng.random((n, len(draws.draw_names())))
+        u = rng.random((n, N_UNIFORMS))
+        if self.shared_later:  # each later draw from its own stream, appended
+            u = np.column_stack([u, *(g.random(n) for g in self.shared_later)])
+        if u.shape[1] != len(draws.draw_names()):
+            raise ValueError("shared problems' later draws need the shared stream's seed "
+                             "sequence")
         hm = handling_multiplier(u[:, HANDLING_COLUMNS], p["handling.distribution"],
                                  p["handling.sigma"])
         first, count = w.building_members
@@ -235,9 +244,10 @@ def shared_daily_rates(types: IssueTypes, world: World) -> np.ndarray:
     return has[:, None] * types.shared_rate[None, :] / 365.0
 
 
-def grid_daily_rates(types: IssueTypes, world: World) -> np.ndarray:
+def grid_daily_rates(types: IssueTypes, world: World, parts: bool = False) -> Any:
     """Expected issues per grid, type and day, private and shared: the cases each grid's
-    service sees (the offered load's arrivals)."""
+    service sees (the offered load's arrivals); with ``parts``, (that, its shared part)."""
     shared = np.zeros((world.n_grids, len(types.names)))
     np.add.at(shared, world.building_grid, shared_daily_rates(types, world))
-    return daily_rates(types, world) + shared
+    total = daily_rates(types, world) + shared
+    return (total, shared) if parts else total

@@ -54,8 +54,8 @@ QUEUE_KINDS = ("beat", "community", "street", "department", "mediation")
 
 
 def analytic_loads(params: Mapping[str, Any], types: IssueTypes, world: World,
-                   daily_rate: np.ndarray, help: LocalHelp, points: ServicePoints
-                   ) -> pd.DataFrame:
+                   daily_rate: np.ndarray, help: LocalHelp, points: ServicePoints,
+                   shared_rate: np.ndarray | None = None) -> pd.DataFrame:
     """One row per service point: kind, name, servers, hours available and demanded per
     week, and the analytic offered load ρ (see the module docstring), from the rates the
     run was built with (``daily_rate``: issues per grid, type and day), its grids' local
@@ -89,7 +89,16 @@ def analytic_loads(params: Mapping[str, Any], types: IssueTypes, world: World,
                                 minlength=len(points.beats))
     up = reach_grid * escalate - lam * p_mediate * resolve[Level.BRANCH]
 
-    # 4. above the grid
+    # 4. above the grid; a closure that does not hold comes back one level up (one pass:
+    # a share fail of what each level settles, fail = 1 - the fix probability, for a
+    # building's problems before a renovation 1 - closure.shared_fix_prob)
+    fail = 1.0 - p["closure.fix_prob"]
+    if shared_rate is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            part = np.where(daily_rate > 0, shared_rate / daily_rate, 0.0)
+        fail = fail + part * (p["closure.fix_prob"] - (p["closure.fix_prob"] if p[
+            "policy.renovation"] else p["closure.shared_fix_prob"]))
+    up = up + (reach_grid - up) * fail
     to_centre = np.array([t == Level.MEDIATION for t in ty.top]) & bool(
         p["policy.mediation_centre"])
     mediation_demand = float((up[:, to_centre] * ty.hours[to_centre]).sum()
@@ -99,12 +108,14 @@ def analytic_loads(params: Mapping[str, Any], types: IssueTypes, world: World,
     community_demand = np.bincount(community_of, weights=(climb * ty.hours).sum(axis=1),
                                    minlength=len(points.communities)) \
         * p["handling.factor_community"]
-    street_flow = climb * ty.escalate[Level.COMMUNITY][None, :]
+    esc_c, esc_s = ty.escalate[Level.COMMUNITY][None, :], ty.escalate[Level.STREET][None, :]
+    street_flow = climb * (esc_c + (1.0 - esc_c) * fail)
     street_of = w.community_street[community_of]
     street_demand = np.bincount(street_of, weights=(street_flow * ty.hours).sum(axis=1),
                                 minlength=len(points.streets)) * p["handling.factor_street"]
-    department_demand = float((street_flow * ty.escalate[Level.STREET][None, :]
-                               * ty.hours).sum() * p["handling.factor_department"])
+    top_flow = street_flow * (esc_s + (1.0 - esc_s) * fail)
+    top_flow = top_flow / (1.0 - fail * (1.0 - ty.abandon_top[None, :]))  # returns to it
+    department_demand = float((top_flow * ty.hours).sum() * p["handling.factor_department"])
 
     # 5. planned visits, 6. hours available
     rows = []

@@ -186,7 +186,7 @@ class GridGovernanceModel(mesa.Model):
         self.arrivals = Arrivals(p, self.types, w, self.population, self.grievances,
                                  self.pools, self.calendars.office, streams.arrivals,
                                  self.queue.push_many, streams.seeds["arrivals"],
-                                 streams.shared)
+                                 streams.seeds["shared"])
         self._hours_by_day: list[float] = []
         self.arrivals.backlog()
         self.arrivals.shared_backlog()
@@ -448,9 +448,9 @@ class GridGovernanceModel(mesa.Model):
 
     def analytic_loads(self) -> pd.DataFrame:
         """Every service point's analytic offered load (:func:`simulation.load.analytic_loads`)."""
-        return analytic_loads(self.params, self.types, self.world,
-                              grid_daily_rates(self.types, self.world),
-                              self.help, self.points)
+        total, shared = grid_daily_rates(self.types, self.world, parts=True)
+        return analytic_loads(self.params, self.types, self.world, total, self.help,
+                              self.points, shared)
 
     def loads(self) -> pd.DataFrame:
         """Every service point's analytic and realised offered load (:mod:`simulation.load`)."""

@@ -38,7 +38,7 @@ children, so no two uses share a sequence (districts and streams aside, see belo
 - ``spawn_key=(2,)``: replications of the validation checks (:func:`validation_seeds`);
 - districts: district ``k`` of a partitioned city is child ``k`` of
   ``SeedSequence(seed)`` (:func:`district_seeds`). These are the same children as the
-  named streams of a run with that seed (district k < 5 <-> stream k); the two never meet,
+  named streams of a run with that seed (district k < 6 <-> stream k); the two never meet,
   since a city run builds no model from the city's seed, only from its districts' seeds.
 
 **Issue draws added later.** Each issue carries a row of uniform draws by name
@@ -46,7 +46,8 @@ children, so no two uses share a sequence (districts and streams aside, see belo
 later (:data:`simulation.issues.LATER_DRAWS`, appended) has a sequence of its own: the
 ``i``-th is child ``i`` of the run's ``arrivals`` sequence (:func:`later_draw_sequences`),
 so it moves no other draw; it is rebuilt from the ``arrivals`` record written with the
-results.
+results. A problem shared by a building draws its block from ``shared`` and each later draw
+from child ``i`` of the ``shared`` sequence, alike.
 
 **Sequence to model seed.** A child sequence becomes a model seed as its first 64-bit word
 shifted right by one, ``int(seq.generate_state(1, np.uint64)[0] >> 1)`` (:func:`model_seed`),

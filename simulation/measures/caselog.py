@@ -54,7 +54,9 @@ def case_log(world: World, issues: IssueStore, events: IssueEvents,
 
     Per-level columns ``t_<event>_<level>`` (event: arrive, start, done) are NaN where the
     issue never reached that level (the last time where a problem that came back reached
-    it again); ``returns`` counts how often its closed problem came back; ``handlers``
+    it again); ``returns`` counts how often its closed problem came back; ``building`` is
+    a shared problem's (-1: private), ``households_affected`` how many households it
+    affects and ``reports`` how many reported it the first time; ``handlers``
     lists everyone who handled it, in order (e.g. "grid_worker:17 > community:2:0");
     ``handler`` is who closed it. ``names`` turns handler codes at their levels into names
     (:meth:`simulation.routing.Router.names`).
@@ -94,6 +96,10 @@ def case_log(world: World, issues: IssueStore, events: IssueEvents,
         "street": w.community_street[community],
         "dedicated_grid": w.grid_dedicated[grid],
         "household": col("household").copy(),
+        "building": col("building").copy(),
+        "households_affected": np.where(col("building") >= 0, w.building_households[
+            np.maximum(col("building"), 0)], 1),
+        "reports": col("reports").astype(np.int64),
         "resident": col("resident").copy(),
         "severity": col("severity").copy(),
         "outcome": state_names[col("state").astype(np.int64)],

@@ -44,6 +44,7 @@ def derive(v: dict[str, Any]) -> dict[str, Any]:
     for t in ISSUE_TYPES:
         first = t == ISSUE_TYPES[0]
         out[f"issue.{t}.rate"] = v["mmc.arrivals_per_day"] * 365.0 / HOUSEHOLDS if first else 0.0
+        out[f"issue.{t}.shared_rate"] = 0.0  # no problems shared by a building
         out[f"issue.{t}.hours"] = 24.0 / v["mmc.handling_per_day"]
         for k in ("escalate_grid", "escalate_community", "escalate_street"):
             out[f"issue.{t}.{k}"] = 0.0

@@ -77,7 +77,8 @@ def test_run_prints_summary_and_writes_deterministic_outputs(capsys, tmp_path: P
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
     assert summary["seed"] == 4 and summary["overrides"]["mmc.workers"] == 2
     assert summary["metrics"]["grid_workers"] == 2
-    assert set(summary["stream_seeds"]) == {"world", "arrivals", "behaviour", "visits", "mesa"}
+    assert set(summary["stream_seeds"]) == {"world", "arrivals", "behaviour", "visits", "mesa",
+                                            "shared"}
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert {"mesa", "numpy", "python", "git_commit", "wall_seconds"} <= set(manifest)
     cases = pd.read_csv(tmp_path / "a" / "cases.csv")

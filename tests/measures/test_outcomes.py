@@ -25,7 +25,7 @@ from simulation.measures.outcomes import OUTCOMES, SETS, Direction, Outcome, sum
 # it should print with a suffix), so a misspelt unit ("day") cannot slip through.
 UNITS = {"days", "share", "yuan per year", "trust (0-1)", "issues", "residents",
          "households", "grids", "grid workers", "queues", "issue-days per household per year",
-         "relative change per year", ""}
+         "relative change per year", "reports", ""}
 # Ratios of like quantities: the only outcomes without a unit.
 UNITLESS = {"skew_known_to_resolved", "max_offered_load"}
 

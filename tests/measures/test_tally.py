@@ -127,9 +127,12 @@ def test_summary_of_a_real_run_agrees_with_its_case_log(small_year):
     log = small_year.case_log()
     assert s["issues_arisen"] == int((log.t_arisen >= 0).sum())
     assert s["issues_resolved"] == int((log.outcome == "resolved").sum())
-    # the burden from the case log: every issue's unresolved days in [0, 365)
+    # the burden from the case log: every issue's unresolved days in [0, 365), once for
+    # every household it affects
     until = log.t_closed.where(log.outcome == "resolved", np.inf).fillna(np.inf)
-    days = (np.minimum(until, 365.0) - np.maximum(log.t_arisen, 0.0)).clip(lower=0).sum()
+    days = ((np.minimum(until, 365.0) - np.maximum(log.t_arisen, 0.0)).clip(lower=0)
+            * log.households_affected).sum()
+    assert (log.households_affected > 1).any()
     assert s["unresolved_issue_days_per_household"] == pytest.approx(
         days / s["households"], rel=1e-12)
 

@@ -45,10 +45,14 @@ def test_a_draw_added_later_moves_no_other_draw(monkeypatch) -> None:
     np.testing.assert_array_equal(u1[:, :-1], u0)  # every other draw of every issue
     pd.testing.assert_series_equal(before.summary(), after.summary())  # every outcome
     pd.testing.assert_frame_equal(before.timeseries(), after.timeseries())
-    # the new column: the arrivals stream's child len(later), in the order the issues arose
-    expected = np.random.default_rng(
-        later_draw_sequences(after.streams.seeds["arrivals"], len(later) + 1)[-1]
-    ).random(len(u1))
-    np.testing.assert_array_equal(u1[:, -1], expected)
+    # the new column: the arrivals stream's child len(later), in the order the private
+    # issues arose; the shared stream's, in the order a building's problems arose
+    shared = after.issues.view("building") >= 0
+    assert shared.any() and (~shared).any()
+    for rows, stream in ((~shared, "arrivals"), (shared, "shared")):
+        expected = np.random.default_rng(
+            later_draw_sequences(after.streams.seeds[stream], len(later) + 1)[-1]
+        ).random(int(rows.sum()))
+        np.testing.assert_array_equal(u1[rows, -1], expected)
     again = run()
     np.testing.assert_array_equal(again.issues.view("u"), u1)

@@ -8,6 +8,7 @@ import pytest
 from conftest import small_model
 
 from simulation import GridGovernanceModel, load_scenario
+from simulation.arrivals import grid_daily_rates
 from simulation.faces.cli import main
 from simulation.load import QUEUE_KINDS, queue_summary
 from simulation.local_help import WeeklyHours
@@ -61,9 +62,11 @@ def test_planned_visits_count_in_a_beats_demand():
 
 
 def test_offices_see_the_escalated_share_of_every_arising_issue():
-    # Without volunteers, branch or knowledge effects, a community's demand is
-    # sum over its grids and types of lambda x P(escalate at the grid) x hours x factor.
+    # Without volunteers, branch or knowledge effects, and with every closure holding, a
+    # community's demand is sum over its grids and types of lambda (private and shared)
+    # x P(escalate at the grid) x hours x factor.
     model = small_model(**{"knowledge.escalation_cut": 0.0, "world.volunteer_share": 0.0,
+                           "closure.fix_prob": 1.0, "closure.shared_fix_prob": 1.0,
                            "volunteers.initial_watching": 0.0,
                            "volunteers.initial_following": 0.0,
                            "volunteers.initial_self_driven": 0.0})
@@ -71,7 +74,8 @@ def test_offices_see_the_escalated_share_of_every_arising_issue():
     table = model.analytic_loads().set_index("point")
     for c in range(len(model.points.communities)):
         grids = np.flatnonzero(w.grid_community == c)
-        want = sum(model.arrivals.daily_rate[g, k] * 7 * ty.escalate[2][k] * ty.hours[k]
+        rate = grid_daily_rates(ty, w)
+        want = sum(rate[g, k] * 7 * ty.escalate[2][k] * ty.hours[k]
                    for g in grids for k in range(len(ty.hours))) * p["handling.factor_community"]
         assert table.loc[f"community:{c}", "demand_per_week"] == pytest.approx(want, rel=1e-9)
 

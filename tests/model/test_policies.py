@@ -52,7 +52,7 @@ def test_round_trip_and_apply(policy: Lever) -> None:
 
 def test_every_policy_is_listed_with_a_description() -> None:
     assert set(LEVERS) == {"staffing", "visits", "party_branch", "mobilisation",
-                             "mediation_centre", "digital_platform"}
+                             "mediation_centre", "digital_platform", "renovation"}
     assert all(cls.description for cls in LEVERS.values())
 
 
