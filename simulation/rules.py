@@ -142,16 +142,19 @@ def report_probability(trust: ArrayLike, severity: ArrayLike, base_logit: float,
 
 def reporters(probability: ArrayLike, households: ArrayLike, u: ArrayLike) -> NDArray:
     """How many of a problem's ``households`` report it, each with ``probability``: the
-    (1 - u) quantile of Binomial(households, probability), from one uniform ``u``.
+    (1 - u) quantile of Binomial(households, probability), from one uniform ``u`` (its
+    inverse survival function at u, exact for small u).
 
     For one household it is 1 if u < probability, else 0 (the rule for a private issue);
     for several, every household decides alike and independently (an assumption: they
     share the raiser's trust and channel). Source: assumption (independent reports;
     duplicates are merged into one case, as a hotline does).
     """
-    q = 1.0 - np.asarray(u, dtype=float)
-    return binom.ppf(q, np.asarray(households), np.asarray(probability, dtype=float)
-                     ).astype(np.int64)
+    p = np.asarray(probability, dtype=float)
+    m = np.asarray(households)
+    u = np.asarray(u, dtype=float)
+    k = np.where(p > 0.0, binom.isf(u, m, p), 0.0)  # the quantile (isf(0) is n at p = 0)
+    return np.where(m == 1, u < p, k).astype(np.int64)  # one household: exactly u < p
 
 
 def social_influence(active_share: ArrayLike, threshold: float, width: float) -> NDArray:

@@ -17,7 +17,15 @@ import pandas as pd
 
 from ...scenarios import load_scenario
 from ..statistics import median_interval
-from .checks import STEADY_TOLERANCE, Check, Plan, band, paired_check, steady_ratio
+from .checks import (
+    STEADY_TOLERANCE,
+    Check,
+    Plan,
+    band,
+    paired_check,
+    paired_effects,
+    steady_ratio,
+)
 from .replications import FULL, Replications, Results, Run, Size
 
 # Trust checks run without the assumed boosts (a visit's or a volunteer's contact), so
@@ -25,6 +33,9 @@ from .replications import FULL, Replications, Results, Run, Size
 NO_BOOST = {"visits.trust_gain": 0.0, "volunteers.contact_trust_gain": 0.0}
 IDLE = {"volunteers.hours_per_week": 0.0, "volunteers.spot_rate": 0.0}
 STEADY_SERIES = ("open_issues", "hidden_issues", "queued_above_grid")
+TRUST_FLAT = 0.002  # |trend of mean trust| a year that counts as flat (issue 24)
+ALL_FIXED = {"closure.fix_prob": 1.0, "closure.fix_prob_short": 1.0,
+             "closure.shared_fix_prob": 1.0}
 
 
 def wenheng(size: Size) -> Plan:
@@ -181,13 +192,20 @@ def _judge_stationary(runs: list[Run]) -> Check:
     ok &= not rising
     parts.append(f"abandoned per year {a2.mean():.3g} → {a3.mean():.3g}")
     visits = np.array([r.summary["visits_done_share"] for r in runs])
-    ok &= bool(visits.min() >= 0.9)
-    parts.append(f"visits made / planned {visits.mean():.3f} (lowest {visits.min():.3f})")
+    beat = np.array([r.summary["lowest_beat_visits_share"] for r in runs])
+    ok &= bool(visits.min() >= 0.9 and beat.min() >= 0.9)
+    parts.append(f"visits made / planned {visits.mean():.3f} (lowest run {visits.min():.3f}; "
+                 f"lowest beat of any run {beat.min():.3f})")
     trust = [r.timeseries.mean_trust.to_numpy() for r in runs]
+    trend = np.array([trust_trend(r.timeseries) for r in runs])
+    ok &= bool(abs(np.median(trend)) <= TRUST_FLAT)
     parts.append("mean trust day 0 / 365 / 730 / 1095: " + " / ".join(
-        f"{np.mean([t[d] for t in trust]):.3f}" for d in (0, 365, 730, 1095)))
+        f"{np.mean([t[d] for t in trust]):.3f}" for d in (0, 365, 730, 1095))
+        + f"; trend over years 2-3 {np.median(trend):+.4f} a year (median; flat within "
+        f"±{TRUST_FLAT})")
     data.update({"abandoned": {"year2": a2.tolist(), "year3": a3.tolist()},
-                 "visits_done_share": visits.tolist(),
+                 "visits_done_share": visits.tolist(), "lowest_beat_visits_share": beat.tolist(),
+                 "trust_trend": trend.tolist(),
                  "series": {c: band(runs, c) for c in (*STEADY_SERIES, "mean_trust")},
                  "runs": {c: np.vstack([r.timeseries[c].to_numpy(float) for r in runs])
                           .tolist() for c in (*STEADY_SERIES, "mean_trust", "following",
@@ -197,9 +215,17 @@ def _judge_stationary(runs: list[Run]) -> Check:
         "open issues, the hidden stock, the queues above the grid and days from known to "
         "resolved (or, for a series so small that 10% is below its noise, no change the "
         "replications can detect); abandonment not rising; at least 90% of planned visits "
-        "made",
+        "made by every beat; mean trust flat over years 2-3 (median trend within "
+        "±0.002 a year)",
         "issue 12; shared/CHECKLIST.md (load and steady state)",
         "; ".join(parts) + f" ({len(runs)} replications of three years, pooled)", ok, data)
+
+
+def trust_trend(timeseries: pd.DataFrame) -> float:
+    """Least-squares slope of mean trust over years 2-3 (days 365 on), per year (the
+    quantity scripts/tune_anchor.py sets trust.anchor by)."""
+    years = timeseries[timeseries.day >= 365]
+    return float(np.polyfit(years.day.to_numpy() / 365.0, years.mean_trust.to_numpy(), 1)[0])
 
 
 def _year_mean(timeseries: pd.DataFrame, column: str, year: int) -> float:
@@ -257,6 +283,53 @@ def idle_volunteers(size: Size) -> Plan:
     return Plan((idle, campaign), judge)
 
 
+def close_at_grid(size: Size) -> Plan:
+    """Closing every case at the grid, needed or not (grid.keep_share = 1), loses when the
+    grid cannot fix what it closes: more unresolved issue-days and lower satisfaction; when
+    every fix holds, closing at the grid no longer loses (the loss comes from the fixes
+    that fail, not from the keeping)."""
+    keep = {"grid.keep_share": 1.0}
+    sq, kept = Replications.of("baseline", {}, size), Replications.of("baseline", keep, size)
+    sq_fixed = Replications.of("baseline", ALL_FIXED, size)
+    kept_fixed = Replications.of("baseline", {**ALL_FIXED, **keep}, size)
+
+    def judge(results: Results) -> list[Check]:
+        ok, data, parts = paired_effects(results[sq], results[kept], [
+            ("unresolved_issue_days_per_household", +1), ("satisfaction", -1)])
+        x = np.array([r.summary["unresolved_issue_days_per_household"]
+                      for r in results[sq_fixed]])
+        y = np.array([r.summary["unresolved_issue_days_per_household"]
+                      for r in results[kept_fixed]])
+        gap = median_interval(y - x)
+        vanishes = bool(gap.low <= 0.0)
+        parts.append(f"with every fix holding, burden {np.median(x):.4g} → {np.median(y):.4g}, "
+                     f"paired difference {gap.estimate:+.4g} [{gap.low:+.4g}, {gap.high:+.4g}] "
+                     f"({'no loss' if vanishes else 'STILL a loss'})")
+        data["all_fixed"] = {"base_values": x.tolist(), "lever_values": y.tolist(),
+                             "passed": vanishes}
+        return [Check(
+            "close_at_grid", "closing every case at the grid, whether or not it needs a "
+            "higher level, raises the burden and lowers satisfaction; with every fix holding "
+            "the loss is gone", "issue 24; DOMAIN: assessment rules that reward fast "
+            "closure invite closing early", "; ".join(parts) + f" ({size.reps} pairs)",
+            ok and vanishes, data)]
+
+    return Plan((sq, kept, sq_fixed, kept_fixed), judge)
+
+
+def wenheng_renovation(size: Size) -> Plan:
+    """Wenheng's trust rises from fixed shared problems: with its renovation, trust ends
+    its first year higher and the shared problems' burden is lower than without."""
+    return paired_check(
+        "wenheng_renovation", "in Wenheng, the renovation that fixes the buildings' shared "
+        "problems raises trust and lowers the shared problems' burden (trust from fixes, "
+        "no visit or contact boost)", "seed: trust earned by solving the most urgent "
+        "problems (drinking water, garbage, facilities)",
+        replace(size, days=365, warmup=0, followup=0),
+        [("trust_change", +1), ("shared_issue_days_per_household", -1)],
+        {"policy.renovation": True}, base={"policy.renovation": False}, scenario="wenheng")
+
+
 # Every check, in the order of docs/validation.md's table.
 CHECKS: dict[str, Callable[[Size], Plan]] = {
     "stationary": stationary,
@@ -268,6 +341,8 @@ CHECKS: dict[str, Callable[[Size], Plan]] = {
     "no_visits": no_visits,
     "half_casework": half_casework,
     "idle_volunteers": idle_volunteers,
+    "close_at_grid": close_at_grid,
+    "wenheng_renovation": wenheng_renovation,
 }
 
 
