@@ -234,16 +234,17 @@ def run_until(b: Books, rng: np.random.Generator, t_end: float) -> bool:
                 log(lg, ctr, i, t, LOG_DONE, a, -1)
                 up = int(x)
                 draw = u[i, U_LOCAL_RESOLVE] if up < 0 else u[i, U_MEDIATE_RESOLVE]
-                if draw < r.local_resolve[a]:
-                    # settled; short of authority if the problem needs more than the grid
-                    # (volunteers) or than the community (the branch, as 大事小事格内解决)
-                    k = kind[i]
-                    sp = by_grid[grid[i], GRID]
-                    beyond_grid = up >= 0 or u[i, U_ESCALATE + GRID] < escalation_probability(
-                        r.escalate[GRID, k], mean_knowledge(sp_first[sp], sp_count[sp],
-                                                            knowledge), params[P_ESC_CUT])
-                    beyond_community = u[i, U_ESCALATE + COMMUNITY] < r.escalate[COMMUNITY, k]
-                    short = beyond_grid and (a == VOLUNTEERS or beyond_community)
+                # they settle (P = resolve_prob) only what lies within their reach: a problem
+                # the grid can settle (volunteers), or the community (the branch: 大事小事格内
+                # 解决); what needs more they pass on, as when they cannot settle it
+                k = kind[i]
+                sp = by_grid[grid[i], GRID]
+                beyond = up >= 0 or u[i, U_ESCALATE + GRID] < escalation_probability(
+                    r.escalate[GRID, k], mean_knowledge(sp_first[sp], sp_count[sp],
+                                                        knowledge), params[P_ESC_CUT])
+                if beyond and a == BRANCH:
+                    beyond = u[i, U_ESCALATE + COMMUNITY] < r.escalate[COMMUNITY, k]
+                if draw < r.local_resolve[a] and not beyond:
                     act, c, a, bb = A_CLOSE, bb, RESOLVED, a
                 elif up < 0:
                     act, a = A_ARRIVE, GRID

@@ -11,8 +11,9 @@ comparison therefore starts from the loads.
    spotted or reported), so demand counts *every arising issue*, λ[g, k] per grid and type;
 2. the grid's active volunteers take a minor issue with their take probability, up to
    their weekly hours (after the hours their spotting takes), and the grid Party branch
-   the types it may handle, up to its members' weekly hours; what they do not settle
-   reaches the grid worker;
+   the types it may handle, up to its members' weekly hours; they settle only what lies
+   within their reach (what the grid, for the branch the community, can settle); what
+   they do not settle reaches the grid worker;
 3. the grid worker's mean hours fall with local knowledge K; K is taken at its long-run
    value (1 where workers visit door to door: their rounds map the whole beat); before a
    case leaves the grid the branch takes one it has not tried (members' hours again);
@@ -87,7 +88,7 @@ def analytic_loads(params: Mapping[str, Any], types: IssueTypes, world: World,
                         - p_branch * resolve[Level.BRANCH])
     beat_casework = np.bincount(beat_of, weights=(reach_grid * grid_hours).sum(axis=1),
                                 minlength=len(points.beats))
-    up = reach_grid * escalate - lam * p_mediate * resolve[Level.BRANCH]
+    up = reach_grid * escalate - lam * p_mediate * resolve["mediate"]
 
     # 4. above the grid; a closure that does not hold comes back one level up (one pass:
     # a share fail of what each level settles, fail = 1 - the fix probability, for a
@@ -164,8 +165,17 @@ def _local_help(p: Mapping[str, Any], ty: IssueTypes, w: World, lam: np.ndarray,
     p_vol = p_vol * _served_share(vol_demand, vol_capacity)[:, None]
     p_branch = ((1.0 - p_vol) * ty.branch_ok[None, :]
                 * (has_branch * p["branch.take_prob"])[:, None])
+    # they settle only what lies within their reach (at long-run knowledge 1): a problem
+    # the grid can settle (volunteers), or the community (the branch)
+    resolve = local_resolve_probabilities(p)
+    esc_g = np.array([grid_escalation_probability(e, 1.0, p["knowledge.escalation_cut"])
+                      for e in ty.escalate[Level.GRID]])
+    esc_c = ty.escalate[Level.COMMUNITY]
+    settle = {Level.VOLUNTEERS: resolve[Level.VOLUNTEERS] * (1.0 - esc_g),
+              Level.BRANCH: resolve[Level.BRANCH] * (1.0 - esc_g * esc_c),
+              "mediate": resolve[Level.BRANCH] * (1.0 - esc_c)}  # of a case beyond the grid
     return {"has_branch": has_branch, "active": active, "members": members, "p_vol": p_vol,
-            "p_branch": p_branch, "resolve": local_resolve_probabilities(p),
+            "p_branch": p_branch, "resolve": settle,
             "vol_demand": vol_demand, "vol_capacity": vol_capacity}
 
 

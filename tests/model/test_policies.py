@@ -185,18 +185,26 @@ def test_digital_platform_raises_reporting() -> None:
 
 
 def test_campaign_training_makes_volunteers_settle_more() -> None:
-    """Among issues volunteers take, the share they settle rises with training_gain (every
-    closure fixing its problem, so that nothing they settle comes back to others)."""
+    """Among issues volunteers take that lie within their reach (the grid could settle
+    them), the share they settle is volunteers.resolve_prob and rises with training_gain;
+    what lies beyond their reach they never settle (every closure fixing its problem, so
+    that nothing they settle comes back to others; no knowledge effect on the reach)."""
+    from simulation.issues import U_ESCALATE, Level
+
     shares, sizes = [], []
     for gain in (0.0, 0.2):  # (every registered volunteer available: many hands)
         model = GridGovernanceModel(load_scenario("baseline", {
             **SMALL, "policy.mobilisation": "campaign", "volunteers.training_gain": gain,
             "volunteers.available_share": 1.0, "closure.fix_prob": 1.0,
-            "closure.fix_prob_short": 1.0}), seed=2).run(400)
+            "closure.fix_prob_short": 1.0, "knowledge.escalation_cut": 0.0}), seed=2).run(400)
         log = model.case_log()
-        taken = log[log.t_arrive_volunteers.notna() & log.t_done_volunteers.notna()]
-        shares.append((taken.closed_by == "volunteers").mean())
-        sizes.append(len(taken))
+        s, ty = model.issues, model.types
+        reach = s.u[: len(s), U_ESCALATE + Level.GRID] >= ty.escalate[Level.GRID][s.view("kind")]
+        taken = log.t_arrive_volunteers.notna() & log.t_done_volunteers.notna()
+        settled = log.closed_by == "volunteers"
+        assert not (taken & settled & ~reach).any()
+        shares.append(settled[taken & reach].mean())
+        sizes.append(int((taken & reach).sum()))
     n = sizes[0]
     assert min(sizes) > 200
     assert shares[1] - shares[0] > 0.1
