@@ -8,13 +8,17 @@ One ``step()`` is one simulated day (time in days; day 0 is a Monday). Within a 
    every week (day 0 too) each grid's volunteers and Party branch get their week's hours;
 2. on working days: grid workers visit households door to door unless their beat's queue is
    long (dedicated-grid workers inspect their unit), finding hidden issues;
-3. active volunteers spot hidden issues in their grid;
-4. today's new issues arise (one vectorised draw for all grids and types) and their
-   residents decide whether and how to report them;
+3. active volunteers spot hidden issues in their grid, within their week's hours;
+4. on ``renovation.day`` (with the renovation lever) the works fix every shared problem;
+   today's new issues arise (one vectorised draw for all grids and types), then the
+   problems shared by a building (their own stream), and their residents decide whether
+   and how to report them;
 5. every event of the day runs in time order (reports arriving, handling starting and
-   ending, escalations, closures);
-6. residents whose cases closed today update their trust and tell their neighbours, and
-   households that volunteers helped today gain trust (in time order);
+   ending, escalations, closures, closed problems coming back);
+6. problems that came back today weigh on trust again and their residents decide whether
+   to report them again; residents whose cases closed today (not on paper) update their
+   trust and tell their neighbours (a shared problem: everyone in its building), and
+   households that volunteers helped today gain any contact boost (in time order);
 7. the weight of every resident's unresolved issues on their trust is recomputed
    (:class:`population.Grievances`);
 8. the DataCollector records the end-of-day state.
