@@ -122,6 +122,9 @@ def compare(baseline: ArrayLike, policy: ArrayLike, paired: bool,
         nan = Interval(math.nan, math.nan, math.nan, level)
         return Comparison(nan, math.nan, math.nan, "mann-whitney", 0)
     est = float(np.median(b) - np.median(a))
+    if min(len(a), len(b)) < 2:  # one run on a side: a difference, nothing to test it by
+        return Comparison(Interval(est, math.nan, math.nan, level), math.nan, math.nan,
+                          "mann-whitney", min(len(a), len(b)))
     if len(np.unique(np.r_[a, b])) < 2:
         return Comparison(Interval(est, est, est, level), 1.0, 0.0, "mann-whitney",
                           min(len(a), len(b)))

@@ -102,3 +102,13 @@ def test_replications_to_halve_an_interval_quadruple():
     assert replications_to_shrink(12, 2.0, 1.0) == 48
     assert replications_to_shrink(10, 1.0, 1.0) == 10
     assert replications_to_shrink(10, 0.0, 1.0) == 10
+
+
+def test_one_run_on_a_side_gives_a_difference_and_no_test() -> None:
+    """Unpaired samples with a single finite run on one side: the difference of medians,
+    no interval and no p-value (nothing to resample or rank)."""
+    from simulation.analysis.statistics import compare
+
+    c = compare(np.array([1.0, np.nan]), np.array([2.0, 3.0, 5.0]), paired=False)
+    assert c.difference.estimate == 2.0 and c.n == 1
+    assert np.isnan(c.difference.low) and np.isnan(c.p_value)

@@ -115,7 +115,8 @@ def test_checks_that_share_a_status_quo_run_it_once() -> None:
     plans = validation.plan_all(QUICK)
     keys = [batch.key() for batch in validation.needs(plans)]
     status_quo = validation.Replications.of("baseline", {}, QUICK).key()
-    assert keys.count(status_quo) == 4  # right_skew, party_branch, more_visits, no_visits
+    # right_skew, party_branch, more_visits, no_visits, close_at_grid
+    assert keys.count(status_quo) == 5
     assert len(set(keys)) == 11
 
 

@@ -213,7 +213,8 @@ def _judge_stationary(runs: list[Run]) -> Check:
     return Check(
         "stationary_status_quo", "the status quo settles: year 3 within 10% of year 2 on "
         "open issues, the hidden stock, the queues above the grid and days from known to "
-        "resolved (or, for a series so small that 10% is below its noise, no change the "
+        "resolved (restricted to 90 days, over the issues known in each year's first 275 "
+        "days) (or, for a series so small that 10% is below its noise, no change the "
         "replications can detect); abandonment not rising; at least 90% of planned visits "
         "made by every beat; mean trust flat over years 2-3 (median trend within "
         "±0.002 a year)",
