@@ -120,6 +120,12 @@ def calibrate(results: SweepResults, share: float = DEFAULT_ACCEPT) -> Calibrati
         load = ok.groupby("point").max_offered_load.max()
         table["max_offered_load"] = load
         table.loc[load >= STABLE_LOAD, "distance"] = np.inf  # never accepted
+    if not np.isfinite(table.distance).any():
+        raise ReportError(
+            f"no design point of {results.folder} can be accepted: every one has a queue "
+            f"at an analytic offered load of {STABLE_LOAD} or more (lowest "
+            f"{table.max_offered_load.min():.3f}); give the scenario the staff its queues "
+            f"need, or narrow the [ranges]")
     table["weight"] = accept(table.distance.to_numpy(), share)
     table["accepted"] = table.weight > 0
     rows = []

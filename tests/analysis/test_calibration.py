@@ -61,6 +61,22 @@ def test_abc_recovers_a_known_parameter() -> None:
     assert cal.loc["b", "q95"] - cal.loc["b", "q05"] > 0.6  # b is not identified: stays wide
 
 
+def test_no_acceptable_point_is_a_clear_error() -> None:
+    """Every point with a saturated queue: a one-line error naming the load, no traceback
+    from an empty posterior."""
+    from simulation.analysis.report.results import ReportError
+
+    rows = [{"run_id": f"p{i}-r0", "point": i, "policy": "default", "replication": 0,
+             "status": "ok", "y": float(i), "max_offered_load": 0.9} for i in range(4)]
+    design = {"method": "lhs", "ranges": {"a": [0.0, 1.0]},
+              "points": [{"a": i / 4} for i in range(4)],
+              "targets": {"y": {"value": 1.0, "tolerance": 0.5, "source": "test"}}}
+    results = SweepResults(Path("."), "t", "", "baseline", 1, 1, 1, design,
+                           pd.DataFrame(rows), pd.DataFrame(), pd.DataFrame())
+    with pytest.raises(ReportError, match="no design point .* can be accepted.*lowest 0.900"):
+        calibrate(results, 0.1)
+
+
 TARGETS = ('[targets]\n"share_known_resolved" = { value = 0.9, tolerance = 0.05, '
            'source = "test" }\n')
 HEAD = ('[experiment]\nname = "c"\nscenario = "baseline"\ndays = 30\nreplications = 1\n'
