@@ -46,6 +46,9 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=12)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=2024, help="base seed of the replications")
+    ap.add_argument("--bracket", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                    help="search only this interval (inside the plausible range; default: "
+                         "the whole plausible range)")
     args = ap.parse_args()
     seeds = replication_seeds(args.seed, args.replications)
     plausible = PARAM_INDEX["trust.anchor"].plausible
@@ -60,7 +63,9 @@ def main() -> None:
                       f"(replications {min(slopes):+.4f} .. {max(slopes):+.4f})", flush=True)
             return seen[anchor]
 
-        lo, hi = plausible.low, plausible.high
+        lo, hi = args.bracket or (plausible.low, plausible.high)
+        if not plausible.low <= lo < hi <= plausible.high:
+            raise SystemExit(f"--bracket must lie inside [{plausible.low}, {plausible.high}]")
         if median(lo) > 0 or median(hi) < 0:
             print(f"no flat anchor in the plausible range [{lo}, {hi}]")
             return

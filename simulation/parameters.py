@@ -501,7 +501,8 @@ PARAMS: tuple[Param, ...] = (
        plausible=Plausible(0.05, 0.25, "a Beta spread around the mean")),
     _P("trust.anchor", 0.565, "0-1",
        "assumption, set by scripts/tune_anchor.py so that the status quo's mean trust is "
-       "flat over years 2-3 (median trend of 12 replications +0.0006 a year; inside the "
+       "flat over years 2-3 (median trend of 12 three-year replications +0.0011 a year; "
+       "0.54-0.58 give -0.0021 to +0.0016, the median's noise about 0.001; inside the "
        "plausible range; docs/validation.md: stationarity)",
        "Level trust drifts back to without news.", 0.0, 1.0,
        plausible=Plausible(0.3, 0.8, "DOMAIN: hotline satisfaction 65%-97%")),
