@@ -340,20 +340,24 @@ def main() -> int:
               f"![The status quo over three years]({save(warm_fig, 'steady_state.png')})", "",
               "## 3. Patterns (pattern-oriented modelling)", "",
               "Kind: *emergent* patterns follow from interacting mechanisms; *verification* "
-              "checks mostly restate a coded mechanism (the branch's escalation cut, visits "
-              "that find hidden issues), so they test the implementation, not the theory.", "",
+              "checks mostly restate a coded mechanism (a branch whose members settle cases, "
+              "visits that find hidden issues), so they test the implementation, not the "
+              "theory.", "",
               "| check | kind | expected pattern | source | measured | |",
               "|---|---|---|---|---|---|"]
     lines += [f"| `{c.name}` | {c.kind} | {c.pattern} | {c.source} | {c.measured} | "
               f"{'pass' if c.passed else '**FAIL**'} |" for c in checks
               if c.name != "stationary_status_quo"]
-    lines += ["", "The trust checks (`wenheng_trust`, `halve_workers`, `half_casework_hours`, "
-              "`idle_volunteers`) run with the assumed boosts of a visit and of a "
-              "volunteer's contact switched off (`visits.trust_gain` = "
-              "`volunteers.contact_trust_gain` = 0), so that they pass because of service, "
-              "not because of an assumption; `idle_volunteers` compares a campaign whose "
-              "volunteers neither take nor spot issues with a status quo whose volunteers "
-              "are just as idle."]
+    lines += ["", "Trust moves with service alone: the boosts of a visit and of a volunteer's "
+              "contact are 0 by default (`visits.trust_gain` = "
+              "`volunteers.contact_trust_gain` = 0; the trust checks set them to 0 "
+              "explicitly too), so every trust check passes or fails because of what "
+              "residents experience; `idle_volunteers` compares a campaign whose volunteers "
+              "neither take nor spot issues with a status quo whose volunteers are just as "
+              "idle; `close_at_grid` forces every case to close at the grid, needed or not, "
+              "and repeats the comparison with every fix holding; `wenheng_renovation` "
+              "compares Wenheng's first year with and without the renovation that fixes its "
+              "buildings' shared problems."]
     wenheng_png = save(wenheng_figure(by_name, world), "wenheng.png")
     effects_png = save(effects_figure(checks), "effects.png")
     lines += ["", f"![wenheng over time]({wenheng_png})", "",
