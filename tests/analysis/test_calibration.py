@@ -73,7 +73,7 @@ def test_no_acceptable_point_is_a_clear_error() -> None:
               "targets": {"y": {"value": 1.0, "tolerance": 0.5, "source": "test"}}}
     results = SweepResults(Path("."), "t", "", "baseline", 1, 1, 1, design,
                            pd.DataFrame(rows), pd.DataFrame(), pd.DataFrame())
-    with pytest.raises(ReportError, match="no design point .* can be accepted.*lowest 0.900"):
+    with pytest.raises(ReportError, match=r"no design point .* can be accepted.*lowest 0\.900"):
         calibrate(results, 0.1)
 
 
