@@ -70,18 +70,27 @@ class Arrivals:
         c = counts[grids, kinds]
         return np.repeat(grids, c), np.repeat(kinds, c)
 
+    def _draws(self, rng: np.random.Generator, later: list[np.random.Generator], n: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``n`` new issues' draws, in this order: who raises each (a uniform), its block
+        of uniforms from ``rng``, then each later draw from its own stream (``later``,
+        appended); and their handling-time multipliers."""
+        p = self.params
+        pick = rng.random(n)
+        u = rng.random((n, N_UNIFORMS))
+        if later:
+            u = np.column_stack([u, *(g.random(n) for g in later)])
+        hm = handling_multiplier(u[:, HANDLING_COLUMNS], p["handling.distribution"],
+                                 p["handling.sigma"])
+        return pick, u, hm
+
     def _create(self, grids: np.ndarray, kinds: np.ndarray, times: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """New issues in the store, with their rows of uniform draws and their raisers (-1:
         none); their ids, draws and raisers."""
-        w, rng, p = self.world, self.rng, self.params
+        w = self.world
         n = len(grids)
-        pick = rng.random(n)
-        u = rng.random((n, N_UNIFORMS))
-        if self.later:  # each later draw from its own stream, appended
-            u = np.column_stack([u, *(g.random(n) for g in self.later)])
-        hm = handling_multiplier(u[:, HANDLING_COLUMNS], p["handling.distribution"],
-                                 p["handling.sigma"])
+        pick, u, hm = self._draws(self.rng, self.later, n)
         dedicated = w.grid_dedicated[grids]
         residents = np.where(dedicated, -1, w.grid_first_resident[grids]
                              + (pick * w.grid_residents[grids]).astype(np.int64))
@@ -124,17 +133,12 @@ class Arrivals:
         block; each later draw from a child stream of its own, as for private issues) (the
         raiser: a resident of the building, who noticed it first); their ids, draws and
         raisers."""
-        w, rng, p = self.world, self.shared, self.params
+        w = self.world
         n = len(buildings)
-        pick = rng.random(n)
-        u = rng.random((n, N_UNIFORMS))
-        if self.shared_later:  # each later draw from its own stream, appended
-            u = np.column_stack([u, *(g.random(n) for g in self.shared_later)])
+        pick, u, hm = self._draws(self.shared, self.shared_later, n)
         if u.shape[1] != len(draws.draw_names()):
             raise ValueError("shared problems' later draws need the shared stream's seed "
                              "sequence")
-        hm = handling_multiplier(u[:, HANDLING_COLUMNS], p["handling.distribution"],
-                                 p["handling.sigma"])
         first, count = w.building_members
         residents = first[buildings] + (pick * count[buildings]).astype(np.int64)
         severity = self.types.severity[kinds]
