@@ -150,11 +150,13 @@ def reporters(probability: ArrayLike, households: ArrayLike, u: ArrayLike) -> ND
     share the raiser's trust and channel). Source: assumption (independent reports;
     duplicates are merged into one case, as a hotline does).
     """
-    p = np.asarray(probability, dtype=float)
-    m = np.asarray(households)
-    u = np.asarray(u, dtype=float)
-    k = np.where(p > 0.0, binom.isf(u, m, p), 0.0)  # the quantile (isf(0) is n at p = 0)
-    return np.where(m == 1, u < p, k).astype(np.int64)  # one household: exactly u < p
+    p, m, u = np.broadcast_arrays(np.asarray(probability, dtype=float),
+                                  np.asarray(households), np.asarray(u, dtype=float))
+    out = (u < p).astype(np.int64)  # one household: exactly the private rule
+    multi = (m > 1) & (p > 0.0)  # the quantile (isf(0) would be n even at p = 0)
+    if multi.any():
+        out[multi] = binom.isf(u[multi], m[multi], p[multi]).astype(np.int64)
+    return out
 
 
 def social_influence(active_share: ArrayLike, threshold: float, width: float) -> NDArray:
