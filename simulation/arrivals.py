@@ -39,12 +39,13 @@ class Arrivals:
                  office: Calendar, rng: np.random.Generator,
                  push_many: Callable[..., None],
                  sequence: np.random.SeedSequence | None = None,
-                 shared: np.random.SeedSequence | None = None) -> None:
+                 shared: np.random.SeedSequence | None = None,
+                 shared_rng: np.random.Generator | None = None) -> None:
         self.params, self.types, self.world, self.population = params, types, world, population
         self.grievances, self.pools, self.office, self.rng = grievances, pools, office, rng
         self.push_many = push_many
         # the shared problems' stream, and a stream of its own for each later draw
-        self.shared = np.random.default_rng(shared)
+        self.shared = shared_rng if shared_rng is not None else np.random.default_rng(shared)
         self.shared_later = ([np.random.default_rng(q) for q in later_draw_sequences(
             shared, len(draws.LATER_DRAWS))] if shared is not None else [])
         later = draws.LATER_DRAWS

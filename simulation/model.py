@@ -190,7 +190,7 @@ class GridGovernanceModel(mesa.Model):
         self.arrivals = Arrivals(p, self.types, w, self.population, self.grievances,
                                  self.pools, self.calendars.office, streams.arrivals,
                                  self.queue.push_many, streams.seeds["arrivals"],
-                                 streams.seeds["shared"])
+                                 streams.seeds["shared"], streams.shared)
         self._hours_by_day: list[float] = []
         self.arrivals.backlog()
         self.arrivals.shared_backlog()
